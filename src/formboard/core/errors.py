@@ -1,0 +1,105 @@
+"""Errors a person can meet, each carrying one clear sentence.
+
+The sentence (``str(error)``) never contains client text: titles, bodies and
+perspectives stay out of messages, so they can be shown on a shared screen or
+printed by the CLI without leaking anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class FormboardError(Exception):
+    """Base for every error formboard reports to a person."""
+
+
+class NotABoard(FormboardError):
+    """The file exists but is not a formboard board."""
+
+
+class BoardNotFound(FormboardError):
+    """There is no file at the given path."""
+
+
+class BoardExists(FormboardError):
+    """Creating a board where a file already is."""
+
+
+class BoardCorrupt(FormboardError):
+    """SQLite reports the file as damaged; formboard stops writing to it."""
+
+
+class BoardReadOnly(FormboardError):
+    """The board can be read but not written (permissions, newer schema, damage)."""
+
+
+class BoardLocked(FormboardError):
+    """The write lease stayed with someone else past the wait limit."""
+
+    def __init__(self, owner: str, held_for: float | None, message: str | None = None):
+        self.owner = owner
+        self.held_for = held_for
+        if message is None:
+            age = f" for {held_for:.0f} s" if held_for is not None else ""
+            message = (
+                f"The board is locked by {owner}{age}; nothing was written. Try again in a moment."
+            )
+        super().__init__(message)
+
+
+class UnknownEntity(FormboardError):
+    """A card, perspective, link or member id that is not on the board."""
+
+
+class AmbiguousId(FormboardError):
+    """An id prefix that matches more than one card."""
+
+
+class InvalidInput(FormboardError):
+    """A value that the model rejects (a title too long, an unknown column, ...)."""
+
+
+class NotYours(FormboardError):
+    """Changing another practitioner's perspective."""
+
+
+class ImportRejected(FormboardError):
+    """A JSON file that cannot become a board."""
+
+
+@dataclass
+class FieldConflict:
+    """One field changed both by me and, since I read it, by someone else."""
+
+    field: str
+    mine: Any
+    theirs: Any
+    base: Any = None
+
+
+@dataclass
+class BoardConflict(FormboardError):
+    """Someone else changed the same field since the revision my edit was based on.
+
+    Nothing was written; ``conflicts`` carries both versions so the person can
+    choose. My losing version is already recorded in the op log.
+    """
+
+    entity: str
+    entity_id: str
+    conflicts: list[FieldConflict] = field(default_factory=list)
+    theirs_by: str = ""
+    current_rev: int = 0
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        names = ", ".join(c.field for c in self.conflicts)
+        who = self.theirs_by or "someone else"
+        return (
+            f"{who} changed the {names} of this {self.entity} while you were editing; "
+            "nothing was overwritten. Choose which version to keep."
+        )

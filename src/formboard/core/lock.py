@@ -1,0 +1,338 @@
+"""The write lease: one writer at a time on a board, even on mounts without byte-range locks.
+
+SQLite's own locks vanish on sshfs, CIFS ``nobrl`` and NFS ``nolock`` (DESIGN §3), so every
+write first takes this lease: an atomic ``mkdir`` of ``<board>.lock/`` holding ``owner.json``.
+The holder renews it; others break it only once it has expired by *server* time, and the
+holder calls :meth:`WriteLease.verify` right before COMMIT, so even a mistaken break cannot
+produce two commits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import shutil
+import socket
+import stat
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from formboard.core.errors import BoardLocked
+
+LEASE_TTL = 10.0
+LEASE_WAIT = 15.0
+OWNER_FILE = "owner.json"
+_NOTICE_EVERY = 0.5
+_UNKNOWN_HOLDER = "someone else"
+
+
+def private_mode(folder: Path) -> tuple[int, int]:
+    """``(file_mode, dir_mode)`` for new files in ``folder``: group access only if setgid."""
+    try:
+        shared = bool(os.stat(folder).st_mode & stat.S_ISGID)  # setgid marks a team folder
+    except OSError:
+        shared = False
+    return (0o660, 0o2770) if shared else (0o600, 0o700)
+
+
+def write_atomically(path: Path, data: bytes, mode: int) -> None:
+    """Replace ``path`` with ``data`` so readers see the old or the new file, never half."""
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        try:
+            os.write(fd, data)
+            os.fchmod(fd, mode)  # the umask may have stripped group bits a team folder needs
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass(frozen=True)
+class LeaseOwner:
+    """Who takes the lease; ``uuid`` is fresh for every lease instance."""
+
+    login: str
+    name: str
+    host: str
+    pid: int
+    uuid: str
+
+    @classmethod
+    def create(cls, login: str, name: str = "", host: str | None = None) -> LeaseOwner:
+        """An owner for this process with a new random uuid."""
+        host = host if host is not None else socket.gethostname().split(".")[0]
+        return cls(login, name or login, host, os.getpid(), uuid.uuid4().hex)
+
+    def label(self) -> str:
+        """``login@host``, as shown to colleagues who are kept waiting."""
+        return f"{self.login}@{self.host}"
+
+
+@dataclass(frozen=True)
+class LeaseInfo:
+    """What the owner file of a held lease says. ``acquired_at`` is the owner's clock."""
+
+    login: str
+    name: str
+    host: str
+    pid: int
+    uuid: str
+    acquired_at: float
+    renewed: int
+
+    def label(self) -> str:
+        """``login@host``, as shown to colleagues who are kept waiting."""
+        return f"{self.login}@{self.host}"
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> LeaseInfo | None:
+        """Parse an owner file; anything malformed gives ``None``."""
+        try:
+            d = json.loads(raw)
+            info = cls(*(kind(d[f.name]) for f, kind in zip(fields(cls), _KINDS, strict=True)))
+        except (ValueError, TypeError, KeyError):
+            return None
+        return info if info.uuid else None
+
+
+_KINDS = (str, str, str, int, str, float, int)  # LeaseInfo's field types, in order
+
+
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ[name])
+    except (KeyError, ValueError):
+        return default
+    return value if value >= 0 else default
+
+
+def _read_owner(lock_dir: Path) -> tuple[LeaseInfo | None, float | None]:
+    """Read ``owner.json`` and its mtime from one descriptor, so both describe one version."""
+    try:
+        with open(lock_dir / OWNER_FILE, "rb") as f:
+            mtime, raw = os.fstat(f.fileno()).st_mtime, f.read()
+    except OSError:
+        return None, None
+    info = LeaseInfo.from_json(raw)
+    return info, (mtime if info else None)
+
+
+class WriteLease:
+    """An app-level lease on one board; see the module docstring for the protocol."""
+
+    def __init__(
+        self,
+        board_path: Path,
+        owner: LeaseOwner,
+        *,
+        ttl: float | None = None,
+        wait: float | None = None,
+    ) -> None:
+        self.board_path = Path(board_path)
+        self.owner = owner
+        self.ttl = ttl if ttl is not None else _env_seconds("FORMBOARD_LEASE_TTL", LEASE_TTL)
+        self.wait = wait if wait is not None else _env_seconds("FORMBOARD_LOCK_WAIT", LEASE_WAIT)
+        self.lock_dir = self.board_path.with_name(self.board_path.name + ".lock")
+        self._owner_path = self.lock_dir / OWNER_FILE
+        self._depth = 0
+        self._renewed = 0
+        self._acquired_at = 0.0
+        self._io = threading.RLock()  # the renewal thread and the caller share the owner file
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    def acquire(self, on_wait: Callable[[LeaseInfo | None, float], None] | None = None) -> None:
+        """Take the lease, waiting at most ``wait`` seconds; raise :class:`BoardLocked` if not."""
+        with self._io:
+            if self._depth:
+                self._depth += 1
+                return
+        started = time.monotonic()
+        deadline = started + self.wait
+        next_notice = started
+        next_stale_check = started
+        holder: LeaseInfo | None = None
+        while True:
+            if self._try_take():
+                return
+            now = time.monotonic()
+            holder, owner_mtime = _read_owner(self.lock_dir)
+            if now >= next_stale_check:
+                next_stale_check = now + min(_NOTICE_EVERY, self.ttl / 5)
+                if self._break_if_stale(holder, owner_mtime):
+                    continue  # retry mkdir at once, before another waiter does
+            if now >= deadline:
+                held_for = max(0.0, time.time() - holder.acquired_at) if holder else None
+                raise BoardLocked(holder.label() if holder else _UNKNOWN_HOLDER, held_for)
+            if on_wait is not None and now >= next_notice:
+                on_wait(holder, now - started)
+                next_notice = now + _NOTICE_EVERY
+            # a tight loop hammers a network drive; jitter keeps waiters from moving in step
+            time.sleep(min(random.uniform(0.01, 0.05), max(0.0, deadline - now) + 0.001))
+
+    def held(self) -> bool:
+        """Whether this instance believes it holds the lease."""
+        return self._depth > 0
+
+    def verify(self) -> bool:
+        """Re-read the owner file: is the lease still ours? Call right before COMMIT."""
+        with self._io:
+            if not self._depth:
+                return False
+            info, _ = _read_owner(self.lock_dir)
+            return info is not None and info.uuid == self.owner.uuid
+
+    def renew(self) -> None:
+        """Rewrite the owner file (new server mtime, ``renewed`` + 1) if it is still ours."""
+        with self._io:
+            if not self._depth:
+                return
+            info, _ = _read_owner(self.lock_dir)
+            if info is None or info.uuid != self.owner.uuid:
+                return  # lost: never overwrite another holder's file; verify() will say so
+            try:
+                self._write_owner(self._renewed + 1)
+            except OSError:
+                return  # a transient network error; the next renewal or verify() decides
+            self._renewed += 1
+
+    def release(self) -> None:
+        """Give the lease back; the lock dir is removed only if the owner file is still ours."""
+        with self._io:
+            if not self._depth:
+                return
+            self._depth -= 1
+            if self._depth:
+                return
+        self._stop_renewer()
+        with self._io:
+            info, _ = _read_owner(self.lock_dir)
+            if info is not None and info.uuid == self.owner.uuid:
+                self._remove_lock_dir(expect=(info.uuid, info.renewed))
+
+    def holder(self) -> LeaseInfo | None:
+        """Who holds the lease now, or ``None`` if it is free or unreadable."""
+        return _read_owner(self.lock_dir)[0]
+
+    def __enter__(self) -> WriteLease:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+    def _try_take(self) -> bool:
+        file_mode, dir_mode = private_mode(self.board_path.parent)
+        try:
+            os.mkdir(self.lock_dir, dir_mode)
+        except OSError:
+            return False  # FileExistsError = held; EIO/ESTALE/... = unknown, so not ours either
+        with self._io:
+            try:
+                os.chmod(self.lock_dir, dir_mode)
+                self._acquired_at = time.time()
+                self._write_owner(0, file_mode)
+            except FileNotFoundError:
+                return False  # a breaker moved our dir away already; nothing of ours is left
+            except OSError:
+                # don't leave our dir behind for a whole ttl; put back anyone else's
+                info, _ = _read_owner(self.lock_dir)
+                ours = info if info is not None and info.uuid == self.owner.uuid else None
+                self._remove_lock_dir(expect=(ours.uuid, ours.renewed) if ours else None)
+                return False
+            info, _ = _read_owner(self.lock_dir)
+            if info is None or info.uuid != self.owner.uuid:
+                return False  # a breaker took the dir between our mkdir and our write
+            self._renewed = 0
+            self._depth = 1
+        self._start_renewer()
+        return True
+
+    def _write_owner(self, renewed: int, file_mode: int | None = None) -> None:
+        info = LeaseInfo(**asdict(self.owner), acquired_at=self._acquired_at, renewed=renewed)
+        mode = file_mode if file_mode is not None else private_mode(self.board_path.parent)[0]
+        write_atomically(self._owner_path, json.dumps(asdict(info)).encode(), mode)
+
+    def _server_now(self) -> float | None:
+        """The file server's clock: the mtime of a probe file we just wrote, then removed."""
+        probe = self.board_path.with_name(f".{self.board_path.name}.probe-{uuid.uuid4().hex}")
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError:
+            return None
+        try:
+            os.write(fd, b"probe")
+            os.fsync(fd)  # so the mtime is the server's, set the same way as the owner file's
+            return os.fstat(fd).st_mtime
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
+
+    def _break_if_stale(self, holder: LeaseInfo | None, owner_mtime: float | None) -> bool:
+        """Break the lease if it expired by server time; True if we broke it."""
+        if holder is None or owner_mtime is None:
+            try:
+                # an ownerless dir is someone between mkdir and owner write, until it is old
+                owner_mtime = os.stat(self.lock_dir).st_mtime
+            except OSError:
+                return False  # already free (the next mkdir takes it) or unreadable
+            holder = None
+        server_now = self._server_now()
+        if server_now is None or server_now - owner_mtime <= self.ttl:
+            return False
+        self._remove_lock_dir(expect=(holder.uuid, holder.renewed) if holder else None)
+        return True
+
+    def _remove_lock_dir(self, expect: tuple[str, int] | None) -> None:
+        """Move the lock dir aside atomically, then delete it only if it is the one expected.
+
+        ``expect`` is the (uuid, renewed) judged, or None for an ownerless dir. If we moved a
+        different lease (a racing breaker's fresh one), we put it back when we can.
+        """
+        aside = self.lock_dir.with_name(f"{self.lock_dir.name}.stale-{uuid.uuid4().hex}")
+        try:
+            os.rename(self.lock_dir, aside)  # only one breaker wins this
+        except OSError:
+            return
+        found, _ = _read_owner(aside)
+        moved = None if found is None else (found.uuid, found.renewed)
+        # renaming back onto a fresh empty lock dir would replace it, so look first
+        if moved != expect and not os.path.lexists(self.lock_dir):
+            with contextlib.suppress(OSError):
+                os.rename(aside, self.lock_dir)
+                return
+        shutil.rmtree(aside, ignore_errors=True)
+
+    def _start_renewer(self) -> None:
+        self._stop.clear()
+        self._renewer = threading.Thread(
+            target=self._renew_loop, name=f"lease-{self.lock_dir.name}", daemon=True
+        )
+        self._renewer.start()
+
+    def _renew_loop(self) -> None:
+        while not self._stop.wait(self.ttl / 3):
+            # a failed renewal must never kill the app; verify() catches a lost lease
+            with contextlib.suppress(Exception):
+                self.renew()
+
+    def _stop_renewer(self) -> None:
+        self._stop.set()
+        thread, self._renewer = self._renewer, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=max(1.0, self.ttl))

@@ -1,0 +1,416 @@
+"""The bodies of write ops. Each runs inside the transaction that writes.py opens.
+
+An op reads what it needs, changes rows, and returns a Tx naming its result and
+the op-log records that describe the change (fields before and after).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from formboard.core.errors import (
+    BoardConflict,
+    FieldConflict,
+    InvalidInput,
+    NotYours,
+    UnknownEntity,
+)
+from formboard.core.model import (
+    Board,
+    Card,
+    Column,
+    Link,
+    LinkKind,
+    Member,
+    Perspective,
+    initials_of,
+)
+from formboard.core.store.rows import (
+    CARD_COLUMNS,
+    card_json,
+    card_row_values,
+    link_from_row,
+    link_json,
+    perspective_from_row,
+    read_cards,
+    resolve_card,
+)
+from formboard.core.store.writes import Record, Tx
+
+POSITION_STEP = 1024.0
+_SQL_NAME = {"column": "col"}
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who is writing, and when (one timestamp for the whole op)."""
+
+    login: str
+    name: str
+    at: str
+
+
+def insert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:
+    # sqlite-utils nests in our BEGIN IMMEDIATE as a savepoint.
+    Database(conn)[table].insert(row)
+
+
+def card_row(conn: sqlite3.Connection, card_id: str) -> sqlite3.Row:
+    full = resolve_card(conn, card_id)
+    return conn.execute(f"SELECT {CARD_COLUMNS} FROM cards WHERE id = ?", (full,)).fetchone()
+
+
+def reload(conn: sqlite3.Connection, entity: str, eid: str) -> Card | Perspective:
+    if entity == "card":
+        return read_cards(conn, [eid])[eid]
+    return perspective_from_row(
+        conn.execute("SELECT * FROM perspectives WHERE id = ?", (eid,)).fetchone()
+    )
+
+
+# ------------------------------------------------------------------ positions
+
+
+def place(
+    conn: sqlite3.Connection,
+    column: Column,
+    card_id: str,
+    *,
+    before: str | None = None,
+    index: int | None = None,
+    top: bool = False,
+) -> tuple[float, list[Record]]:
+    """A position for ``card_id`` in ``column``, renumbering the column when floats run out.
+
+    Positions are fractional so concurrent moves never reorder unrelated cards;
+    ties order by id, identically on every screen.
+    """
+    rows = conn.execute(
+        "SELECT id, position FROM cards WHERE col = ? AND archived = 0 AND id != ? "
+        "ORDER BY position, id",
+        (column.value, card_id),
+    )
+    order = [(r["id"], r["position"]) for r in rows]
+    if before is not None:
+        target = resolve_card(conn, before)
+        ids = [cid for cid, _ in order]
+        if target not in ids:
+            raise InvalidInput("The card to place it before is not in that column.")
+        index = ids.index(target)
+    elif top:
+        index = 0
+    if index is None or index >= len(order):
+        return (order[-1][1] + POSITION_STEP if order else POSITION_STEP), []
+    index = max(index, 0)
+    next_pos = order[index][1]
+    prev_pos = order[index - 1][1] if index > 0 else next_pos - 2 * POSITION_STEP
+    mid = (prev_pos + next_pos) / 2
+    if prev_pos < mid < next_pos:
+        return mid, []
+    records = []
+    for i, (cid, _) in enumerate(order):
+        pos = (i + 1 + (1 if i >= index else 0)) * POSITION_STEP
+        conn.execute("UPDATE cards SET position = ? WHERE id = ?", (pos, cid))
+        records.append(Record("renumber", "card", cid, None, None, {"position": pos}))
+    return (index + 1) * POSITION_STEP, records
+
+
+# ---------------------------------------------------------- optimistic merge
+
+
+def update_row(
+    conn: sqlite3.Connection,
+    author: Author,
+    entity: str,
+    op_name: str,
+    row: sqlite3.Row,
+    wanted: dict[str, Any],
+    base_rev: int | None,
+) -> Tx:
+    """Merge ``wanted`` into a card or perspective row.
+
+    Fields others changed after ``base_rev`` merge with mine when they differ;
+    the same field changed to a different value is a conflict: nothing is
+    written and both versions go back to the person.
+    """
+    current = {k: row[_SQL_NAME.get(k, k)] for k in wanted}
+    if base_rev is not None and row["rev"] != base_rev:
+        theirs = fields_changed_since(conn, row["id"], base_rev, row["rev"])
+        clashes = [
+            FieldConflict(k, wanted[k], current[k])
+            for k in wanted
+            if (theirs is None or k in theirs) and current[k] != wanted[k]
+        ]
+        if clashes:
+            conflict = BoardConflict(
+                entity=entity,
+                entity_id=row["id"],
+                conflicts=clashes,
+                theirs_by=last_author(conn, row["id"]),
+                current_rev=row["rev"],
+            )
+            return Tx(conflict=conflict)
+    changed = {k: v for k, v in wanted.items() if current[k] != v}
+    if not changed:
+        return Tx(reload(conn, entity, row["id"]))
+    table = "cards" if entity == "card" else "perspectives"
+    sets = ", ".join(f"{_SQL_NAME.get(k, k)} = ?" for k in changed)
+    if entity == "card":
+        stamp, stamp_values = "updated_by = ?, updated_at = ?", (author.login, author.at)
+    else:
+        stamp, stamp_values = "updated_at = ?", (author.at,)
+    conn.execute(
+        f"UPDATE {table} SET {sets}, {stamp}, rev = rev + 1 WHERE id = ? AND rev = ?",
+        (*changed.values(), *stamp_values, row["id"], row["rev"]),
+    )
+    before = {k: current[k] for k in changed}
+    after = dict(changed)
+    if entity == "perspective":
+        after["card_id"] = before["card_id"] = row["card_id"]
+    record = Record(op_name, entity, row["id"], row["rev"] + 1, before, after)
+    return Tx(reload(conn, entity, row["id"]), [record])
+
+
+def fields_changed_since(
+    conn: sqlite3.Connection, eid: str, base_rev: int, current_rev: int
+) -> set[str] | None:
+    """Fields changed after ``base_rev``; None when the log cannot account for every rev."""
+    rows = conn.execute(
+        "SELECT entity_rev, after FROM ops WHERE entity_id = ? AND entity_rev > ? "
+        "AND op != 'conflict'",
+        (eid, base_rev),
+    ).fetchall()
+    if len({r["entity_rev"] for r in rows}) < current_rev - base_rev:
+        return None
+    changed: set[str] = set()
+    for r in rows:
+        changed.update(json.loads(r["after"] or "{}"))
+    return changed
+
+
+def last_author(conn: sqlite3.Connection, eid: str) -> str:
+    row = conn.execute(
+        "SELECT author, author_name FROM ops WHERE entity_id = ? AND op != 'conflict' "
+        "ORDER BY seq DESC LIMIT 1",
+        (eid,),
+    ).fetchone()
+    return (row["author_name"] or row["author"]) if row else ""
+
+
+# ----------------------------------------------------------------- card ops
+
+
+def add_card(
+    conn: sqlite3.Connection, author: Author, card: Card, before: str | None, top: bool
+) -> Tx:
+    position, renumbered = place(conn, card.column, card.id, before=before, top=top)
+    new = card.model_copy(
+        update={
+            "position": position,
+            "created_by": author.login,
+            "created_at": author.at,
+            "updated_by": author.login,
+            "updated_at": author.at,
+        }
+    )
+    insert(conn, "cards", card_row_values(new))
+    return Tx(new, [Record("add_card", "card", new.id, 1, None, card_json(new)), *renumbered])
+
+
+def move_card(
+    conn: sqlite3.Connection,
+    author: Author,
+    card_id: str,
+    column: Column | None,
+    before: str | None,
+    index: int | None,
+    top: bool,
+) -> Tx:
+    row = card_row(conn, card_id)
+    target = column or Column(row["col"])
+    position, renumbered = place(conn, target, row["id"], before=before, index=index, top=top)
+    if target.value == row["col"] and position == row["position"]:
+        return Tx(reload(conn, "card", row["id"]))
+    conn.execute(
+        "UPDATE cards SET col = ?, position = ?, updated_by = ?, updated_at = ?, "
+        "rev = rev + 1 WHERE id = ?",
+        (target.value, position, author.login, author.at, row["id"]),
+    )
+    record = Record(
+        "move_card",
+        "card",
+        row["id"],
+        row["rev"] + 1,
+        {"column": row["col"], "position": row["position"]},
+        {"column": target.value, "position": position},
+    )
+    return Tx(reload(conn, "card", row["id"]), [record, *renumbered])
+
+
+def set_archived(conn: sqlite3.Connection, author: Author, card_id: str, archived: bool) -> Tx:
+    row = card_row(conn, card_id)
+    if bool(row["archived"]) == archived:
+        return Tx(reload(conn, "card", row["id"]))
+    position, renumbered = row["position"], []
+    if not archived:
+        position, renumbered = place(conn, Column(row["col"]), row["id"])
+    conn.execute(
+        "UPDATE cards SET archived = ?, position = ?, updated_by = ?, updated_at = ?, "
+        "rev = rev + 1 WHERE id = ?",
+        (int(archived), position, author.login, author.at, row["id"]),
+    )
+    record = Record(
+        "archive_card" if archived else "restore_card",
+        "card",
+        row["id"],
+        row["rev"] + 1,
+        {"archived": not archived, "position": row["position"]},
+        {"archived": archived, "position": position},
+    )
+    return Tx(reload(conn, "card", row["id"]), [record, *renumbered])
+
+
+# ---------------------------------------------------------- perspective ops
+
+
+def add_perspective(
+    conn: sqlite3.Connection, author: Author, draft: Perspective, card_id: str
+) -> Tx:
+    row = card_row(conn, card_id)
+    new = draft.model_copy(
+        update={"card_id": row["id"], "created_at": author.at, "updated_at": author.at}
+    )
+    insert(conn, "perspectives", new.model_dump(mode="json"))
+    record = Record("add_perspective", "perspective", new.id, 1, None, new.model_dump(mode="json"))
+    return Tx(new, [record])
+
+
+def own_perspective(conn: sqlite3.Connection, author: Author, pid: str) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM perspectives WHERE id = ?", (pid,)).fetchone()
+    if row is None:
+        raise UnknownEntity(f"There is no perspective with the id {pid!r} on this board.")
+    if row["author"] != author.login:
+        raise NotYours(
+            f"That perspective is {row['author_name'] or row['author']}'s; "
+            "only its author can change it. Add your own instead."
+        )
+    return row
+
+
+def remove_perspective(conn: sqlite3.Connection, author: Author, pid: str) -> Tx:
+    row = own_perspective(conn, author, pid)
+    conn.execute("DELETE FROM perspectives WHERE id = ?", (row["id"],))
+    return Tx(None, [Record("remove_perspective", "perspective", row["id"], None, dict(row))])
+
+
+# ----------------------------------------------------------------- link ops
+
+
+def add_link(
+    conn: sqlite3.Connection,
+    author: Author,
+    link_id: str,
+    src: str,
+    dst: str,
+    kind: LinkKind,
+    note: str,
+) -> Tx:
+    src, dst = resolve_card(conn, src), resolve_card(conn, dst)
+    if src == dst:
+        raise InvalidInput("A card cannot be linked to itself.")
+    clash = conn.execute(
+        "SELECT id FROM links WHERE from_id = ? AND to_id = ? AND kind = ?",
+        (src, dst, kind.value),
+    ).fetchone()
+    if clash:
+        raise InvalidInput(f"These two cards are already linked with '{kind.phrase}'.")
+    link = Link(
+        id=link_id, from_id=src, to_id=dst, kind=kind, note=note, author=author.login,
+        created_at=author.at,
+    )  # fmt: skip
+    insert_link(conn, link)
+    return Tx(link, [Record("add_link", "link", link.id, 1, None, link_json(link))])
+
+
+def insert_link(conn: sqlite3.Connection, link: Link) -> None:
+    insert(
+        conn,
+        "links",
+        {
+            "id": link.id,
+            "from_id": link.from_id,
+            "to_id": link.to_id,
+            "kind": link.kind.value,
+            "note": link.note,
+            "author": link.author,
+            "created_at": link.created_at,
+        },
+    )
+
+
+def remove_link(conn: sqlite3.Connection, link_id: str) -> Tx:
+    row = conn.execute("SELECT * FROM links WHERE id = ?", (link_id,)).fetchone()
+    if row is None:
+        raise UnknownEntity(f"There is no link with the id {link_id!r} on this board.")
+    conn.execute("DELETE FROM links WHERE id = ?", (link_id,))
+    before = link_json(link_from_row(row))
+    return Tx(None, [Record("remove_link", "link", link_id, None, before, None)])
+
+
+# ------------------------------------------------------- members and board
+
+
+def upsert_member(conn: sqlite3.Connection, member: Member) -> Record | None:
+    """Add or update a member; None when nothing changed."""
+    row = conn.execute("SELECT * FROM members WHERE login = ?", (member.login,)).fetchone()
+    fields = ("name", "discipline", "initials")
+    if row is not None and all(row[f] == getattr(member, f) for f in fields):
+        return None
+    initials = member.initials or initials_of(member.name, member.login)
+    conn.execute(
+        "INSERT INTO members (login, name, discipline, initials, last_seen) VALUES (?,?,?,?,?) "
+        "ON CONFLICT (login) DO UPDATE SET name = excluded.name, "
+        "discipline = excluded.discipline, initials = excluded.initials",
+        (member.login, member.name, member.discipline, initials, member.last_seen),
+    )
+    after = {"name": member.name, "discipline": member.discipline, "initials": initials}
+    return Record("upsert_member", "member", member.login, None, dict(row) if row else None, after)
+
+
+def set_title(conn: sqlite3.Connection, title: str) -> Tx:
+    old = conn.execute("SELECT value FROM meta WHERE key = 'title'").fetchone()[0]
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'title'", (title,))
+    # meta has no revision trigger (it holds the revision itself), so bump by hand.
+    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+    return Tx(None, [Record("set_title", "board", "meta", None, {"title": old}, {"title": title})])
+
+
+def load_board(conn: sqlite3.Connection, board: Board) -> Tx:
+    """Write a whole board's content into an empty board (an import), as one op."""
+    if conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0]:
+        raise InvalidInput("Import needs an empty board; this one already has cards.")
+    db = Database(conn)
+    records: list[Record] = []
+    db["cards"].insert_all(card_row_values(c) for c in board.cards)
+    perspectives = [p for c in board.cards for p in c.perspectives]
+    db["perspectives"].insert_all(p.model_dump(mode="json") for p in perspectives)
+    for link in board.links:
+        insert_link(conn, link)
+    records += [Record("import", "card", c.id, c.rev, None, card_json(c)) for c in board.cards]
+    records += [
+        Record("import", "perspective", p.id, p.rev, None, p.model_dump(mode="json"))
+        for p in perspectives
+    ]
+    records += [Record("import", "link", lk.id, 1, None, link_json(lk)) for lk in board.links]
+    for member in board.members:
+        joined = upsert_member(conn, member)
+        if joined is not None:
+            records.append(joined)
+    if board.title:
+        records += set_title(conn, board.title).records
+    return Tx(None, records)

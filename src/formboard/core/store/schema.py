@@ -1,0 +1,152 @@
+"""The board file's schema, connection settings and migrations (part of the store layer).
+
+Only the store layer (store.py, schema.py, changes.py) speaks SQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+FORMAT_NAME = "formboard"
+SCHEMA_VERSION = 1
+
+# Connection settings for a file on a network drive, DESIGN §3.
+PRAGMAS = (
+    "PRAGMA journal_mode=DELETE",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA mmap_size=0",
+    "PRAGMA foreign_keys=ON",
+)
+BUSY_TIMEOUT_S = 8.0
+
+# Tables whose every row change bumps meta.revision, so writers that bypass
+# formboard (the sqlite3 shell) still move the revision that viewers watch.
+WATCHED_TABLES = ("cards", "perspectives", "links", "members")
+
+SCHEMA_V1 = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE cards (
+    id           TEXT PRIMARY KEY,
+    col          TEXT NOT NULL,
+    position     REAL NOT NULL,
+    title        TEXT NOT NULL,
+    body         TEXT NOT NULL DEFAULT '',
+    client_words TEXT NOT NULL DEFAULT '',
+    status       TEXT NOT NULL DEFAULT 'hypothesis',
+    domain       TEXT,
+    archived     INTEGER NOT NULL DEFAULT 0,
+    rev          INTEGER NOT NULL DEFAULT 1,
+    created_by   TEXT NOT NULL DEFAULT '',
+    created_at   TEXT NOT NULL DEFAULT '',
+    updated_by   TEXT NOT NULL DEFAULT '',
+    updated_at   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX cards_by_column ON cards (col, archived, position);
+CREATE TABLE perspectives (
+    id          TEXT PRIMARY KEY,
+    card_id     TEXT NOT NULL REFERENCES cards (id),
+    author      TEXT NOT NULL,
+    author_name TEXT NOT NULL DEFAULT '',
+    discipline  TEXT NOT NULL DEFAULT '',
+    text        TEXT NOT NULL,
+    rev         INTEGER NOT NULL DEFAULT 1,
+    created_at  TEXT NOT NULL DEFAULT '',
+    updated_at  TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX perspectives_by_card ON perspectives (card_id);
+CREATE TABLE links (
+    id         TEXT PRIMARY KEY,
+    from_id    TEXT NOT NULL REFERENCES cards (id),
+    to_id      TEXT NOT NULL REFERENCES cards (id),
+    kind       TEXT NOT NULL,
+    note       TEXT NOT NULL DEFAULT '',
+    author     TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL DEFAULT '',
+    UNIQUE (from_id, to_id, kind)
+);
+CREATE INDEX links_by_to ON links (to_id);
+CREATE TABLE members (
+    login      TEXT PRIMARY KEY,
+    name       TEXT NOT NULL DEFAULT '',
+    discipline TEXT NOT NULL DEFAULT '',
+    initials   TEXT NOT NULL DEFAULT '',
+    last_seen  TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE ops (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    rev_from    INTEGER NOT NULL,
+    rev_to      INTEGER NOT NULL,
+    at          TEXT NOT NULL,
+    author      TEXT NOT NULL,
+    author_name TEXT NOT NULL DEFAULT '',
+    host        TEXT NOT NULL DEFAULT '',
+    client_id   TEXT NOT NULL,
+    client_seq  INTEGER NOT NULL,
+    part        INTEGER NOT NULL DEFAULT 0,
+    op          TEXT NOT NULL,
+    entity      TEXT NOT NULL,
+    entity_id   TEXT NOT NULL,
+    entity_rev  INTEGER,
+    before      TEXT,
+    after       TEXT,
+    UNIQUE (client_id, client_seq, part)
+);
+CREATE INDEX ops_by_revision ON ops (rev_to);
+CREATE INDEX ops_by_entity ON ops (entity_id, entity_rev);
+"""
+
+
+def revision_triggers() -> str:
+    """Triggers that bump meta.revision on every row change of the watched tables."""
+    bump = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision';"
+    out = []
+    for table in WATCHED_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            name = f"{table}_{event.lower()}_bumps_revision"
+            out.append(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {bump} END;")
+    return "\n".join(out)
+
+
+def configure(conn: sqlite3.Connection) -> None:
+    """Apply the connection settings every board connection uses."""
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+
+
+def create_schema(
+    conn: sqlite3.Connection, client: str, title: str, board_id: str, at: str
+) -> None:
+    """Create a fresh board's tables inside the caller's transaction."""
+    for statement in (SCHEMA_V1 + revision_triggers()).split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.executemany(
+        "INSERT INTO meta (key, value) VALUES (?, ?)",
+        [
+            ("format", FORMAT_NAME),
+            ("schema_version", str(SCHEMA_VERSION)),
+            ("revision", "0"),
+            ("board_id", board_id),
+            ("client", client),
+            ("title", title),
+            ("created_at", at),
+        ],
+    )
+
+
+# from-version -> function that upgrades the schema by one version, inside a transaction.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+
+def migrate(conn: sqlite3.Connection, from_version: int) -> int:
+    """Upgrade from ``from_version`` to SCHEMA_VERSION step by step; returns the new version."""
+    version = from_version
+    while version < SCHEMA_VERSION:
+        MIGRATIONS[version](conn)
+        version += 1
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    return version

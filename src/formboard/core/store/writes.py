@@ -1,0 +1,166 @@
+"""The write path: lease, BEGIN IMMEDIATE, idempotent ops, op log, sidecar.
+
+Every write follows it, so every write is one whole op in the log or nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from formboard.core.errors import BoardConflict, FieldConflict
+from formboard.core.identity import Identity
+from formboard.core.lock import WriteLease
+from formboard.core.model import now_iso
+from formboard.core.store.rows import (
+    dump,
+    link_from_row,
+    perspective_from_row,
+    read_cards,
+    read_revision,
+)
+
+AMBIGUOUS_COMMIT_RETRIES = 3
+
+
+@dataclass
+class Record:
+    """One op-log row to append in the current transaction."""
+
+    op: str
+    entity: str
+    entity_id: str
+    entity_rev: int | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+@dataclass
+class Tx:
+    """What an op did inside its transaction: its result, its log rows, or a conflict."""
+
+    result: Any = None
+    records: list[Record] = field(default_factory=list)
+    conflict: BoardConflict | None = None
+
+
+OpFn = Callable[[sqlite3.Connection], Tx]
+
+
+class AmbiguousCommit(Exception):
+    """COMMIT failed in a way that leaves it unknown whether it took effect."""
+
+
+class LeaseLost(Exception):
+    """The lease was broken under us before COMMIT; roll back and retry."""
+
+
+@contextlib.contextmanager
+def leased(lease: WriteLease, on_wait: Callable[..., None] | None) -> Iterator[None]:
+    """Hold the write lease (bounded wait, then BoardLocked) for one transaction."""
+    lease.acquire(on_wait)
+    try:
+        yield
+    finally:
+        lease.release()
+
+
+def run_transaction(
+    conn: sqlite3.Connection,
+    identity: Identity,
+    client_id: str,
+    client_seq: int,
+    op_fn: OpFn,
+    lease: WriteLease,
+    member: Callable[[sqlite3.Connection], Record | None],
+) -> tuple[Tx, int | None]:
+    """One op as one transaction; returns the op's Tx and the new revision (None on replay)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        done = conn.execute(
+            "SELECT * FROM ops WHERE client_id = ? AND client_seq = ? ORDER BY part",
+            (client_id, client_seq),
+        ).fetchall()
+        if done:
+            # This op already landed: the first attempt's COMMIT did take effect.
+            conn.execute("ROLLBACK")
+            return replay(conn, done), None
+        rev_from = read_revision(conn)
+        joined = member(conn)
+        tx = op_fn(conn)
+        if tx.conflict is not None:
+            tx.records = [conflict_record(tx.conflict)]
+        if joined is not None:
+            tx.records.append(joined)
+        rev_to = read_revision(conn)
+        at = now_iso()
+        conn.executemany(
+            "INSERT INTO ops (rev_from, rev_to, at, author, author_name, host, client_id, "
+            "client_seq, part, op, entity, entity_id, entity_rev, before, after) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    rev_from, rev_to, at, identity.login, identity.name, identity.host,
+                    client_id, client_seq, part, rec.op, rec.entity, rec.entity_id,
+                    rec.entity_rev, dump(rec.before), dump(rec.after),
+                )
+                for part, rec in enumerate(tx.records)
+            ],
+        )  # fmt: skip
+        if not lease.verify():
+            raise LeaseLost
+    except LeaseLost:
+        conn.execute("ROLLBACK")
+        raise AmbiguousCommit("the write lease was lost") from None
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    commit(conn)
+    return tx, rev_to
+
+
+def commit(conn: sqlite3.Connection) -> None:
+    """COMMIT; a failure here is ambiguous (it may have landed) and is retried by the caller."""
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise AmbiguousCommit(str(exc)) from None
+
+
+def replay(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> Tx:
+    """The result of an op that already landed, rebuilt from its log rows."""
+    first = rows[0]
+    entity, eid = first["entity"], first["entity_id"]
+    if first["op"] == "conflict":
+        before, after = json.loads(first["before"]), json.loads(first["after"])
+        conflicts = [FieldConflict(f, after[f], before.get(f)) for f in after]
+        return Tx(conflict=BoardConflict(entity=entity, entity_id=eid, conflicts=conflicts))
+    if entity == "card":
+        return Tx(read_cards(conn, [eid]).get(eid))
+    if entity == "perspective":
+        row = conn.execute("SELECT * FROM perspectives WHERE id = ?", (eid,)).fetchone()
+        return Tx(perspective_from_row(row) if row else None)
+    if entity == "link":
+        row = conn.execute("SELECT * FROM links WHERE id = ?", (eid,)).fetchone()
+        return Tx(link_from_row(row) if row else None)
+    return Tx()
+
+
+def conflict_record(conflict: BoardConflict) -> Record:
+    """The losing version of a conflict, kept in the op log (nothing is lost)."""
+    return Record(
+        op="conflict",
+        entity=conflict.entity,
+        entity_id=conflict.entity_id,
+        entity_rev=conflict.current_rev,
+        before={c.field: c.theirs for c in conflict.conflicts},
+        after={c.field: c.mine for c in conflict.conflicts},
+    )

@@ -1,0 +1,146 @@
+"""Who am I: login from the OS account, name and discipline from settings and environment."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import stat
+import tomllib
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from formboard.core import identity
+from formboard.core.identity import (
+    config_dir,
+    config_problem,
+    current_identity,
+    data_dir,
+    load_config,
+    save_config,
+)
+
+
+@pytest.fixture(autouse=True)
+def settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "config"
+    monkeypatch.setenv("FORMBOARD_CONFIG_DIR", str(folder))
+    monkeypatch.delenv("FORMBOARD_USER", raising=False)
+    monkeypatch.delenv("FORMBOARD_DISCIPLINE", raising=False)
+    return folder
+
+
+@pytest.fixture
+def account(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend the OS account is ana, whose GECOS full name is Ana Lima."""
+    entry = SimpleNamespace(pw_name="ana", pw_gecos="Ana Lima,Room 4,,")
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: entry)
+
+
+def write_settings(folder: Path, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.toml").write_text(text, encoding="utf-8")
+
+
+def test_login_comes_from_the_os_account_not_from_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("USER", "somebody-else")
+    monkeypatch.setenv("LOGNAME", "somebody-else")
+    me = current_identity()
+    assert me.login == pwd.getpwuid(os.getuid()).pw_name
+    assert me.login != "somebody-else"
+
+
+@pytest.mark.usefixtures("account")
+def test_name_falls_back_to_the_full_name_then_the_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    me = current_identity()
+    assert (me.login, me.name, me.discipline) == ("ana", "Ana Lima", "")
+    assert me.initials == "AL"
+    assert me.host and "." not in me.host
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: SimpleNamespace(pw_name="ana", pw_gecos=""))
+    assert current_identity().name == "ana"
+
+
+@pytest.mark.usefixtures("account")
+def test_settings_file_gives_name_and_discipline(settings_dir: Path) -> None:
+    write_settings(settings_dir, 'name = "Dr Ana Lima"\ndiscipline = "psychology"\n')
+    me = current_identity()
+    assert (me.name, me.discipline) == ("Dr Ana Lima", "psychology")
+    assert config_problem() is None
+
+
+@pytest.mark.usefixtures("account")
+def test_environment_overrides_the_settings_file(
+    settings_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_settings(settings_dir, 'name = "Dr Ana Lima"\ndiscipline = "psychology"\n')
+    monkeypatch.setenv("FORMBOARD_USER", "Ana (locum)")
+    monkeypatch.setenv("FORMBOARD_DISCIPLINE", "psychiatry")
+    me = current_identity()
+    assert (me.login, me.name, me.discipline) == ("ana", "Ana (locum)", "psychiatry")
+
+
+@pytest.mark.usefixtures("account")
+def test_broken_settings_file_gives_a_sentence_not_an_exception(settings_dir: Path) -> None:
+    write_settings(settings_dir, 'name = "Ana\ndiscipline = \n')
+    assert load_config() == {}
+    assert current_identity().name == "Ana Lima"
+    problem = config_problem()
+    assert problem is not None
+    assert str(settings_dir / "config.toml") in problem
+    assert problem.endswith(".") and "\n" not in problem and "Traceback" not in problem
+
+
+def test_settings_file_that_is_not_text_is_reported(settings_dir: Path) -> None:
+    settings_dir.mkdir()
+    (settings_dir / "config.toml").write_bytes(b'name = "\xff\xfe"\n')
+    assert load_config() == {}
+    assert "config.toml" in (config_problem() or "")
+
+
+def test_missing_settings_file_is_not_a_problem() -> None:
+    assert load_config() == {}
+    assert config_problem() is None
+
+
+def test_save_merges_keys_and_writes_a_private_file(settings_dir: Path) -> None:
+    write_settings(settings_dir, 'name = "Ana"\n\n[ui]\ntheme = "dark"\n')
+    save_config({"discipline": "psychology", "ui": {"compact": True}, "wait": 15})
+    save_config({"name": 'Ana "the" Lima\\'})
+    path = settings_dir / "config.toml"
+    assert tomllib.loads(path.read_text()) == {
+        "name": 'Ana "the" Lima\\',
+        "discipline": "psychology",
+        "wait": 15,
+        "ui": {"theme": "dark", "compact": True},
+    }
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert sorted(p.name for p in settings_dir.iterdir()) == ["config.toml"]
+
+
+def test_save_with_none_removes_a_key(settings_dir: Path) -> None:
+    save_config({"name": "Ana", "discipline": "psychology"})
+    save_config({"discipline": None})
+    assert load_config() == {"name": "Ana"}
+
+
+def test_saving_over_a_broken_file_keeps_the_broken_copy(settings_dir: Path) -> None:
+    write_settings(settings_dir, "name = = oops\n")
+    save_config({"name": "Ana"})
+    assert load_config() == {"name": "Ana"}
+    assert (settings_dir / "config.toml.broken").read_text() == "name = = oops\n"
+
+
+def test_folders_can_be_moved_by_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORMBOARD_DATA_DIR", str(tmp_path / "data"))
+    assert config_dir() == tmp_path / "config"
+    assert data_dir() == tmp_path / "data"
+    monkeypatch.delenv("FORMBOARD_DATA_DIR")
+    assert data_dir().name == "formboard"
+
+
+def test_settings_writer_rejects_values_toml_cannot_hold() -> None:
+    with pytest.raises(TypeError):
+        identity._to_toml({"ui": {"nested": {"deeper": 1}}})
