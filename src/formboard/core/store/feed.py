@@ -26,15 +26,16 @@ def changes_since(conn: sqlite3.Connection, revision: int, known: Board | None =
 
     Cost follows the number of ops since ``revision`` (an index on ``rev_to``),
     not the size of the board. When the ops do not tile the revisions up to now
-    (a writer bypassed formboard), fall back to diffing the whole board against
+    (a writer bypassed formboard), or the revision went backwards (the file was
+    replaced, say by a backup), fall back to diffing the whole board against
     ``known``, or report every card as added when nothing is known.
     """
     current = read_revision(conn)
+    if current == revision:
+        return ChangeSet(since=revision, revision=current)
     rows = conn.execute(
         "SELECT * FROM ops WHERE rev_to > ? ORDER BY rev_to, seq", (revision,)
     ).fetchall()
-    if current <= revision and not rows:
-        return ChangeSet(since=revision, revision=current)
     reached = revision
     for row in rows:
         if row["rev_from"] > reached:

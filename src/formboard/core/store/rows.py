@@ -31,17 +31,23 @@ def dump(values: dict[str, Any] | None) -> str | None:
     return None if values is None else json.dumps(values, ensure_ascii=False, sort_keys=True)
 
 
+# Enum members by value: a dict lookup is ~10x cheaper than calling the Enum per row.
+_COLUMNS = {c.value: c for c in Column}
+_STATUSES = {s.value: s for s in Status}
+_DOMAINS: dict[str | None, Domain | None] = {d.value: d for d in Domain}
+
+
 def card_from_row(row: sqlite3.Row, perspectives: tuple[Perspective, ...] = ()) -> Card:
     # model_construct: rows were validated on the way in; re-validating 5000 cards costs.
     return Card.model_construct(
         id=row["id"],
-        column=Column(row["col"]),
+        column=_COLUMNS.get(row["col"]) or Column(row["col"]),
         position=row["position"],
         title=row["title"],
         body=row["body"],
         client_words=row["client_words"],
-        status=Status(row["status"]),
-        domain=Domain(row["domain"]) if row["domain"] else None,
+        status=_STATUSES.get(row["status"]) or Status(row["status"]),
+        domain=_DOMAINS.get(row["domain"]) or (Domain(row["domain"]) if row["domain"] else None),
         archived=bool(row["archived"]),
         rev=row["rev"],
         created_by=row["created_by"],

@@ -1,6 +1,6 @@
-"""The board file's schema, connection settings and migrations (part of the store layer).
+"""The board file's schema, connection settings and migrations.
 
-Only the store layer (store.py, schema.py, changes.py) speaks SQL.
+Only the store package speaks SQL.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ FORMAT_NAME = "formboard"
 SCHEMA_VERSION = 1
 
 # Connection settings for a file on a network drive, DESIGN §3.
+JOURNAL_PRAGMA = "PRAGMA journal_mode=DELETE"
 PRAGMAS = (
-    "PRAGMA journal_mode=DELETE",
     "PRAGMA synchronous=FULL",
     "PRAGMA mmap_size=0",
     "PRAGMA foreign_keys=ON",
@@ -111,10 +111,15 @@ def revision_triggers() -> str:
     return "\n".join(out)
 
 
-def configure(conn: sqlite3.Connection) -> None:
-    """Apply the connection settings every board connection uses."""
+def configure(conn: sqlite3.Connection, journal: bool = True) -> None:
+    """Apply the connection settings every board connection uses.
+
+    ``journal=False`` skips the journal mode, which (unlike the rest) changes the file.
+    """
     for pragma in PRAGMAS:
         conn.execute(pragma)
+    if journal:
+        conn.execute(JOURNAL_PRAGMA)
 
 
 def create_schema(

@@ -27,6 +27,15 @@ from formboard.core.store.rows import (
 AMBIGUOUS_COMMIT_RETRIES = 3
 
 
+@dataclass(frozen=True)
+class Author:
+    """Who is writing, and when (one timestamp for the whole op)."""
+
+    login: str
+    name: str
+    at: str
+
+
 @dataclass
 class Record:
     """One op-log row to append in the current transaction."""
@@ -78,7 +87,11 @@ def run_transaction(
     lease: WriteLease,
     member: Callable[[sqlite3.Connection], Record | None],
 ) -> tuple[Tx, int | None]:
-    """One op as one transaction; returns the op's Tx and the new revision (None on replay)."""
+    """One op as one transaction.
+
+    Returns the op's Tx and the board revision to announce in the sidecar, or None
+    when the op changed nothing (a no-op, or a conflict that only logged my version).
+    """
     conn.execute("BEGIN IMMEDIATE")
     try:
         done = conn.execute(
@@ -87,8 +100,10 @@ def run_transaction(
         ).fetchall()
         if done:
             # This op already landed: the first attempt's COMMIT did take effect.
+            # Nobody announced it yet (that COMMIT raised), so announce it now.
+            tx, revision = replay(conn, done), read_revision(conn)
             conn.execute("ROLLBACK")
-            return replay(conn, done), None
+            return tx, revision
         rev_from = read_revision(conn)
         joined = member(conn)
         tx = op_fn(conn)
@@ -120,19 +135,21 @@ def run_transaction(
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    commit(conn)
-    return tx, rev_to
-
-
-def commit(conn: sqlite3.Connection) -> None:
-    """COMMIT; a failure here is ambiguous (it may have landed) and is retried by the caller."""
     try:
-        conn.execute("COMMIT")
+        commit(conn)
     except sqlite3.OperationalError as exc:
+        # I/O error, busy past the timeout...: it may or may not have landed. The caller
+        # retries with the same (client_id, client_seq), which finds it if it did.
         if conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
         raise AmbiguousCommit(str(exc)) from None
+    return tx, (rev_to if rev_to != rev_from else None)
+
+
+def commit(conn: sqlite3.Connection) -> None:
+    """COMMIT the op's transaction (a seam for fault-injection tests)."""
+    conn.execute("COMMIT")
 
 
 def replay(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> Tx:

@@ -1,0 +1,122 @@
+"""The board file on disk: connections, owner-only creation, probing, sidecar and backups.
+
+Only SQLite reads or writes the board file's bytes: closing any descriptor we opened
+on it would drop this process's POSIX locks (DESIGN §3).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+
+from formboard.core.errors import BoardExists, BoardNotFound, BoardReadOnly, NotABoard
+from formboard.core.lock import private_mode
+from formboard.core.model import now_iso
+from formboard.core.store import schema
+
+
+def connect(path: Path, mode: str, *, journal: bool = True) -> sqlite3.Connection:
+    """A connection with the settings of DESIGN §3.
+
+    ``journal=False`` leaves the journal mode alone: a file that may not be ours is
+    probed before we set anything that changes it.
+    """
+    conn = sqlite3.connect(
+        path.as_uri() + f"?mode={mode}",
+        uri=True,
+        isolation_level=None,
+        timeout=schema.BUSY_TIMEOUT_S,
+        check_same_thread=False,
+    )
+    conn.row_factory = sqlite3.Row
+    try:
+        schema.configure(conn, journal=journal)
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
+
+
+def create_private(path: Path) -> None:
+    """Create an empty board file, owner-only (group-shared in a setgid folder) from byte one."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise BoardNotFound(f"The folder {folder} does not exist; create it first.")
+    file_mode, _ = private_mode(folder)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, file_mode)
+    except FileExistsError:
+        raise BoardExists(f"{path} already exists; choose another name.") from None
+    except PermissionError:
+        raise BoardReadOnly(
+            f"Cannot create a board in {folder}: it is not writable for you."
+        ) from None
+    try:
+        os.fchmod(fd, file_mode)  # the umask strips the group bits a team folder needs
+    finally:
+        os.close(fd)
+
+
+def access(path: Path) -> tuple[str, str | None]:
+    """``(sqlite mode, read-only reason)`` for an existing file, or the error that stops opening."""
+    if not path.exists():
+        raise BoardNotFound(f"There is no board at {path}.")
+    if path.is_dir():
+        raise NotABoard(f"{path} is a folder, not a board file.")
+    if path.stat().st_size == 0:
+        raise NotABoard(f"{path} is an empty file, not a formboard board.")
+    if not os.access(path, os.R_OK):
+        raise BoardReadOnly(f"You do not have permission to read {path}.")
+    if not os.access(path, os.W_OK):
+        return "ro", "the board file is read-only for you"
+    if not os.access(path.parent, os.W_OK):
+        return "rw", "its folder is read-only for you (SQLite needs a journal there)"
+    return "rw", None
+
+
+def sidecar_path(path: Path) -> Path:
+    """``<board>.rev``: the revision, rewritten after every commit."""
+    return path.with_name(path.name + ".rev")
+
+
+def write_sidecar(path: Path, revision: int, client_id: str) -> None:
+    """Replace ``<board>.rev`` by write-temp-then-rename; never fails the op.
+
+    No fsync: the sidecar is a hint for watchers (they also read ``meta.revision``),
+    so a crash may cost a stale hint, never data, and the fsync cost every write ~1 ms.
+    """
+    data = json.dumps({"revision": revision, "client_id": client_id, "at": now_iso()}).encode()
+    target = sidecar_path(path)
+    tmp = target.with_name(f".{target.name}.tmp-{secrets.token_hex(6)}")
+    file_mode, _ = private_mode(path.parent)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode)
+        try:
+            os.write(fd, data)
+            os.fchmod(fd, file_mode)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def backup(conn: sqlite3.Connection, dest: Path) -> Path:
+    """A consistent copy of ``conn``'s board (SQLite's online backup) at ``dest``, owner-only."""
+    file_mode, _ = private_mode(dest.parent)
+    fd = os.open(dest, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, file_mode)
+    try:
+        os.fchmod(fd, file_mode)
+    finally:
+        os.close(fd)
+    target = sqlite3.connect(dest)
+    try:
+        conn.backup(target)
+    finally:
+        target.close()
+    return dest

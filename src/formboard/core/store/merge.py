@@ -1,0 +1,117 @@
+"""Optimistic revisions: merge an edit field by field, or report a conflict.
+
+DESIGN §3: writes carry the ``rev`` they started from; fields others changed since
+merge with mine, the same field is a conflict shown to the person with both versions.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from formboard.core.errors import BoardConflict, FieldConflict
+from formboard.core.model import Card, Perspective
+from formboard.core.store.rows import perspective_from_row, read_cards
+from formboard.core.store.writes import Author, Record, Tx
+
+_SQL_NAME = {"column": "col"}
+
+
+def reload(conn: sqlite3.Connection, entity: str, eid: str) -> Card | Perspective:
+    if entity == "card":
+        return read_cards(conn, [eid])[eid]
+    return perspective_from_row(
+        conn.execute("SELECT * FROM perspectives WHERE id = ?", (eid,)).fetchone()
+    )
+
+
+def update_row(
+    conn: sqlite3.Connection,
+    author: Author,
+    entity: str,
+    op_name: str,
+    row: sqlite3.Row,
+    wanted: dict[str, Any],
+    base_rev: int | None,
+) -> Tx:
+    """Merge ``wanted`` into a card or perspective row.
+
+    With ``base_rev`` older than the row, fields others changed since then merge with
+    mine when they differ. A field I send as it was at ``base_rev`` is not a change of
+    mine, so theirs stands. A field both of us changed is a conflict even when the
+    values agree (a read-modify-write such as a counter must not count twice): nothing
+    is written and both versions go back to the person.
+    """
+    current = {k: row[_SQL_NAME.get(k, k)] for k in wanted}
+    if base_rev is not None and row["rev"] != base_rev:
+        theirs = values_at(conn, row["id"], base_rev, row["rev"])
+        if theirs is None:  # the log cannot say what changed: any difference clashes
+            clashing = [k for k in wanted if current[k] != wanted[k]]
+        else:
+            wanted = {k: v for k, v in wanted.items() if theirs.get(k, _UNSEEN) != v}
+            clashing = [k for k in wanted if k in theirs]
+        if clashing:
+            base = theirs or {}
+            conflict = BoardConflict(
+                entity=entity,
+                entity_id=row["id"],
+                conflicts=[FieldConflict(k, wanted[k], current[k], base.get(k)) for k in clashing],
+                theirs_by=last_author(conn, row["id"]),
+                current_rev=row["rev"],
+            )
+            return Tx(conflict=conflict)
+    changed = {k: v for k, v in wanted.items() if current[k] != v}
+    if not changed:
+        return Tx(reload(conn, entity, row["id"]))
+    table = "cards" if entity == "card" else "perspectives"
+    sets = ", ".join(f"{_SQL_NAME.get(k, k)} = ?" for k in changed)
+    if entity == "card":
+        stamp, stamp_values = "updated_by = ?, updated_at = ?", (author.login, author.at)
+    else:
+        stamp, stamp_values = "updated_at = ?", (author.at,)
+    conn.execute(
+        f"UPDATE {table} SET {sets}, {stamp}, rev = rev + 1 WHERE id = ? AND rev = ?",
+        (*changed.values(), *stamp_values, row["id"], row["rev"]),
+    )
+    before = {k: current[k] for k in changed}
+    after = dict(changed)
+    if entity == "perspective":
+        after["card_id"] = before["card_id"] = row["card_id"]
+    record = Record(op_name, entity, row["id"], row["rev"] + 1, before, after)
+    return Tx(reload(conn, entity, row["id"]), [record])
+
+
+_UNSEEN = object()
+
+
+def values_at(
+    conn: sqlite3.Connection, eid: str, base_rev: int, current_rev: int
+) -> dict[str, Any] | None:
+    """The fields changed after ``base_rev``, each with its value at ``base_rev``.
+
+    None when the log cannot account for every revision since (a writer bypassed it).
+    """
+    rows = conn.execute(
+        "SELECT entity_rev, before, after FROM ops WHERE entity_id = ? AND entity_rev > ? "
+        "AND op != 'conflict' ORDER BY entity_rev, seq",
+        (eid, base_rev),
+    ).fetchall()
+    if len({r["entity_rev"] for r in rows}) < current_rev - base_rev:
+        return None
+    values: dict[str, Any] = {}
+    for r in rows:
+        before = json.loads(r["before"] or "{}")
+        for k in json.loads(r["after"] or "{}"):
+            # the first change after base_rev says what the field was at base_rev
+            values.setdefault(k, before.get(k, _UNSEEN))
+    return values
+
+
+def last_author(conn: sqlite3.Connection, eid: str) -> str:
+    row = conn.execute(
+        "SELECT author, author_name FROM ops WHERE entity_id = ? AND op != 'conflict' "
+        "ORDER BY seq DESC LIMIT 1",
+        (eid,),
+    ).fetchone()
+    return (row["author_name"] or row["author"]) if row else ""

@@ -1,0 +1,60 @@
+"""One line about a board for the board chooser, read without the write path."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from formboard.core.store.schema import FORMAT_NAME
+
+BOARD_SUFFIX = ".board"
+
+
+@dataclass(frozen=True)
+class BoardSummary:
+    """What the chooser shows: client, title, cards, last change and by whom."""
+
+    path: Path
+    client: str = ""
+    title: str = ""
+    cards: int = 0
+    last_change_at: str = ""
+    last_change_by: str = ""
+    problem: str = ""  # one sentence when the file cannot be read as a board
+
+
+def summarise(path: Path) -> BoardSummary:
+    """Read a board's summary through a short read-only connection."""
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=2)
+    except sqlite3.Error as exc:
+        return BoardSummary(path, problem=f"cannot be opened ({exc})")
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("format") != FORMAT_NAME:
+            return BoardSummary(path, problem="is not a formboard board")
+        cards = conn.execute("SELECT COUNT(*) FROM cards WHERE archived = 0").fetchone()[0]
+        last = conn.execute(
+            "SELECT at, COALESCE(NULLIF(author_name, ''), author) FROM ops ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return BoardSummary(
+            path,
+            client=meta.get("client", ""),
+            title=meta.get("title", ""),
+            cards=cards,
+            last_change_at=last[0] if last else meta.get("created_at", ""),
+            last_change_by=last[1] if last else "",
+        )
+    except sqlite3.DatabaseError:
+        return BoardSummary(path, problem="is not a formboard board or is damaged")
+    finally:
+        conn.close()
+
+
+def find_boards(folder: Path) -> list[BoardSummary]:
+    """Every ``*.board`` file in ``folder``, by client code."""
+    paths = sorted(p for p in folder.glob(f"*{BOARD_SUFFIX}") if p.is_file())
+    return sorted(
+        (summarise(p) for p in paths), key=lambda s: (s.problem != "", s.client, s.path.name)
+    )
