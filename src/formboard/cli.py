@@ -1,0 +1,366 @@
+"""The `formboard` command: every board operation from a shell, for people and scripts.
+
+Rules every command keeps: a problem a person can cause ends in one sentence on stderr
+(``formboard: ...``) and exit code 1, or 2 for a mistyped command line; never a
+traceback, and never client text in an error. Ctrl-C exits 130 quietly. Card ids may be
+given as a unique prefix. The terminal app (`formboard open BOARD`, `formboard BOARD`)
+is added to the same group by the TUI package.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from formboard import __version__
+from formboard.cli_check import check_board
+from formboard.cli_group import FormboardGroup
+from formboard.cli_show import count as _count
+from formboard.cli_show import render_board, render_log, render_plain
+from formboard.core.errors import InvalidInput, UnknownEntity
+from formboard.core.export import (
+    board_to_json,
+    board_to_markdown,
+    import_board,
+)
+from formboard.core.lock import private_mode, write_atomically
+from formboard.core.model import Domain, LinkKind, Status
+from formboard.core.store import BoardStore, column_of
+
+BOARD = click.Path(path_type=Path, dir_okay=True)
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(cls=FormboardGroup, context_settings=CONTEXT, invoke_without_command=True)
+@click.version_option(
+    __version__, "--version", prog_name="formboard", message="%(prog)s %(version)s"
+)
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Build a client's formulation with your team, on a shared board file.
+
+    A board has five columns: symptoms, sources, qualities, resources and relationships.
+    Card ids may be given as any unique prefix. `formboard BOARD` opens a board in the
+    terminal app; `formboard` alone lists the boards in this folder.
+    """
+    if ctx.invoked_subcommand is None:
+        from formboard.cli_app import choose_and_run
+
+        choose_and_run(Path.cwd(), None)
+
+
+def main() -> None:
+    """The console-script entry point."""
+    import formboard.cli_app  # noqa: F401  (registers open and demo)
+
+    cli.main(prog_name="formboard")
+
+
+@contextlib.contextmanager
+def opened(path: Path) -> Iterator[BoardStore]:
+    """An open store for one command, closed afterwards whatever happens."""
+    store = BoardStore.open(path)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _choice(value: str, options: dict[str, str], what: str) -> str:
+    """The canonical value for a case-insensitive ``value``; InvalidInput listing the choices."""
+    key = " ".join(value.strip().lower().split())
+    if key in options:
+        return options[key]
+    names = ", ".join(dict.fromkeys(options.values()))
+    raise InvalidInput(f"Unknown {what} {value!r}; use one of: {names}.")
+
+
+STATUSES = {s.value: s.value for s in Status} | {s.label: s.value for s in Status}
+DOMAINS = {d.value: d.value for d in Domain}
+KINDS = {k.value: k.value for k in LinkKind} | {k.phrase: k.value for k in LinkKind}
+
+
+def _status(value: str | None) -> str | None:
+    return None if value is None else _choice(value, STATUSES, "status")
+
+
+def _domain(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.strip().lower() in ("", "none"):
+        return ""  # clears the domain in an edit
+    return _choice(value, DOMAINS, "domain")
+
+
+# ----------------------------------------------------------------- writing
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+@click.option("--client", required=True, help="The client's pseudonymous code, such as C-0421.")
+@click.option("--title", default="", help="An optional one-line title for the board.")
+def new(board: Path, client: str, title: str) -> None:
+    """Create a new, empty board for one client."""
+    with BoardStore.create(board, client, title) as store:
+        click.echo(f"Created a board for {store.board().client} at {store.path}.")
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+@click.argument("column")
+@click.argument("title")
+@click.option("--body", default="", help="Free text describing the card.")
+@click.option("--words", default="", help="The client's own words, quoted verbatim.")
+@click.option("--status", default="hypothesis", help="The status: hypothesis, agreed or retired.")
+@click.option(
+    "--domain", default=None, help="The domain: bio, psych, social, cultural or spiritual."
+)
+@click.option("--top", is_flag=True, help="Put the card at the top of its column.")
+def add(
+    board: Path, column: str, title: str, body: str, words: str, status: str,
+    domain: str | None, top: bool,
+) -> None:  # fmt: skip
+    """Add a card to a column and print its id."""
+    col = column_of(column)
+    fields = {"status": _status(status), "domain": _domain(domain) or None}
+    with opened(board) as store:
+        card = store.add_card(col, title, body=body, client_words=words, top=top, **fields)
+    click.echo(card.id)
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+@click.argument("card")
+@click.option("--title", default=None, help="A new one-line title.")
+@click.option("--body", default=None, help="New free text for the card.")
+@click.option("--words", default=None, help="The client's own words, quoted verbatim.")
+@click.option("--status", default=None, help="The status: hypothesis, agreed or retired.")
+@click.option(
+    "--domain",
+    default=None,
+    help="The domain: bio, psych, social, cultural, spiritual, or none to clear it.",
+)
+def edit(
+    board: Path, card: str, title: str | None, body: str | None, words: str | None,
+    status: str | None, domain: str | None,
+) -> None:  # fmt: skip
+    """Change fields of a card.
+
+    Give any of the title, body, client's words, status and domain; others stay as they are.
+    """
+    given = {
+        "title": title, "body": body, "client_words": words,
+        "status": _status(status), "domain": _domain(domain),
+    }  # fmt: skip
+    # Only fields given on the command line: an absent --domain must not clear the domain.
+    fields = {k: v for k, v in given.items() if v is not None}
+    if not fields:
+        raise InvalidInput(
+            "Nothing to change: give --title, --body, --words, --status or --domain."
+        )
+    with opened(board) as store:
+        changed = store.edit_card(card, **fields)
+    click.echo(f"Edited card {changed.id}.")
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+@click.argument("card")
+@click.argument("column")
+@click.option("--top", is_flag=True, help="Put the card at the top of the column.")
+@click.option("--bottom", is_flag=True, help="Put the card at the bottom of the column (default).")
+@click.option("--before", "before", metavar="CARD", help="Put the card just before this card.")
+def move(board: Path, card: str, column: str, top: bool, bottom: bool, before: str | None) -> None:
+    """Move a card to a column.
+
+    The card goes to the bottom of the column, or its top, or just before another card.
+    """
+    if top + bottom + (before is not None) > 1:
+        raise click.UsageError("Give only one of --top, --bottom and --before.")
+    col = column_of(column)
+    with opened(board) as store:
+        moved = store.move_card(card, col, before=before, top=top)
+    click.echo(f"Moved card {moved.id} to {moved.column.label}.")
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+@click.argument("card")
+def archive(board: Path, card: str) -> None:
+    """Archive a card; nothing is deleted.
+
+    The card leaves the board view and `formboard restore` brings it back.
+    """
+    with opened(board) as store:
+        done = store.archive_card(card)
+    click.echo(f"Archived card {done.id}; `formboard restore` brings it back.")
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+@click.argument("card")
+def restore(board: Path, card: str) -> None:
+    """Bring an archived card back.
+
+    It returns to the bottom of its column.
+    """
+    with opened(board) as store:
+        done = store.restore_card(card)
+    click.echo(f"Restored card {done.id} to {done.column.label}.")
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+@click.argument("card")
+@click.argument("text")
+@click.option(
+    "--discipline",
+    default=None,
+    help="Your discipline, such as psychiatry; defaults to FORMBOARD_DISCIPLINE or settings.",
+)
+def perspective(board: Path, card: str, text: str, discipline: str | None) -> None:
+    """Add your reading of a card and print its id.
+
+    It is kept under your discipline, beside colleagues' readings, never merged.
+    """
+    with opened(board) as store:
+        added = store.add_perspective(card, text, discipline)
+    click.echo(added.id)
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+@click.argument("from_card", metavar="FROM")
+@click.argument("to_card", metavar="TO")
+@click.option(
+    "--kind",
+    required=True,
+    help="The kind: triggers, maintains, protects-against, predisposes, gives-meaning-to or relates-to.",
+)
+@click.option("--note", default="", help="An optional note on the link.")
+def link(board: Path, from_card: str, to_card: str, kind: str, note: str) -> None:
+    """Link two cards and print the link's id.
+
+    The link reads FROM triggers (maintains, ...) TO; cycles are allowed.
+    """
+    kind_value = _choice(kind.replace("_", "-"), KINDS, "link kind")
+    with opened(board) as store:
+        added = store.add_link(from_card, to_card, kind_value, note)
+    click.echo(added.id)
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+@click.argument("link_id")
+def unlink(board: Path, link_id: str) -> None:
+    """Remove a link, given its id or a unique prefix."""
+    with opened(board) as store:
+        wanted = link_id.strip().lower()
+        found = [lk.id for lk in store.board().links if lk.id.startswith(wanted)] if wanted else []
+        if wanted in found:
+            found = [wanted]
+        if not found:
+            raise UnknownEntity(f"There is no link with the id {link_id!r} on this board.")
+        if len(found) > 1:
+            raise InvalidInput(
+                f"The id {link_id!r} matches more than one link; give more characters."
+            )
+        store.remove_link(found[0])
+    click.echo(f"Removed link {found[0]}.")
+
+
+# ----------------------------------------------------------------- reading
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+@click.option("--json", "as_json", is_flag=True, help="Print the board as JSON (a stable format).")
+@click.option("--plain", is_flag=True, help="Print a linear text for screen readers.")
+def show(board: Path, as_json: bool, plain: bool) -> None:
+    """Print the board: columns, cards and links."""
+    if as_json and plain:
+        raise click.UsageError("Give --json or --plain, not both.")
+    with opened(board) as store:
+        content = store.board()
+    if as_json:
+        click.echo(board_to_json(content), nl=False)
+    else:
+        click.echo(render_plain(content) if plain else render_board(content))
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+@click.option("--json", "as_json", is_flag=True, help="Print the ops as a JSON list.")
+@click.option(
+    "--since", type=click.IntRange(min=0), default=0, metavar="SEQ",
+    help="Show only ops after this sequence number.",
+)  # fmt: skip
+def log(board: Path, as_json: bool, since: int) -> None:
+    """Print the op log: who changed what, and when."""
+    with opened(board) as store:
+        ops = store.ops(since_seq=since)
+    if as_json:
+        click.echo(json.dumps([op.model_dump(mode="json") for op in ops], ensure_ascii=False))
+    else:
+        click.echo(render_log(ops))
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+@click.pass_context
+def check(ctx: click.Context, board: Path) -> None:
+    """Check the health of a board file.
+
+    One line each for SQLite integrity, the schema version, the write lease and the
+    sidecar; the exit code is 1 if any check fails.
+    """
+    found = check_board(board)
+    for item in found:
+        click.echo(item.line())
+    if not all(item.ok for item in found):
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "markdown"], case_sensitive=False),
+    default="json", show_default=True, help="The format to write.",
+)  # fmt: skip
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    help="Write to this file (owner-only) instead of printing.",
+)  # fmt: skip
+def export(board: Path, fmt: str, output: Path | None) -> None:
+    """Export the board as JSON or markdown.
+
+    JSON keeps everything and can be imported; markdown is for reading.
+    """
+    if output is not None and output.expanduser().absolute() == board.expanduser().absolute():
+        raise InvalidInput("The export would replace the board itself; choose another file.")
+    with opened(board) as store:
+        content = store.board()
+    text = board_to_json(content) if fmt.lower() == "json" else board_to_markdown(content)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output = output.expanduser()
+    if not output.parent.is_dir():
+        raise InvalidInput(f"The folder {output.parent} does not exist; create it first.")
+    write_atomically(output, text.encode("utf-8"), private_mode(output.parent)[0])
+    click.echo(f"Exported {_count(len(content.cards), 'card')} to {output}.")
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("board", type=BOARD)
+def import_(file: Path, board: Path) -> None:
+    """Create a new board from a JSON export file."""
+    with import_board(file, board) as store:
+        content = store.board()
+    cards, links = len(content.cards), len(content.links)
+    click.echo(f"Imported {_count(cards, 'card')} and {_count(links, 'link')} into {store.path}.")

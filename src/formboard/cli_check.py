@@ -1,0 +1,121 @@
+"""`formboard check`: the health of one board file, one line per check.
+
+Checks: the file opens as a board, SQLite's quick_check and integrity_check, the schema
+version, the write lease (free, or held by whom, for how long, and whether it went stale)
+and the sidecar ``<board>.rev`` (present and at the board's revision).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from formboard.core.errors import FormboardError
+from formboard.core.lock import OWNER_FILE
+from formboard.core.store import BoardStore
+from formboard.core.store.rows import read_meta
+from formboard.core.store.schema import SCHEMA_VERSION
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one check: its name, whether it passed, and a sentence."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def line(self) -> str:
+        """``name: ok — detail`` or ``name: FAILED — detail``."""
+        return f"{self.name}: {'ok' if self.ok else 'FAILED'} — {self.detail}"
+
+
+def check_board(path: Path) -> list[Check]:
+    """Run every check on the board at ``path``; a board that cannot open is one failed check."""
+    try:
+        store = BoardStore.open(path)
+    except FormboardError as exc:
+        return [Check("file", False, str(exc))]
+    with store:
+        found = [Check("file", True, f"{store.path} opens as a formboard board.")]
+        found.append(_integrity(store))
+        revision, schema = _meta(store)
+        found.append(schema)
+        found.append(_lease(store))
+        found.append(_sidecar(store, revision))
+    return found
+
+
+def _integrity(store: BoardStore) -> Check:
+    quick = store.quick_check()
+    if quick is not None:
+        return Check("integrity", False, f"quick_check reports: {quick}. Restore a backup.")
+    # BoardStore has no integrity_check() yet; the pragma reads only, through its connection.
+    try:
+        rows = store.conn.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return Check("integrity", False, f"integrity_check failed: {exc}. Restore a backup.")
+    first = str(rows[0][0]) if rows else "no answer"
+    if first != "ok":
+        return Check("integrity", False, f"integrity_check reports: {first}. Restore a backup.")
+    return Check("integrity", True, "quick_check and integrity_check say ok.")
+
+
+def _meta(store: BoardStore) -> tuple[int | None, Check]:
+    try:
+        meta = read_meta(store.conn)
+        version = int(meta.get("schema_version", "0"))
+        revision = int(meta.get("revision", "0"))
+    except (sqlite3.DatabaseError, ValueError) as exc:
+        return None, Check("schema", False, f"the board's settings cannot be read ({exc}).")
+    if version > SCHEMA_VERSION:
+        detail = (
+            f"version {version} is newer than this formboard knows ({SCHEMA_VERSION}); "
+            "it opens read-only: update formboard to edit it."
+        )
+        return revision, Check("schema", False, detail)
+    if version < SCHEMA_VERSION:
+        detail = f"version {version}; it is upgraded to {SCHEMA_VERSION} when opened writable."
+        return revision, Check("schema", True, detail)
+    return revision, Check("schema", True, f"version {version}, revision {revision}.")
+
+
+def _lease(store: BoardStore) -> Check:
+    lease = store.lease
+    holder = lease.holder()
+    if holder is None:
+        if lease.lock_dir.exists():
+            detail = "a lock folder without a readable owner: a writer is starting, or crashed."
+            return Check("write lease", True, detail)
+        return Check("write lease", True, "free.")
+    held_for = max(0.0, time.time() - holder.acquired_at)
+    detail = f"held by {holder.label()} for {held_for:.0f} s"
+    try:
+        idle = max(0.0, time.time() - (lease.lock_dir / OWNER_FILE).stat().st_mtime)
+    except OSError:
+        idle = 0.0  # released between the two reads
+    if idle > lease.ttl:
+        detail += f"; stale (not renewed for {idle:.0f} s): the next write will break it"
+    return Check("write lease", True, detail + ".")
+
+
+def _sidecar(store: BoardStore, revision: int | None) -> Check:
+    path = store.sidecar_path
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        side = int(saved["revision"])
+    except FileNotFoundError:
+        detail = f"{path.name} is missing; the next write recreates it."
+        return Check("sidecar", False, detail)
+    except (OSError, ValueError, KeyError, TypeError):
+        return Check("sidecar", False, f"{path.name} cannot be read; the next write replaces it.")
+    if revision is not None and side != revision:
+        detail = (
+            f"{path.name} says revision {side} but the board is at {revision}: something "
+            "wrote without formboard; the next write corrects it."
+        )
+        return Check("sidecar", False, detail)
+    return Check("sidecar", True, f"{path.name} is at revision {side}.")

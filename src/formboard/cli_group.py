@@ -1,0 +1,108 @@
+"""The `formboard` command group: how errors become one sentence, and room for the app.
+
+Every exception that leaves a command becomes ``formboard: <sentence>`` on stderr with
+exit code 1; a mistyped command line is one line with exit code 2; Ctrl-C exits 130.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+import sys
+from typing import Any
+
+import click
+
+from formboard.core.errors import FormboardError
+
+OPEN_COMMAND = "open"
+
+
+class CommandFailed(click.ClickException):
+    """A failure already phrased as one sentence; shown as ``formboard: <sentence>``."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"formboard: {self.message}", err=True)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _unexpected(exc: BaseException) -> CommandFailed:
+    # The type only: an exception's text or traceback could carry card text.
+    return CommandFailed(
+        f"an unexpected {type(exc).__name__} stopped the command. "
+        "Run `formboard check BOARD` to see that the board is sound, and report the problem."
+    )
+
+
+def _as_sentence(exc: Exception) -> CommandFailed:
+    """Turn an exception raised while a command ran into its one sentence."""
+    if isinstance(exc, FormboardError):
+        return CommandFailed(_one_line(str(exc)))
+    if isinstance(exc, sqlite3.DatabaseError):
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return CommandFailed("The board file stayed busy; nothing was changed. Try again.")
+        return CommandFailed(
+            f"The board file is damaged ({text}); nothing was changed. "
+            "Run `formboard check BOARD` and restore a backup."
+        )
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return CommandFailed(f"{exc.strerror or type(exc).__name__}{where}; nothing was changed.")
+    return _unexpected(exc)
+
+
+class FormboardGroup(click.Group):
+    """The top-level group: one-sentence errors, and `formboard BOARD` once `open` exists."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        # A first argument that is no command name is a board path to open, but only
+        # once the terminal app has registered its `open` command.
+        if (
+            args
+            and OPEN_COMMAND in self.commands
+            and not args[0].startswith("-")
+            and self.get_command(ctx, args[0]) is None
+        ):
+            args = [OPEN_COMMAND, *args]
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+                raise
+            if os.environ.get("FORMBOARD_DEBUG") and not isinstance(exc, FormboardError):
+                raise  # a developer asked for the traceback
+            raise _as_sentence(exc) from None
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run the command; outside tests that want exceptions, exit with a code."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            hint = f" See `{exc.ctx.command_path} --help`." if exc.ctx else ""
+            click.echo(f"formboard: {_one_line(exc.format_message())}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except (click.Abort, KeyboardInterrupt, EOFError):
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,40 @@
+"""Fixtures every test module can use: an isolated formboard environment and a board path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+# Settings that change how formboard behaves; a developer's own values must not leak in.
+_BEHAVIOUR_ENV = (
+    "FORMBOARD_LOCK_WAIT",
+    "FORMBOARD_LEASE_TTL",
+    "FORMBOARD_WATCH",
+    "FORMBOARD_DEBUG",
+)
+
+
+@pytest.fixture(autouse=True)
+def formboard_env(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A throwaway config and data folder and a fictional practitioner, for every test.
+
+    Modules that need something else (no name, another discipline) override these with
+    their own monkeypatch calls, which run after this fixture.
+    """
+    home = tmp_path_factory.mktemp("formboard-home")
+    monkeypatch.setenv("FORMBOARD_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("FORMBOARD_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("FORMBOARD_USER", "Ana Lima")
+    monkeypatch.setenv("FORMBOARD_DISCIPLINE", "psychology")
+    for name in _BEHAVIOUR_ENV:
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def board_path(tmp_path: Path) -> Path:
+    """Where a test's board file goes (not created)."""
+    return tmp_path / "C-0421.board"
