@@ -1,0 +1,101 @@
+"""The commands that start the terminal app: open, demo, and choosing a board from a folder."""
+
+from __future__ import annotations
+
+import shutil
+from importlib.resources import as_file
+from pathlib import Path
+
+import click
+
+from formboard.cli import BOARD, cli
+from formboard.cli_group import CommandFailed
+from formboard.core.errors import BoardExists
+from formboard.core.export import import_board
+from formboard.core.identity import data_dir
+from formboard.core.store import BoardStore
+from formboard.resources import sample_boards
+
+THEME_HELP = "The colour theme, e.g. formboard-light; remembered for next time."
+
+
+def run_board(path: Path, theme: str | None) -> None:
+    """Open the app on one board (the board is checked first, so errors are sentences)."""
+    from formboard.tui.app import FormboardApp
+
+    with BoardStore.open(path):
+        pass
+    app = FormboardApp(path, theme=theme)
+    app.run()
+    if app.return_code:
+        raise SystemExit(app.return_code)
+
+
+def choose_and_run(folder: Path, theme: str | None) -> None:
+    """List the boards in ``folder``; open the one chosen."""
+    from formboard.tui.chooser import BoardChooser
+
+    if not folder.is_dir():
+        raise CommandFailed(f"There is no folder {folder}.")
+    chosen = BoardChooser(folder, theme=theme).run()
+    if chosen is not None:
+        run_board(chosen, theme)
+
+
+@cli.command("open")
+@click.argument("board", type=BOARD, required=False)
+@click.option("--theme", default=None, help=THEME_HELP)
+def open_board(board: Path | None, theme: str | None) -> None:
+    """Open BOARD in the terminal app; a folder (or nothing: this folder) lists its boards."""
+    target = board or Path.cwd()
+    if target.is_dir():
+        choose_and_run(target, theme)
+    else:
+        run_board(target, theme)
+
+
+@cli.command()
+@click.option(
+    "--dir", "folder", type=click.Path(path_type=Path, file_okay=False), default=None,
+    help="Where to put the demo board (default: your formboard data folder).",
+)  # fmt: skip
+@click.option("--client", default=None, help="Which sample client to open, e.g. C-1187.")
+@click.option("--fresh", is_flag=True, help="Replace an earlier copy of the demo board.")
+@click.option("--theme", default=None, help=THEME_HELP)
+@click.option("--no-open", is_flag=True, help="Only create the demo board and print its path.")
+def demo(
+    folder: Path | None, client: str | None, fresh: bool, theme: str | None, no_open: bool
+) -> None:
+    """Copy a fictional sample client's board to your data folder and open it."""
+    samples = sample_boards()
+    if not samples:
+        raise CommandFailed(
+            "The sample boards are missing from this installation; reinstall formboard."
+        )
+    if client is not None:
+        matching = [s for s in samples if s.name.removesuffix(".json").lower() == client.lower()]
+        if not matching:
+            names = ", ".join(s.name.removesuffix(".json") for s in samples)
+            raise CommandFailed(f"There is no sample client {client!r}; the samples are: {names}.")
+        sample = matching[0]
+    else:
+        sample = samples[0]
+    folder = folder or data_dir() / "demo"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = folder / (sample.name.removesuffix(".json") + ".board")
+    if fresh:
+        for leftover in (target, target.with_name(target.name + ".rev")):
+            leftover.unlink(missing_ok=True)
+        shutil.rmtree(target.with_name(target.name + ".lock"), ignore_errors=True)
+    try:
+        with as_file(sample) as sample_path, import_board(sample_path, target):
+            pass
+        click.echo(f"Created the demo board {target}", err=True)
+    except BoardExists:
+        click.echo(
+            f"Opening your earlier demo board {target} (use --fresh for a new copy)", err=True
+        )
+    if no_open:
+        click.echo(str(target))
+        return
+    run_board(target, theme)

@@ -1,0 +1,328 @@
+"""The formboard app: one board, five columns, keyboard first.
+
+Threading rule: the board session (session.py) owns the board file in a worker
+thread and posts messages; the handlers here own every change to the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.screen import Screen
+from textual.widgets import Input
+
+from formboard.core.identity import Identity, current_identity, load_config, save_config
+from formboard.core.model import Card, Column
+from formboard.tui import crash
+from formboard.tui.bindings import ACTION_HELP, BOARD_BINDINGS
+from formboard.tui.messages import (
+    BoardChanged,
+    BoardLoaded,
+    BoardUnavailable,
+    SaveState,
+    WriteFailed,
+    WriteSaved,
+)
+from formboard.tui.screens.help import HelpScreen
+from formboard.tui.screens.prompt import PromptDraft, PromptField, PromptScreen
+from formboard.tui.session import BoardSession, WriteRequest
+from formboard.tui.themes import DEFAULT_THEME, load_themes
+from formboard.tui.widgets.board import BoardView, CardFilter
+from formboard.tui.widgets.footer import QuietFooter
+from formboard.tui.widgets.status import StatusLine
+
+
+class FormboardApp(App[None]):
+    """A board in the terminal."""
+
+    TITLE = "formboard"
+    CSS_PATH = "formboard.tcss"
+    BINDINGS = BOARD_BINDINGS
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        theme: str | None = None,
+        identity: Identity | None = None,
+        store_options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.board_path = Path(path)
+        self.identity = identity or current_identity()
+        self.requested_theme = theme
+        self.session = BoardSession(
+            self.board_path, self.post_message, self.identity, store_options
+        )
+        self.read_only_reason: str | None = None
+        self.archived_this_session: list[str] = []
+        self.board_view = BoardView()
+        self.status_line = StatusLine()
+        self._loaded = False
+
+    # ------------------------------------------------------------- startup
+
+    def compose(self) -> ComposeResult:
+        yield self.board_view
+        yield Input(
+            placeholder="filter: words  by:author  disc:discipline  status:agreed", id="filter"
+        )
+        yield self.status_line
+        yield QuietFooter()
+
+    def on_mount(self) -> None:
+        themes, problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        wanted = self.requested_theme or load_config().get("theme") or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            problems.append(f"There is no theme called {wanted!r}; using {DEFAULT_THEME}.")
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+        if problems:
+            self.notify(
+                "\n".join(problems), title="Themes", severity="warning", markup=False, timeout=12
+            )
+        me = self.identity.name + (
+            f" ({self.identity.discipline})" if self.identity.discipline else ""
+        )
+        self.status_line.me = me
+        self.query_one("#filter").display = False
+        self.run_worker(self.session.run, thread=True, group="board-session", exit_on_error=False)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        # Textual's own themes don't know our column colours; fall back to neutral ones.
+        defaults = {f"column-{c.value}": "#888888" for c in Column}
+        return {**super().get_theme_variable_defaults(), **defaults}
+
+    def watch_theme(self, theme: str) -> None:
+        if self._loaded and theme != load_config().get("theme"):
+            save_config({"theme": theme})
+
+    def _handle_exception(self, error: Exception) -> None:
+        crash.handle(self, error)
+
+    def on_unmount(self) -> None:
+        self.session.stop()
+
+    # ----------------------------------------------------- session messages
+
+    @on(BoardLoaded)
+    def _board_loaded(self, message: BoardLoaded) -> None:
+        board = message.board
+        self.read_only_reason = message.read_only_reason
+        self.board_view.show_board(board)
+        self.board_view.focus_column(Column.SYMPTOMS, 0)
+        self.status_line.client = board.client
+        self.status_line.revision = board.revision
+        if message.read_only_reason:
+            self.status_line.set_state(f"read-only: {message.read_only_reason}", "warning")
+        else:
+            self.status_line.set_state("saved")
+        self.sub_title = board.client
+        self._loaded = True
+
+    @on(BoardUnavailable)
+    def _board_unavailable(self, message: BoardUnavailable) -> None:
+        self.exit(return_code=1, message=message.reason)
+
+    @on(BoardChanged)
+    def _board_changed(self, message: BoardChanged) -> None:
+        self.board_view.apply(message.changes)
+        self.status_line.revision = message.changes.revision
+        # An open card view follows the board too.
+        follower = getattr(self.screen, "board_changed", None)
+        if follower is not None:
+            follower(message.changes)
+
+    @on(BoardView.FocusedCardGone)
+    def _focused_card_gone(self, message: BoardView.FocusedCardGone) -> None:
+        if message.by not in (self.identity.name, self.identity.login):
+            card = self.board_view.cards.get(message.card_id)
+            what = "archived" if card is not None and card.archived else "removed"
+            self.notify(f"{message.by} {what} the card you were on.", markup=False, timeout=6)
+
+    @on(SaveState)
+    def _save_state(self, message: SaveState) -> None:
+        level = "warning" if message.waiting_for else ""
+        self.status_line.set_state(message.text, level)
+
+    @on(WriteSaved)
+    def _write_saved(self, message: WriteSaved) -> None:
+        request: WriteRequest = message.request
+        if request.method in ("add_card", "move_card") and isinstance(message.result, Card):
+            # The change set arrives right after this message; focus the card then.
+            self.call_after_refresh(self.board_view.focus_card, message.result.id)
+        if request.method == "archive_card":
+            self.archived_this_session.append(request.args[0])
+        if request.on_saved is not None:
+            request.on_saved(message.result)
+
+    @on(WriteFailed)
+    def _write_failed(self, message: WriteFailed) -> None:
+        request: WriteRequest = message.request
+        self.status_line.set_state("not saved", "error")
+        if request.on_failed is not None:
+            request.on_failed(message.reason, message.conflict)
+        else:
+            self.notify(
+                message.reason, title="Not saved", severity="error", markup=False, timeout=10
+            )
+
+    # ------------------------------------------------------------- writing
+
+    def writable(self) -> bool:
+        """True if the board can be changed; otherwise say why (before anyone types)."""
+        if self.read_only_reason:
+            self.notify(
+                f"This board is read-only: {self.read_only_reason}.",
+                severity="warning",
+                markup=False,
+            )
+            return False
+        return True
+
+    def write(self, request: WriteRequest) -> bool:
+        """Hand a write to the session; refuse at once on a read-only board."""
+        if not self.writable():
+            return False
+        self.session.submit(request)
+        return True
+
+    def focused_card(self) -> Card | None:
+        return self.board_view.focused_card
+
+    # ------------------------------------------------------------- actions
+
+    def action_navigate(self, columns: int, rows: int) -> None:
+        self.board_view.navigate(columns, rows)
+
+    def ask(self, draft: PromptDraft, error: str = "") -> None:
+        """Open a dialog; its values become a write that keeps the draft for a retry."""
+        if not self.writable():
+            return
+
+        def done(values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            request = draft.make_request(values)
+            # On failure the dialog comes back with what was typed and the reason.
+            request.on_failed = lambda reason, _conflict: self.ask(
+                replace(draft, values=values), reason
+            )
+            self.write(request)
+
+        fields = [replace(f, value=draft.values.get(f.name, f.value)) for f in draft.fields]
+        self.push_screen(PromptScreen(draft.title, fields, error=error), done)
+
+    def action_move_card(self, columns: int, rows: int) -> None:
+        card = self.focused_card()
+        if card is None:
+            return
+        here = self.board_view.column_list
+        if columns:
+            order = list(Column)
+            position = order.index(card.column) + columns
+            if not 0 <= position < len(order):
+                return
+            there = self.board_view.panes[order[position]].cards
+            before = there.cards[here.cursor].id if here.cursor < len(there.cards) else None
+            self.write(WriteRequest("move_card", (card.id, order[position]), {"before": before}))
+            return
+        index = here.cursor + rows
+        if not 0 <= index < len(here.cards):
+            return
+        # Down: before the card after the next one (or the bottom); up: before the previous.
+        after = index + 1 if rows > 0 else index
+        before = here.cards[after].id if after < len(here.cards) else None
+        self.write(WriteRequest("move_card", (card.id,), {"before": before}))
+
+    def action_new_card(self) -> None:
+        column = self.board_view.current_column
+        self.ask(
+            PromptDraft(
+                f"New card in {column.label}",
+                [PromptField("title", "Title", kind="title", required=True)],
+                lambda v: WriteRequest("add_card", (column, v["title"])),
+            )
+        )
+
+    def action_add_perspective(self) -> None:
+        card = self.focused_card()
+        if card is None:
+            return
+        fields = [
+            PromptField("text", "Your reading", multiline=True, kind="text", required=True),
+            PromptField("discipline", "Discipline", value=self.identity.discipline, required=True),
+        ]
+        self.ask(
+            PromptDraft(
+                "Your perspective on this card",
+                fields,
+                lambda v: WriteRequest(
+                    "add_perspective", (card.id, v["text"]), {"discipline": v["discipline"]}
+                ),
+            )
+        )
+
+    def action_open_card(self) -> None:
+        card = self.focused_card()
+        if card is None:
+            return
+        from formboard.tui.screens.card import CardScreen
+
+        self.push_screen(CardScreen(card.id))
+
+    def action_link_card(self) -> None:
+        card = self.focused_card()
+        if card is None:
+            return
+        from formboard.tui.screens.link_picker import LinkPicker
+
+        self.push_screen(LinkPicker(card.id))
+
+    def action_archive_card(self) -> None:
+        card = self.focused_card()
+        if card is not None and self.write(WriteRequest("archive_card", (card.id,))):
+            self.notify("Card archived. Press u to bring it back.", markup=False, timeout=4)
+
+    def action_undo_archive(self) -> None:
+        if not self.archived_this_session:
+            self.notify("Nothing archived in this session to undo.", markup=False)
+            return
+        card_id = self.archived_this_session.pop()
+        if self.write(WriteRequest("restore_card", (card_id,))):
+            self.call_after_refresh(self.board_view.focus_card, card_id)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.board_view.set_filter(CardFilter.parse(event.value))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.board_view.focus_column(self.board_view.current_column)
+
+    def action_clear(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self.board_view.set_filter(CardFilter())
+        self.board_view.focus_column(self.board_view.current_column)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for action, (title, help_text) in ACTION_HELP.items():
+            yield SystemCommand(title, help_text, lambda a=action: self.run_action(a))

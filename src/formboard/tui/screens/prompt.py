@@ -1,0 +1,121 @@
+"""Small dialogs that ask for text: a new card's title, a perspective, the filter.
+
+A dialog that is reopened after a failed write shows the reason and keeps
+what the person typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static, TextArea
+
+from formboard.core.model import clean_line, clean_text, clean_title
+
+
+@dataclass
+class PromptField:
+    """One field of a dialog."""
+
+    name: str
+    label: str
+    value: str = ""
+    multiline: bool = False
+    placeholder: str = ""
+    kind: str = "line"  # "title", "text" or "line": which model rule validates it
+    required: bool = False
+
+
+_RULES = {"title": clean_title, "text": clean_text, "line": clean_line}
+
+
+class PromptScreen(ModalScreen[dict[str, str] | None]):
+    """Ask for one or more fields; enter (ctrl+s in a text box) saves, esc cancels."""
+
+    DEFAULT_CSS = """
+    PromptScreen { align: center middle; }
+    PromptScreen > Vertical {
+        width: 72; max-width: 95%; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    PromptScreen .prompt-title { text-style: bold; margin-bottom: 1; }
+    PromptScreen .prompt-error { color: $text-error; }
+    PromptScreen .prompt-hint { color: $text-muted; }
+    PromptScreen TextArea { height: 6; }
+    PromptScreen Label { margin-top: 1; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    def __init__(
+        self, title: str, fields: list[PromptField], error: str = "", hint: str = ""
+    ) -> None:
+        super().__init__()
+        self.prompt_title = title
+        self.fields = fields
+        self.error = error
+        self.hint = hint or "enter or ctrl+s saves · esc cancels"
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.prompt_title, classes="prompt-title", markup=False)
+            for f in self.fields:
+                yield Label(f.label, markup=False)
+                if f.multiline:
+                    yield TextArea(
+                        f.value, id=f"field-{f.name}", soft_wrap=True, tab_behavior="focus"
+                    )
+                else:
+                    yield Input(f.value, placeholder=f.placeholder, id=f"field-{f.name}")
+            yield Static(self.error, classes="prompt-error", id="prompt-error", markup=False)
+            yield Static(self.hint, classes="prompt-hint", markup=False)
+
+    def values(self) -> dict[str, str]:
+        out = {}
+        for f in self.fields:
+            widget = self.query_one(f"#field-{f.name}")
+            out[f.name] = widget.text if isinstance(widget, TextArea) else widget.value
+        return out
+
+    def _problem(self, values: dict[str, str]) -> str:
+        for f in self.fields:
+            value = values[f.name]
+            if f.required and not value.strip():
+                return f"{f.label} must not be empty."
+            try:
+                _RULES[f.kind](value)
+            except ValueError as exc:
+                return f"{f.label} {exc}."
+        return ""
+
+    @on(Input.Submitted)
+    def action_save(self) -> None:
+        values = self.values()
+        problem = self._problem(values)
+        if problem:
+            self.query_one("#prompt-error", Static).update(problem)
+            return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass
+class PromptDraft:
+    """A dialog and what was typed into it, kept until its write lands."""
+
+    title: str
+    fields: list[PromptField]
+    make_request: Callable[[dict[str, str]], Any]
+    values: dict[str, str] = field(default_factory=dict)

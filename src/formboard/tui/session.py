@@ -1,0 +1,157 @@
+"""The board session: the one thread that talks to the board file for the app.
+
+Writes and syncs go through one queue, in order, so queued edits land in the
+order they were made, and a burst of syncs collapses into one read. The
+session never touches widgets: it only posts messages (DESIGN §2, §6).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from textual.message import Message
+
+from formboard.core.changes import ChangeSet, apply_changes
+from formboard.core.errors import BoardConflict, FormboardError
+from formboard.core.identity import Identity
+from formboard.core.lock import LeaseInfo
+from formboard.core.model import Board
+from formboard.core.store import BoardStore
+from formboard.tui.messages import (
+    BoardChanged,
+    BoardLoaded,
+    BoardUnavailable,
+    SaveState,
+    WriteFailed,
+    WriteSaved,
+)
+
+
+@dataclass
+class WriteRequest:
+    """One write for the session: a BoardStore method and its arguments.
+
+    ``on_saved(result)`` and ``on_failed(reason, conflict)`` run on the app's
+    thread when the write lands or fails; a dialog uses ``on_failed`` to reopen
+    with what the person typed, so nothing typed is lost.
+    """
+
+    method: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    on_saved: Callable[[Any], Any] | None = None
+    on_failed: Callable[[str, BoardConflict | None], Any] | None = None
+
+
+class _Sync:
+    """Ask the session to read what changed (a colleague wrote, or a timer)."""
+
+
+_STOP = object()
+
+
+class BoardSession:
+    """Owns a BoardStore in its own thread; the app submits writes and syncs."""
+
+    def __init__(
+        self,
+        path: Path,
+        post: Callable[[Message], Any],
+        identity: Identity | None = None,
+        store_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = path
+        self.post = post
+        self.identity = identity
+        self.store_options = store_options or {}
+        self.queue: queue.Queue[Any] = queue.Queue()
+        self.store: BoardStore | None = None
+        self.known: Board | None = None
+        self.pending = 0
+        self._pending_lock = threading.Lock()
+
+    # ----------------------------------------------------- called by the app
+
+    def submit(self, request: WriteRequest) -> None:
+        with self._pending_lock:
+            self.pending += 1
+        self.queue.put(request)
+
+    def sync(self) -> None:
+        self.queue.put(_Sync())
+
+    def stop(self) -> None:
+        self.queue.put(_STOP)
+
+    # ----------------------------------------------------- the session thread
+
+    def run(self) -> None:
+        """The worker body: open, load, then serve the queue until stopped."""
+        try:
+            self.store = BoardStore.open(
+                self.path,
+                identity=self.identity,
+                on_lock_wait=self._on_lock_wait,
+                **self.store_options,
+            )
+            self.known = self.store.board()
+        except FormboardError as exc:
+            self.post(BoardUnavailable(str(exc)))
+            return
+        self.post(BoardLoaded(self.known, self.store.read_only_reason))
+        try:
+            self._serve()
+        finally:
+            self.store.close()
+
+    def _serve(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is _STOP:
+                return
+            if isinstance(item, _Sync):
+                # A burst of change notices is one read.
+                while not self.queue.empty() and isinstance(self.queue.queue[0], _Sync):
+                    self.queue.get_nowait()
+                self._sync()
+            else:
+                self._write(item)
+
+    def _write(self, request: WriteRequest) -> None:
+        assert self.store is not None
+        self.post(SaveState("saving…", pending=self.pending))
+        try:
+            result = getattr(self.store, request.method)(*request.args, **request.kwargs)
+        except BoardConflict as exc:
+            self.post(WriteFailed(request, str(exc), conflict=exc))
+        except FormboardError as exc:
+            self.post(WriteFailed(request, str(exc)))
+        else:
+            self.post(WriteSaved(request, result))
+        finally:
+            with self._pending_lock:
+                self.pending -= 1
+        self._sync()
+        if self.pending == 0:
+            self.post(SaveState("saved"))
+
+    def _sync(self) -> None:
+        assert self.store is not None and self.known is not None
+        try:
+            changes: ChangeSet = self.store.changes_since(self.known.revision, self.known)
+        except FormboardError as exc:
+            self.post(SaveState(f"cannot read the board: {exc}"))
+            return
+        if changes.empty and changes.revision == self.known.revision:
+            return
+        self.known = apply_changes(self.known, changes)
+        self.post(BoardChanged(changes))
+
+    def _on_lock_wait(self, holder: LeaseInfo | None, waited: float) -> None:
+        who = holder.name or holder.login if holder else "someone else"
+        self.post(SaveState(f"waiting for the lock held by {who}", waiting_for=who))

@@ -1,0 +1,315 @@
+"""The board: five columns side by side, one cursor, linked cards marked.
+
+The board holds what is shown (a ``Board`` from the store) and applies change
+sets to it; it never reads the file itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import HorizontalScroll, Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from formboard.core.changes import ChangeSet
+from formboard.core.model import Board, Card, Column, Link, Status
+from formboard.tui.widgets.column import CARD_HEIGHT, CardMarks, ColumnList
+
+MIN_COLUMN_WIDTH = 24
+
+
+@dataclass(frozen=True)
+class CardFilter:
+    """What the filter bar asks for; an empty filter shows everything."""
+
+    text: str = ""
+    discipline: str = ""
+    author: str = ""
+    status: Status | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.text or self.discipline or self.author or self.status)
+
+    def matches(self, card: Card) -> bool:
+        if self.status is not None and card.status is not self.status:
+            return False
+        if self.discipline and not any(
+            self.discipline in p.discipline.casefold() for p in card.perspectives
+        ):
+            return False
+        if self.author:
+            authors = {card.created_by, card.updated_by}
+            for p in card.perspectives:
+                authors.update((p.author, p.author_name))
+            if not any(self.author in a.casefold() for a in authors if a):
+                return False
+        if self.text:
+            haystack = [card.title, card.body, card.client_words]
+            haystack += [p.text for p in card.perspectives]
+            if not any(self.text in h.casefold() for h in haystack):
+                return False
+        return True
+
+    @classmethod
+    def parse(cls, query: str) -> CardFilter:
+        """``anxiety by:ana disc:psychiatry status:agreed`` → a filter (case-insensitive)."""
+        words, fields = [], {"discipline": "", "author": "", "status": None}
+        for word in query.split():
+            key, sep, value = word.partition(":")
+            key = key.casefold()
+            if sep and key in ("by", "author") and value:
+                fields["author"] = value.casefold()
+            elif sep and key in ("disc", "discipline") and value:
+                fields["discipline"] = value.casefold()
+            elif sep and key == "status" and value:
+                fields["status"] = next(
+                    (s for s in Status if s.value.startswith(value.casefold())), None
+                )
+            else:
+                words.append(word)
+        return cls(text=" ".join(words).casefold(), **fields)
+
+
+class ColumnPane(Vertical):
+    """A column's heading (name and count, in text) above its cards."""
+
+    DEFAULT_CSS = """
+    ColumnPane { width: 24; height: 1fr; }
+    ColumnPane > .column-heading {
+        height: 1; padding: 0 1; text-style: bold;
+        background: $panel; color: $text;
+    }
+    """
+
+    def __init__(self, column: Column) -> None:
+        super().__init__(id=f"pane-{column.value}", classes=f"column-{column.value}")
+        self.column = column
+        self.heading = Static(column.label, classes="column-heading", markup=False)
+        self.cards = ColumnList(column, id=f"column-{column.value}")
+
+    def compose(self) -> ComposeResult:
+        yield self.heading
+        yield self.cards
+
+    def set_count(self, shown: int, total: int) -> None:
+        count = f"{shown}" if shown == total else f"{shown} of {total}"
+        self.heading.update(f"{self.column.label} {count}")
+
+
+class BoardView(HorizontalScroll):
+    """Five columns; arrows move a cursor across them."""
+
+    DEFAULT_CSS = """
+    BoardView { height: 1fr; scrollbar-size-horizontal: 1; }
+    """
+
+    class FocusChanged(Message):
+        """The card under the cursor changed (for presence, the status line, follow)."""
+
+        def __init__(self, card: Card | None) -> None:
+            super().__init__()
+            self.card = card
+
+    def __init__(self) -> None:
+        super().__init__(id="board")
+        self.panes = {column: ColumnPane(column) for column in Column}
+        self.board: Board | None = None
+        self.cards: dict[str, Card] = {}
+        self.links: dict[str, Link] = {}
+        self.filter = CardFilter()
+        self.current_column = Column.SYMPTOMS
+        self._marked: set[str] = set()
+        self._focused_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.panes.values()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # As many whole columns as fit at MIN_COLUMN_WIDTH; the rest scroll sideways.
+        fits = max(1, min(len(self.panes), event.size.width // MIN_COLUMN_WIDTH))
+        width = event.size.width // fits
+        for pane in self.panes.values():
+            pane.styles.width = width
+        self.call_after_refresh(
+            self.scroll_to_widget, self.panes[self.current_column], animate=False
+        )
+
+    # ------------------------------------------------------------ content
+
+    def show_board(self, board: Board) -> None:
+        """Show a whole board (on open)."""
+        self.board = board
+        self.cards = {c.id: c for c in board.cards}
+        self.links = {link.id: link for link in board.links}
+        self._refill(set(Column))
+
+    class FocusedCardGone(Message):
+        """Someone else archived or removed the card under my cursor."""
+
+        def __init__(self, card_id: str, by: str) -> None:
+            super().__init__()
+            self.card_id = card_id
+            self.by = by
+
+    def apply(self, changes: ChangeSet) -> None:
+        """Apply a change set: only the columns it touches are refilled.
+
+        Focus stays on the same card; if a colleague moved it, focus goes with it;
+        if it was archived or removed, focus stays at its place (on its neighbour).
+        """
+        focused = self._focused_id
+        touched: set[Column] = set()
+        for card in changes.cards_added + changes.cards_changed:
+            old = self.cards.get(card.id)
+            if old is not None:
+                touched.add(old.column)
+            touched.add(card.column)
+            self.cards[card.id] = card
+        for card_id in changes.cards_removed:
+            old = self.cards.pop(card_id, None)
+            if old is not None:
+                touched.add(old.column)
+        for link in changes.links_added + changes.links_changed:
+            self.links[link.id] = link
+        for link_id in changes.links_removed:
+            self.links.pop(link_id, None)
+        link_cards = {
+            cid
+            for link in changes.links_added + changes.links_changed
+            for cid in (link.from_id, link.to_id)
+        }
+        touched |= {self.cards[c].column for c in link_cards if c in self.cards}
+        if changes.links_removed:
+            touched = set(Column)  # a removed link's ends are no longer known cheaply
+        self._refill(touched)
+        if focused is None or focused not in changes.card_ids():
+            return
+        card = self.cards.get(focused)
+        if card is not None and self.visible(card):
+            if card.column is not self.current_column:
+                self.focus_column(card.column, self.panes[card.column].cards.index_of(focused))
+            return
+        by = next(
+            (
+                op.author_name or op.author
+                for op in reversed(changes.ops)
+                if op.entity_id == focused
+            ),
+            "someone",
+        )
+        self.post_message(self.FocusedCardGone(focused, by))
+
+    def set_filter(self, card_filter: CardFilter) -> None:
+        self.filter = card_filter
+        self._refill(set(Column))
+
+    def visible(self, card: Card) -> bool:
+        return not card.archived and self.filter.matches(card)
+
+    def _refill(self, columns: set[Column]) -> None:
+        keep = self._focused_id
+        link_counts: dict[str, int] = {}
+        for link in self.links.values():
+            link_counts[link.from_id] = link_counts.get(link.from_id, 0) + 1
+            link_counts[link.to_id] = link_counts.get(link.to_id, 0) + 1
+        by_column: dict[Column, list[Card]] = {c: [] for c in columns}
+        totals = dict.fromkeys(columns, 0)
+        for card in self.cards.values():
+            if card.column in by_column and not card.archived:
+                totals[card.column] += 1
+                if self.filter.matches(card):
+                    by_column[card.column].append(card)
+        for column, cards in by_column.items():
+            cards.sort(key=lambda c: (c.position, c.id))
+            pane = self.panes[column]
+            marks = pane.cards.marks
+            for card in cards:
+                mark = marks.setdefault(card.id, CardMarks())
+                mark.links = link_counts.get(card.id, 0)
+            pane.cards.set_cards(cards, keep=keep)
+            pane.set_count(len(cards), totals[column])
+        self._update_focus()
+
+    # ---------------------------------------------------------- navigation
+
+    @property
+    def column_list(self) -> ColumnList:
+        return self.panes[self.current_column].cards
+
+    @property
+    def focused_card(self) -> Card | None:
+        return self.column_list.current
+
+    def focus_column(self, column: Column, index: int | None = None) -> None:
+        self.current_column = column
+        pane = self.panes[column]
+        if index is not None:
+            pane.cards.move_cursor(index)
+        pane.cards.focus()
+        self.scroll_to_widget(pane, animate=False)
+        self._update_focus()
+
+    def navigate(self, columns: int = 0, rows: int = 0) -> None:
+        """Move the cursor; across columns it keeps the nearest visible row."""
+        order = list(Column)
+        here = self.column_list
+        if columns:
+            target = order[(order.index(self.current_column) + columns) % len(order)]
+            y = here.cursor_screen_y()
+            index = self.panes[target].cards.index_at_screen_y(y + CARD_HEIGHT // 2 - 1)
+            self.focus_column(target, index)
+        elif rows:
+            here.move_cursor(here.cursor + rows)
+            self._update_focus()
+
+    def focus_card(self, card_id: str) -> bool:
+        """Put the cursor on a card wherever it is; False if it is not shown."""
+        card = self.cards.get(card_id)
+        if card is None or not self.visible(card):
+            return False
+        index = self.panes[card.column].cards.index_of(card_id)
+        if index is None:
+            return False
+        self.focus_column(card.column, index)
+        return True
+
+    def on_column_list_clicked(self, event: ColumnList.Clicked) -> None:
+        self.focus_column(event.column.column, event.index)
+
+    def on_descendant_focus(self) -> None:
+        focused = self.screen.focused
+        if isinstance(focused, ColumnList) and focused.column is not self.current_column:
+            self.current_column = focused.column
+            self._update_focus()
+
+    def _update_focus(self) -> None:
+        """Mark the cards linked to the focused one, in text, in every column."""
+        card = self.focused_card
+        card_id = card.id if card else None
+        if card_id == self._focused_id:
+            return
+        self._focused_id = card_id
+        for cid in self._marked:
+            self._set_relation(cid, "")
+        self._marked = set()
+        if card_id is not None:
+            for link in self.links.values():
+                if link.from_id == card_id:
+                    self._set_relation(link.to_id, f"◄ {link.kind.passive}")
+                elif link.to_id == card_id:
+                    self._set_relation(link.from_id, f"► {link.kind.phrase}")
+        self.post_message(self.FocusChanged(card))
+
+    def _set_relation(self, card_id: str, relation: str) -> None:
+        card = self.cards.get(card_id)
+        if card is None:
+            return
+        pane = self.panes[card.column].cards
+        pane.marks.setdefault(card_id, CardMarks()).relation = relation
+        if relation:
+            self._marked.add(card_id)
+        pane.refresh_card(card_id)

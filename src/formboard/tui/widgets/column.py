@@ -1,0 +1,226 @@
+"""One column of the board, drawn line by line.
+
+A column draws its cards itself (like Toolong's log view) instead of mounting
+a widget per card: a 1000-card board stays as quick to start and to move
+around as a 20-card one, and a colleague's change repaints one card's lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from formboard.core.model import Card, Column, Status
+from formboard.tui.text import first_line, safe, truncate
+
+CARD_HEIGHT = 4  # title, body, markers, gap
+STATUS_SHORT = {Status.HYPOTHESIS: "hyp", Status.AGREED: "agreed", Status.RETIRED: "retired"}
+
+
+@dataclass
+class CardMarks:
+    """What the board knows about a card beyond the card itself."""
+
+    links: int = 0
+    relation: str = ""  # how it is linked to the focused card, e.g. "► maintains"
+    presence: list[str] = field(default_factory=list)  # initials of colleagues focused on it
+
+
+def markers(card: Card, marks: CardMarks, width: int) -> str:
+    """The marker line in words, shortened to fit: status, perspectives, links, quote."""
+    n_persp, n_links = len(card.perspectives), marks.links
+    long = [
+        STATUS_SHORT[card.status],
+        f"{n_persp} view" + ("" if n_persp == 1 else "s"),
+        f"{n_links} link" + ("" if n_links == 1 else "s"),
+    ]
+    short = [STATUS_SHORT[card.status][:3], f"{n_persp}v", f"{n_links}l"]
+    quote = ["“”"] if card.client_words.strip() else []
+    for parts in (long, short):
+        text = " · ".join(parts + quote)
+        if len(text) <= width:
+            return text
+    return " ".join(short + quote)
+
+
+class ColumnList(ScrollView, can_focus=True):
+    """The cards of one column with a cursor; the board moves focus between columns."""
+
+    COMPONENT_CLASSES = {
+        "card--title",
+        "card--body",
+        "card--markers",
+        "card--cursor",
+        "card--cursor-blur",
+        "card--relation",
+        "card--presence",
+        "card--retired",
+    }
+
+    DEFAULT_CSS = """
+    ColumnList {
+        height: 1fr;
+        overflow-x: hidden;
+        scrollbar-size-vertical: 1;
+    }
+    ColumnList > .card--title { text-style: bold; }
+    ColumnList > .card--body { color: $text-muted; }
+    ColumnList > .card--markers { color: $text-muted; }
+    ColumnList > .card--cursor { background: $primary 40%; }
+    ColumnList > .card--cursor-blur { background: $primary 12%; }
+    ColumnList > .card--relation { color: $accent; text-style: bold; }
+    ColumnList > .card--presence { color: $warning; text-style: bold; }
+    ColumnList > .card--retired { color: $text-disabled; text-style: strike; }
+    ColumnList:ansi > .card--cursor { background: ansi_blue; }
+    ColumnList:ansi > .card--cursor-blur { background: ansi_bright_black; }
+    """
+
+    class Clicked(Message):
+        """A card was clicked (once to focus, twice to open)."""
+
+        def __init__(self, column: ColumnList, index: int, chain: int) -> None:
+            super().__init__()
+            self.column = column
+            self.index = index
+            self.chain = chain
+
+    def __init__(self, column: Column, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.column = column
+        self.cards: list[Card] = []
+        self.marks: dict[str, CardMarks] = {}
+        self.cursor = 0
+
+    # ------------------------------------------------------------- content
+
+    def set_cards(self, cards: list[Card], keep: str | None = None) -> None:
+        """Show ``cards``; keep the cursor on the card ``keep`` (or the same index)."""
+        self.cards = cards
+        if keep is not None:
+            index = self.index_of(keep)
+            if index is not None:
+                self.cursor = index
+        self.cursor = max(0, min(self.cursor, len(cards) - 1))
+        self.virtual_size = Size(self.size.width, len(cards) * CARD_HEIGHT)
+        self.refresh()
+
+    def index_of(self, card_id: str) -> int | None:
+        return next((i for i, c in enumerate(self.cards) if c.id == card_id), None)
+
+    @property
+    def current(self) -> Card | None:
+        return self.cards[self.cursor] if self.cards else None
+
+    def refresh_card(self, card_id: str) -> None:
+        """Repaint one card's lines only."""
+        index = self.index_of(card_id)
+        if index is not None:
+            self._refresh_index(index)
+
+    def _refresh_index(self, index: int) -> None:
+        y = index * CARD_HEIGHT - self.scroll_offset.y
+        self.refresh(Region(0, y, self.size.width, CARD_HEIGHT))
+
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on card ``index`` and scroll it into view."""
+        if not self.cards:
+            return
+        index = max(0, min(index, len(self.cards) - 1))
+        old, self.cursor = self.cursor, index
+        self._refresh_index(old)
+        self._refresh_index(index)
+        self.scroll_to_cursor()
+
+    def scroll_to_cursor(self) -> None:
+        top = self.cursor * CARD_HEIGHT
+        region = Region(0, top, 1, CARD_HEIGHT)
+        self.scroll_to_region(region, animate=False, immediate=True)
+
+    def cursor_screen_y(self) -> int:
+        """The cursor's row relative to the top of the visible area."""
+        return self.cursor * CARD_HEIGHT - round(self.scroll_offset.y)
+
+    def index_at_screen_y(self, y: int) -> int:
+        """The card nearest to visible row ``y`` (for keeping the row across columns)."""
+        if not self.cards:
+            return 0
+        index = (y + round(self.scroll_offset.y)) // CARD_HEIGHT
+        return max(0, min(index, len(self.cards) - 1))
+
+    # ----------------------------------------------------------- rendering
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self.cards) * CARD_HEIGHT)
+
+    def on_focus(self) -> None:
+        self._refresh_index(self.cursor)
+
+    def on_blur(self) -> None:
+        self._refresh_index(self.cursor)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = y + round(self.scroll_offset.y)
+        index, row = divmod(line, CARD_HEIGHT)
+        base = self.rich_style
+        if index >= len(self.cards) or row == CARD_HEIGHT - 1:
+            return Strip.blank(width, base)
+        card = self.cards[index]
+        is_cursor = index == self.cursor
+        background = base
+        if is_cursor:
+            name = "card--cursor" if self.has_focus else "card--cursor-blur"
+            background = base + self.get_component_rich_style(name)
+        text = self._card_line(card, row, width, is_cursor)
+        text.stylize(background, 0, len(text))
+        segments = list(text.render(self.app.console))
+        strip = Strip(segments).crop_extend(0, width, background)
+        return strip
+
+    def _card_line(self, card: Card, row: int, width: int, is_cursor: bool) -> Text:
+        marks = self.marks.get(card.id) or CardMarks()
+        inner = max(width - 2, 1)
+        if row == 0:
+            gutter = "▶ " if is_cursor and self.has_focus else ("› " if is_cursor else "  ")
+            style = "card--retired" if card.status is Status.RETIRED else "card--title"
+            presence = " ".join(marks.presence)
+            room = inner - (len(presence) + 1 if presence else 0)
+            text = Text(gutter, end="")
+            text.append(truncate(safe(card.title, one_line=True), room), self._style(style))
+            if presence:
+                text.append(" " * max(room - len(text.plain) + 2, 1))
+                text.append(presence, self._style("card--presence"))
+            return text
+        if row == 1:
+            body = first_line(card.body) or (
+                f"“{first_line(card.client_words)}”" if card.client_words else ""
+            )
+            return Text("  ", end="").append(
+                truncate(safe(body, one_line=True), inner), self._style("card--body")
+            )
+        if marks.relation:
+            rel = truncate(marks.relation, inner)
+            rest = inner - len(rel) - 1
+            text = Text("  ", end="").append(rel, self._style("card--relation"))
+            if rest > 6:
+                text.append(" " + markers(card, marks, rest), self._style("card--markers"))
+            return text
+        return Text("  ", end="").append(markers(card, marks, inner), self._style("card--markers"))
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name, partial=True)
+
+    # --------------------------------------------------------------- mouse
+
+    def on_click(self, event: events.Click) -> None:
+        index = (event.y + round(self.scroll_offset.y)) // CARD_HEIGHT
+        if 0 <= index < len(self.cards):
+            event.stop()
+            self.post_message(self.Clicked(self, index, event.chain))

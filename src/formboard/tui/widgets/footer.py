@@ -1,0 +1,27 @@
+"""A Footer that rebuilds only when the keys it shows change.
+
+Textual 8.2.8's stock Footer recomposes on every focus change and leaks
+FooterKey widgets (textual #6666); on a board, focus moves on every arrow key.
+"""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+from textual.widgets import Footer
+
+
+class QuietFooter(Footer):
+    """Footer that skips the rebuild when the active bindings are unchanged."""
+
+    _shown: tuple[tuple[str, str, bool, str], ...] | None = None
+
+    def bindings_changed(self, screen: Screen) -> None:
+        shown = tuple(
+            (binding.key, binding.action, enabled, binding.description)
+            for (_, binding, enabled, _tip) in screen.active_bindings.values()
+            if binding.show
+        )
+        if shown == self._shown and self._bindings_ready:
+            return
+        self._shown = shown
+        super().bindings_changed(screen)

@@ -1,0 +1,37 @@
+"""The status line: client, revision, who I am, and the save state, in words."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from formboard.tui.text import safe
+
+
+class StatusLine(Static):
+    """One line: ``C-0421 · rev 42 · Ana Ruiz (psychology) · saved``."""
+
+    DEFAULT_CSS = """
+    StatusLine { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    StatusLine.-warning { color: $text-warning; background: $warning-muted; }
+    StatusLine.-error { color: $text-error; background: $error-muted; }
+    """
+
+    client = reactive("")
+    revision = reactive(0)
+    me = reactive("")
+    save_state = reactive("opening…")
+    extra = reactive("")
+
+    def render(self) -> Text:
+        parts = [self.client or "no board", f"rev {self.revision}", self.me, self.save_state]
+        if self.extra:
+            parts.append(self.extra)
+        return Text(safe(" · ".join(p for p in parts if p), one_line=True), no_wrap=True)
+
+    def set_state(self, text: str, level: str = "") -> None:
+        """Show the save state; level "warning" or "error" adds a class (colour plus words)."""
+        self.save_state = text
+        self.set_class(level == "warning", "-warning")
+        self.set_class(level == "error", "-error")

@@ -1,0 +1,265 @@
+"""The board in the terminal: keys, filter, safety (Pilot tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.tui_helpers import isolate, loaded, small_board, store_card, wait_for
+
+from formboard.core.lock import LeaseOwner, WriteLease
+from formboard.core.model import Column
+from formboard.core.store import BoardStore
+from formboard.tui.app import FormboardApp
+from formboard.tui.screens.prompt import PromptScreen
+
+
+@pytest.fixture
+def board(tmp_path, monkeypatch) -> tuple[Path, dict[str, str]]:
+    isolate(monkeypatch, tmp_path)
+    path = tmp_path / "C-0001.board"
+    return path, small_board(path)
+
+
+def heading(app: FormboardApp, column: Column) -> str:
+    return str(app.board_view.panes[column].heading.render())
+
+
+async def test_columns_show_names_and_counts_in_text(board):
+    path, _ = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        assert heading(app, Column.SYMPTOMS) == "Symptoms 2"
+        assert heading(app, Column.RELATIONSHIPS) == "Relationships 1"
+        assert app.status_line.client == "C-0001"
+
+
+async def test_arrows_and_vim_keys_move_focus_across_columns(board):
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        assert app.board_view.focused_card.id == ids["panic"]
+        await pilot.press("j")
+        assert app.board_view.focused_card.id == ids["sleep"]
+        await pilot.press("up")
+        assert app.board_view.focused_card.id == ids["panic"]
+        await pilot.press("l")
+        assert app.board_view.focused_card.id == ids["loss"]
+        await pilot.press("right", "right")
+        assert app.board_view.focused_card.id == ids["friend"]
+        await pilot.press("h")
+        assert app.board_view.current_column is Column.QUALITIES
+
+
+async def test_shift_right_moves_the_card_to_the_next_column_and_focus_follows(board):
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("shift+right")
+        await wait_for(pilot, lambda: app.board_view.cards[ids["panic"]].column is Column.SOURCES)
+        await wait_for(pilot, lambda: app.board_view.focused_card.id == ids["panic"])
+        assert store_card(path, ids["panic"]).column is Column.SOURCES
+        assert heading(app, Column.SYMPTOMS) == "Symptoms 1"
+
+
+async def test_J_moves_the_card_down_within_its_column(board):
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("J")
+        pane = app.board_view.panes[Column.SYMPTOMS].cards
+        await wait_for(pilot, lambda: [c.id for c in pane.cards] == [ids["sleep"], ids["panic"]])
+        with BoardStore.open(path) as store:
+            order = [c.id for c in store.board().column(Column.SYMPTOMS)]
+        assert order == [ids["sleep"], ids["panic"]]
+
+
+async def test_n_adds_a_card_to_the_focused_column(board):
+    path, _ = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("l", "l", "l", "n")
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"Walks the dog daily", "enter")
+        await wait_for(pilot, lambda: heading(app, Column.RESOURCES) == "Resources 2")
+        await wait_for(pilot, lambda: app.board_view.focused_card.title == "Walks the dog daily")
+
+
+async def test_p_adds_my_perspective_with_my_discipline(board):
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("p")
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"Avoidance keeps the fear alive", "ctrl+s")
+        await wait_for(pilot, lambda: len(app.board_view.cards[ids["panic"]].perspectives) == 2)
+        mine = [
+            p for p in store_card(path, ids["panic"]).perspectives if p.author_name == "Ana Ruiz"
+        ]
+        assert mine[0].discipline == "psychology"
+
+
+async def test_a_archives_and_u_brings_it_back(board):
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: heading(app, Column.SYMPTOMS) == "Symptoms 1")
+        assert store_card(path, ids["panic"]).archived
+        await pilot.press("u")
+        await wait_for(pilot, lambda: heading(app, Column.SYMPTOMS) == "Symptoms 2")
+        assert not store_card(path, ids["panic"]).archived
+
+
+async def test_filter_hides_cards_and_counts_say_how_many_of_how_many(board):
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("slash", *"sleep")
+        assert heading(app, Column.SYMPTOMS) == "Symptoms 1 of 2"
+        assert heading(app, Column.SOURCES) == "Sources 0 of 1"
+        await pilot.press("enter")
+        assert app.board_view.focused_card.id == ids["sleep"]
+        await pilot.press("escape")
+        assert heading(app, Column.SYMPTOMS) == "Symptoms 2"
+
+
+async def test_filter_by_discipline_and_by_author_and_perspective_text(board):
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("slash", *"disc:psychiatry")
+        assert heading(app, Column.SYMPTOMS) == "Symptoms 1 of 2"
+        await pilot.press("escape", "slash", *"thyroid")
+        assert heading(app, Column.SYMPTOMS) == "Symptoms 1 of 2"
+        await pilot.press("escape", "slash", *"by:ben")
+        assert [c.id for c in app.board_view.panes[Column.SYMPTOMS].cards.cards] == [ids["panic"]]
+        await pilot.press("escape", "slash", *"status:agreed")
+        assert heading(app, Column.SYMPTOMS) == "Symptoms 0 of 2"
+
+
+async def test_focused_card_marks_its_linked_cards_with_the_kind_in_text(board):
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        qualities = app.board_view.panes[Column.QUALITIES].cards
+        assert qualities.marks[ids["avoid"]].relation == "► maintains"
+        await pilot.press("l", "l")
+        symptoms = app.board_view.panes[Column.SYMPTOMS].cards
+        assert symptoms.marks[ids["panic"]].relation == "◄ maintained by"
+        sources = app.board_view.panes[Column.SOURCES].cards
+        assert sources.marks[ids["loss"]].relation == "► predisposes"
+
+
+async def test_question_mark_opens_help_and_q_quits(board):
+    path, _ = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("question_mark")
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.press("q")
+    assert app.return_code in (0, None)
+
+
+async def test_clicking_a_card_focuses_it(board):
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        column = app.board_view.panes[Column.RESOURCES].cards
+        await pilot.click(column, offset=(3, 0))
+        assert app.board_view.focused_card.id == ids["friend"]
+
+
+async def test_markup_like_titles_show_literally_and_do_not_run(tmp_path, monkeypatch):
+    isolate(monkeypatch, tmp_path)
+    path = tmp_path / "b.board"
+    with BoardStore.create(path, "C-0002") as store:
+        store.add_card("symptoms", "[@click=app.quit]x")
+        store.add_card("symptoms", "[b]x[/b] and [red]y")
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        column = app.board_view.panes[Column.SYMPTOMS].cards
+        lines = [column.render_line(y).text for y in range(8)]
+        assert "[@click=app.quit]x" in lines[0]
+        assert "[b]x[/b] and [red]y" in lines[4]
+        await pilot.click(column, offset=(4, 0))
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_control_characters_from_outside_writers_never_reach_the_terminal(
+    tmp_path, monkeypatch
+):
+    import sqlite3
+
+    isolate(monkeypatch, tmp_path)
+    path = tmp_path / "b.board"
+    with BoardStore.create(path, "C-0003") as store:
+        card = store.add_card("symptoms", "placeholder")
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE cards SET title = ?, body = ?", ("bad\x1b[31mred\x07", "b\x1b]0;x\x07"))
+    conn.commit()
+    conn.close()
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        column = app.board_view.panes[Column.SYMPTOMS].cards
+        text = "".join(column.render_line(y).text for y in range(3))
+        assert "\x1b" not in text and "\x07" not in text
+        assert "␛[31mred" in text
+        assert app.board_view.cards[card.id]
+
+
+async def test_a_failing_write_keeps_the_typed_text(board, monkeypatch):
+    path, _ = board
+    monkeypatch.setenv("FORMBOARD_LOCK_WAIT", "0.3")
+    holder = WriteLease(path, LeaseOwner.create("ben", "Ben Okafor"))
+    holder.acquire()
+    try:
+        app = FormboardApp(path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await loaded(app, pilot)
+            await pilot.press("n", *"Shaking hands", "enter")
+
+            def reopened() -> bool:
+                screen = app.screen
+                return isinstance(screen, PromptScreen) and bool(screen.error)
+
+            await wait_for(pilot, reopened)
+            screen = app.screen
+            assert screen.values()["title"] == "Shaking hands"
+            assert "locked by" in screen.error
+            assert app.is_running
+    finally:
+        holder.release()
+
+
+async def test_read_only_board_says_why_in_the_status_line(board):
+    import sqlite3
+
+    path, _ = board
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        assert app.status_line.save_state.startswith("read-only:")
+        await pilot.press("n")
+        assert not isinstance(app.screen, PromptScreen)
+        assert app.is_running
