@@ -64,6 +64,7 @@ class FormboardApp(App[None]):
         self.board_view = BoardView()
         self.status_line = StatusLine()
         self._loaded = False
+        self._focus_when_shown: str | None = None
 
     # ------------------------------------------------------------- startup
 
@@ -135,6 +136,8 @@ class FormboardApp(App[None]):
     def _board_changed(self, message: BoardChanged) -> None:
         self.board_view.apply(message.changes)
         self.status_line.revision = message.changes.revision
+        if self._focus_when_shown and self.board_view.focus_card(self._focus_when_shown):
+            self._focus_when_shown = None
         # An open card view follows the board too.
         follower = getattr(self.screen, "board_changed", None)
         if follower is not None:
@@ -156,8 +159,8 @@ class FormboardApp(App[None]):
     def _write_saved(self, message: WriteSaved) -> None:
         request: WriteRequest = message.request
         if request.method in ("add_card", "move_card") and isinstance(message.result, Card):
-            # The change set arrives right after this message; focus the card then.
-            self.call_after_refresh(self.board_view.focus_card, message.result.id)
+            # The change set that shows the card comes right after this message.
+            self._focus_when_shown = message.result.id
         if request.method == "archive_card":
             self.archived_this_session.append(request.args[0])
         if request.on_saved is not None:
@@ -297,7 +300,7 @@ class FormboardApp(App[None]):
             return
         card_id = self.archived_this_session.pop()
         if self.write(WriteRequest("restore_card", (card_id,))):
-            self.call_after_refresh(self.board_view.focus_card, card_id)
+            self._focus_when_shown = card_id
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
