@@ -55,8 +55,6 @@ def cli(ctx: click.Context) -> None:
 
 def main() -> None:
     """The console-script entry point."""
-    import formboard.cli_app  # noqa: F401  (registers open and demo)
-
     cli.main(prog_name="formboard")
 
 
@@ -364,3 +362,7 @@ def import_(file: Path, board: Path) -> None:
         content = store.board()
     cards, links = len(content.cards), len(content.links)
     click.echo(f"Imported {_count(cards, 'card')} and {_count(links, 'link')} into {store.path}.")
+
+
+# The commands that start the terminal app (open, demo) join the same group.
+from formboard import cli_app  # noqa: E402, F401

@@ -1,0 +1,165 @@
+"""The app around the board: themes, crashes, the board chooser and the demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from tests.tui_helpers import isolate, loaded, small_board
+from textual.widgets import DataTable
+
+from formboard.cli import cli
+from formboard.core.identity import load_config
+from formboard.core.store import BoardStore
+from formboard.tui import crash
+from formboard.tui.app import FormboardApp
+from formboard.tui.chooser import BoardChooser
+from formboard.tui.themes import SHIPPED_THEMES
+
+SECRET = "Confidential trauma detail"
+
+
+@pytest.fixture
+def board(tmp_path, monkeypatch) -> Path:
+    isolate(monkeypatch, tmp_path)
+    path = tmp_path / "C-0001.board"
+    small_board(path)
+    return path
+
+
+@pytest.mark.parametrize("theme", SHIPPED_THEMES)
+async def test_every_shipped_theme_runs_the_board(board, theme):
+    app = FormboardApp(board, theme=theme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app, pilot)
+        assert app.theme == theme
+        await pilot.press("l", "j")
+        assert app.is_running
+
+
+async def test_a_chosen_theme_is_remembered_in_the_config(board):
+    app = FormboardApp(board)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app, pilot)
+        assert app.theme == "formboard-dark"
+        app.theme = "formboard-high-contrast"
+        await pilot.pause()
+    assert load_config().get("theme") == "formboard-high-contrast"
+    again = FormboardApp(board)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await loaded(again, pilot)
+        assert again.theme == "formboard-high-contrast"
+
+
+async def test_a_broken_theme_file_is_one_notice_and_the_app_starts(board, tmp_path):
+    themes = tmp_path / "config" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "mine.toml").write_text("name = 'mine'\nprimary = 'not a colour'\n")
+    app = FormboardApp(board)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app, pilot)
+        notices = [n.message for n in app._notifications]
+        assert len(notices) == 1 and "mine.toml" in notices[0]
+        assert app.theme == "formboard-dark"
+
+
+async def test_an_unknown_theme_falls_back_with_a_notice(board):
+    app = FormboardApp(board, theme="no-such-theme")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app, pilot)
+        assert app.theme == "formboard-dark"
+        assert any("no-such-theme" in n.message for n in app._notifications)
+
+
+async def test_no_color_keeps_every_label_in_words(board, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = FormboardApp(board)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(app, pilot)
+        heading = str(app.board_view.panes[next(iter(app.board_view.panes))].heading.render())
+        assert heading == "Symptoms 2"
+        assert app.is_running
+
+
+def test_crash_report_and_message_name_no_client_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORMBOARD_DATA_DIR", str(tmp_path / "data"))
+    try:
+        title = SECRET
+        raise KeyError(title)
+    except KeyError as exc:
+        error = exc
+    message = crash.message_for(error)
+    assert SECRET not in message and "KeyError" in message
+    reports = list((tmp_path / "data" / "crashes").iterdir())
+    assert len(reports) == 1
+    text = reports[0].read_text()
+    assert SECRET not in text and "KeyError" in text and "test_tui_app.py" in text
+    assert reports[0].stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_bug_in_the_app_exits_with_a_safe_sentence(board, monkeypatch, capfd):
+    def explode(self) -> None:
+        raise ValueError(SECRET)
+
+    monkeypatch.setattr(FormboardApp, "action_help", explode)
+    app = FormboardApp(board)
+    with pytest.raises(ValueError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(app, pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+    shown = capfd.readouterr().err
+    assert "formboard stopped because of a bug (ValueError)" in " ".join(shown.split())
+    assert SECRET not in shown and "Traceback" not in shown
+    assert app.return_code == 1
+
+
+async def test_the_chooser_lists_boards_with_client_cards_and_last_change(tmp_path, monkeypatch):
+    isolate(monkeypatch, tmp_path)
+    small_board(tmp_path / "C-0001.board")
+    with BoardStore.create(tmp_path / "C-0002.board", "C-0002", "Second client") as store:
+        store.add_card("symptoms", "Low mood")
+    (tmp_path / "notes.board").write_text(json.dumps({"not": "a board"}))
+    app = BoardChooser(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one(DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows[0][:3] == ["C-0001", "Test board", "6"]
+        assert rows[0][4] in ("Ben Okafor", "ben")
+        assert rows[1][:3] == ["C-0002", "Second client", "1"]
+        assert "not a formboard board" in rows[2][1]
+        await pilot.press("down", "enter")
+    assert app.return_value == tmp_path / "C-0002.board"
+
+
+def test_demo_creates_a_sample_board_once_and_reuses_it(tmp_path, monkeypatch):
+    isolate(monkeypatch, tmp_path)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["demo", "--dir", str(tmp_path / "demo"), "--no-open"])
+    assert first.exit_code == 0, first.output
+    board = Path(first.stdout.strip().splitlines()[-1])
+    with BoardStore.open(board) as store:
+        shown = store.board()
+    assert shown.client == "C-0421" and 25 <= len(shown.cards) <= 40
+    again = runner.invoke(cli, ["demo", "--dir", str(tmp_path / "demo"), "--no-open"])
+    assert again.exit_code == 0 and "earlier demo board" in again.stderr
+    other = runner.invoke(
+        cli, ["demo", "--dir", str(tmp_path / "d2"), "--client", "C-1187", "--no-open"]
+    )
+    assert other.exit_code == 0 and other.stdout.strip().endswith("C-1187.board")
+    unknown = runner.invoke(cli, ["demo", "--client", "C-9999", "--no-open"])
+    assert unknown.exit_code == 1 and "C-0421" in unknown.stderr
+
+
+def test_open_on_something_that_is_not_a_board_is_one_sentence(tmp_path, monkeypatch):
+    isolate(monkeypatch, tmp_path)
+    notes = tmp_path / "notes.json"
+    notes.write_text("{}")
+    result = CliRunner().invoke(cli, ["open", str(notes)])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "not a formboard board" in result.stderr
+    missing = CliRunner().invoke(cli, [str(tmp_path / "missing.board")])
+    assert missing.exit_code == 1 and "There is no board" in missing.stderr
