@@ -29,7 +29,7 @@ def board(tmp_path, monkeypatch) -> Path:
     return path
 
 
-@pytest.mark.parametrize("theme", SHIPPED_THEMES)
+@pytest.mark.parametrize("theme", [*SHIPPED_THEMES, "nord", "textual-light"])
 async def test_every_shipped_theme_runs_the_board(board, theme):
     app = FormboardApp(board, theme=theme)
     async with app.run_test(size=(80, 24)) as pilot:

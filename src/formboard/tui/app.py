@@ -31,7 +31,7 @@ from formboard.tui.messages import (
 from formboard.tui.screens.help import HelpScreen
 from formboard.tui.screens.prompt import PromptDraft, PromptField, PromptScreen
 from formboard.tui.session import BoardSession, WriteRequest
-from formboard.tui.themes import DEFAULT_THEME, load_themes
+from formboard.tui.themes import DEFAULT_THEME, column_variables, load_themes, theme_for_environment
 from formboard.tui.widgets.board import BoardView, CardFilter
 from formboard.tui.widgets.footer import QuietFooter
 from formboard.tui.widgets.status import StatusLine
@@ -80,7 +80,7 @@ class FormboardApp(App[None]):
         themes, problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
-        wanted = self.requested_theme or load_config().get("theme") or DEFAULT_THEME
+        wanted = theme_for_environment(self.requested_theme, load_config().get("theme"))
         if wanted not in self.available_themes:
             problems.append(f"There is no theme called {wanted!r}; using {DEFAULT_THEME}.")
             wanted = DEFAULT_THEME
@@ -97,9 +97,8 @@ class FormboardApp(App[None]):
         self.run_worker(self.session.run, thread=True, group="board-session", exit_on_error=False)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        # Textual's own themes don't know our column colours; fall back to neutral ones.
-        defaults = {f"column-{c.value}": "#888888" for c in Column}
-        return {**super().get_theme_variable_defaults(), **defaults}
+        # Textual's own themes don't know our column colours; take them from their palette.
+        return {**super().get_theme_variable_defaults(), **column_variables(self.current_theme)}
 
     def watch_theme(self, theme: str) -> None:
         if self._loaded and theme != load_config().get("theme"):
