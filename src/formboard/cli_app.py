@@ -17,21 +17,29 @@ from formboard.core.store import BoardStore
 from formboard.resources import sample_boards
 
 THEME_HELP = "The colour theme, e.g. formboard-light; remembered for next time."
+WATCH_HELP = (
+    "How to notice colleagues' edits: events (local disk), poll (network drive) or auto "
+    "(chosen from the file system; also FORMBOARD_WATCH or `watch` in the config)."
+)
+watch_option = click.option(
+    "--watch", type=click.Choice(["auto", "events", "poll"], case_sensitive=False), default=None,
+    help=WATCH_HELP,
+)  # fmt: skip
 
 
-def run_board(path: Path, theme: str | None) -> None:
+def run_board(path: Path, theme: str | None, watch: str | None = None) -> None:
     """Open the app on one board (the board is checked first, so errors are sentences)."""
     from formboard.tui.app import FormboardApp
 
     with BoardStore.open(path):
         pass
-    app = FormboardApp(path, theme=theme)
+    app = FormboardApp(path, theme=theme, watch=watch)
     app.run()
     if app.return_code:
         raise SystemExit(app.return_code)
 
 
-def choose_and_run(folder: Path, theme: str | None) -> None:
+def choose_and_run(folder: Path, theme: str | None, watch: str | None = None) -> None:
     """List the boards in ``folder``; open the one chosen."""
     from formboard.tui.chooser import BoardChooser
 
@@ -39,19 +47,20 @@ def choose_and_run(folder: Path, theme: str | None) -> None:
         raise CommandFailed(f"There is no folder {folder}.")
     chosen = BoardChooser(folder, theme=theme).run()
     if chosen is not None:
-        run_board(chosen, theme)
+        run_board(chosen, theme, watch)
 
 
 @cli.command("open")
 @click.argument("board", type=BOARD, required=False)
 @click.option("--theme", default=None, help=THEME_HELP)
-def open_board(board: Path | None, theme: str | None) -> None:
+@watch_option
+def open_board(board: Path | None, theme: str | None, watch: str | None) -> None:
     """Open BOARD in the terminal app; a folder (or nothing: this folder) lists its boards."""
     target = board or Path.cwd()
     if target.is_dir():
-        choose_and_run(target, theme)
+        choose_and_run(target, theme, watch)
     else:
-        run_board(target, theme)
+        run_board(target, theme, watch)
 
 
 @cli.command()
@@ -98,4 +107,4 @@ def demo(
     if no_open:
         click.echo(str(target))
         return
-    run_board(target, theme)
+    run_board(target, theme, watch)

@@ -18,22 +18,29 @@ from textual.widgets import Input
 
 from formboard.core.identity import Identity, current_identity, load_config, save_config
 from formboard.core.model import Card, Column
+from formboard.core.presence import Presence, PresenceEntry
+from formboard.core.watch import WatchMode, choose_mode
 from formboard.tui import crash
 from formboard.tui.bindings import ACTION_HELP, BOARD_BINDINGS
 from formboard.tui.messages import (
     BoardChanged,
     BoardLoaded,
     BoardUnavailable,
+    PresenceChanged,
     SaveState,
     WriteFailed,
     WriteSaved,
 )
+from formboard.tui.presence_loop import PresenceLoop
+from formboard.tui.screens.follow import FollowPicker
 from formboard.tui.screens.help import HelpScreen
 from formboard.tui.screens.prompt import PromptDraft, PromptField, PromptScreen
 from formboard.tui.session import BoardSession, WriteRequest
 from formboard.tui.themes import DEFAULT_THEME, column_variables, load_themes, theme_for_environment
 from formboard.tui.widgets.board import BoardView, CardFilter
+from formboard.tui.widgets.column import ColumnList
 from formboard.tui.widgets.footer import QuietFooter
+from formboard.tui.widgets.presence_bar import PresenceBar
 from formboard.tui.widgets.status import StatusLine
 
 
@@ -43,6 +50,11 @@ class FormboardApp(App[None]):
     TITLE = "formboard"
     CSS_PATH = "formboard.tcss"
     BINDINGS = BOARD_BINDINGS
+    # Board actions act on the board's cursor; from a card screen or a dialog they must not.
+    BOARD_ONLY_ACTIONS = frozenset(
+        {"navigate", "move_card", "new_card", "open_card", "add_perspective", "link_card",
+         "archive_card", "undo_archive", "filter", "clear", "follow"}
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -51,18 +63,24 @@ class FormboardApp(App[None]):
         theme: str | None = None,
         identity: Identity | None = None,
         store_options: dict[str, Any] | None = None,
+        watch: str | None = None,
     ) -> None:
         super().__init__()
         self.board_path = Path(path)
         self.identity = identity or current_identity()
         self.requested_theme = theme
+        self.watch_mode, self.watch_reason = choose_mode(self.board_path, watch)
         self.session = BoardSession(
-            self.board_path, self.post_message, self.identity, store_options
+            self.board_path, self.post_message, self.identity, store_options, self.watch_mode
         )
+        self.presence = PresenceLoop(Presence(self.board_path, self.identity), self.post_message)
+        self.others: list[PresenceEntry] = []
+        self.following: PresenceEntry | None = None
         self.read_only_reason: str | None = None
         self.archived_this_session: list[str] = []
         self.board_view = BoardView()
         self.status_line = StatusLine()
+        self.presence_bar = PresenceBar("")
         self._loaded = False
         self._focus_when_shown: str | None = None
 
@@ -73,6 +91,7 @@ class FormboardApp(App[None]):
         yield Input(
             placeholder="filter: words  by:author  disc:discipline  status:agreed", id="filter"
         )
+        yield self.presence_bar
         yield self.status_line
         yield QuietFooter()
 
@@ -109,6 +128,7 @@ class FormboardApp(App[None]):
 
     def on_unmount(self) -> None:
         self.session.stop()
+        self.presence.stop()
 
     # ----------------------------------------------------- session messages
 
@@ -125,6 +145,10 @@ class FormboardApp(App[None]):
         else:
             self.status_line.set_state("saved")
         self.sub_title = board.client
+        self.status_line.extra = "live: " + (
+            "events" if self.watch_mode is WatchMode.EVENTS else "polling"
+        )
+        self.presence.start()
         self._loaded = True
 
     @on(BoardUnavailable)
@@ -137,10 +161,75 @@ class FormboardApp(App[None]):
         self.status_line.revision = message.changes.revision
         if self._focus_when_shown and self.board_view.focus_card(self._focus_when_shown):
             self._focus_when_shown = None
-        # An open card view follows the board too.
-        follower = getattr(self.screen, "board_changed", None)
-        if follower is not None:
-            follower(message.changes)
+        # Card screens follow the board too, even while a dialog is on top of them.
+        for screen in self.screen_stack[1:]:
+            follower = getattr(screen, "board_changed", None)
+            if follower is not None:
+                follower(message.changes)
+
+    # ------------------------------------------------------ presence, follow
+
+    @on(BoardView.FocusChanged)
+    def _focus_changed(self, message: BoardView.FocusChanged) -> None:
+        following = self.following.login if self.following else None
+        self.presence.announce(message.card.id if message.card else None, following)
+
+    @on(PresenceChanged)
+    def _presence_changed(self, message: PresenceChanged) -> None:
+        self.others = message.others
+        by_card: dict[str, list[str]] = {}
+        for entry in self.others:
+            if entry.focused:
+                by_card.setdefault(entry.focused, []).append(entry.initials)
+        self.board_view.set_presence(by_card)
+        if self.following is not None:
+            leader = next((e for e in self.others if e.key == self.following.key), None)
+            if leader is None:
+                self.notify(f"{self.following.name or self.following.login} closed the board; "
+                            "you are no longer following.", markup=False)  # fmt: skip
+                self.stop_following(quiet=True)
+            else:
+                self.following = leader
+                if leader.focused and leader.focused != getattr(
+                    self.board_view.focused_card, "id", None
+                ):
+                    self.board_view.focus_card(leader.focused)
+        self.presence_bar.show(self.others, self.following)
+
+    def action_follow(self) -> None:
+        if not self.others:
+            self.notify("Nobody else has this board open right now.", markup=False)
+            return
+
+        def chosen(key: str | None) -> None:
+            leader = next((e for e in self.others if e.key == key), None)
+            if leader is None:
+                return
+            self.following = leader
+            self.status_line.extra = f"following {leader.name or leader.login}"
+            self.presence_bar.show(self.others, leader)
+            if leader.focused:
+                self.board_view.focus_card(leader.focused)
+            self.presence.announce(getattr(self.board_view.focused_card, "id", None), leader.login)
+
+        self.push_screen(FollowPicker(self.others, self.board_view.cards), chosen)
+
+    def stop_following(self, quiet: bool = False) -> None:
+        """End follow mode (my own navigation does this)."""
+        if self.following is None:
+            return
+        if not quiet:
+            self.notify(
+                f"Stopped following {self.following.name or self.following.login}.",
+                markup=False,
+                timeout=3,
+            )
+        self.following = None
+        self.status_line.extra = "live: " + (
+            "events" if self.watch_mode is WatchMode.EVENTS else "polling"
+        )
+        self.presence_bar.show(self.others, None)
+        self.presence.announce(getattr(self.board_view.focused_card, "id", None), None)
 
     @on(BoardView.FocusedCardGone)
     def _focused_card_gone(self, message: BoardView.FocusedCardGone) -> None:
@@ -202,6 +291,7 @@ class FormboardApp(App[None]):
     # ------------------------------------------------------------- actions
 
     def action_navigate(self, columns: int, rows: int) -> None:
+        self.stop_following()
         self.board_view.navigate(columns, rows)
 
     def ask(self, draft: PromptDraft, error: str = "") -> None:
@@ -321,10 +411,22 @@ class FormboardApp(App[None]):
         self.board_view.set_filter(CardFilter())
         self.board_view.focus_column(self.board_view.current_column)
 
+    @on(ColumnList.Clicked)
+    def _card_clicked(self, message: ColumnList.Clicked) -> None:
+        self.stop_following()
+        if message.chain >= 2:
+            self.call_after_refresh(self.action_open_card)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.BOARD_ONLY_ACTIONS and self.screen is not self.screen_stack[0]:
+            return False
+        return True
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from getattr(screen, "system_commands", lambda: ())()
         yield from super().get_system_commands(screen)
         for action, (title, help_text) in ACTION_HELP.items():
             yield SystemCommand(title, help_text, lambda a=action: self.run_action(a))

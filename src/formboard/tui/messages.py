@@ -63,3 +63,11 @@ class SaveState(Message):
     waiting_for: str = ""
     pending: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PresenceChanged(Message):
+    """Who else has the board open, and where their cursors are."""
+
+    others: list[Any]
+    problem: str | None = None

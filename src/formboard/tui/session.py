@@ -22,6 +22,7 @@ from formboard.core.identity import Identity
 from formboard.core.lock import LeaseInfo
 from formboard.core.model import Board
 from formboard.core.store import BoardStore
+from formboard.core.watch import BoardWatcher, WatchMode
 from formboard.tui.messages import (
     BoardChanged,
     BoardLoaded,
@@ -64,8 +65,11 @@ class BoardSession:
         post: Callable[[Message], Any],
         identity: Identity | None = None,
         store_options: dict[str, Any] | None = None,
+        watch_mode: WatchMode = WatchMode.EVENTS,
     ) -> None:
         self.path = path
+        self.watch_mode = watch_mode
+        self.watcher: BoardWatcher | None = None
         self.post = post
         self.identity = identity
         self.store_options = store_options or {}
@@ -104,9 +108,15 @@ class BoardSession:
             self.post(BoardUnavailable(str(exc)))
             return
         self.post(BoardLoaded(self.known, self.store.read_only_reason))
+        # Colleagues' writes reach us as a nudge to sync, through the same queue as ours.
+        self.watcher = BoardWatcher(
+            self.path, self.watch_mode, self.sync, read_revision=self.store.fresh_revision
+        )
+        self.watcher.start()
         try:
             self._serve()
         finally:
+            self.watcher.stop()
             self.store.close()
 
     def _serve(self) -> None:

@@ -304,6 +304,23 @@ class BoardView(HorizontalScroll):
                     self._set_relation(link.from_id, f"► {link.kind.phrase}")
         self.post_message(self.FocusChanged(card))
 
+    def set_presence(self, initials_by_card: dict[str, list[str]]) -> None:
+        """Mark the cards colleagues are on with their initials (repaints only those cards)."""
+        for pane in self.panes.values():
+            for card_id, mark in pane.cards.marks.items():
+                wanted = initials_by_card.get(card_id, [])
+                if mark.presence != wanted:
+                    mark.presence = wanted
+                    pane.cards.refresh_card(card_id)
+        for card_id, initials in initials_by_card.items():
+            card = self.cards.get(card_id)
+            if card is not None:
+                pane = self.panes[card.column].cards
+                mark = pane.marks.setdefault(card_id, CardMarks())
+                if mark.presence != initials:
+                    mark.presence = initials
+                    pane.refresh_card(card_id)
+
     def _set_relation(self, card_id: str, relation: str) -> None:
         card = self.cards.get(card_id)
         if card is None:

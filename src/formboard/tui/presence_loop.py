@@ -1,0 +1,71 @@
+"""Keeps this app's presence file fresh and reads everyone else's, in its own thread.
+
+Presence never touches the board file (DESIGN §5). Focus changes are queued
+here so the UI thread never waits for a network drive.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from textual.message import Message
+
+from formboard.core.presence import Presence, PresenceEntry
+from formboard.tui.messages import PresenceChanged
+
+POLL_EVERY = 0.5  # seconds: a follower's screen moves within a second of the leader's
+
+
+class PresenceLoop:
+    """Announce my focus, beat, and post PresenceChanged when others change."""
+
+    def __init__(self, presence: Presence, post: Callable[[Message], Any]) -> None:
+        self.presence = presence
+        self.post = post
+        self._queue: queue.Queue[tuple[str | None, str | None] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._last: list[PresenceEntry] | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="formboard-presence", daemon=True)
+        self._thread.start()
+
+    def announce(self, focused: str | None, following: str | None) -> None:
+        """Tell colleagues where my cursor is (and whom I follow); returns at once."""
+        self._queue.put((focused, following))
+
+    def stop(self) -> None:
+        """Leave the board: my presence file goes, the thread ends."""
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+        self.presence.leave()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                item = self._queue.get(timeout=POLL_EVERY)
+            except queue.Empty:
+                item = ()
+            if item is None:
+                return
+            try:
+                if item:
+                    # Only the newest focus matters when several are queued.
+                    while not self._queue.empty():
+                        newer = self._queue.get_nowait()
+                        if newer is None:
+                            return
+                        item = newer
+                    self.presence.announce(*item)
+                else:
+                    self.presence.heartbeat()
+                others = self.presence.others()
+            except (OSError, ValueError):
+                continue  # a flaky share: try again on the next beat
+            if others != self._last:
+                self._last = others
+                self.post(PresenceChanged(others, self.presence.problem))

@@ -1,0 +1,468 @@
+"""One card, open: read and edit its fields, see every perspective, follow its links.
+
+Editing is optimistic (DESIGN §3): a CardDraft remembers the card as it was when
+editing began and ctrl+s sends only the fields that differ from it. A colleague's
+change to a field I have not touched appears at once; one to a field I am editing
+is announced and, on save, the store reports a conflict that the ConflictDialog
+settles. Typed text is never thrown away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.table import Table
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from formboard.core.changes import ChangeSet
+from formboard.core.errors import BoardConflict
+from formboard.core.model import Card, Domain, Perspective, Status
+from formboard.tui.screens.conflict import FIELD_LABELS, CardDraft, ChoiceDialog, ConflictDialog
+from formboard.tui.screens.help import HelpScreen
+from formboard.tui.screens.link_picker import LinkList, LinkPicker, LinkRow, sync_children
+from formboard.tui.screens.prompt import PromptDraft, PromptField
+from formboard.tui.session import WriteRequest
+from formboard.tui.text import plain, safe
+from formboard.tui.widgets.footer import QuietFooter
+
+if TYPE_CHECKING:
+    from formboard.tui.app import FormboardApp
+
+NO_DOMAIN = "none"
+ARCHIVED = "archived this card; saving is off. Your text is still here to copy."
+REMOVED = "Someone removed this card from the board; saving is off. Your text is still here."
+
+_KEY_NAMES = {"escape": "esc", "question_mark": "?", "delete": "del", "up": "↑", "down": "↓"}
+
+
+def short_time(iso: str) -> str:
+    """``2025-03-04 14:02`` in local time, from a stored UTC timestamp."""
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return ""
+    return when.strftime("%Y-%m-%d %H:%M")
+
+
+def first_name(name: str) -> str:
+    """ "Ben" for "Ben Okafor", as in "Only Ben can change Ben's perspective."."""
+    return name.split()[0] if name.strip() else "its author"
+
+
+class PerspectivePanel(Static, can_focus=True):
+    """One practitioner's reading: author, discipline, time, text. Never merged with others."""
+
+    DEFAULT_CSS = """
+    PerspectivePanel { width: 38; height: auto; min-height: 5; margin-right: 1;
+        padding: 0 1; border: round $panel-lighten-2; }
+    PerspectivePanel:focus { border: tall $primary; }
+    PerspectivePanel:ansi { border: round ansi_bright_black; }
+    PerspectivePanel:ansi:focus { border: tall ansi_blue; }
+    """
+
+    def __init__(self, perspective: Perspective, author: str, *, mine: bool) -> None:
+        super().__init__(id=f"perspective-{perspective.id}")
+        self.mine = mine
+        self.show(perspective, author)
+
+    def show(self, perspective: Perspective, author: str) -> None:
+        """Show (or refresh) the perspective; the text is never markup."""
+        self.perspective, self.author = perspective, author
+        p = perspective
+        text = plain(author, "bold", one_line=True) + Text("  (you)" if self.mine else "")
+        when = short_time(p.updated_at or p.created_at)
+        text.append("\n").append(plain(f"{p.discipline} · {when}", "italic"))
+        self.update(text.append("\n\n").append(plain(p.text)))
+
+
+class CardHelp(HelpScreen):
+    """The card screen's keys, from its bindings' tooltips (one place for keys)."""
+
+    def compose(self) -> ComposeResult:
+        keys = Table.grid(padding=(0, 2))
+        keys.add_column(style="bold", no_wrap=True)
+        keys.add_column()
+        for b in CardScreen.BINDINGS:
+            if isinstance(b, Binding) and b.tooltip:
+                names = [_KEY_NAMES.get(k, k) for k in b.key.split(",")]
+                keys.add_row(Text("  ".join(names)), Text(b.tooltip))
+        with VerticalScroll():
+            yield Static("Keys on an open card", classes="prompt-title")
+            yield Static(keys)
+
+
+class PerspectiveRow(HorizontalScroll, can_focus=False):
+    """The perspectives side by side; focus goes to the panels, which scroll into view."""
+
+
+class CardForm(VerticalScroll, can_focus=False):
+    """The fields, perspectives and links; focus goes to them, and they scroll into view."""
+
+
+class CardScreen(Screen[None]):
+    """Read and edit one card; its perspectives side by side; its links as sentences."""
+
+    DEFAULT_CSS = """
+    CardScreen #card-heading { height: 1; padding: 0 1; background: $panel; color: $text; }
+    CardScreen #card-notices { height: auto; padding: 0 1; color: $text-warning;
+        background: $warning-muted; display: none; }
+    CardScreen #card-notices.-shown { display: block; }
+    CardScreen #card-message { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
+    CardScreen #card-message.-error { color: $text-error; }
+    CardScreen:ansi #card-notices { background: ansi_default; color: ansi_yellow; }
+    CardScreen #card-form { height: 1fr; padding: 0 1; }
+    CardScreen .field-label { color: $text-muted; margin-top: 1; }
+    CardScreen #body { height: 7; }
+    CardScreen #client_words { height: 4; }
+    CardScreen #card-tags, CardScreen #card-tags > Vertical { height: auto; }
+    CardScreen #perspectives { height: auto; scrollbar-size-horizontal: 1; }
+    """
+
+    # One place for the keys: the footer shows the descriptions, the help the tooltips.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", tooltip="save the fields you changed", id="card.save"),
+        Binding("escape,q", "back", "Back", tooltip="back to the board (asks first if not saved)", id="card.back"),
+        Binding("p", "add_perspective", "Add view", tooltip="add your perspective", id="card.add-perspective"),
+        Binding("e", "edit_perspective", "Edit", tooltip="edit your focused perspective", id="card.edit-perspective"),
+        Binding("enter", "edit_perspective", show=False),
+        Binding("d,delete", "remove", "Remove", tooltip="remove your focused perspective or link (asks first)", id="card.remove"),
+        Binding("x", "add_link", "Link", tooltip="link this card to another", id="card.add-link"),
+        Binding("question_mark", "help", "Help", tooltip="this help", id="card.help"),
+        Binding("up,k", "app.focus_previous", show=False, tooltip="previous field, perspective or link"),
+        Binding("down,j", "app.focus_next", show=False, tooltip="next field, perspective or link"),
+        Binding("left,h", "app.focus_previous", show=False),
+        Binding("right,l", "app.focus_next", show=False),
+        # The board's own keys would act on the board behind this screen.
+        Binding("n,a,u,slash,H,J,K,L", "board_only", show=False),
+        Binding("shift+up,shift+down,shift+left,shift+right", "board_only", show=False),
+    ]  # fmt: skip
+
+    def __init__(self, card_id: str) -> None:
+        super().__init__()
+        self.card_id = card_id
+        self.draft = CardDraft()
+        self.gone = ""  # why saving is off: the card was archived or removed
+        self.notices: dict[str, str] = {}
+        self.saving = False
+        self.leave_after_save = False
+        self.names: dict[str, str] = {}
+
+    @property
+    def formboard(self) -> FormboardApp:
+        return cast("FormboardApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        card = self.formboard.board_view.cards.get(self.card_id)
+        yield Static("", id="card-heading")
+        yield Static("", id="card-notices")
+        with CardForm(id="card-form"):
+            yield Label("Title", classes="field-label")
+            yield Input(safe(card.title) if card else "", id="title")
+            for name, label in (
+                ("body", "Body"),
+                ("client_words", "Client's own words (verbatim)"),
+            ):
+                yield Label(label, classes="field-label")
+                text = safe(getattr(card, name)) if card else ""
+                yield TextArea(text, id=name, soft_wrap=True, tab_behavior="focus")
+            status = card.status if card else Status.HYPOTHESIS
+            domain = card.domain if card and card.domain else NO_DOMAIN
+            domains = [(NO_DOMAIN, NO_DOMAIN), *((d.value, d) for d in Domain)]
+            with Horizontal(id="card-tags"):
+                with Vertical():
+                    yield Label("Status", classes="field-label")
+                    statuses = [(s.label, s) for s in Status]
+                    yield Select(statuses, id="status", allow_blank=False, value=status)
+                with Vertical():
+                    yield Label("Domain", classes="field-label")
+                    yield Select(domains, id="domain", allow_blank=False, value=domain)
+            yield Label("Perspectives — p adds yours, e edits, d removes", classes="field-label")
+            yield PerspectiveRow(id="perspectives")
+            yield Label("Links — x adds one, d removes the focused one", classes="field-label")
+            yield LinkList(id="links")
+        yield Static("", id="card-message")
+        yield QuietFooter()
+
+    def on_mount(self) -> None:
+        board = self.formboard.board_view.board
+        self.names = {m.login: m.name for m in board.members} if board else {}
+        card = self.formboard.board_view.cards.get(self.card_id)
+        if card is None:
+            self._set_gone(REMOVED)
+            return
+        self.draft = CardDraft.of(card)
+        self._show_card(card)
+        self._show_links()
+        self.query_one("#title", Input).focus()
+
+    # ---------------------------------------------------------- the fields
+
+    def typed(self) -> dict[str, Any]:
+        """What the fields hold now, as card values."""
+        domain = self.query_one("#domain", Select).value
+        return {
+            "title": self.query_one("#title", Input).value,
+            "body": self.query_one("#body", TextArea).text,
+            "client_words": self.query_one("#client_words", TextArea).text,
+            "status": self.query_one("#status", Select).value,
+            "domain": None if domain == NO_DOMAIN else domain,
+        }
+
+    def edited(self) -> dict[str, Any]:
+        """The fields that differ from the card as it was when editing began."""
+        return self.draft.edited(self.typed())
+
+    def _set_field(self, name: str, value: Any) -> None:
+        # Control characters never reach the terminal; ``same`` compares text as shown.
+        if name == "title":
+            self.query_one("#title", Input).value = safe(value)
+        elif name in ("body", "client_words"):
+            self.query_one(f"#{name}", TextArea).load_text(safe(value))
+        else:
+            self.query_one(f"#{name}", Select).value = value or NO_DOMAIN
+
+    def display_name(self, login: str) -> str:
+        """A member's name for their login (the login itself if the board doesn't know it)."""
+        return self.names.get(login) or login or "someone"
+
+    # ------------------------------------------------- following the board
+
+    def board_changed(self, changes: ChangeSet) -> None:
+        """A change set reached the board: follow this card, its perspectives and links."""
+        self.names.update({m.login: m.name for m in changes.members_changed})
+        if self.card_id in changes.cards_removed:
+            self._set_gone(REMOVED)
+        for card in changes.cards_added + changes.cards_changed:
+            if card.id == self.card_id:
+                ops = [op for op in changes.ops if op.entity_id == self.card_id]
+                self._absorb(card, who=(ops[-1].author_name or ops[-1].author) if ops else "")
+        self._show_links()
+
+    def on_screen_resume(self, _event: events.ScreenResume) -> None:
+        # Change sets that arrived while a dialog was on top were not sent here.
+        card = self.formboard.board_view.cards.get(self.card_id)
+        if card is None and self.draft.base:
+            self._set_gone(REMOVED)
+        elif card is not None:
+            self._absorb(card)
+            self._show_links()
+
+    def _absorb(self, card: Card, *, who: str = "", mine: bool = False) -> None:
+        """Take in a newer state of the card without touching what I am editing."""
+        show, clashes = self.draft.absorb(card, self.typed(), mine=mine)
+        for name, value in show.items():
+            self._set_field(name, value)
+        who = who or self.display_name(card.updated_by)
+        for name in clashes:
+            self.notices[name] = f"{who} changed the {FIELD_LABELS[name]} while you were editing"
+        self._show_card(card)
+
+    def _show_card(self, card: Card) -> None:
+        """Heading, notices, archive state and perspectives for ``card``."""
+        heading = f"{card.column.label} · {card.status.label} · rev {card.rev}"
+        if card.updated_by:
+            by = self.display_name(card.updated_by)
+            heading += f" · changed by {by} {short_time(card.updated_at)}"
+        self.query_one("#card-heading", Static).update(plain(heading, one_line=True))
+        if card.archived or self.gone.endswith(ARCHIVED):
+            self.gone = f"{self.display_name(card.updated_by)} {ARCHIVED}" if card.archived else ""
+        self._show_notices()
+        box = self.query_one("#perspectives", PerspectiveRow)
+        panels = {w.perspective.id: w for w in box.query(PerspectivePanel)}
+        by_id = {p.id: p for p in card.perspectives}
+        me = self.formboard.identity.login
+
+        def author(p: Perspective) -> str:
+            return p.author_name or self.display_name(p.author)
+
+        for pid, panel in panels.items():
+            if pid in by_id:
+                panel.show(by_id[pid], author(by_id[pid]))
+        sync_children(
+            box, panels, list(by_id), "No perspectives yet: p adds yours.",
+            lambda pid: PerspectivePanel(by_id[pid], author(by_id[pid]), mine=by_id[pid].author == me),
+        )  # fmt: skip
+
+    def _show_links(self) -> None:
+        view = self.formboard.board_view
+        self.query_one("#links", LinkList).show(self.card_id, view.links, view.cards)
+
+    def _show_notices(self) -> None:
+        lines = list(self.notices.values()) + ([self.gone] if self.gone else [])
+        box = self.query_one("#card-notices", Static)
+        box.update(plain("\n".join(lines)))
+        box.set_class(bool(lines), "-shown")
+
+    def _set_gone(self, reason: str) -> None:
+        self.gone = reason
+        self._show_notices()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        message = self.query_one("#card-message", Static)
+        message.update(plain(text))
+        message.set_class(error, "-error")
+
+    # -------------------------------------------------------------- saving
+
+    def action_save(self) -> None:
+        """Send the changed fields (ctrl+s)."""
+        fields = self.edited()
+        if self.gone or self.saving:
+            self.leave_after_save = False
+            gone = f"Not saved: {self.gone}"
+            self._say(gone if self.gone else "Still saving the last change…", error=bool(self.gone))
+            return
+        if not fields:
+            self._say("Nothing to save: no field was changed.")
+            if self.leave_after_save:
+                self.dismiss()
+            return
+        request = WriteRequest(
+            "edit_card", (self.card_id, self.draft.base_rev), fields,
+            on_saved=self._saved, on_failed=self._failed,
+        )  # fmt: skip
+        if self.formboard.write(request):
+            self.saving = True
+            self._say("saving…")
+        else:
+            self.leave_after_save = False
+            reason = self.formboard.read_only_reason
+            self._say(f"Not saved: the board is read-only ({reason}).", error=True)
+
+    def _saved(self, card: Card) -> None:
+        self.saving = False
+        self.notices.clear()
+        self._absorb(card, mine=True)
+        self._say("saved")
+        if self.leave_after_save and self.is_current:
+            self.dismiss()
+
+    def _failed(self, reason: str, conflict: BoardConflict | None) -> None:
+        self.saving = self.leave_after_save = False
+        self._say(f"Not saved: {reason} Your text is still here.", error=True)
+        if conflict is not None and conflict.conflicts:
+            dialog = ConflictDialog(conflict, FIELD_LABELS)
+            self.app.push_screen(dialog, partial(self._resolved, conflict))
+
+    def _resolved(self, conflict: BoardConflict, values: dict[str, Any] | None) -> None:
+        """Apply the choices made in the ConflictDialog, then save what is still mine."""
+        if values is None:
+            self._say("Nothing decided; your text is still here. ctrl+s tries again.")
+            return
+        current = self.formboard.board_view.cards.get(self.card_id)
+        if current is not None:
+            self._absorb(current)
+        for name, value in self.draft.settle(conflict, values).items():
+            self._set_field(name, value)
+            self.notices.pop(name, None)
+        self._show_notices()
+        if self.edited():
+            self.action_save()
+        else:
+            self._say("Kept their version; there is nothing else to save.")
+
+    # ------------------------------------------------------------- leaving
+
+    def action_back(self) -> None:
+        """Back to the board; with unsaved changes, ask first."""
+        if not self.edited():
+            self.dismiss()
+            return
+        choices = [("d", "Discard my changes", "discard"), ("k", "Keep editing", "keep")]
+        if not self.gone:
+            choices.insert(0, ("s", "Save", "save"))
+        question = "This card has changes that are not saved."
+        self.app.push_screen(ChoiceDialog(question, choices), self._leave)
+
+    def _leave(self, answer: str | None) -> None:
+        if answer == "discard":
+            self.dismiss()
+        elif answer == "save":
+            self.leave_after_save = True
+            self.action_save()
+
+    # ----------------------------------------------- perspectives and links
+
+    def _ask_perspective(self, title: str, text: str, discipline: str, make: Callable) -> None:
+        fields = [
+            PromptField("text", "Your reading", text, multiline=True, kind="text", required=True),
+            PromptField("discipline", "Discipline", value=discipline, required=True),
+        ]
+        self.formboard.ask(PromptDraft(title, fields, make))
+
+    def action_add_perspective(self) -> None:
+        """Add my reading of this card (p)."""
+        card_id = self.card_id
+        self._ask_perspective(
+            "Your perspective on this card", "", self.formboard.identity.discipline,
+            lambda v: WriteRequest("add_perspective", (card_id, v["text"]), {"discipline": v["discipline"]}),
+        )  # fmt: skip
+
+    def action_edit_perspective(self) -> None:
+        """Edit the focused perspective, if it is mine (e)."""
+        panel = self.focused
+        if not isinstance(panel, PerspectivePanel):
+            self._say("Move to a perspective first (tab or ↓), then press e to edit it.")
+            return
+        if not panel.mine:
+            who = first_name(panel.author)
+            self._say(f"Only {who} can change {who}'s perspective. Press p to add your own.")
+            return
+        p = panel.perspective
+        self._ask_perspective(
+            "Edit your perspective", safe(p.text), safe(p.discipline),
+            lambda v: WriteRequest("edit_perspective", (p.id, p.rev), dict(v)),
+        )  # fmt: skip
+
+    def action_remove(self) -> None:
+        """Remove my focused perspective or the focused link, after asking (d)."""
+        target = self.focused
+        if isinstance(target, PerspectivePanel):
+            if not target.mine:
+                who = first_name(target.author)
+                self._say(f"Only {who} can remove {who}'s perspective.")
+                return
+            question: str | Text = "Remove your perspective on this card? The history keeps it."
+            request = WriteRequest("remove_perspective", (target.perspective.id,))
+        elif isinstance(target, LinkRow):
+            question = Text("Remove the link “") + target.sentence() + Text("”?")
+            request = WriteRequest("remove_link", (target.link.id,))
+        else:
+            self._say("Move to a perspective or a link first (tab or ↓), then press d.")
+            return
+        request.on_failed = lambda reason, _c: self._say(f"Not removed: {reason}", error=True)
+
+        def answered(answer: str | None) -> None:
+            if answer == "remove":
+                self.formboard.write(request)
+
+        choices = [("y", "Remove", "remove"), ("n", "Keep", "keep")]
+        self.app.push_screen(ChoiceDialog(question, choices), answered)
+
+    def action_add_link(self) -> None:
+        """Link this card to another (x)."""
+        if self.card_id in self.formboard.board_view.cards:
+            self.app.push_screen(LinkPicker(self.card_id))
+
+    def action_help(self) -> None:
+        """Show this screen's keys (?)."""
+        self.app.push_screen(CardHelp())
+
+    def system_commands(self) -> Iterable[SystemCommand]:
+        """This screen's actions for the command palette (the app asks its screen)."""
+        for b in self.BINDINGS:
+            if isinstance(b, Binding) and b.show and b.tooltip:
+                yield SystemCommand(b.description, b.tooltip, partial(self.run_action, b.action))
+
+    def action_board_only(self) -> None:
+        """A board key pressed here: say so rather than act on the board behind."""
+        self._say("That key works on the board; esc goes back to it.")

@@ -1,0 +1,420 @@
+"""The open card: editing, perspectives side by side, links, conflicts, and safe text."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, Static, TextArea
+
+from formboard.core.identity import Identity
+from formboard.core.lock import LeaseOwner, WriteLease
+from formboard.core.model import LinkKind
+from formboard.core.store import BoardStore
+from formboard.tui.app import FormboardApp
+from formboard.tui.screens.card import CardScreen, PerspectivePanel
+from formboard.tui.screens.conflict import ConflictDialog
+from formboard.tui.screens.link_picker import LinkPicker, LinkRow
+
+BEN = Identity(login="ben", name="Ben Okafor", discipline="psychiatry", host="h")
+
+
+@pytest.fixture
+def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A board with three cards, a perspective of mine and one of Ben's, and one link."""
+    monkeypatch.setenv("FORMBOARD_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("FORMBOARD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("FORMBOARD_USER", "Ana Ruiz")
+    monkeypatch.setenv("FORMBOARD_DISCIPLINE", "psychology")
+    path = tmp_path / "C-0001.formboard"
+    with BoardStore.create(path, "C-0001", "Test") as store:
+        panic = store.add_card("symptoms", "Panic at work", body="Racing heart in meetings")
+        avoid = store.add_card("qualities", "Avoiding the office")
+        walks = store.add_card("resources", "Morning walks with her sister")
+        mine = store.add_perspective(panic.id, "Fear of being judged.", "psychology")
+        store.add_link(avoid.id, panic.id, LinkKind.MAINTAINS, "")
+    with BoardStore.open(path, identity=BEN) as ben_store:
+        bens = ben_store.add_perspective(panic.id, "Consider panic disorder.", "psychiatry")
+    return {
+        "path": path,
+        "panic": panic.id,
+        "avoid": avoid.id,
+        "walks": walks.id,
+        "mine": mine.id,
+        "bens": bens.id,
+    }
+
+
+async def until(pilot: Pilot, check: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Let the app run until ``check()`` is truthy (or fail after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {getattr(check, '__name__', 'a condition')}")
+
+
+async def open_card(pilot: Pilot, card_id: str) -> CardScreen:
+    """Wait for the board, put the cursor on a card and open it with enter."""
+    app = pilot.app
+    assert isinstance(app, FormboardApp)
+    await until(pilot, lambda: app.board_view.cards)
+    await pilot.pause()
+    assert app.board_view.focus_card(card_id)
+    await pilot.press("enter")
+    screen = await until(pilot, lambda: isinstance(app.screen, CardScreen) and app.screen)
+    await pilot.pause()
+    return screen
+
+
+def stored(path: Path, card_id: str) -> Any:
+    with BoardStore.open(path) as store:
+        return store.card(card_id)
+
+
+def message(screen: CardScreen) -> str:
+    return str(screen.query_one("#card-message", Static).render())
+
+
+def notices(screen: CardScreen) -> str:
+    return str(screen.query_one("#card-notices", Static).render())
+
+
+async def type_into(pilot: Pilot, widget: Input | TextArea, text: str) -> None:
+    widget.focus()
+    if isinstance(widget, Input):
+        widget.value = ""
+    else:
+        widget.load_text("")
+    await pilot.press(*text)
+
+
+async def test_editing_title_and_body_saves_both_and_esc_returns_to_board(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        await type_into(pilot, screen.query_one("#title", Input), "Panic in meetings")
+        await type_into(pilot, screen.query_one("#body", TextArea), "Heart races")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: message(screen) == "saved")
+        card = stored(board["path"], board["panic"])
+        assert (card.title, card.body) == ("Panic in meetings", "Heart races")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, CardScreen))
+
+
+async def test_esc_with_unsaved_changes_asks_keep_save_or_discard(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        await type_into(pilot, screen.query_one("#title", Input), "Saved on the way out")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is not screen)
+        await pilot.press("k")  # keep editing
+        await until(pilot, lambda: app.screen is screen)
+        assert screen.query_one("#title", Input).value == "Saved on the way out"
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is not screen)
+        await pilot.press("s")
+        await until(pilot, lambda: not isinstance(app.screen, CardScreen))
+        assert stored(board["path"], board["panic"]).title == "Saved on the way out"
+        screen = await open_card(pilot, board["panic"])
+        await type_into(pilot, screen.query_one("#title", Input), "Thrown away")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is not screen)
+        await pilot.press("d")
+        await until(pilot, lambda: not isinstance(app.screen, CardScreen))
+        assert stored(board["path"], board["panic"]).title == "Saved on the way out"
+
+
+async def test_perspectives_show_side_by_side_with_author_and_discipline(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        panels = list(screen.query(PerspectivePanel))
+        assert len(panels) == 2
+        texts = [str(p.render()) for p in panels]
+        assert any("Ana Ruiz" in t and "psychology" in t for t in texts)
+        assert any("Ben Okafor" in t and "psychiatry" in t for t in texts)
+        assert panels[0].region.y == panels[1].region.y  # side by side, not stacked
+        assert panels[0].region.x != panels[1].region.x
+
+
+async def test_p_adds_my_perspective_under_my_discipline(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["walks"])
+        screen.query_one("#perspectives EmptyNote").focus()  # out of the text boxes
+        await pilot.press("p")
+        await until(pilot, lambda: app.screen is not screen)
+        await pilot.press(*"Walks steady her")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: len(screen.query(PerspectivePanel)) == 1)
+        card = stored(board["path"], board["walks"])
+        assert [(p.text, p.discipline, p.author_name) for p in card.perspectives] == [
+            ("Walks steady her", "psychology", "Ana Ruiz")
+        ]
+
+
+async def test_editing_bens_perspective_is_refused_in_a_sentence(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        screen.query_one(f"#perspective-{board['bens']}").focus()
+        await pilot.press("e")
+        assert "Only Ben can change Ben's perspective." in message(screen)
+        await pilot.press("d")
+        assert "Only Ben can remove Ben's perspective." in message(screen)
+        assert app.screen is screen
+        texts = [p.text for p in stored(board["path"], board["panic"]).perspectives]
+        assert "Consider panic disorder." in texts
+
+
+async def test_link_picker_finds_a_card_by_part_of_its_title_and_saves_the_link(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        screen.query_one(LinkRow).focus()  # out of the text boxes
+        await pilot.press("x")
+        picker = await until(pilot, lambda: isinstance(app.screen, LinkPicker) and app.screen)
+        await pilot.press(*"walks")
+        await pilot.press("enter")
+        await pilot.press("down", "down")  # triggers → maintains → protects against
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen)
+        await until(pilot, lambda: len(screen.query(LinkRow)) == 2)
+        with BoardStore.open(board["path"]) as store:
+            links = store.board().links
+        assert any(
+            (lk.from_id, lk.to_id, lk.kind)
+            == (board["panic"], board["walks"], LinkKind.PROTECTS_AGAINST)
+            for lk in links
+        )
+        del picker
+
+
+async def test_link_picker_reverses_the_sentence_with_r(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        await open_card(pilot, board["panic"])
+        await pilot.press("escape")
+        await pilot.press("x")  # from the board
+        await until(pilot, lambda: isinstance(app.screen, LinkPicker))
+        await pilot.press(*"morning", "enter", "r", "enter")
+        with BoardStore.open(board["path"]) as store:
+            await until(pilot, lambda: len(store.board().links) == 2)
+            new = [lk for lk in store.board().links if lk.to_id == board["panic"]]
+        assert any(lk.from_id == board["walks"] for lk in new)
+
+
+async def test_a_link_that_cannot_be_saved_brings_the_picker_back_with_the_reason(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        screen.query_one(LinkRow).focus()
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, LinkPicker))
+        # "Avoiding the office maintains Panic at work" is on the board already.
+        await pilot.press(*"avoid", "enter", "r", "down", "enter")
+        picker = await until(
+            pilot, lambda: isinstance(app.screen, LinkPicker) and app.screen.error and app.screen
+        )
+        assert "already linked" in str(picker.query_one("#picker-error", Static).render())
+        kinds = picker.query_one("#kinds")
+        assert picker.has_class("-kind") and kinds.highlighted == 1 and picker.reverse
+
+
+async def test_a_link_reads_as_a_sentence_and_d_removes_it_after_asking(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        row = screen.query_one(LinkRow)
+        assert str(row.render()) == "maintained by ← Avoiding the office"
+        row.focus()
+        await pilot.press("d")
+        await until(pilot, lambda: app.screen is not screen)
+        await pilot.press("y")
+        await until(pilot, lambda: not screen.query(LinkRow))
+        with BoardStore.open(board["path"]) as store:
+            assert store.board().links == ()
+
+
+async def start_conflict(pilot: Pilot, board: dict[str, Any]) -> CardScreen:
+    """I edit title and body; meanwhile Ben changes the title; I save."""
+    app = pilot.app
+    screen = await open_card(pilot, board["panic"])
+    await type_into(pilot, screen.query_one("#title", Input), "Mine")
+    await type_into(pilot, screen.query_one("#body", TextArea), "My body")
+    with BoardStore.open(board["path"], identity=BEN) as ben:
+        ben.edit_card(board["panic"], base_rev=ben.card(board["panic"]).rev, title="Bens")
+    assert isinstance(app, FormboardApp)
+    app.session.sync()
+    await until(
+        pilot, lambda: "Ben Okafor changed the title while you were editing" in notices(screen)
+    )
+    assert screen.query_one("#title", Input).value == "Mine"
+    await pilot.press("ctrl+s")
+    await until(pilot, lambda: isinstance(app.screen, ConflictDialog))
+    return screen
+
+
+async def test_same_field_conflict_keep_mine_saves_mine_and_bens_stays_in_the_log(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await start_conflict(pilot, board)
+        await pilot.press("m")
+        await until(pilot, lambda: app.screen is screen and message(screen) == "saved")
+        card = stored(board["path"], board["panic"])
+        assert (card.title, card.body) == ("Mine", "My body")
+        with BoardStore.open(board["path"]) as store:
+            titles = [(op.after or {}).get("title") for op in store.ops()]
+        assert "Bens" in titles
+        assert "changed the title" not in notices(screen)
+
+
+async def test_same_field_conflict_keep_theirs_keeps_bens_title_and_saves_my_body(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await start_conflict(pilot, board)
+        await pilot.press("t")
+        await until(pilot, lambda: app.screen is screen and message(screen) == "saved")
+        card = stored(board["path"], board["panic"])
+        assert (card.title, card.body) == ("Bens", "My body")
+        assert screen.query_one("#title", Input).value == "Bens"
+        assert screen.edited() == {}
+
+
+async def test_a_merge_saves_the_merged_text(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await start_conflict(pilot, board)
+        await pilot.press("e")
+        merge = app.screen.query_one("#merge", TextArea)
+        assert merge.text.startswith("Mine\n") and merge.text.endswith("\nBens")
+        merge.load_text("Mine and Bens")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is screen and message(screen) == "saved")
+        assert stored(board["path"], board["panic"]).title == "Mine and Bens"
+
+
+async def test_a_colleagues_change_to_a_field_i_am_not_editing_appears_at_once(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        await type_into(pilot, screen.query_one("#title", Input), "Mine")
+        with BoardStore.open(board["path"], identity=BEN) as ben:
+            ben.edit_card(board["panic"], body="Ben's body")
+        app.session.sync()
+        body = screen.query_one("#body", TextArea)
+        await until(pilot, lambda: body.text == "Ben's body")
+        assert notices(screen).strip() == ""
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: message(screen) == "saved")
+        card = stored(board["path"], board["panic"])
+        assert (card.title, card.body) == ("Mine", "Ben's body")
+
+
+async def test_archived_underneath_says_so_keeps_my_text_and_refuses_to_save(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        await type_into(pilot, screen.query_one("#title", Input), "Still mine")
+        with BoardStore.open(board["path"], identity=BEN) as ben:
+            ben.archive_card(board["panic"])
+        app.session.sync()
+        await until(pilot, lambda: "Ben Okafor archived this card" in notices(screen))
+        await pilot.press("ctrl+s")
+        assert "Not saved" in message(screen)
+        assert screen.query_one("#title", Input).value == "Still mine"
+        assert stored(board["path"], board["panic"]).title == "Panic at work"
+
+
+async def test_markup_in_titles_shows_literally_and_does_nothing(board) -> None:
+    with BoardStore.open(board["path"]) as store:
+        click = store.add_card("symptoms", "[@click=app.quit]x")
+        bold = store.add_card("sources", "[b]x[/b]")
+        store.add_link(click.id, bold.id, LinkKind.TRIGGERS, "[red]note[/red]")
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, click.id)
+        assert screen.query_one("#title", Input).value == "[@click=app.quit]x"
+        row = screen.query_one(LinkRow)
+        assert str(row.render()) == "triggers → [b]x[/b] — [red]note[/red]"
+        await pilot.click(LinkRow)
+        await pilot.press("x")
+        picker = await until(pilot, lambda: isinstance(app.screen, LinkPicker) and app.screen)
+        matches = picker.query_one("#matches", OptionList)
+        prompts = [str(matches.get_option_at_index(i).prompt) for i in range(matches.option_count)]
+        assert any(p.startswith("[b]x[/b]") for p in prompts)
+        await pilot.press("escape", "escape")
+        await until(pilot, lambda: not isinstance(app.screen, CardScreen))
+        screen = await open_card(pilot, bold.id)
+        assert screen.query_one("#title", Input).value == "[b]x[/b]"
+        assert "triggered by ← [@click=app.quit]x" in str(screen.query_one(LinkRow).render())
+        assert app.is_running
+
+
+async def test_control_characters_written_by_another_tool_never_reach_the_terminal(board) -> None:
+    # A writer that bypasses formboard (the sqlite3 shell) can store anything.
+    with sqlite3.connect(board["path"]) as raw:
+        raw.execute(
+            "UPDATE cards SET title = ?, body = ? WHERE id = ?",
+            ("Panic\x1b[31m red", "line\x07\x9bone", board["panic"]),
+        )
+    raw.close()
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        shown = [screen.query_one("#title", Input).value, screen.query_one("#body", TextArea).text]
+        assert not any(ch in text for text in shown for ch in "\x1b\x07\x9b")
+        assert screen.edited() == {}  # showing them safely is not an edit
+
+
+async def test_a_write_that_cannot_take_the_lock_keeps_my_text_and_says_why(
+    board, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORMBOARD_LOCK_WAIT", "0.3")
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        holder = WriteLease(
+            board["path"], LeaseOwner("ben", "Ben Okafor", "h", 1, uuid.uuid4().hex), ttl=60
+        )
+        holder.acquire()
+        try:
+            await type_into(pilot, screen.query_one("#title", Input), "Typed and kept")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: "locked" in message(screen))
+        finally:
+            holder.release()
+        assert "Not saved" in message(screen)
+        assert screen.query_one("#title", Input).value == "Typed and kept"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: message(screen) == "saved")
+        assert stored(board["path"], board["panic"]).title == "Typed and kept"
+
+
+async def test_the_card_screen_fits_80_by_24_with_the_footer_keys(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        title = screen.query_one("#title", Input)
+        assert title.region.width > 40 and title.region.bottom <= 24
+        panel = screen.query_one(PerspectivePanel)
+        panel.focus()
+        await pilot.pause()
+        assert 0 <= panel.region.y < 24  # scrolled into view
+        keys = {b.key for _, b, _, _ in screen.active_bindings.values() if b.show}
+        assert {"ctrl+s", "escape", "p", "e", "d", "x", "question_mark"} <= keys
+        await pilot.press("question_mark")
+        await until(pilot, lambda: app.screen is not screen)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
