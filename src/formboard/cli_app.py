@@ -72,8 +72,14 @@ def open_board(board: Path | None, theme: str | None, watch: str | None) -> None
 @click.option("--fresh", is_flag=True, help="Replace an earlier copy of the demo board.")
 @click.option("--theme", default=None, help=THEME_HELP)
 @click.option("--no-open", is_flag=True, help="Only create the demo board and print its path.")
+@watch_option
 def demo(
-    folder: Path | None, client: str | None, fresh: bool, theme: str | None, no_open: bool
+    folder: Path | None,
+    client: str | None,
+    fresh: bool,
+    theme: str | None,
+    no_open: bool,
+    watch: str | None,
 ) -> None:
     """Copy a fictional sample client's board to your data folder and open it."""
     samples = sample_boards()

@@ -421,9 +421,8 @@ class FormboardApp(App[None]):
         self.push_screen(HelpScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.BOARD_ONLY_ACTIONS and self.screen is not self.screen_stack[0]:
-            return False
-        return True
+        on_board = self.screen is self.screen_stack[0]
+        return on_board or action not in self.BOARD_ONLY_ACTIONS
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from getattr(screen, "system_commands", lambda: ())()

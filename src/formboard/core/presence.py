@@ -1,0 +1,343 @@
+"""Who else has the board open, and which card they are on (DESIGN §5).
+
+Presence never touches the board file: a heartbeat there would wake every viewer and
+contend for the write lease. Each running app keeps one small JSON file in
+``<board>.presence/``, rewritten (write-temp-then-rename) on focus change and every few
+seconds; everyone reads the folder on each poll.
+
+Whether an entry is fresh is judged by its ``beat``, a counter the writer bumps on every
+write: an entry is gone once its content has not changed for ``stale_after`` seconds of
+*our own monotonic clock*. That never compares two machines' clocks (skewed wall clocks
+between hosts) and never trusts ``stat()`` (attribute caches hold mtimes for 20-60 s on
+sshfs and NFS, DESIGN §4); opening and reading a tiny file sees remote writes at once.
+Only an entry seen for the first time is also judged by its mtime against the server's
+time (a freshly written probe file, as the lease does, DESIGN §3), so a file left behind
+by a crash long ago is not shown for ``stale_after`` seconds on start-up.
+
+No client text goes into presence files: card ids and logins only, never titles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from formboard.core.identity import Identity, current_identity
+from formboard.core.lock import private_mode, write_atomically
+from formboard.core.model import now_iso
+
+STALE_AFTER = 15.0
+BEAT_EVERY = 5.0
+_FORGET_AFTER = 4  # × stale_after unchanged: the file is removed, whoever left it
+_FIRST_SIGHT_SLACK = 2  # × stale_after by server time: an unknown file counts as old
+_MAX_FILE = 16_384
+_CARD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
+_READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+@dataclass(frozen=True)
+class PresenceEntry:
+    """One running app with the board open, as its presence file says.
+
+    ``machine`` is the writer's boot id, so a dead pid is only cleaned up when the file
+    really comes from this machine, not from another one that happens to share its name.
+    """
+
+    login: str
+    name: str
+    discipline: str
+    initials: str
+    host: str
+    pid: int
+    client_id: str
+    focused: str | None
+    following: str | None
+    at: str
+    beat: int
+    machine: str = ""
+
+    @property
+    def key(self) -> str:
+        """``login@host-pid``: unique per running app."""
+        return f"{self.login}@{self.host}-{self.pid}"
+
+    def to_json(self) -> bytes:
+        """The presence file's bytes."""
+        return json.dumps(asdict(self), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> PresenceEntry | None:
+        """Parse a presence file; anything partial, corrupt or mistyped gives ``None``."""
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        values = {}
+        for f in fields(cls):
+            value = data.get(f.name, "" if f.name == "machine" else None)
+            kinds = _KINDS[f.name]
+            if not isinstance(value, kinds) or isinstance(value, bool):
+                return None
+            values[f.name] = value
+        if not values["login"] or not values["host"] or values["pid"] <= 0:
+            return None
+        return cls(**values)
+
+
+_OPTIONAL = (str, type(None))
+_KINDS: dict[str, type | tuple[type, ...]] = {
+    "login": str, "name": str, "discipline": str, "initials": str, "host": str, "pid": int,
+    "client_id": str, "focused": _OPTIONAL, "following": _OPTIONAL, "at": str, "beat": int,
+    "machine": str,
+}  # fmt: skip
+
+
+def presence_folder(board_path: Path) -> Path:
+    """``<board>.presence/``, beside the board."""
+    board_path = Path(board_path)
+    return board_path.with_name(board_path.name + ".presence")
+
+
+def file_name(key: str) -> str:
+    """The presence file's name for an entry key, safe on every file system."""
+    return _UNSAFE.sub("_", key) + ".json"
+
+
+class Presence:
+    """This app's presence on one board, and everyone else's.
+
+    Thread-safe: the app may announce from its UI thread and beat from a timer thread.
+    """
+
+    def __init__(
+        self,
+        board_path: Path,
+        identity: Identity | None = None,
+        *,
+        client_id: str = "",
+        stale_after: float = STALE_AFTER,
+        beat_every: float = BEAT_EVERY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.board_path = Path(board_path).absolute()
+        self.identity = identity or current_identity()
+        self.client_id = client_id
+        self.stale_after = stale_after
+        self.beat_every = beat_every
+        self.clock = clock
+        self.folder = presence_folder(self.board_path)
+        self.pid = os.getpid()
+        self.machine = _boot_id()
+        me = self.identity
+        self.path = self.folder / file_name(f"{me.login}@{me.host}-{self.pid}")
+        self.problem: str | None = None
+        self.read_only = False
+        self.focused: str | None = None
+        self.following: str | None = None
+        self._beat = 0
+        self._last_write: float | None = None
+        self._left = False
+        self._seen: dict[str, tuple[tuple[object, ...], float]] = {}  # name -> (version, since)
+        self._lock = threading.RLock()
+
+    # --------------------------------------------------------------- writing
+
+    def announce(self, focused: str | None = None, following: str | None = None) -> None:
+        """Write my file now: ``focused`` is a card id, ``following`` a login (or None)."""
+        if focused is not None and not _CARD_ID.match(focused):
+            raise ValueError("presence takes a card id (letters, digits, - and _), not text")
+        if following is not None and (len(following) > 128 or not following.isprintable()):
+            raise ValueError("presence takes a login to follow, not text")
+        with self._lock:
+            self.focused, self.following = focused, following
+            self._write()
+
+    def heartbeat(self) -> None:
+        """Rewrite my file if it is ``beat_every`` seconds old; call this every second or so."""
+        with self._lock:
+            if self._last_write is None or self.clock() - self._last_write >= self.beat_every:
+                self._write()
+
+    def leave(self) -> None:
+        """Remove my file; after this, announce and heartbeat do nothing."""
+        with self._lock:
+            self._left = True
+            if not self.read_only:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path)
+
+    def _write(self) -> None:
+        if self._left or self.read_only:
+            return
+        me = self.identity
+        file_mode, dir_mode = private_mode(self.board_path.parent)
+        self._beat += 1
+        entry = PresenceEntry(
+            login=me.login, name=me.name, discipline=me.discipline, initials=me.initials,
+            host=me.host, pid=self.pid, client_id=self.client_id, focused=self.focused,
+            following=self.following, at=now_iso(), beat=self._beat, machine=self.machine,
+        )  # fmt: skip
+        try:
+            self._make_folder(dir_mode)
+            write_atomically(self.path, entry.to_json(), file_mode)
+        except OSError as exc:
+            if isinstance(exc, PermissionError) or exc.errno in _READ_ONLY_ERRNOS:
+                self.read_only = True
+                self.problem = (
+                    "Colleagues cannot see that you have this board open: its presence "
+                    "folder is not writable for you. You still see them."
+                )
+            else:  # a drive hiccup: the next heartbeat tries again
+                self.problem = (
+                    "Colleagues may not see that you have this board open: the presence "
+                    f"file could not be written ({exc.strerror or type(exc).__name__})."
+                )
+            return
+        self._last_write = self.clock()
+        self.problem = None
+
+    def _make_folder(self, dir_mode: int) -> None:
+        try:
+            os.mkdir(self.folder, dir_mode)
+        except FileExistsError:
+            return
+        os.chmod(self.folder, dir_mode)  # the umask strips the group bits a team folder needs
+
+    # --------------------------------------------------------------- reading
+
+    def others(self) -> list[PresenceEntry]:
+        """Everyone else with the board open, fresh entries only, sorted by name."""
+        with self._lock:
+            return self._others()
+
+    def _others(self) -> list[PresenceEntry]:
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return []
+        now = self.clock()
+        seen: dict[str, tuple[tuple[object, ...], float]] = {}
+        fresh: list[PresenceEntry] = []
+        first_sight: dict[str, float] = {}  # name -> mtime, to judge by server time
+        for name in names:
+            if name.startswith(".") or not name.endswith(".json") or name == self.path.name:
+                continue
+            found = _read_entry(self.folder / name)
+            if found is None:
+                continue  # partial, corrupt, or gone since listdir
+            entry, mtime = found
+            if file_name(entry.key) != name:
+                continue  # a file under someone else's name
+            version = (entry.beat, entry.at, entry.client_id)
+            before = self._seen.get(name)
+            since = before[1] if before is not None and before[0] == version else now
+            if before is None:
+                first_sight[name] = mtime
+            seen[name] = (version, since)
+            if self._dead_here(entry) or now - since >= self.stale_after * _FORGET_AFTER:
+                self._remove(name)
+                seen.pop(name)
+            elif now - since < self.stale_after:
+                fresh.append(entry)
+        if first_sight:
+            fresh = self._judge_first_sight(fresh, first_sight, seen, now)
+        self._seen = seen
+        return sorted(fresh, key=lambda e: (e.name.casefold(), e.login, e.key))
+
+    def _judge_first_sight(
+        self,
+        fresh: list[PresenceEntry],
+        first_sight: dict[str, float],
+        seen: dict[str, tuple[tuple[object, ...], float]],
+        now: float,
+    ) -> list[PresenceEntry]:
+        """Hide files we have never seen whose mtime is long past by the server's clock."""
+        server_now = self._server_now()
+        if server_now is None:
+            return fresh  # read-only: the beat alone decides, after stale_after
+        old = {
+            name
+            for name, mtime in first_sight.items()
+            if server_now - mtime > self.stale_after * _FIRST_SIGHT_SLACK
+        }
+        for name in old:
+            version, _ = seen[name]
+            seen[name] = (version, now - self.stale_after)  # stale until its beat moves
+        return [e for e in fresh if file_name(e.key) not in old]
+
+    def _server_now(self) -> float | None:
+        """The file server's clock: the mtime of a probe file we just wrote, then removed."""
+        if self.read_only or not self.folder.is_dir():
+            return None
+        probe = self.folder / f".probe-{uuid.uuid4().hex}"
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError:
+            return None
+        try:
+            os.write(fd, b"probe")
+            os.fsync(fd)
+            return os.fstat(fd).st_mtime
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
+
+    def _dead_here(self, entry: PresenceEntry) -> bool:
+        """True for a file from this machine whose process has ended."""
+        if entry.host != self.identity.host or entry.pid == self.pid:
+            return False
+        if entry.machine != self.machine:
+            return False  # another machine with the same name, or before a reboot
+        return not _pid_alive(entry.pid)
+
+    def _remove(self, name: str) -> None:
+        if not self.read_only:
+            with contextlib.suppress(OSError):
+                os.unlink(self.folder / name)
+
+
+def _read_entry(path: Path) -> tuple[PresenceEntry, float] | None:
+    """An entry and its file's mtime, read through one descriptor, or ``None``."""
+    try:
+        with open(path, "rb") as f:
+            mtime, raw = os.fstat(f.fileno()).st_mtime, f.read(_MAX_FILE + 1)
+    except OSError:
+        return None
+    entry = PresenceEntry.from_json(raw) if len(raw) <= _MAX_FILE else None
+    return (entry, mtime) if entry is not None else None
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with ``pid`` runs on this machine; unsure counts as alive."""
+    if os.name == "nt":
+        return True  # os.kill(pid, 0) would send CTRL_C_EVENT on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # EPERM: alive, someone else's
+    return True
+
+
+def _boot_id() -> str:
+    """This machine's boot id (Linux), or "" where there is none."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
