@@ -118,7 +118,9 @@ def file_name(key: str) -> str:
 class Presence:
     """This app's presence on one board, and everyone else's.
 
-    Thread-safe: the app may announce from its UI thread and beat from a timer thread.
+    Thread-safe. Every method does file I/O on the (possibly network) drive, so the app
+    calls them from a worker thread, never its UI thread. Writing and reading hold
+    separate locks: a slow read of the folder never delays a focus announcement.
     """
 
     def __init__(
@@ -150,7 +152,8 @@ class Presence:
         self._last_write: float | None = None
         self._left = False
         self._seen: dict[str, tuple[tuple[object, ...], float]] = {}  # name -> (version, since)
-        self._lock = threading.RLock()
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
 
     # --------------------------------------------------------------- writing
 
@@ -160,19 +163,19 @@ class Presence:
             raise ValueError("presence takes a card id (letters, digits, - and _), not text")
         if following is not None and (len(following) > 128 or not following.isprintable()):
             raise ValueError("presence takes a login to follow, not text")
-        with self._lock:
+        with self._write_lock:
             self.focused, self.following = focused, following
             self._write()
 
     def heartbeat(self) -> None:
         """Rewrite my file if it is ``beat_every`` seconds old; call this every second or so."""
-        with self._lock:
+        with self._write_lock:
             if self._last_write is None or self.clock() - self._last_write >= self.beat_every:
                 self._write()
 
     def leave(self) -> None:
         """Remove my file; after this, announce and heartbeat do nothing."""
-        with self._lock:
+        with self._write_lock:
             self._left = True
             if not self.read_only:
                 with contextlib.suppress(OSError):
@@ -219,7 +222,7 @@ class Presence:
 
     def others(self) -> list[PresenceEntry]:
         """Everyone else with the board open, fresh entries only, sorted by name."""
-        with self._lock:
+        with self._read_lock:
             return self._others()
 
     def _others(self) -> list[PresenceEntry]:

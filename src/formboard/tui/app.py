@@ -64,6 +64,7 @@ class FormboardApp(App[None]):
         identity: Identity | None = None,
         store_options: dict[str, Any] | None = None,
         watch: str | None = None,
+        watch_options: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.board_path = Path(path)
@@ -71,7 +72,12 @@ class FormboardApp(App[None]):
         self.requested_theme = theme
         self.watch_mode, self.watch_reason = choose_mode(self.board_path, watch)
         self.session = BoardSession(
-            self.board_path, self.post_message, self.identity, store_options, self.watch_mode
+            self.board_path,
+            self.post_message,
+            self.identity,
+            store_options,
+            self.watch_mode,
+            watch_options,
         )
         self.presence = PresenceLoop(Presence(self.board_path, self.identity), self.post_message)
         self.others: list[PresenceEntry] = []

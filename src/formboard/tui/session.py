@@ -66,9 +66,11 @@ class BoardSession:
         identity: Identity | None = None,
         store_options: dict[str, Any] | None = None,
         watch_mode: WatchMode = WatchMode.EVENTS,
+        watch_options: dict[str, Any] | None = None,
     ) -> None:
         self.path = path
         self.watch_mode = watch_mode
+        self.watch_options = watch_options or {}
         self.watcher: BoardWatcher | None = None
         self.post = post
         self.identity = identity
@@ -110,9 +112,14 @@ class BoardSession:
         self.post(BoardLoaded(self.known, self.store.read_only_reason))
         # Colleagues' writes reach us as a nudge to sync, through the same queue as ours.
         self.watcher = BoardWatcher(
-            self.path, self.watch_mode, self.sync, read_revision=self.store.fresh_revision
+            self.path,
+            self.watch_mode,
+            self.sync,
+            read_revision=self.store.fresh_revision,
+            **self.watch_options,
         )
         self.watcher.start()
+        self.sync()  # a colleague's write between loading and the watcher being armed
         try:
             self._serve()
         finally:
