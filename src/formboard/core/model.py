@@ -295,10 +295,12 @@ def validation_sentence(exc: Exception, what: str = "") -> str:
         return str(exc)
     parts = []
     for err in exc.errors()[:3]:
-        loc = ".".join(str(p) for p in err["loc"]) or what or "value"
+        loc = ".".join(str(p) for p in err["loc"]).replace("_", " ") or "value"
         msg = err["msg"].removeprefix("Value error, ")
         parts.append(f"{loc} {msg}" if msg[:1].islower() else f"{loc}: {msg}")
     more = len(exc.errors()) - 3
     tail = f" (and {more} more problems)" if more > 0 else ""
-    prefix = f"{what}: " if what else ""
-    return prefix + "; ".join(parts) + tail + "."
+    # "The card's title must not be empty."
+    prefix = f"The {what}'s " if what else ""
+    text = prefix + "; ".join(parts) + tail + "."
+    return text[0].upper() + text[1:]
