@@ -364,5 +364,17 @@ def import_(file: Path, board: Path) -> None:
     click.echo(f"Imported {_count(cards, 'card')} and {_count(links, 'link')} into {store.path}.")
 
 
+@cli.command()
+@click.argument("board", type=BOARD)
+def backup(board: Path) -> None:
+    """Back the board up now into your data folder (the newest five are kept)."""
+    from formboard.core.backup import take_backup
+
+    with opened(board) as store:
+        dest = take_backup(store)
+    click.echo(f"Backed up to {dest}", err=True)
+    click.echo(str(dest))
+
+
 # The commands that start the terminal app (open, demo) join the same group.
 from formboard import cli_app  # noqa: E402, F401

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from formboard.core.backup import backups_of
 from formboard.core.errors import FormboardError
 from formboard.core.lock import OWNER_FILE
 from formboard.core.store import BoardStore
@@ -46,21 +47,52 @@ def check_board(path: Path) -> list[Check]:
         found.append(schema)
         found.append(_lease(store))
         found.append(_sidecar(store, revision))
+        found.append(_backups(store.path))
     return found
+
+
+def restore_hint(board_path: Path) -> str:
+    """Where the newest backup is, and how to put it back."""
+    newest = backups_of(board_path)
+    if not newest:
+        return "Restore a backup (none were taken on this computer)."
+    return (
+        f"Restore the newest backup: close formboard everywhere, then copy {newest[0]} "
+        f"over {board_path}."
+    )
+
+
+def _backups(board_path: Path) -> Check:
+    kept = backups_of(board_path)
+    if not kept:
+        detail = (
+            "none yet: the app takes one when it opens the board; `formboard backup` takes one now."
+        )
+        return Check("backups", True, detail)
+    newest = time.strftime("%Y-%m-%d %H:%M", time.localtime(kept[0].stat().st_mtime))
+    return Check(
+        "backups", True, f"{len(kept)} kept in {kept[0].parent}, the newest from {newest}."
+    )
 
 
 def _integrity(store: BoardStore) -> Check:
     quick = store.quick_check()
     if quick is not None:
-        return Check("integrity", False, f"quick_check reports: {quick}. Restore a backup.")
+        return Check(
+            "integrity", False, f"quick_check reports: {quick}. {restore_hint(store.path)}"
+        )
     # BoardStore has no integrity_check() yet; the pragma reads only, through its connection.
     try:
         rows = store.conn.execute("PRAGMA integrity_check").fetchall()
     except sqlite3.DatabaseError as exc:
-        return Check("integrity", False, f"integrity_check failed: {exc}. Restore a backup.")
+        return Check(
+            "integrity", False, f"integrity_check failed: {exc}. {restore_hint(store.path)}"
+        )
     first = str(rows[0][0]) if rows else "no answer"
     if first != "ok":
-        return Check("integrity", False, f"integrity_check reports: {first}. Restore a backup.")
+        return Check(
+            "integrity", False, f"integrity_check reports: {first}. {restore_hint(store.path)}"
+        )
     return Check("integrity", True, "quick_check and integrity_check say ok.")
 
 

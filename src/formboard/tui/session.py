@@ -7,7 +7,9 @@ session never touches widgets: it only posts messages (DESIGN §2, §6).
 
 from __future__ import annotations
 
+import contextlib
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from typing import Any
 
 from textual.message import Message
 
+from formboard.core.backup import backup_if_due
 from formboard.core.changes import ChangeSet, apply_changes
 from formboard.core.errors import BoardConflict, FormboardError
 from formboard.core.identity import Identity
@@ -110,6 +113,10 @@ class BoardSession:
             self.post(BoardUnavailable(str(exc)))
             return
         self.post(BoardLoaded(self.known, self.store.read_only_reason))
+        if self.store.read_only_reason is None:
+            # A backup a day is cheap insurance; failing to take one must not stop the work.
+            with contextlib.suppress(OSError, FormboardError, sqlite3.Error):
+                backup_if_due(self.store)
         # Colleagues' writes reach us as a nudge to sync, through the same queue as ours.
         self.watcher = BoardWatcher(
             self.path,

@@ -1,0 +1,52 @@
+"""Backups of a board in the person's own data folder (DESIGN §3).
+
+The app takes one when it opens a board whose newest backup is older than an
+hour, through SQLite's online backup (a consistent copy, never a file copy of a
+board someone may be writing). The newest few are kept, owner-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+from formboard.core.identity import data_dir
+from formboard.core.store import BoardStore
+
+KEEP = 5
+EVERY_SECONDS = 3600.0
+
+
+def backup_folder(board_path: Path) -> Path:
+    """``<data>/backups/<board name>-<8 hex of its full path>``: one folder per board file."""
+    full = str(Path(board_path).expanduser().absolute())
+    tag = hashlib.sha256(full.encode()).hexdigest()[:8]
+    return data_dir() / "backups" / f"{Path(full).stem}-{tag}"
+
+
+def backups_of(board_path: Path) -> list[Path]:
+    """This board's backups, newest first."""
+    folder = backup_folder(board_path)
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.board"), reverse=True)
+
+
+def take_backup(store: BoardStore) -> Path:
+    """Back the board up now and keep only the newest ``KEEP``."""
+    folder = backup_folder(store.path)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    dest = store.backup(folder / f"{stamp}-rev{store.revision()}.board")
+    for old in backups_of(store.path)[KEEP:]:
+        old.unlink(missing_ok=True)
+    return dest
+
+
+def backup_if_due(store: BoardStore, every: float = EVERY_SECONDS) -> Path | None:
+    """Take a backup when the newest is older than ``every`` seconds (or there is none)."""
+    newest = backups_of(store.path)
+    if newest and time.time() - newest[0].stat().st_mtime < every:
+        return None
+    return take_backup(store)
