@@ -263,3 +263,63 @@ async def test_read_only_board_says_why_in_the_status_line(board):
         await pilot.press("n")
         assert not isinstance(app.screen, PromptScreen)
         assert app.is_running
+
+
+async def test_x_on_the_board_links_the_focused_card_through_the_picker(board):
+    from formboard.core.model import LinkKind
+    from formboard.tui.screens.link_picker import LinkPicker
+
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("j", "x")  # link "Poor sleep" to ...
+        assert isinstance(app.screen, LinkPicker)
+        await pilot.press(*"sister", "enter")
+        await pilot.press("enter")  # the first kind: triggers
+        await wait_for(pilot, lambda: len(app.board_view.links) == 3)
+        with BoardStore.open(path) as store:
+            links = {(lk.from_id, lk.to_id, lk.kind) for lk in store.board().links}
+        assert (ids["sleep"], ids["sister"], LinkKind.TRIGGERS) in links
+
+
+async def test_e_opens_the_focused_card_and_escape_comes_back(board):
+    from formboard.tui.screens.card import CardScreen
+
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("l", "e")
+        assert isinstance(app.screen, CardScreen) and app.screen.card_id == ids["loss"]
+        await pilot.press("escape")
+        assert app.screen is app.screen_stack[0]
+
+
+async def test_K_moves_up_and_H_moves_left(board):
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("j", "K")
+        symptoms = app.board_view.panes[Column.SYMPTOMS].cards
+        await wait_for(
+            pilot, lambda: [c.id for c in symptoms.cards] == [ids["sleep"], ids["panic"]]
+        )
+        await pilot.press("l", "H")  # "Early loss of a parent" to symptoms
+        await wait_for(pilot, lambda: app.board_view.cards[ids["loss"]].column is Column.SYMPTOMS)
+        assert store_card(path, ids["loss"]).column is Column.SYMPTOMS
+
+
+async def test_the_command_palette_offers_every_board_action(board):
+    from formboard.tui.bindings import ACTION_HELP
+
+    path, _ = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {title for title, _ in ACTION_HELP.values()} <= titles
+        await pilot.press("ctrl+p")
+        await pilot.press(*"filter", "enter")
+        await wait_for(pilot, lambda: app.query_one("#filter").display)
