@@ -19,24 +19,23 @@ from textual.widgets import Input
 from formboard.core.identity import Identity, current_identity, load_config, save_config
 from formboard.core.model import Card, Column
 from formboard.core.presence import Presence, PresenceEntry
-from formboard.core.watch import WatchMode, choose_mode
+from formboard.core.watch import choose_mode
 from formboard.tui import crash
 from formboard.tui.bindings import ACTION_HELP, BOARD_BINDINGS
 from formboard.tui.messages import (
     BoardChanged,
     BoardLoaded,
     BoardUnavailable,
-    PresenceChanged,
     SaveState,
     WriteFailed,
     WriteSaved,
 )
 from formboard.tui.presence_loop import PresenceLoop
-from formboard.tui.screens.follow import FollowPicker
 from formboard.tui.screens.help import HelpScreen
 from formboard.tui.screens.prompt import PromptDraft, PromptField, PromptScreen
 from formboard.tui.session import BoardSession, WriteRequest
 from formboard.tui.themes import DEFAULT_THEME, column_variables, load_themes, theme_for_environment
+from formboard.tui.together import Together
 from formboard.tui.widgets.board import BoardView, CardFilter
 from formboard.tui.widgets.column import ColumnList
 from formboard.tui.widgets.footer import QuietFooter
@@ -44,7 +43,7 @@ from formboard.tui.widgets.presence_bar import PresenceBar
 from formboard.tui.widgets.status import StatusLine
 
 
-class FormboardApp(App[None]):
+class FormboardApp(Together, App[None]):
     """A board in the terminal."""
 
     TITLE = "formboard"
@@ -151,9 +150,7 @@ class FormboardApp(App[None]):
         else:
             self.status_line.set_state("saved")
         self.sub_title = board.client
-        self.status_line.extra = "live: " + (
-            "events" if self.watch_mode is WatchMode.EVENTS else "polling"
-        )
+        self.status_line.extra = self.live_label()
         self.presence.start()
         self._loaded = True
 
@@ -172,77 +169,6 @@ class FormboardApp(App[None]):
             follower = getattr(screen, "board_changed", None)
             if follower is not None:
                 follower(message.changes)
-
-    # ------------------------------------------------------ presence, follow
-
-    @on(BoardView.FocusChanged)
-    def _focus_changed(self, message: BoardView.FocusChanged) -> None:
-        following = self.following.login if self.following else None
-        self.presence.announce(message.card.id if message.card else None, following)
-
-    @on(PresenceChanged)
-    def _presence_changed(self, message: PresenceChanged) -> None:
-        self.others = message.others
-        by_card: dict[str, list[str]] = {}
-        for entry in self.others:
-            if entry.focused:
-                by_card.setdefault(entry.focused, []).append(entry.initials)
-        self.board_view.set_presence(by_card)
-        if self.following is not None:
-            leader = next((e for e in self.others if e.key == self.following.key), None)
-            if leader is None:
-                self.notify(f"{self.following.name or self.following.login} closed the board; "
-                            "you are no longer following.", markup=False)  # fmt: skip
-                self.stop_following(quiet=True)
-            else:
-                self.following = leader
-                if leader.focused and leader.focused != getattr(
-                    self.board_view.focused_card, "id", None
-                ):
-                    self.board_view.focus_card(leader.focused)
-        self.presence_bar.show(self.others, self.following)
-
-    def action_follow(self) -> None:
-        if not self.others:
-            self.notify("Nobody else has this board open right now.", markup=False)
-            return
-
-        def chosen(key: str | None) -> None:
-            leader = next((e for e in self.others if e.key == key), None)
-            if leader is None:
-                return
-            self.following = leader
-            self.status_line.extra = f"following {leader.name or leader.login}"
-            self.presence_bar.show(self.others, leader)
-            if leader.focused:
-                self.board_view.focus_card(leader.focused)
-            self.presence.announce(getattr(self.board_view.focused_card, "id", None), leader.login)
-
-        self.push_screen(FollowPicker(self.others, self.board_view.cards), chosen)
-
-    def stop_following(self, quiet: bool = False) -> None:
-        """End follow mode (my own navigation does this)."""
-        if self.following is None:
-            return
-        if not quiet:
-            self.notify(
-                f"Stopped following {self.following.name or self.following.login}.",
-                markup=False,
-                timeout=3,
-            )
-        self.following = None
-        self.status_line.extra = "live: " + (
-            "events" if self.watch_mode is WatchMode.EVENTS else "polling"
-        )
-        self.presence_bar.show(self.others, None)
-        self.presence.announce(getattr(self.board_view.focused_card, "id", None), None)
-
-    @on(BoardView.FocusedCardGone)
-    def _focused_card_gone(self, message: BoardView.FocusedCardGone) -> None:
-        if message.by not in (self.identity.name, self.identity.login):
-            card = self.board_view.cards.get(message.card_id)
-            what = "archived" if card is not None and card.archived else "removed"
-            self.notify(f"{message.by} {what} the card you were on.", markup=False, timeout=6)
 
     @on(SaveState)
     def _save_state(self, message: SaveState) -> None:

@@ -1,0 +1,82 @@
+"""Pieces of the open card: perspective panels side by side, times, and its help."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import HorizontalScroll, VerticalScroll
+from textual.widgets import Static
+
+from formboard.core.model import Perspective
+from formboard.tui.screens.help import HelpScreen
+from formboard.tui.text import plain
+
+_KEY_NAMES = {"escape": "esc", "question_mark": "?", "delete": "del", "up": "↑", "down": "↓"}
+
+
+def short_time(iso: str) -> str:
+    """``2025-03-04 14:02`` in local time, from a stored UTC timestamp."""
+    try:
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return ""
+    return when.strftime("%Y-%m-%d %H:%M")
+
+
+def first_name(name: str) -> str:
+    """ "Ben" for "Ben Okafor", as in "Only Ben can change Ben's perspective."."""
+    return name.split()[0] if name.strip() else "its author"
+
+
+class PerspectivePanel(Static, can_focus=True):
+    """One practitioner's reading: author, discipline, time, text. Never merged with others."""
+
+    DEFAULT_CSS = """
+    PerspectivePanel { width: 38; height: auto; min-height: 5; margin-right: 1;
+        padding: 0 1; border: round $panel-lighten-2; }
+    PerspectivePanel:focus { border: tall $primary; }
+    PerspectivePanel:ansi { border: round ansi_bright_black; }
+    PerspectivePanel:ansi:focus { border: tall ansi_blue; }
+    """
+
+    def __init__(self, perspective: Perspective, author: str, *, mine: bool) -> None:
+        super().__init__(id=f"perspective-{perspective.id}")
+        self.mine = mine
+        self.show(perspective, author)
+
+    def show(self, perspective: Perspective, author: str) -> None:
+        """Show (or refresh) the perspective; the text is never markup."""
+        self.perspective, self.author = perspective, author
+        p = perspective
+        text = plain(author, "bold", one_line=True) + Text("  (you)" if self.mine else "")
+        when = short_time(p.updated_at or p.created_at)
+        text.append("\n").append(plain(f"{p.discipline} · {when}", "italic"))
+        self.update(text.append("\n\n").append(plain(p.text)))
+
+
+class CardHelp(HelpScreen):
+    """The card screen's keys, from its bindings' tooltips (one place for keys)."""
+
+    def __init__(self, bindings: list[BindingType]) -> None:
+        super().__init__()
+        self.bindings = bindings
+
+    def compose(self) -> ComposeResult:
+        keys = Table.grid(padding=(0, 2))
+        keys.add_column(style="bold", no_wrap=True)
+        keys.add_column()
+        for b in self.bindings:
+            if isinstance(b, Binding) and b.tooltip:
+                names = [_KEY_NAMES.get(k, k) for k in b.key.split(",")]
+                keys.add_row(Text("  ".join(names)), Text(b.tooltip))
+        with VerticalScroll():
+            yield Static("Keys on an open card", classes="prompt-title")
+            yield Static(keys)
+
+
+class PerspectiveRow(HorizontalScroll, can_focus=False):
+    """The perspectives side by side; focus goes to the panels, which scroll into view."""

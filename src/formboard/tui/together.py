@@ -1,0 +1,101 @@
+"""Working together in the app: presence, follow mode, colleagues' changes to my card.
+
+A mixin of FormboardApp; its handlers use Textual's naming convention
+(``on_<widget>_<message>``), which works through the class's MRO.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from formboard.core.presence import PresenceEntry
+from formboard.core.watch import WatchMode
+from formboard.tui.messages import PresenceChanged
+from formboard.tui.screens.follow import FollowPicker
+from formboard.tui.widgets.board import BoardView
+
+if TYPE_CHECKING:
+    from formboard.tui.presence_loop import PresenceLoop
+    from formboard.tui.widgets.presence_bar import PresenceBar
+    from formboard.tui.widgets.status import StatusLine
+
+
+class Together:
+    """Presence, follow mode and notices about colleagues' changes, for FormboardApp."""
+
+    board_view: BoardView
+    presence: PresenceLoop
+    presence_bar: PresenceBar
+    status_line: StatusLine
+    others: list[PresenceEntry]
+    following: PresenceEntry | None
+    watch_mode: WatchMode
+
+    def live_label(self) -> str:
+        """How colleagues' edits reach this screen, for the status line."""
+        return "live: " + ("events" if self.watch_mode is WatchMode.EVENTS else "polling")
+
+    def on_board_view_focus_changed(self, message: BoardView.FocusChanged) -> None:
+        following = self.following.login if self.following else None
+        self.presence.announce(message.card.id if message.card else None, following)
+
+    def on_presence_changed(self, message: PresenceChanged) -> None:
+        self.others = message.others
+        by_card: dict[str, list[str]] = {}
+        for entry in self.others:
+            if entry.focused:
+                by_card.setdefault(entry.focused, []).append(entry.initials)
+        self.board_view.set_presence(by_card)
+        if self.following is not None:
+            leader = next((e for e in self.others if e.key == self.following.key), None)
+            if leader is None:
+                self.notify(f"{self.following.name or self.following.login} closed the board; "
+                            "you are no longer following.", markup=False)  # fmt: skip
+                self.stop_following(quiet=True)
+            else:
+                self.following = leader
+                if leader.focused and leader.focused != getattr(
+                    self.board_view.focused_card, "id", None
+                ):
+                    self.board_view.focus_card(leader.focused)
+        self.presence_bar.show(self.others, self.following)
+
+    def action_follow(self) -> None:
+        """Pick a colleague to follow."""
+        if not self.others:
+            self.notify("Nobody else has this board open right now.", markup=False)
+            return
+
+        def chosen(key: str | None) -> None:
+            leader = next((e for e in self.others if e.key == key), None)
+            if leader is None:
+                return
+            self.following = leader
+            self.status_line.extra = f"following {leader.name or leader.login}"
+            self.presence_bar.show(self.others, leader)
+            if leader.focused:
+                self.board_view.focus_card(leader.focused)
+            self.presence.announce(getattr(self.board_view.focused_card, "id", None), leader.login)
+
+        self.push_screen(FollowPicker(self.others, self.board_view.cards), chosen)
+
+    def stop_following(self, quiet: bool = False) -> None:
+        """End follow mode (my own navigation does this)."""
+        if self.following is None:
+            return
+        if not quiet:
+            self.notify(
+                f"Stopped following {self.following.name or self.following.login}.",
+                markup=False,
+                timeout=3,
+            )
+        self.following = None
+        self.status_line.extra = self.live_label()
+        self.presence_bar.show(self.others, None)
+        self.presence.announce(getattr(self.board_view.focused_card, "id", None), None)
+
+    def on_board_view_focused_card_gone(self, message: BoardView.FocusedCardGone) -> None:
+        if message.by not in (self.identity.name, self.identity.login):
+            card = self.board_view.cards.get(message.card_id)
+            what = "archived" if card is not None and card.archived else "removed"
+            self.notify(f"{message.by} {what} the card you were on.", markup=False, timeout=6)
