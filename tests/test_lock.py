@@ -150,9 +150,12 @@ def test_fresh_lease_is_not_broken(board: Path) -> None:
         assert holder.verify()
 
 
-def test_ownerless_lock_dir_is_respected_until_it_is_older_than_ttl(board: Path) -> None:
+def test_a_lock_dir_without_a_readable_owner_is_respected_until_older_than_ttl(
+    board: Path,
+) -> None:
     lock_dir = board.with_name(board.name + ".lock")
-    lock_dir.mkdir()  # someone between their mkdir and their owner write
+    lock_dir.mkdir()
+    (lock_dir / "owner.json").write_text('{"login": "an older formboard, mid-wri')
     with pytest.raises(BoardLocked) as caught:
         WriteLease(board, owner(), ttl=0.5, wait=0.2).acquire()
     assert caught.value.held_for is None

@@ -323,3 +323,25 @@ async def test_the_command_palette_offers_every_board_action(board):
         await pilot.press("ctrl+p")
         await pilot.press(*"filter", "enter")
         await wait_for(pilot, lambda: app.query_one("#filter").display)
+
+
+async def test_arrows_move_the_cursor_in_a_column_taller_than_the_screen(tmp_path, monkeypatch):
+    isolate(monkeypatch, tmp_path)
+    path = tmp_path / "tall.board"
+    with BoardStore.create(path, "C-0009") as store:
+        ids = [store.add_card("symptoms", f"Card {i}").id for i in range(30)]
+    app = FormboardApp(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app, pilot)
+        column = app.board_view.panes[Column.SYMPTOMS].cards
+        await pilot.press(*["down"] * 12)
+        assert app.board_view.focused_card.id == ids[12]
+        assert column.scroll_offset.y > 0  # the cursor stays in view
+        await pilot.press("up")
+        assert app.board_view.focused_card.id == ids[11]
+        await pilot.press("end")
+        assert app.board_view.focused_card.id == ids[-1]
+        await pilot.press("home")
+        assert app.board_view.focused_card.id == ids[0]
+        await pilot.press("pagedown")
+        assert app.board_view.focused_card.id == ids[column.page_cards]

@@ -234,36 +234,43 @@ class WriteLease:
         self.release()
 
     def _try_take(self) -> bool:
+        """Build a lock dir holding our owner file under a unique name, then rename it into place.
+
+        rename() onto a directory that is not empty fails (POSIX, SFTP, SMB), so one taker
+        wins, and the file server decides. mkdir() would not do: a caching mount (sshfs
+        keeps attributes 20 s) that still lists a lock dir released meanwhile fails it with
+        EEXIST without asking the server. The lock dir is never empty while held.
+        """
         file_mode, dir_mode = private_mode(self.board_path.parent)
-        try:
-            os.mkdir(self.lock_dir, dir_mode)
-        except OSError:
-            return False  # FileExistsError = held; EIO/ESTALE/... = unknown, so not ours either
+        staging = self.lock_dir.with_name(f".{self.lock_dir.name}.new-{uuid.uuid4().hex}")
         with self._io:
             try:
-                os.chmod(self.lock_dir, dir_mode)
-                self._acquired_at = time.time()
-                self._write_owner(0, file_mode)
-            except FileNotFoundError:
-                return False  # a breaker moved our dir away already; nothing of ours is left
+                os.mkdir(staging, dir_mode)
             except OSError:
-                # don't leave our dir behind for a whole ttl; put back anyone else's
-                info, _ = _read_owner(self.lock_dir)
-                ours = info if info is not None and info.uuid == self.owner.uuid else None
-                self._remove_lock_dir(expect=(ours.uuid, ours.renewed) if ours else None)
+                return False  # EIO/ESTALE/...: unknown, so not ours
+            try:
+                os.chmod(staging, dir_mode)  # the umask may have stripped group bits
+                self._acquired_at = time.time()
+                self._write_owner(0, file_mode, into=staging)
+                os.rename(staging, self.lock_dir)  # fails while anyone holds the lease
+            except OSError:
+                shutil.rmtree(staging, ignore_errors=True)
                 return False
             info, _ = _read_owner(self.lock_dir)
             if info is None or info.uuid != self.owner.uuid:
-                return False  # a breaker took the dir between our mkdir and our write
+                return False  # a breaker moved ours away already; nothing of ours is left
             self._renewed = 0
             self._depth = 1
         self._start_renewer()
         return True
 
-    def _write_owner(self, renewed: int, file_mode: int | None = None) -> None:
+    def _write_owner(
+        self, renewed: int, file_mode: int | None = None, into: Path | None = None
+    ) -> None:
         info = LeaseInfo(**asdict(self.owner), acquired_at=self._acquired_at, renewed=renewed)
         mode = file_mode if file_mode is not None else private_mode(self.board_path.parent)[0]
-        write_atomically(self._owner_path, json.dumps(asdict(info)).encode(), mode)
+        path = self._owner_path if into is None else into / OWNER_FILE
+        write_atomically(path, json.dumps(asdict(info)).encode(), mode)
 
     def _server_now(self) -> float | None:
         """The file server's clock: the mtime of a probe file we just wrote, then removed."""

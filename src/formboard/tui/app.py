@@ -51,7 +51,7 @@ class FormboardApp(Together, App[None]):
     BINDINGS = BOARD_BINDINGS
     # Board actions act on the board's cursor; from a card screen or a dialog they must not.
     BOARD_ONLY_ACTIONS = frozenset(
-        {"navigate", "move_card", "new_card", "open_card", "add_perspective", "link_card",
+        {"navigate", "page", "move_card", "new_card", "open_card", "add_perspective", "link_card",
          "archive_card", "undo_archive", "filter", "clear", "follow"}
     )  # fmt: skip
 
@@ -243,6 +243,10 @@ class FormboardApp(Together, App[None]):
 
         fields = [replace(f, value=draft.values.get(f.name, f.value)) for f in draft.fields]
         self.push_screen(PromptScreen(draft.title, fields, error=error), done)
+
+    def action_page(self, pages: int) -> None:
+        self.stop_following()
+        self.board_view.navigate(0, pages * self.board_view.column_list.page_cards)
 
     def action_move_card(self, columns: int, rows: int) -> None:
         card = self.focused_card()

@@ -9,6 +9,10 @@ BOARD_BINDINGS: list[BindingType] = [
     Binding("down,j", "navigate(0, 1)", "Down", show=False, id="cursor.down"),
     Binding("left,h", "navigate(-1, 0)", "Left", show=False, id="cursor.left"),
     Binding("right,l", "navigate(1, 0)", "Right", show=False, id="cursor.right"),
+    Binding("pageup", "page(-1)", "Page up", show=False, id="cursor.page-up"),
+    Binding("pagedown", "page(1)", "Page down", show=False, id="cursor.page-down"),
+    Binding("home", "page(-1000)", "First card", show=False, id="cursor.first"),
+    Binding("end", "page(1000)", "Last card", show=False, id="cursor.last"),
     Binding("shift+up,K", "move_card(0, -1)", "Move up", show=False, id="card.move-up"),
     Binding("shift+down,J", "move_card(0, 1)", "Move down", show=False, id="card.move-down"),
     Binding("shift+left,H", "move_card(-1, 0)", "Move left", show=False, id="card.move-left"),
@@ -43,6 +47,7 @@ ACTION_HELP: dict[str, tuple[str, str]] = {
 
 KEY_HELP: list[tuple[str, str]] = [
     ("← ↓ ↑ →  or  h j k l", "move between cards (across columns keeps the row)"),
+    ("pgup pgdn home end", "a page up or down, the first or last card of the column"),
     ("shift+arrows  or  H J K L", "move the focused card (next column, or up and down)"),
     ("n", "new card in the focused column"),
     ("enter  or  e", "open the card: edit, perspectives, links"),

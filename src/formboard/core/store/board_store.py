@@ -14,6 +14,7 @@ import contextlib
 import os
 import secrets
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -53,6 +54,11 @@ from formboard.core.store.writes import (
 )
 
 __all__ = ["BoardStore", "column_of", "new_id"]
+
+# A read on a network drive can meet another host's commit in progress as a "hot
+# journal" (or, on a caching mount, a journal already gone): it passes in a moment.
+_READ_RETRY_PAUSES = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8)
+_TRANSIENT = ("readonly", "unable to open", "disk i/o", "malformed", "locked", "busy")
 
 
 class BoardStore(BoardEdits):
@@ -114,7 +120,7 @@ class BoardStore(BoardEdits):
         return cls(path, **kwargs)
 
     def _connect(self, mode: str | None = None) -> sqlite3.Connection:
-        return files.connect(self.path, mode or self._sqlite_mode)
+        return files.connect(self.path, mode or self._sqlite_mode, network=self.network)
 
     def _create_file(self, client: str, title: str) -> None:
         files.create_private(self.path)
@@ -140,7 +146,9 @@ class BoardStore(BoardEdits):
             self._conn = files.connect(path, self._sqlite_mode, journal=False)
             meta = self._meta()
             if meta.get("format") == schema.FORMAT_NAME:
-                self.conn.execute(schema.JOURNAL_PRAGMA)
+                self.conn.execute(
+                    schema.NETWORK_JOURNAL_PRAGMA if self.network else schema.JOURNAL_PRAGMA
+                )
         except sqlite3.DatabaseError as exc:
             self.close()
             if "not a database" in str(exc) or "encrypted" in str(exc):
@@ -231,9 +239,10 @@ class BoardStore(BoardEdits):
         SQLite errors become the typed errors a person can read (BoardCorrupt, ...).
         """
         try:
-            conn = self._connect() if self.network else self.conn
+            conn = self._network_reader() if self.network else self.conn
             try:
-                conn.execute("BEGIN")
+                if not conn.in_transaction:
+                    conn.execute("BEGIN")
                 yield conn
             finally:
                 if conn.in_transaction:
@@ -242,6 +251,45 @@ class BoardStore(BoardEdits):
                     conn.close()
         except sqlite3.Error as exc:
             raise self._sqlite_error(exc, writing=False) from None
+
+    def _network_reader(self) -> sqlite3.Connection:
+        """A fresh read-only connection in a read transaction, for a board on a network drive.
+
+        Read-only, so it never rolls a journal back: another host's commit in progress
+        looks like a crashed one from here (SQLite's locks do not cross the mounts), and
+        rolling it back would tear that commit. Such errors pass in a moment, so retry; a
+        journal still hot after that is a crashed writer's, rolled back under the lease.
+        """
+        for attempt, pause in enumerate((*_READ_RETRY_PAUSES, None)):
+            conn = None
+            try:
+                conn = self._connect("ro")
+                conn.execute("BEGIN")
+                conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()  # takes the shared lock
+                return conn
+            except sqlite3.DatabaseError as exc:
+                if conn is not None:
+                    conn.close()
+                if pause is None or not any(t in str(exc).lower() for t in _TRANSIENT):
+                    raise
+                if "readonly" in str(exc) and attempt == len(_READ_RETRY_PAUSES) // 2:
+                    self._roll_back_crashed_journal()
+                time.sleep(pause)
+        raise AssertionError("unreachable")
+
+    def _roll_back_crashed_journal(self) -> None:
+        """Let SQLite roll a hot journal back while we hold the lease, so no commit is torn."""
+        if self.read_only_reason is not None:
+            return
+        with (
+            contextlib.suppress(sqlite3.Error, BoardLocked),
+            leased(self.lease, self.on_lock_wait),
+        ):
+            conn = self._connect("rw")
+            try:
+                conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
+            finally:
+                conn.close()
 
     def quick_check(self) -> str | None:
         """None when ``PRAGMA quick_check`` says ok, else its first complaint."""
@@ -260,7 +308,7 @@ class BoardStore(BoardEdits):
     def fresh_revision(self) -> int:
         """The revision through a brand-new connection, which sees past stale caches."""
         try:
-            conn = self._connect()
+            conn = self._network_reader() if self.network else self._connect()
             try:
                 return rows.read_revision(conn)
             finally:
@@ -314,6 +362,11 @@ class BoardStore(BoardEdits):
         for _ in range(AMBIGUOUS_COMMIT_RETRIES + 1):
             author = Author(self.identity.login, self.identity.name, now_iso())
             bound: OpFn = partial(op_fn, author=author)
+            if self.network:
+                # A connection left open on a network drive reads stale pages from this
+                # client's cache (sshfs: 20 s) and would commit on top of them: connect
+                # afresh, inside the lease, after the previous writer's commit.
+                self._drop_connection()
             try:
                 with leased(self.lease, self.on_lock_wait):
                     tx, revision = run_transaction(

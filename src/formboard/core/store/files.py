@@ -19,7 +19,9 @@ from formboard.core.model import now_iso
 from formboard.core.store import schema
 
 
-def connect(path: Path, mode: str, *, journal: bool = True) -> sqlite3.Connection:
+def connect(
+    path: Path, mode: str, *, journal: bool = True, network: bool = False
+) -> sqlite3.Connection:
     """A connection with the settings of DESIGN §3.
 
     ``journal=False`` leaves the journal mode alone: a file that may not be ours is
@@ -34,7 +36,7 @@ def connect(path: Path, mode: str, *, journal: bool = True) -> sqlite3.Connectio
     )
     conn.row_factory = sqlite3.Row
     try:
-        schema.configure(conn, journal=journal)
+        schema.configure(conn, journal=journal, network=network)
     except sqlite3.Error:
         conn.close()
         raise

@@ -13,6 +13,10 @@ SCHEMA_VERSION = 1
 
 # Connection settings for a file on a network drive, DESIGN §3.
 JOURNAL_PRAGMA = "PRAGMA journal_mode=DELETE"
+# On a network drive the journal file stays and its header is zeroed at commit: a client
+# whose attribute cache still lists a deleted journal (sshfs: 20 s) takes it for a hot
+# journal it cannot open, and fails with "unable to open database file".
+NETWORK_JOURNAL_PRAGMA = "PRAGMA journal_mode=PERSIST"
 PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA mmap_size=0",
@@ -111,7 +115,7 @@ def revision_triggers() -> str:
     return "\n".join(out)
 
 
-def configure(conn: sqlite3.Connection, journal: bool = True) -> None:
+def configure(conn: sqlite3.Connection, journal: bool = True, network: bool = False) -> None:
     """Apply the connection settings every board connection uses.
 
     ``journal=False`` skips the journal mode, which (unlike the rest) changes the file.
@@ -119,7 +123,7 @@ def configure(conn: sqlite3.Connection, journal: bool = True) -> None:
     for pragma in PRAGMAS:
         conn.execute(pragma)
     if journal:
-        conn.execute(JOURNAL_PRAGMA)
+        conn.execute(NETWORK_JOURNAL_PRAGMA if network else JOURNAL_PRAGMA)
 
 
 def create_schema(

@@ -100,8 +100,8 @@ class ColumnPane(Vertical):
         self.heading.update(f"{self.column.label} {count}")
 
 
-class BoardView(HorizontalScroll):
-    """Five columns; arrows move a cursor across them."""
+class BoardView(HorizontalScroll, inherit_bindings=False):
+    """Five columns; arrows move a cursor across them (the scroll keys are the board's keys)."""
 
     DEFAULT_CSS = """
     BoardView { height: 1fr; scrollbar-size-horizontal: 1; }

@@ -50,7 +50,9 @@ def markers(card: Card, marks: CardMarks, width: int) -> str:
     return " ".join(short + quote)
 
 
-class ColumnList(ScrollView, can_focus=True):
+# inherit_bindings=False: ScrollView's own arrow bindings would scroll a tall column
+# instead of moving the cursor; the board's keys (bindings.py) do all the moving.
+class ColumnList(ScrollView, can_focus=True, inherit_bindings=False):
     """The cards of one column with a cursor; the board moves focus between columns."""
 
     COMPONENT_CLASSES = {
@@ -142,6 +144,11 @@ class ColumnList(ScrollView, can_focus=True):
         top = self.cursor * CARD_HEIGHT
         region = Region(0, top, 1, CARD_HEIGHT)
         self.scroll_to_region(region, animate=False, immediate=True)
+
+    @property
+    def page_cards(self) -> int:
+        """How many cards fit in the visible height (at least one)."""
+        return max(1, self.scrollable_content_region.height // CARD_HEIGHT)
 
     def cursor_screen_y(self) -> int:
         """The cursor's row relative to the top of the visible area."""
