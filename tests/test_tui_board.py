@@ -345,3 +345,28 @@ async def test_arrows_move_the_cursor_in_a_column_taller_than_the_screen(tmp_pat
         assert app.board_view.focused_card.id == ids[0]
         await pilot.press("pagedown")
         assert app.board_view.focused_card.id == ids[column.page_cards]
+
+
+async def test_a_bug_in_a_write_keeps_the_session_alive_and_says_so(board, monkeypatch):
+    from formboard.core.store import BoardStore as Store
+
+    path, _ = board
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("Confidential detail")
+
+    monkeypatch.setattr(Store, "add_card", broken)
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("n", *"Typed title", "enter")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, PromptScreen) and bool(app.screen.error)
+        )
+        assert "RuntimeError" in app.screen.error and "Confidential" not in app.screen.error
+        assert app.screen.values()["title"] == "Typed title"
+        monkeypatch.undo()
+        await pilot.press("escape", "p", *"Still working", "ctrl+s")
+        await wait_for(
+            pilot, lambda: any(len(c.perspectives) == 2 for c in app.board_view.cards.values())
+        )

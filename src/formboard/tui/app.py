@@ -172,7 +172,7 @@ class FormboardApp(Together, App[None]):
 
     @on(SaveState)
     def _save_state(self, message: SaveState) -> None:
-        level = "warning" if message.waiting_for else ""
+        level = "error" if message.error else ("warning" if message.waiting_for else "")
         self.status_line.set_state(message.text, level)
 
     @on(WriteSaved)

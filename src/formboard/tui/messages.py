@@ -6,7 +6,7 @@ every change to what is shown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from textual.message import Message
@@ -62,7 +62,7 @@ class SaveState(Message):
     text: str
     waiting_for: str = ""
     pending: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    error: bool = False
 
 
 @dataclass

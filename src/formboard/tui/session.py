@@ -155,6 +155,12 @@ class BoardSession:
             self.post(WriteFailed(request, str(exc), conflict=exc))
         except FormboardError as exc:
             self.post(WriteFailed(request, str(exc)))
+        except Exception as exc:  # a bug must not silently end the session's thread
+            reason = (
+                f"The change could not be saved because of a bug ({type(exc).__name__}); "
+                "what you typed is kept. Try again, or restart formboard."
+            )
+            self.post(WriteFailed(request, reason))
         else:
             self.post(WriteSaved(request, result))
         finally:
@@ -169,7 +175,10 @@ class BoardSession:
         try:
             changes: ChangeSet = self.store.changes_since(self.known.revision, self.known)
         except FormboardError as exc:
-            self.post(SaveState(f"cannot read the board: {exc}"))
+            self.post(SaveState(f"cannot read the board: {exc}", error=True))
+            return
+        except Exception as exc:  # keep serving; the next sync tries again
+            self.post(SaveState(f"cannot read the board ({type(exc).__name__})", error=True))
             return
         if changes.empty and changes.revision == self.known.revision:
             return
