@@ -41,7 +41,7 @@ def private_mode(folder: Path) -> tuple[int, int]:
     return (0o660, 0o2770) if shared else (0o600, 0o700)
 
 
-def write_atomically(path: Path, data: bytes, mode: int) -> None:
+def write_atomically(path: Path, data: bytes, mode: int, *, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` so readers see the old or the new file, never half."""
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
@@ -49,7 +49,8 @@ def write_atomically(path: Path, data: bytes, mode: int) -> None:
         try:
             os.write(fd, data)
             os.fchmod(fd, mode)  # the umask may have stripped group bits a team folder needs
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)
@@ -57,6 +58,28 @@ def write_atomically(path: Path, data: bytes, mode: int) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def server_now(probe: Path) -> float | None:
+    """The file server's clock: the mtime of a probe file written at ``probe``, then removed.
+
+    Judging age by the server's clock, not ours, keeps skewed clocks between hosts from
+    breaking a live lease or hiding a live colleague. None when the folder is not writable.
+    """
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        return None
+    try:
+        os.write(fd, b"probe")
+        os.fsync(fd)  # so the mtime is the server's, set the way the owner file's is
+        return os.fstat(fd).st_mtime
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
 
 
 @dataclass(frozen=True)
@@ -273,22 +296,10 @@ class WriteLease:
         write_atomically(path, json.dumps(asdict(info)).encode(), mode)
 
     def _server_now(self) -> float | None:
-        """The file server's clock: the mtime of a probe file we just wrote, then removed."""
-        probe = self.board_path.with_name(f".{self.board_path.name}.probe-{uuid.uuid4().hex}")
-        try:
-            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except OSError:
-            return None
-        try:
-            os.write(fd, b"probe")
-            os.fsync(fd)  # so the mtime is the server's, set the same way as the owner file's
-            return os.fstat(fd).st_mtime
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
-            with contextlib.suppress(OSError):
-                os.unlink(probe)
+        """The file server's clock (see ``server_now``)."""
+        return server_now(
+            self.board_path.with_name(f".{self.board_path.name}.probe-{uuid.uuid4().hex}")
+        )
 
     def _break_if_stale(self, holder: LeaseInfo | None, owner_mtime: float | None) -> bool:
         """Break the lease if it expired by server time; True if we broke it."""

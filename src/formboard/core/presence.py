@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from formboard.core.identity import Identity, current_identity
-from formboard.core.lock import private_mode, write_atomically
+from formboard.core.lock import private_mode, server_now, write_atomically
 from formboard.core.model import now_iso
 
 STALE_AFTER = 15.0
@@ -281,24 +281,10 @@ class Presence:
         return [e for e in fresh if file_name(e.key) not in old]
 
     def _server_now(self) -> float | None:
-        """The file server's clock: the mtime of a probe file we just wrote, then removed."""
+        """The file server's clock, from a probe file in the presence folder."""
         if self.read_only or not self.folder.is_dir():
             return None
-        probe = self.folder / f".probe-{uuid.uuid4().hex}"
-        try:
-            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except OSError:
-            return None
-        try:
-            os.write(fd, b"probe")
-            os.fsync(fd)
-            return os.fstat(fd).st_mtime
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
-            with contextlib.suppress(OSError):
-                os.unlink(probe)
+        return server_now(self.folder / f".probe-{uuid.uuid4().hex}")
 
     def _dead_here(self, entry: PresenceEntry) -> bool:
         """True for a file from this machine whose process has ended."""

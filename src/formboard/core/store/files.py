@@ -9,12 +9,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import sqlite3
 from pathlib import Path
 
 from formboard.core.errors import BoardExists, BoardNotFound, BoardReadOnly, NotABoard
-from formboard.core.lock import private_mode
+from formboard.core.lock import private_mode, write_atomically
 from formboard.core.model import now_iso
 from formboard.core.store import schema
 
@@ -92,20 +91,9 @@ def write_sidecar(path: Path, revision: int, client_id: str) -> None:
     so a crash may cost a stale hint, never data, and the fsync cost every write ~1 ms.
     """
     data = json.dumps({"revision": revision, "client_id": client_id, "at": now_iso()}).encode()
-    target = sidecar_path(path)
-    tmp = target.with_name(f".{target.name}.tmp-{secrets.token_hex(6)}")
     file_mode, _ = private_mode(path.parent)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode)
-        try:
-            os.write(fd, data)
-            os.fchmod(fd, file_mode)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    with contextlib.suppress(OSError):
+        write_atomically(sidecar_path(path), data, file_mode, durable=False)
 
 
 def backup(conn: sqlite3.Connection, dest: Path) -> Path:
