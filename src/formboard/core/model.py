@@ -158,7 +158,8 @@ def now_iso() -> str:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    # defer_build: validators are built on first validation; reads use model_construct.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, defer_build=True)
 
 
 class Perspective(_Model):
@@ -228,7 +229,7 @@ class Link(_Model):
     author: str = ""
     created_at: str = ""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Member(_Model):
