@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
+# The footer shows the shown keys in this order, as many as fit: at 80 columns the
+# first five (new, open, filter, help, quit) always do.
 BOARD_BINDINGS: list[BindingType] = [
     Binding("up,k", "navigate(0, -1)", "Up", show=False, id="cursor.up"),
     Binding("down,j", "navigate(0, 1)", "Down", show=False, id="cursor.down"),
@@ -19,15 +21,15 @@ BOARD_BINDINGS: list[BindingType] = [
     Binding("shift+right,L", "move_card(1, 0)", "Move right", show=False, id="card.move-right"),
     Binding("n", "new_card", "New", id="card.new"),
     Binding("enter,e", "open_card", "Open", id="card.open"),
+    Binding("slash", "filter", "Filter", id="board.filter"),
+    Binding("question_mark", "help", "Help", id="app.help"),
+    Binding("q", "quit", "Quit", id="app.quit"),
     Binding("p", "add_perspective", "Perspective", id="card.perspective"),
     Binding("x", "link_card", "Link", id="card.link"),
     Binding("a", "archive_card", "Archive", id="card.archive"),
-    Binding("u", "undo_archive", "Undo archive", show=False, id="card.undo-archive"),
-    Binding("slash", "filter", "Filter", id="board.filter"),
     Binding("f", "follow", "Follow", id="board.follow"),
+    Binding("u", "undo_archive", "Undo archive", show=False, id="card.undo-archive"),
     Binding("escape", "clear", "Clear", show=False, id="board.clear"),
-    Binding("question_mark", "help", "Help", id="app.help"),
-    Binding("q", "quit", "Quit", id="app.quit"),
 ]
 
 # What each action does, for the help panel and the command palette.

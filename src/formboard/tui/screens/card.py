@@ -145,6 +145,8 @@ class CardScreen(Screen[None]):
         self._show_card(card)
         self._show_links()
         self.query_one("#title", Input).focus()
+        # Focus scrolls the form before its first layout; start at the top, label showing.
+        self.call_after_refresh(self.query_one(CardForm).scroll_home, animate=False)
 
     # ---------------------------------------------------------- the fields
 

@@ -100,7 +100,7 @@ class ColumnPane(Vertical):
         self.heading.update(f"{self.column.label} {count}")
 
 
-class BoardView(HorizontalScroll, inherit_bindings=False):
+class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
     """Five columns; arrows move a cursor across them (the scroll keys are the board's keys)."""
 
     DEFAULT_CSS = """
@@ -245,11 +245,14 @@ class BoardView(HorizontalScroll, inherit_bindings=False):
         return self.column_list.current
 
     def focus_column(self, column: Column, index: int | None = None) -> None:
+        self.column_list.set_lit(False)
         self.current_column = column
         pane = self.panes[column]
         if index is not None:
             pane.cards.move_cursor(index)
-        pane.cards.focus()
+        pane.cards.set_lit(self.has_focus)
+        if not self.has_focus:
+            self.focus(scroll_visible=False)
         self.scroll_to_widget(pane, animate=False)
         self._update_focus()
 
@@ -280,11 +283,11 @@ class BoardView(HorizontalScroll, inherit_bindings=False):
     def on_column_list_clicked(self, event: ColumnList.Clicked) -> None:
         self.focus_column(event.column.column, event.index)
 
-    def on_descendant_focus(self) -> None:
-        focused = self.screen.focused
-        if isinstance(focused, ColumnList) and focused.column is not self.current_column:
-            self.current_column = focused.column
-            self._update_focus()
+    def on_focus(self) -> None:
+        self.column_list.set_lit(True)
+
+    def on_blur(self) -> None:
+        self.column_list.set_lit(False)
 
     def _update_focus(self) -> None:
         """Mark the cards linked to the focused one, in text, in every column."""

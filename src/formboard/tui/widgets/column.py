@@ -43,17 +43,20 @@ def markers(card: Card, marks: CardMarks, width: int) -> str:
     ]
     short = [STATUS_SHORT[card.status][:3], f"{n_persp}v", f"{n_links}l"]
     quote = ["“”"] if card.client_words.strip() else []
-    for parts in (long, short):
-        text = " · ".join(parts + quote)
+    for text in (" · ".join(long + quote), " · ".join(short + quote), " ".join(short + quote)):
         if len(text) <= width:
             return text
-    return " ".join(short + quote)
+    return " ".join(short)  # never half a “”: the quote mark goes before the counts do
 
 
 # inherit_bindings=False: ScrollView's own arrow bindings would scroll a tall column
 # instead of moving the cursor; the board's keys (bindings.py) do all the moving.
-class ColumnList(ScrollView, can_focus=True, inherit_bindings=False):
-    """The cards of one column with a cursor; the board moves focus between columns."""
+class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
+    """The cards of one column with a cursor; the board moves the cursor between columns.
+
+    The board keeps the keyboard focus and lights the current column instead: a focus
+    change makes Textual repaint the whole screen, lighting a column repaints two cards.
+    """
 
     COMPONENT_CLASSES = {
         "card--title",
@@ -99,6 +102,9 @@ class ColumnList(ScrollView, can_focus=True, inherit_bindings=False):
         self.cards: list[Card] = []
         self.marks: dict[str, CardMarks] = {}
         self.cursor = 0
+        self.lit = False  # the board has focus and this is its current column
+        self._base = Style()  # set once per repaint by render_lines
+        self._width = 0
 
     # ------------------------------------------------------------- content
 
@@ -166,27 +172,33 @@ class ColumnList(ScrollView, can_focus=True, inherit_bindings=False):
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self.cards) * CARD_HEIGHT)
 
-    def on_focus(self) -> None:
-        self._refresh_index(self.cursor)
+    def set_lit(self, lit: bool) -> None:
+        """Show the cursor as the board's (▶, strong) or as a kept place (›, faint)."""
+        if lit != self.lit:
+            self.lit = lit
+            self._refresh_index(self.cursor)
 
-    def on_blur(self) -> None:
-        self._refresh_index(self.cursor)
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Once per repaint, not once per line: rich_style walks every ancestor.
+        self._base = self.rich_style
+        self._width = self.scrollable_content_region.width
+        return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self._width
         line = y + round(self.scroll_offset.y)
         index, row = divmod(line, CARD_HEIGHT)
-        base = self.rich_style
+        base = self._base
         if index >= len(self.cards) or row == CARD_HEIGHT - 1:
             return Strip.blank(width, base)
         card = self.cards[index]
         is_cursor = index == self.cursor
         background = base
         if is_cursor:
-            name = "card--cursor" if self.has_focus else "card--cursor-blur"
+            name = "card--cursor" if self.lit else "card--cursor-blur"
             background = base + self.get_component_rich_style(name)
         text = self._card_line(card, row, width, is_cursor)
-        text.stylize(background, 0, len(text))
+        text.stylize_before(background)  # under the parts' own styles: their colours show
         segments = list(text.render(self.app.console))
         strip = Strip(segments).crop_extend(0, width, background)
         return strip
@@ -195,7 +207,7 @@ class ColumnList(ScrollView, can_focus=True, inherit_bindings=False):
         marks = self.marks.get(card.id) or CardMarks()
         inner = max(width - 2, 1)
         if row == 0:
-            gutter = "▶ " if is_cursor and self.has_focus else ("› " if is_cursor else "  ")
+            gutter = "▶ " if is_cursor and self.lit else ("› " if is_cursor else "  ")
             style = "card--retired" if card.status is Status.RETIRED else "card--title"
             presence = " ".join(marks.presence)
             room = inner - (len(presence) + 1 if presence else 0)
@@ -216,13 +228,18 @@ class ColumnList(ScrollView, can_focus=True, inherit_bindings=False):
             rel = truncate(marks.relation, inner)
             rest = inner - len(rel) - 1
             text = Text("  ", end="").append(rel, self._style("card--relation"))
-            if rest > 6:
-                text.append(" " + markers(card, marks, rest), self._style("card--markers"))
+            more = markers(card, marks, rest)
+            if len(more) <= rest:  # whole or not at all: a cut "2l" would read "2"
+                text.append(" " + more, self._style("card--markers"))
             return text
         return Text("  ", end="").append(markers(card, marks, inner), self._style("card--markers"))
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+        # The full style blends a translucent colour ($text-muted) into a real one; the
+        # partial style would drop the alpha (pure white). Its background is dropped so
+        # the cursor row keeps its own.
+        full = self.get_component_rich_style(name)
+        return Style(color=full.color, bold=full.bold, strike=full.strike, italic=full.italic)
 
     # --------------------------------------------------------------- mouse
 

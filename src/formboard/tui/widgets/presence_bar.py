@@ -13,14 +13,14 @@ class PresenceBar(Static):
     """``Here: AR Ana Ruiz (psychology) · BO Ben Okafor (psychiatry) · following Ana``."""
 
     DEFAULT_CSS = """
-    PresenceBar { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    PresenceBar { height: 1; padding: 0 1; background: $panel; color: $text-muted; display: none; }
     """
 
     def show(self, others: list[PresenceEntry], following: PresenceEntry | None) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
-        if not others:
-            text.append("Only you have this board open.")
-        else:
+        # Alone, the bar gives its row back to the board (it matters at 80×24).
+        self.display = bool(others) or following is not None
+        if others:
             text.append("Here: ")
             for i, entry in enumerate(others):
                 if i:
