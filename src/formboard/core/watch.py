@@ -10,7 +10,6 @@ then, ``meta.revision`` through a fresh connection.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import logging
 import os
@@ -20,8 +19,6 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-
-import watchfiles
 
 from formboard.core.errors import InvalidInput
 from formboard.core.filesystem import filesystem_type, is_network_drive
@@ -109,6 +106,8 @@ def _statfs_magic(folder: Path) -> int | None:
     if not sys.platform.startswith("linux") or sys.byteorder != "little":
         return None
     try:
+        import ctypes  # only when the mount table did not say (keeps start-up light)
+
         libc = ctypes.CDLL(None, use_errno=True)
         buf = ctypes.create_string_buffer(256)  # struct statfs is 120 bytes; f_type comes first
         if libc.statfs(os.fsencode(folder), buf) != 0:
@@ -220,7 +219,7 @@ class BoardWatcher:
 
     # --------------------------------------------------------------- events
 
-    def _is_ours(self, _change: watchfiles.Change, path: str) -> bool:
+    def _is_ours(self, _change: object, path: str) -> bool:
         return os.path.basename(path) in self._names
 
     def _on_tick(self) -> bool:
@@ -240,6 +239,8 @@ class BoardWatcher:
         self._next_backstop = time.monotonic() + self.backstop
         while not self._stop.is_set():
             try:
+                import watchfiles  # in the watcher's thread, off the app's start-up path
+
                 changes_seen = watchfiles.watch(
                     self.board_path.parent,
                     watch_filter=self._is_ours,
