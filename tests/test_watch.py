@@ -193,7 +193,9 @@ def test_when_file_events_fail_the_watcher_polls_instead(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise OSError(28, "inotify watch limit reached")
 
-    monkeypatch.setattr(watch.watchfiles, "watch", broken)
+    import watchfiles
+
+    monkeypatch.setattr(watchfiles, "watch", broken)
     calls = Calls()
     w = running(watchers, store.path, WatchMode.EVENTS, calls, poll_interval=0.1, backstop=60)
     assert w.problem is not None and "checking the board every second" in w.problem
