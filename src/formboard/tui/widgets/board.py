@@ -97,7 +97,9 @@ class ColumnPane(Vertical):
 
     def set_count(self, shown: int, total: int) -> None:
         count = f"{shown}" if shown == total else f"{shown} of {total}"
-        self.heading.update(f"{self.column.label} {count}")
+        # One line whose size never changes: repaint it, don't lay the screen out again
+        # (Static.update's default), which re-renders every column's scrollbar.
+        self.heading.update(f"{self.column.label} {count}", layout=False)
 
 
 class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):

@@ -102,6 +102,7 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
         self.cards: list[Card] = []
         self.marks: dict[str, CardMarks] = {}
         self.cursor = 0
+        self._drawn_links: dict[str, int] = {}  # link counts as last painted, by card id
         self.lit = False  # the board has focus and this is its current column
         self._base = Style()  # set once per repaint by render_lines
         self._width = 0
@@ -109,7 +110,13 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
     # ------------------------------------------------------------- content
 
     def set_cards(self, cards: list[Card], keep: str | None = None) -> None:
-        """Show ``cards``; keep the cursor on the card ``keep`` (or the same index)."""
+        """Show ``cards``; keep the cursor on the card ``keep`` (or the same index).
+
+        When the column holds the same cards in the same order (a colleague edited one),
+        only the cards that changed are repainted: a card BoardView did not touch keeps
+        its object, so ``is`` finds the changed ones; link counts are compared as well.
+        """
+        old, old_cursor = self.cards, self.cursor
         self.cards = cards
         if keep is not None:
             index = self.index_of(keep)
@@ -117,6 +124,14 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
                 self.cursor = index
         self.cursor = max(0, min(self.cursor, len(cards) - 1))
         self.virtual_size = Size(self.size.width, len(cards) * CARD_HEIGHT)
+        drawn = self._drawn_links
+        self._drawn_links = {c.id: getattr(self.marks.get(c.id), "links", 0) for c in cards}
+        same = len(old) == len(cards) and all(a.id == b.id for a, b in zip(old, cards, strict=True))
+        if same and self.cursor == old_cursor:
+            for i, (before, card) in enumerate(zip(old, cards, strict=True)):
+                if before is not card or drawn.get(card.id) != self._drawn_links[card.id]:
+                    self._refresh_index(i)
+            return
         self.refresh()
 
     def index_of(self, card_id: str) -> int | None:

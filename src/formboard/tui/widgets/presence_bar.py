@@ -36,4 +36,4 @@ class PresenceBar(Static):
                 f"  ▸ following {safe(following.name or following.login, one_line=True)}",
                 style="bold",
             )
-        self.update(text)
+        self.update(text, layout=False)  # one line of fixed size: no screen layout
