@@ -122,3 +122,45 @@ def long_board(cards: int = 300) -> Board:
             for i in range(cards)
         ),
     )
+
+
+# One writer process (on one "host" in the network lab): alternate adding a card and
+# incrementing a shared counter card, retrying conflicts. Waits for the go file so all
+# writers start together; prints its tally as JSON.
+WRITER_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from formboard.core.errors import BoardConflict
+from formboard.core.store import BoardStore
+
+board, counter_id, name, ops, go = sys.argv[1:]
+store = BoardStore.open(board)
+print("ready", flush=True)
+while not Path(go).exists():
+    time.sleep(0.005)
+started = time.monotonic()
+added, increments, conflicts, errors, slowest = [], 0, 0, [], 0.0
+for i in range(int(ops)):
+    began = time.monotonic()
+    try:
+        if i % 2 == 0:
+            title = f"{name}-{i}"
+            store.add_card("symptoms", title)
+            added.append(title)
+        else:
+            while True:
+                card = store.card(counter_id)
+                try:
+                    store.edit_card(counter_id, base_rev=card.rev, body=str(int(card.body) + 1))
+                except BoardConflict:
+                    conflicts += 1
+                    continue
+                increments += 1
+                break
+    except Exception as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+    slowest = max(slowest, time.monotonic() - began)
+print(json.dumps({"added": added, "increments": increments, "conflicts": conflicts,
+                  "errors": errors, "client_id": store.client_id, "network": store.network,
+                  "seconds": time.monotonic() - started, "slowest": slowest}))
+"""

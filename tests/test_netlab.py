@@ -23,7 +23,7 @@ import pytest
 from formboard.core.filesystem import is_network_drive
 from formboard.core.store import BoardStore
 from formboard.core.watch import BoardWatcher, WatchMode, choose_mode
-from helpers_store import audit, fictional_env, spawn
+from helpers_store import WRITER_SCRIPT, audit, fictional_env, spawn
 from netlab import NetLab, netlab_fixture
 
 netlab = netlab_fixture()
@@ -33,46 +33,6 @@ WRITES_WATCHED = 10
 POLL_INTERVAL = 1.0
 NOTICE_WITHIN = 3.0  # the issue's bound for one change
 P95_TARGET = 1.5  # the issue's target for poll mode
-
-# One writer on one "host": alternate adding a card and incrementing a shared counter card.
-# Waits for the go file so both start together; prints its tally as JSON.
-WRITER_SCRIPT = """
-import json, sys, time
-from pathlib import Path
-from formboard.core.errors import BoardConflict
-from formboard.core.store import BoardStore
-
-board, counter_id, name, ops, go = sys.argv[1:]
-store = BoardStore.open(board)
-print("ready", flush=True)
-while not Path(go).exists():
-    time.sleep(0.005)
-started = time.monotonic()
-added, increments, conflicts, errors, slowest = [], 0, 0, [], 0.0
-for i in range(int(ops)):
-    began = time.monotonic()
-    try:
-        if i % 2 == 0:
-            title = f"{name}-{i}"
-            store.add_card("symptoms", title)
-            added.append(title)
-        else:
-            while True:
-                card = store.card(counter_id)
-                try:
-                    store.edit_card(counter_id, base_rev=card.rev, body=str(int(card.body) + 1))
-                except BoardConflict:
-                    conflicts += 1
-                    continue
-                increments += 1
-                break
-    except Exception as exc:
-        errors.append(f"{type(exc).__name__}: {exc}")
-    slowest = max(slowest, time.monotonic() - began)
-print(json.dumps({"added": added, "increments": increments, "conflicts": conflicts,
-                  "errors": errors, "client_id": store.client_id, "network": store.network,
-                  "seconds": time.monotonic() - started, "slowest": slowest}))
-"""
 
 
 @pytest.fixture

@@ -11,46 +11,10 @@ import pytest
 
 from formboard.core.errors import BoardLocked
 from formboard.core.store import BoardStore
-from helpers_store import audit, fictional_env, raw, spawn
+from helpers_store import WRITER_SCRIPT, audit, fictional_env, raw, spawn
 
 WRITERS = 4
 OPS_PER_WRITER = 100
-
-# One writer: alternate adding a card and incrementing a shared counter card.
-# Waits for the go file so the four start together; prints its tally as JSON.
-WRITER_SCRIPT = """
-import json, sys, time
-from pathlib import Path
-from formboard.core.errors import BoardConflict
-from formboard.core.store import BoardStore
-
-board, counter_id, name, ops, go = sys.argv[1:]
-store = BoardStore.open(board)
-print("ready", flush=True)
-while not Path(go).exists():
-    time.sleep(0.005)
-added, increments, conflicts, errors = [], 0, 0, []
-for i in range(int(ops)):
-    try:
-        if i % 2 == 0:
-            title = f"{name}-{i}"
-            store.add_card("symptoms", title)
-            added.append(title)
-            continue
-        while True:
-            card = store.card(counter_id)
-            try:
-                store.edit_card(counter_id, base_rev=card.rev, body=str(int(card.body) + 1))
-            except BoardConflict:
-                conflicts += 1
-                continue
-            increments += 1
-            break
-    except Exception as exc:
-        errors.append(f"{type(exc).__name__}: {exc}")
-print(json.dumps({"added": added, "increments": increments, "conflicts": conflicts,
-                  "errors": errors, "client_id": store.client_id}))
-"""
 
 HOLDER_SCRIPT = """
 import sys, time
