@@ -47,6 +47,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from stats import summary, verdict  # bench/ is sys.path[0] when run as a script
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 CHILD = Path(__file__).resolve().parent / "live_child.py"
@@ -72,27 +74,6 @@ TARGETS = {
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
-def summary(samples: list[float]) -> dict[str, float]:
-    if not samples:
-        return {"median": float("nan"), "p95": float("nan"), "max": float("nan"), "n": 0}
-    return {
-        "median": statistics.median(samples),
-        "p95": percentile(samples, 95),
-        "max": max(samples),
-        "n": len(samples),
-    }
-
-
-def verdict(value: float, limit: float) -> str:
-    return "ok" if value <= limit else "MISSED"
 
 
 WORDS = (

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from formboard.core.model import Board, Card, Column  # noqa: E402
 from formboard.core.store import BoardStore  # noqa: E402
+from stats import summary  # noqa: E402  (bench/ is sys.path[0] when run as a script)
 
 RESULTS = ROOT / "bench" / "results"
 WRITES_PER_RUN = 50
@@ -55,12 +56,6 @@ for i in range(ops):
     latencies.append((time.perf_counter() - t) * 1000)
 print(json.dumps(latencies))
 """
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -170,15 +165,6 @@ def bench_contention(folder: Path, runs: int) -> dict[str, Any]:
         )
         conn.close()
     return {"ops_per_s": statistics.median(throughput), "commit_ms": summary(latencies)}
-
-
-def summary(samples: list[float]) -> dict[str, float]:
-    return {
-        "median": statistics.median(samples),
-        "p95": percentile(samples, 95),
-        "max": max(samples),
-        "n": len(samples),
-    }
 
 
 def main() -> None:

@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from stats import summary, verdict  # bench/ is sys.path[0] when run as a script
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 SIZE = (160, 50)  # wide enough for all five columns
@@ -397,25 +399,6 @@ def bench_moves(folder: Path, runs: int) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------- report
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
-def summary(samples: list[float]) -> dict[str, float]:
-    return {
-        "median": statistics.median(samples),
-        "p95": percentile(samples, 95),
-        "max": max(samples),
-        "n": len(samples),
-    }
-
-
-def verdict(value: float, limit: float) -> str:
-    return "ok" if value <= limit else "MISSED"
 
 
 def report(start: dict[str, Any], moves: dict[str, Any], runs: int, src: Path) -> None:
