@@ -38,16 +38,81 @@ NOOP_KEY = "f19"  # bound to nothing: its cost is the pilot's and the key dispat
 # The child process: start an app headless, report when the screen first shows what
 # we wait for, then quit. The time is taken at the end of the compositor refresh that
 # first painted it: for formboard, one in which every visible column drew card lines.
+# formboard starts the way a person starts it, through the `formboard open BOARD`
+# console script (formboard.startup.main); the instruments are fitted as their modules
+# are imported, so nothing is imported earlier than it would be.
 CHILD = r"""
-import json, os, sys, time
+import importlib.abc, importlib.util, json, os, sys, time
 spec = json.loads(sys.argv[1])
 sys.path.insert(0, spec["src"])
-from textual.screen import Screen
+SIZE = tuple(spec["size"])
+state = {"reported": False, "painted": set()}
 
 def memory_kb():
     with open("/proc/self/status") as status:
         fields = dict(line.split(":", 1) for line in status if ":" in line)
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+class AfterImport(importlib.abc.MetaPathFinder):
+    # Runs a hook on a module right after it is first executed.
+
+    def __init__(self, hooks):
+        self.hooks = hooks
+
+    def find_spec(self, name, path, target=None):
+        hook = self.hooks.pop(name, None)
+        if hook is None:
+            return None
+        found = importlib.util.find_spec(name)
+        run = found.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            hook(module)
+
+        found.loader.exec_module = exec_module
+        return found
+
+def ready(app):
+    if spec["app"] == "minimal":
+        return True
+    visible = min(5, SIZE[0] // 24)  # MIN_COLUMN_WIDTH
+    return getattr(app, "_loaded", False) and len(state["painted"]) >= visible
+
+def fit_screen(module):
+    refresh = module.Screen._compositor_refresh
+
+    def timed_refresh(self):
+        refresh(self)
+        if not state["reported"] and self is self.app.screen and ready(self.app):
+            state["reported"] = True
+            painted_at = time.time()
+            rss, peak = memory_kb()
+            line = json.dumps({"painted_at": painted_at, "rss_kb": rss, "peak_kb": peak})
+            os.write(1, (line + "\n").encode())
+            self.app.exit()
+
+    module.Screen._compositor_refresh = timed_refresh
+
+def fit_app(module):
+    run = module.App.run
+    module.App.run = lambda self, **kw: run(self, headless=True, size=SIZE)
+
+def fit_column(module):
+    render_line = module.ColumnList.render_line
+
+    def counting_render_line(self, y):
+        if self.cards:
+            state["painted"].add(self.column)
+        return render_line(self, y)
+
+    module.ColumnList.render_line = counting_render_line
+
+sys.meta_path.insert(0, AfterImport({
+    "textual.screen": fit_screen,
+    "textual.app": fit_app,
+    "formboard.tui.widgets.column": fit_column,
+}))
 
 if spec["app"] == "minimal":
     from textual.app import App
@@ -59,43 +124,12 @@ if spec["app"] == "minimal":
             yield Static("A minimal app, started the same way.")
             yield Footer()
 
-    app = Minimal()
-    ready = lambda: True
+    Minimal().run()
 else:
-    from pathlib import Path
-    from formboard.tui.app import FormboardApp
-    from formboard.tui.widgets.board import MIN_COLUMN_WIDTH
-    from formboard.tui.widgets.column import ColumnList
+    sys.argv = ["formboard", "open", spec["board"]]
+    from formboard.startup import main
 
-    app = FormboardApp(Path(spec["board"]))
-    visible = min(5, spec["size"][0] // MIN_COLUMN_WIDTH)
-    painted = set()
-    render_line = ColumnList.render_line
-
-    def counting_render_line(self, y):
-        if self.cards:
-            painted.add(self.column)
-        return render_line(self, y)
-
-    ColumnList.render_line = counting_render_line
-    ready = lambda: app._loaded and len(painted) >= visible
-
-reported = False
-compositor_refresh = Screen._compositor_refresh
-
-def timed_compositor_refresh(self):
-    global reported
-    compositor_refresh(self)
-    if not reported and self is app.screen and ready():
-        reported = True
-        painted_at = time.time()
-        rss, peak = memory_kb()
-        line = json.dumps({"painted_at": painted_at, "rss_kb": rss, "peak_kb": peak})
-        os.write(1, (line + "\n").encode())
-        app.exit()
-
-Screen._compositor_refresh = timed_compositor_refresh
-app.run(headless=True, size=tuple(spec["size"]))
+    main()
 """
 
 # Fictional, clinical-sounding text: titles of 3–8 words, bodies of a sentence or two.
@@ -249,12 +283,19 @@ def board_with(folder: Path, cards: int) -> Path:
 # ------------------------------------------------------------------ start-up
 
 
+# An installed formboard has its bytecode compiled by pip, as Textual's is; a source
+# checkout gets it from the warm-up run, unless the environment forbids writing it.
+def child_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def start_once(app: str, src: Path, board: Path | None) -> dict[str, float]:
     """Spawn a fresh interpreter running ``app``; ms from just before Popen to painted."""
     spec = {"app": app, "src": str(src), "board": str(board or ""), "size": SIZE}
     started_at = time.time()
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, json.dumps(spec)],
+        env=child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -402,9 +443,16 @@ def bench_moves(folder: Path, runs: int) -> dict[str, Any]:
 
 
 def report(start: dict[str, Any], moves: dict[str, Any], runs: int, src: Path) -> None:
-    base = start["minimal"]["ms"]["median"]
     print(f"formboard app benchmarks — {runs} runs, {SIZE[0]}×{SIZE[1]}, source {src}")
     print(f"{'measure':<52}{'median':>9}{'p95':>9}{'ratio':>8}  target")
+    if start:
+        report_start(start)
+    if moves:
+        report_moves(moves)
+
+
+def report_start(start: dict[str, Any]) -> None:
+    base = start["minimal"]["ms"]["median"]
     print("process start → painted (ms)")
     for name, target in (("minimal", ""), ("board-20", ""), ("board-250", 2), ("board-1000", 4)):
         s = start[name]["ms"]
@@ -417,6 +465,9 @@ def report(start: dict[str, Any], moves: dict[str, Any], runs: int, src: Path) -
         s = start[name]["rss_mb"]
         goal = f"≤ 150  {verdict(s['median'], 150)}" if name == "board-1000" else ""
         print(f"{'  ' + name + ' (VmRSS)':<52}{s['median']:>9.1f}{s['p95']:>9.1f}{'':>8}  {goal}")
+
+
+def report_moves(moves: dict[str, Any]) -> None:
     for measure, title in (
         ("cpu_ms", "focus move, app-thread CPU incl. repaint (ms; ratio net of the no-op key)"),
         ("first_frame_ms", "focus move, key → first repaint, wall (ms)"),
@@ -472,6 +523,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (default 5)")
     parser.add_argument("--dir", type=Path, default=None, help="folder for the test boards")
     parser.add_argument("--src", type=Path, default=ROOT / "src", help="source tree to measure")
+    parser.add_argument(
+        "--only", choices=("start", "moves"), default=None, help="measure one part only"
+    )
     args = parser.parse_args()
     src = args.src.resolve()
     sys.path.insert(0, str(src))
@@ -483,8 +537,8 @@ def main() -> None:
     os.environ["FORMBOARD_DATA_DIR"] = str(folder / "data")
     os.environ.pop("NO_COLOR", None)
     try:
-        start = bench_start(folder, src, args.runs)
-        moves = bench_moves(folder, args.runs)
+        start = bench_start(folder, src, args.runs) if args.only != "moves" else {}
+        moves = bench_moves(folder, args.runs) if args.only != "start" else {}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report(start, moves, args.runs, src)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from tests.tui_helpers import isolate, loaded, small_board
 from textual.widgets import DataTable
 
 from formboard.cli import cli
+from formboard.core.errors import FormboardError
 from formboard.core.identity import load_config
 from formboard.core.store import BoardStore
 from formboard.tui import crash
@@ -163,3 +165,42 @@ def test_open_on_something_that_is_not_a_board_is_one_sentence(tmp_path, monkeyp
     assert result.stderr.count("\n") == 1 and "not a formboard board" in result.stderr
     missing = CliRunner().invoke(cli, [str(tmp_path / "missing.board")])
     assert missing.exit_code == 1 and "There is no board" in missing.stderr
+
+
+async def test_the_first_frame_already_shows_the_board(board):
+    app = FormboardApp(board)
+    async with app.run_test(size=(120, 36)):
+        # No waiting: the board was read before the first frame, not by the session thread.
+        assert app._loaded and "Panic at work" in {c.title for c in app.board_view.cards.values()}
+        assert app.board_view.panes[next(iter(app.board_view.panes))].cards.cards
+
+
+async def test_open_board_first_turns_a_bad_board_into_an_error_before_the_screen(tmp_path):
+    notes = tmp_path / "notes.json"
+    notes.write_text("{}")
+    app = FormboardApp(notes)
+    with pytest.raises(FormboardError, match="not a formboard board"):
+        app.open_board()
+
+
+@pytest.fixture
+def collector_paused():
+    """Start-up as the console script does it (formboard.startup); restored afterwards."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+async def test_the_app_resumes_the_collector_after_its_first_frame(board, collector_paused):
+    app = FormboardApp(board)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+
+
+def test_other_commands_resume_the_collector_at_once(board, collector_paused):
+    result = CliRunner().invoke(cli, ["show", str(board)])
+    assert result.exit_code == 0 and gc.isenabled()

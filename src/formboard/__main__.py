@@ -1,4 +1,4 @@
-from formboard.cli import main
+from formboard.startup import main
 
 if __name__ == "__main__":
     main()

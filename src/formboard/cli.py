@@ -17,22 +17,16 @@ from pathlib import Path
 import click
 
 from formboard import __version__
-from formboard.cli_check import check_board
 from formboard.cli_group import FormboardGroup
-from formboard.cli_show import count as _count
-from formboard.cli_show import render_board, render_log, render_plain
 from formboard.core.errors import InvalidInput, UnknownEntity
-from formboard.core.export import (
-    board_to_json,
-    board_to_markdown,
-    import_board,
-)
 from formboard.core.lock import private_mode, write_atomically
 from formboard.core.model import Domain, LinkKind, Status
 from formboard.core.store import BoardStore, column_of
+from formboard.startup import resume_collector
 
 BOARD = click.Path(path_type=Path, dir_okay=True)
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+APP_COMMANDS = (None, "open", "demo")  # the ones that start the terminal app
 
 
 @click.group(cls=FormboardGroup, context_settings=CONTEXT, invoke_without_command=True)
@@ -47,6 +41,8 @@ def cli(ctx: click.Context) -> None:
     Card ids may be given as any unique prefix. `formboard BOARD` opens a board in the
     terminal app; `formboard` alone lists the boards in this folder.
     """
+    if ctx.invoked_subcommand not in APP_COMMANDS:
+        resume_collector()  # the app resumes it after its first frame (startup.py)
     if ctx.invoked_subcommand is None:
         from formboard.cli_app import choose_and_run
 
@@ -280,6 +276,9 @@ def unlink(board: Path, link_id: str) -> None:
 @click.option("--plain", is_flag=True, help="Print a linear text for screen readers.")
 def show(board: Path, as_json: bool, plain: bool) -> None:
     """Print the board: columns, cards and links."""
+    from formboard.cli_show import render_board, render_plain
+    from formboard.core.export import board_to_json
+
     if as_json and plain:
         raise click.UsageError("Give --json or --plain, not both.")
     with opened(board) as store:
@@ -299,6 +298,8 @@ def show(board: Path, as_json: bool, plain: bool) -> None:
 )  # fmt: skip
 def log(board: Path, as_json: bool, since: int) -> None:
     """Print the op log: who changed what, and when."""
+    from formboard.cli_show import render_log
+
     with opened(board) as store:
         ops = store.ops(since_seq=since)
     if as_json:
@@ -316,6 +317,8 @@ def check(ctx: click.Context, board: Path) -> None:
     One line each for SQLite integrity, the schema version, the write lease and the
     sidecar; the exit code is 1 if any check fails.
     """
+    from formboard.cli_check import check_board
+
     found = check_board(board)
     for item in found:
         click.echo(item.line())
@@ -338,6 +341,9 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
 
     JSON keeps everything and can be imported; markdown is for reading.
     """
+    from formboard.cli_show import count
+    from formboard.core.export import board_to_json, board_to_markdown
+
     if output is not None and output.expanduser().absolute() == board.expanduser().absolute():
         raise InvalidInput("The export would replace the board itself; choose another file.")
     with opened(board) as store:
@@ -350,7 +356,7 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
     if not output.parent.is_dir():
         raise InvalidInput(f"The folder {output.parent} does not exist; create it first.")
     write_atomically(output, text.encode("utf-8"), private_mode(output.parent)[0])
-    click.echo(f"Exported {_count(len(content.cards), 'card')} to {output}.")
+    click.echo(f"Exported {count(len(content.cards), 'card')} to {output}.")
 
 
 @cli.command(name="import")
@@ -358,10 +364,13 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
 @click.argument("board", type=BOARD)
 def import_(file: Path, board: Path) -> None:
     """Create a new board from a JSON export file."""
+    from formboard.cli_show import count
+    from formboard.core.export import import_board
+
     with import_board(file, board) as store:
         content = store.board()
     cards, links = len(content.cards), len(content.links)
-    click.echo(f"Imported {_count(cards, 'card')} and {_count(links, 'link')} into {store.path}.")
+    click.echo(f"Imported {count(cards, 'card')} and {count(links, 'link')} into {store.path}.")
 
 
 @cli.command()

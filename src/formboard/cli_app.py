@@ -11,9 +11,7 @@ import click
 from formboard.cli import BOARD, cli
 from formboard.cli_group import CommandFailed
 from formboard.core.errors import BoardExists
-from formboard.core.export import import_board
 from formboard.core.identity import data_dir
-from formboard.core.store import BoardStore
 from formboard.resources import sample_boards
 
 THEME_HELP = "The colour theme, e.g. formboard-light; remembered for next time."
@@ -31,9 +29,8 @@ def run_board(path: Path, theme: str | None, watch: str | None = None) -> None:
     """Open the app on one board (the board is checked first, so errors are sentences)."""
     from formboard.tui.app import FormboardApp
 
-    with BoardStore.open(path):
-        pass
     app = FormboardApp(path, theme=theme, watch=watch)
+    app.open_board()
     app.run()
     if app.return_code:
         raise SystemExit(app.return_code)
@@ -102,6 +99,8 @@ def demo(
         for leftover in (target, target.with_name(target.name + ".rev")):
             leftover.unlink(missing_ok=True)
         shutil.rmtree(target.with_name(target.name + ".lock"), ignore_errors=True)
+    from formboard.core.export import import_board
+
     try:
         with as_file(sample) as sample_path, import_board(sample_path, target):
             pass

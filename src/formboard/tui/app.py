@@ -16,10 +16,12 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.screen import Screen
 from textual.widgets import Input
 
+from formboard.core.errors import FormboardError
 from formboard.core.identity import Identity, current_identity, load_config, save_config
 from formboard.core.model import Card, Column
 from formboard.core.presence import Presence, PresenceEntry
 from formboard.core.watch import choose_mode
+from formboard.startup import resume_collector
 from formboard.tui import crash
 from formboard.tui.bindings import ACTION_HELP, BOARD_BINDINGS
 from formboard.tui.messages import (
@@ -31,10 +33,9 @@ from formboard.tui.messages import (
     WriteSaved,
 )
 from formboard.tui.presence_loop import PresenceLoop
-from formboard.tui.screens.help import HelpScreen
 from formboard.tui.screens.prompt import PromptDraft, PromptField, PromptScreen
 from formboard.tui.session import BoardSession, WriteRequest
-from formboard.tui.themes import DEFAULT_THEME, column_variables, load_themes, theme_for_environment
+from formboard.tui.themes import column_variables, start_theme
 from formboard.tui.together import Together
 from formboard.tui.widgets.board import BoardView, CardFilter
 from formboard.tui.widgets.column import ColumnList
@@ -88,6 +89,8 @@ class FormboardApp(Together, App[None]):
         self.presence_bar = PresenceBar("")
         self._loaded = False
         self._focus_when_shown: str | None = None
+        self._theme_problems: list[str] = []
+        self._opened: BoardLoaded | None = None
 
     # ------------------------------------------------------------- startup
 
@@ -100,25 +103,47 @@ class FormboardApp(Together, App[None]):
         yield self.status_line
         yield QuietFooter()
 
+    def open_board(self) -> None:
+        """Open and read the board now (FormboardError says why it can't be), before ``run``.
+
+        Optional: otherwise the app does it before its first frame. The command line calls
+        it first, so a bad board is one sentence in the terminal, not a screen that flashes.
+        """
+        self._opened = self.session.open()
+
+    def on_load(self) -> None:
+        # Chosen before anything is composed: on a running app a new theme restyles every
+        # widget (Textual re-parses all CSS), which would cost a fifth of the start-up.
+        self._theme_problems = start_theme(self, self.requested_theme)
+
     def on_mount(self) -> None:
-        themes, problems = load_themes()
-        for theme in themes:
-            self.register_theme(theme)
-        wanted = theme_for_environment(self.requested_theme, load_config().get("theme"))
-        if wanted not in self.available_themes:
-            problems.append(f"There is no theme called {wanted!r}; using {DEFAULT_THEME}.")
-            wanted = DEFAULT_THEME
-        self.theme = wanted
-        if problems:
+        if self._theme_problems:
             self.notify(
-                "\n".join(problems), title="Themes", severity="warning", markup=False, timeout=12
+                "\n".join(self._theme_problems),
+                title="Themes",
+                severity="warning",
+                markup=False,
+                timeout=12,
             )
         me = self.identity.name + (
             f" ({self.identity.discipline})" if self.identity.discipline else ""
         )
         self.status_line.me = me
         self.query_one("#filter").display = False
+        # The board is read here, before the first frame, so that frame shows the cards;
+        # the session's thread (watching, writing) starts once they are on screen.
+        try:
+            loaded = self._opened or self.session.open()
+        except FormboardError as exc:
+            self.exit(return_code=1, message=str(exc))
+            return
+        self._board_loaded(loaded)
+        self.call_after_refresh(self._start_threads)
+
+    def _start_threads(self) -> None:
+        resume_collector()  # start-up is over (startup.py)
         self.run_worker(self.session.run, thread=True, group="board-session", exit_on_error=False)
+        self.presence.start()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         # Textual's own themes don't know our column colours; take them from their palette.
@@ -151,7 +176,6 @@ class FormboardApp(Together, App[None]):
             self.status_line.set_state("saved")
         self.sub_title = board.client
         self.status_line.extra = self.live_label()
-        self.presence.start()
         self._loaded = True
 
     @on(BoardUnavailable)
@@ -354,6 +378,8 @@ class FormboardApp(Together, App[None]):
             self.call_after_refresh(self.action_open_card)
 
     def action_help(self) -> None:
+        from formboard.tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -10,8 +10,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
 from formboard.core.store.summary import BoardSummary, find_boards
+from formboard.startup import resume_collector
 from formboard.tui.text import safe
-from formboard.tui.themes import DEFAULT_THEME, load_themes
+from formboard.tui.themes import start_theme
 
 
 def when(iso: str) -> str:
@@ -43,13 +44,12 @@ class BoardChooser(App[Path | None]):
         yield DataTable(cursor_type="row", zebra_stripes=True)
         yield Footer()
 
+    def on_load(self) -> None:
+        # The board app shows any theme problems once the board is open.
+        start_theme(self, self.requested_theme)
+
     def on_mount(self) -> None:
-        themes, _problems = load_themes()
-        for theme in themes:
-            self.register_theme(theme)
-        self.theme = (
-            self.requested_theme if self.requested_theme in self.available_themes else DEFAULT_THEME
-        )
+        self.call_after_refresh(resume_collector)  # start-up is over (startup.py)
         table = self.query_one(DataTable)
         table.add_columns("Client", "Title", "Cards", "Last change", "By", "File")
         self.summaries = find_boards(self.folder)

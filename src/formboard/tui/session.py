@@ -83,6 +83,7 @@ class BoardSession:
         self.known: Board | None = None
         self.pending = 0
         self._pending_lock = threading.Lock()
+        self._started = False
 
     # ----------------------------------------------------- called by the app
 
@@ -96,23 +97,51 @@ class BoardSession:
 
     def stop(self) -> None:
         self.queue.put(_STOP)
+        with self._pending_lock:
+            if self._started or self.store is None:
+                return
+            self._started = True  # too late to start: the thread must not use a closed store
+        self.store.close()  # opened, but the thread that would close it never ran
+
+    # ----------------------------------------------------- opening
+
+    def open(self) -> BoardLoaded:
+        """Open the board and read it, in the caller's thread; FormboardError if it can't be.
+
+        The app calls this before its first paint, so the first frame already shows the
+        cards (a read in the thread would fight the first, empty frame for the GIL).
+        ``run`` then takes the open store over.
+        """
+        self.store = BoardStore.open(
+            self.path,
+            identity=self.identity,
+            on_lock_wait=self._on_lock_wait,
+            **self.store_options,
+        )
+        try:
+            self.known = self.store.board()
+        except BaseException:
+            self.store.close()
+            self.store = None
+            raise
+        return BoardLoaded(self.known, self.store.read_only_reason)
 
     # ----------------------------------------------------- the session thread
 
     def run(self) -> None:
-        """The worker body: open, load, then serve the queue until stopped."""
-        try:
-            self.store = BoardStore.open(
-                self.path,
-                identity=self.identity,
-                on_lock_wait=self._on_lock_wait,
-                **self.store_options,
-            )
-            self.known = self.store.board()
-        except FormboardError as exc:
-            self.post(BoardUnavailable(str(exc)))
-            return
-        self.post(BoardLoaded(self.known, self.store.read_only_reason))
+        """The worker body: open and load (unless ``open`` did), then serve the queue."""
+        with self._pending_lock:
+            if self._started:
+                return  # stopped before it began
+            self._started = True
+        if self.store is None:
+            try:
+                loaded = self.open()
+            except FormboardError as exc:
+                self.post(BoardUnavailable(str(exc)))
+                return
+            self.post(loaded)
+        assert self.store is not None
         if self.store.read_only_reason is None:
             # A backup a day is cheap insurance; failing to take one must not stop the work.
             with contextlib.suppress(OSError, FormboardError, sqlite3.Error):

@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
+from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.css.constants import VALID_STYLE_FLAGS
 from textual.theme import Theme
 
-from formboard.core.identity import config_dir
+from formboard.core.identity import config_dir, load_config
 from formboard.core.model import Column
 from formboard.resources import shipped_dir
 
@@ -260,6 +261,23 @@ def theme_for_environment(requested: str | None, config_theme: str | None) -> st
         if name and name.strip():
             return name.strip()
     return DEFAULT_THEME
+
+
+def start_theme(app: App[object], requested: str | None) -> list[str]:
+    """Register every theme with ``app`` and switch to the one to start with.
+
+    Call it from ``on_load``, before anything is composed. Returns the sentences to show
+    once the app is up: broken theme files, and a requested theme that does not exist.
+    """
+    themes, problems = load_themes()
+    for theme in themes:
+        app.register_theme(theme)
+    wanted = theme_for_environment(requested, load_config().get("theme"))
+    if wanted not in app.available_themes:
+        problems.append(f"There is no theme called {wanted!r}; using {DEFAULT_THEME}.")
+        wanted = DEFAULT_THEME
+    app.theme = wanted
+    return problems
 
 
 def _load_folder(folder: Traversable | Path, problems: list[str]) -> dict[str, Theme]:

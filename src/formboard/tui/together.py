@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from formboard.core.presence import PresenceEntry
 from formboard.core.watch import WatchMode
 from formboard.tui.messages import PresenceChanged
-from formboard.tui.screens.follow import FollowPicker
 from formboard.tui.widgets.board import BoardView
 
 if TYPE_CHECKING:
@@ -76,6 +75,8 @@ class Together:
             if leader.focused:
                 self.board_view.focus_card(leader.focused)
             self.presence.announce(getattr(self.board_view.focused_card, "id", None), leader.login)
+
+        from formboard.tui.screens.follow import FollowPicker
 
         self.push_screen(FollowPicker(self.others, self.board_view.cards), chosen)
 

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static
 
 from formboard.core.model import clean_line, clean_text, clean_title
 
@@ -67,6 +67,8 @@ class PromptScreen(ModalScreen[dict[str, str] | None]):
         self.hint = hint or "enter or ctrl+s saves · esc cancels"
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import TextArea  # heavy; the app imports this module at start
+
         with Vertical():
             yield Static(self.prompt_title, classes="prompt-title", markup=False)
             for f in self.fields:
@@ -84,7 +86,7 @@ class PromptScreen(ModalScreen[dict[str, str] | None]):
         out = {}
         for f in self.fields:
             widget = self.query_one(f"#field-{f.name}")
-            out[f.name] = widget.text if isinstance(widget, TextArea) else widget.value
+            out[f.name] = widget.text if f.multiline else widget.value
         return out
 
     def _problem(self, values: dict[str, str]) -> str:
