@@ -323,8 +323,10 @@ def bench_start(folder: Path, src: Path, runs: int) -> dict[str, Any]:
     for _name, app, board in kinds:  # warm the OS cache and the .pyc files
         start_once(app, src, board)
     samples: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in kinds}
-    for _ in range(runs):  # interleaved, so a noisy moment hits every kind alike
-        for name, app, board in kinds:
+    order = random.Random(7)
+    for _ in range(runs):  # interleaved, so a noisy moment hits every kind alike,
+        # in a new order each run, so no kind always follows the same one
+        for name, app, board in order.sample(kinds, len(kinds)):
             samples[name].append(start_once(app, src, board))
     return {
         name: {key: summary([s[key] for s in runs_]) for key in ("ms", "rss_mb", "peak_mb")}
