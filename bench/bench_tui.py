@@ -98,6 +98,9 @@ def fit_app(module):
     run = module.App.run
     module.App.run = lambda self, **kw: run(self, headless=True, size=SIZE)
 
+def fit_cli_app(module):
+    module.require_terminal = lambda: None  # headless, and stdout is our pipe
+
 def fit_column(module):
     render_line = module.ColumnList.render_line
 
@@ -111,6 +114,7 @@ def fit_column(module):
 sys.meta_path.insert(0, AfterImport({
     "textual.screen": fit_screen,
     "textual.app": fit_app,
+    "formboard.cli_app": fit_cli_app,
     "formboard.tui.widgets.column": fit_column,
 }))
 

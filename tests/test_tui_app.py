@@ -204,3 +204,12 @@ async def test_the_app_resumes_the_collector_after_its_first_frame(board, collec
 def test_other_commands_resume_the_collector_at_once(board, collector_paused):
     result = CliRunner().invoke(cli, ["show", str(board)])
     assert result.exit_code == 0 and gc.isenabled()
+
+
+def test_opening_a_board_without_a_terminal_is_one_sentence(board):
+    # Input from a pipe or /dev/null made Textual spin a core; now the command says why.
+    result = CliRunner().invoke(cli, ["open", str(board)], input="")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert "only in a terminal" in result.stderr and "formboard show" in result.stderr
+    folder = CliRunner().invoke(cli, ["open", str(board.parent)], input="")
+    assert folder.exit_code == 1 and "only in a terminal" in folder.stderr

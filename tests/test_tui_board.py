@@ -168,7 +168,14 @@ async def test_question_mark_opens_help_and_q_quits(board):
         await loaded(app, pilot)
         await pilot.press("question_mark")
         assert type(app.screen).__name__ == "HelpScreen"
-        await pilot.press("escape")
+        await pilot.pause()
+        # What the footers show: the help's names the key that closes it; the board's,
+        # visible underneath, no longer offers "q Quit" and "? Help" (q closes the help).
+        shown = {str(key.description) for key in app.screen.query("FooterKey")}
+        shown |= {str(key.description) for key in app.screen_stack[0].query("FooterKey")}
+        assert "Close" in shown and not shown & {"Quit", "Help"}
+        await pilot.press("q")  # closes the help, does not quit
+        assert type(app.screen).__name__ != "HelpScreen" and app.is_running
         await pilot.press("q")
     assert app.return_code in (0, None)
 

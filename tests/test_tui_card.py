@@ -111,6 +111,14 @@ async def test_editing_title_and_body_saves_both_and_esc_returns_to_board(board)
         await until(pilot, lambda: not isinstance(app.screen, CardScreen))
 
 
+async def test_a_key_typed_on_opening_a_card_adds_to_the_title_not_replaces_it(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        await pilot.press("question_mark")
+        assert screen.query_one("#title", Input).value == "Panic at work?"
+
+
 async def test_esc_with_unsaved_changes_asks_keep_save_or_discard(board) -> None:
     app = FormboardApp(board["path"])
     async with app.run_test(size=(100, 36)) as pilot:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from importlib.resources import as_file
 from pathlib import Path
 
@@ -25,12 +26,29 @@ watch_option = click.option(
 )  # fmt: skip
 
 
+def require_terminal() -> None:
+    """The app draws on a terminal and reads keys from it; say so if there is none.
+
+    Without this, Textual started with input from /dev/null or a pipe spins a core.
+    """
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CommandFailed(
+            "The board opens only in a terminal (standard input and output are not one "
+            "here); to print it instead, use `formboard show BOARD`."
+        )
+
+
 def run_board(path: Path, theme: str | None, watch: str | None = None) -> None:
     """Open the app on one board (the board is checked first, so errors are sentences)."""
     from formboard.tui.app import FormboardApp
 
     app = FormboardApp(path, theme=theme, watch=watch)
     app.open_board()
+    try:
+        require_terminal()
+    except CommandFailed:
+        app.session.stop()  # closes the board it opened
+        raise
     app.run()
     if app.return_code:
         raise SystemExit(app.return_code)
@@ -42,6 +60,7 @@ def choose_and_run(folder: Path, theme: str | None, watch: str | None = None) ->
 
     if not folder.is_dir():
         raise CommandFailed(f"There is no folder {folder}.")
+    require_terminal()
     chosen = BoardChooser(folder, theme=theme).run()
     if chosen is not None:
         run_board(chosen, theme, watch)

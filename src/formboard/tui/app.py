@@ -51,9 +51,11 @@ class FormboardApp(Together, App[None]):
     CSS_PATH = "formboard.tcss"
     BINDINGS = BOARD_BINDINGS
     # Board actions act on the board's cursor; from a card screen or a dialog they must not.
+    # Help and quit too: every other screen has its own keys to close it (and asks before
+    # dropping what was typed), and its footer should say so, not "q Quit".
     BOARD_ONLY_ACTIONS = frozenset(
         {"navigate", "page", "move_card", "new_card", "open_card", "add_perspective", "link_card",
-         "archive_card", "undo_archive", "filter", "clear", "follow"}
+         "archive_card", "undo_archive", "filter", "clear", "follow", "help", "quit"}
     )  # fmt: skip
 
     def __init__(

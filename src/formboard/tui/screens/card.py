@@ -108,7 +108,8 @@ class CardScreen(Screen[None]):
         yield Static("", id="card-notices")
         with CardForm(id="card-form"):
             yield Label("Title", classes="field-label")
-            yield Input(safe(card.title) if card else "", id="title")
+            # Not selected on focus: the first key typed must not replace the whole title.
+            yield Input(safe(card.title) if card else "", id="title", select_on_focus=False)
             for name, label in (
                 ("body", "Body"),
                 ("client_words", "Client's own words (verbatim)"),

@@ -14,6 +14,7 @@ from textual.widgets import Static
 from formboard.core.model import Perspective
 from formboard.tui.screens.help import HelpScreen
 from formboard.tui.text import plain
+from formboard.tui.widgets.footer import QuietFooter
 
 _KEY_NAMES = {"escape": "esc", "question_mark": "?", "delete": "del", "up": "↑", "down": "↓"}
 
@@ -76,6 +77,7 @@ class CardHelp(HelpScreen):
         with VerticalScroll():
             yield Static("Keys on an open card", classes="prompt-title")
             yield Static(keys)
+        yield QuietFooter()
 
 
 class PerspectiveRow(HorizontalScroll, can_focus=False):

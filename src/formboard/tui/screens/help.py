@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from formboard.core.model import Column
 from formboard.tui.bindings import KEY_HELP
+from formboard.tui.widgets.footer import QuietFooter
 
 
 def help_table() -> Table:
@@ -53,3 +54,4 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static("formboard keys", classes="prompt-title")
             yield Static(help_table())
+        yield QuietFooter()  # the board's footer underneath shows the board's keys

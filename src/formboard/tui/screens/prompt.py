@@ -78,7 +78,13 @@ class PromptScreen(ModalScreen[dict[str, str] | None]):
                         f.value, id=f"field-{f.name}", soft_wrap=True, tab_behavior="focus"
                     )
                 else:
-                    yield Input(f.value, placeholder=f.placeholder, id=f"field-{f.name}")
+                    # A reopened dialog keeps what was typed: one key must not replace it.
+                    yield Input(
+                        f.value,
+                        placeholder=f.placeholder,
+                        id=f"field-{f.name}",
+                        select_on_focus=False,
+                    )
             yield Static(self.error, classes="prompt-error", id="prompt-error", markup=False)
             yield Static(self.hint, classes="prompt-hint", markup=False)
 
