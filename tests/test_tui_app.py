@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.tui_helpers import isolate, loaded, small_board
+from tests.tui_helpers import isolate, loaded, small_board, wait_for
 from textual.widgets import DataTable
 
 from formboard.cli import cli
@@ -213,3 +213,19 @@ def test_opening_a_board_without_a_terminal_is_one_sentence(board):
     assert "only in a terminal" in result.stderr and "formboard show" in result.stderr
     folder = CliRunner().invoke(cli, ["open", str(board.parent)], input="")
     assert folder.exit_code == 1 and "only in a terminal" in folder.stderr
+
+
+async def test_failing_file_events_show_in_the_status_line_until_they_work_again(board):
+    app = FormboardApp(board, watch="events")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await wait_for(pilot, lambda: app.session.watcher is not None)
+        assert "live: events" in str(app.status_line.render())
+        # What BoardWatcher sets when watchfiles fails (e.g. the inotify limit), then syncs.
+        app.session.watcher.problem = "File events stopped working (OSError); formboard is polling."
+        app.session.sync()
+        await wait_for(pilot, lambda: "file events failed" in str(app.status_line.render()))
+        assert any("File events stopped" in n.message for n in app._notifications)
+        app.session.watcher.problem = None
+        app.session.sync()
+        await wait_for(pilot, lambda: "live: events" in str(app.status_line.render()))

@@ -71,3 +71,10 @@ class PresenceChanged(Message):
 
     others: list[Any]
     problem: str | None = None
+
+
+@dataclass
+class WatchTrouble(Message):
+    """Noticing colleagues' edits struggles (``problem``, one sentence), or works again (None)."""
+
+    problem: str | None = None

@@ -31,6 +31,7 @@ from formboard.tui.messages import (
     BoardLoaded,
     BoardUnavailable,
     SaveState,
+    WatchTrouble,
     WriteFailed,
     WriteSaved,
 )
@@ -84,6 +85,7 @@ class BoardSession:
         self.pending = 0
         self._pending_lock = threading.Lock()
         self._started = False
+        self._watch_problem: str | None = None
 
     # ----------------------------------------------------- called by the app
 
@@ -201,6 +203,7 @@ class BoardSession:
 
     def _sync(self) -> None:
         assert self.store is not None and self.known is not None
+        self._report_watch_trouble()
         try:
             changes: ChangeSet = self.store.changes_since(self.known.revision, self.known)
         except FormboardError as exc:
@@ -213,6 +216,14 @@ class BoardSession:
             return
         self.known = apply_changes(self.known, changes)
         self.post(BoardChanged(changes))
+
+    def _report_watch_trouble(self) -> None:
+        # The watcher nudges a sync when events fail, and every few seconds regardless:
+        # each sync is the moment to tell the app that watching struggles, or recovered.
+        problem = self.watcher.problem if self.watcher is not None else None
+        if problem != self._watch_problem:
+            self._watch_problem = problem
+            self.post(WatchTrouble(problem))
 
     def _on_lock_wait(self, holder: LeaseInfo | None, waited: float) -> None:
         who = holder.name or holder.login if holder else "someone else"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from formboard.core.presence import PresenceEntry
 from formboard.core.watch import WatchMode
-from formboard.tui.messages import PresenceChanged
+from formboard.tui.messages import PresenceChanged, WatchTrouble
 from formboard.tui.widgets.board import BoardView
 
 if TYPE_CHECKING:
@@ -29,10 +29,21 @@ class Together:
     others: list[PresenceEntry]
     following: PresenceEntry | None
     watch_mode: WatchMode
+    watch_trouble: str | None = None
 
     def live_label(self) -> str:
         """How colleagues' edits reach this screen, for the status line."""
+        if self.watch_trouble:
+            return "live: polling (file events failed)"
         return "live: " + ("events" if self.watch_mode is WatchMode.EVENTS else "polling")
+
+    def on_watch_trouble(self, message: WatchTrouble) -> None:
+        self.watch_trouble = message.problem
+        self.status_line.extra = self.live_label()
+        if message.problem:
+            self.notify(
+                message.problem, title="Live updates", severity="warning", markup=False, timeout=10
+            )
 
     def on_board_view_focus_changed(self, message: BoardView.FocusChanged) -> None:
         following = self.following.login if self.following else None
