@@ -33,6 +33,8 @@ from formboard.tui.messages import (
     WriteSaved,
 )
 from formboard.tui.presence_loop import PresenceLoop
+from formboard.tui.privacy import Privacy
+from formboard.tui.screens.blank import BlankScreen
 from formboard.tui.screens.prompt import PromptDraft, PromptField, PromptScreen
 from formboard.tui.session import BoardSession, WriteRequest
 from formboard.tui.themes import column_variables, start_theme
@@ -44,7 +46,7 @@ from formboard.tui.widgets.presence_bar import PresenceBar
 from formboard.tui.widgets.status import StatusLine
 
 
-class FormboardApp(Together, App[None]):
+class FormboardApp(Together, Privacy, App[None]):
     """A board in the terminal."""
 
     TITLE = "formboard"
@@ -57,6 +59,9 @@ class FormboardApp(Together, App[None]):
         {"navigate", "page", "move_card", "new_card", "open_card", "add_perspective", "link_card",
          "archive_card", "undo_archive", "filter", "clear", "follow", "help", "quit"}
     )  # fmt: skip
+    # While the screen is hidden, only enter (the hidden screen's own key) does anything:
+    # no palette, no dialogs, nothing that could show a card.
+    WHILE_HIDDEN = frozenset({"show_again"})
 
     def __init__(
         self,
@@ -127,6 +132,9 @@ class FormboardApp(Together, App[None]):
                 markup=False,
                 timeout=12,
             )
+        idle_problem = self.start_privacy()
+        if idle_problem:
+            self.notify(idle_problem, title="Settings", severity="warning", markup=False)
         me = self.identity.name + (
             f" ({self.identity.discipline})" if self.identity.discipline else ""
         )
@@ -385,6 +393,8 @@ class FormboardApp(Together, App[None]):
         self.push_screen(HelpScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if isinstance(self.screen, BlankScreen):
+            return action in self.WHILE_HIDDEN
         on_board = self.screen is self.screen_stack[0]
         return on_board or action not in self.BOARD_ONLY_ACTIONS
 

@@ -29,6 +29,9 @@ BOARD_BINDINGS: list[BindingType] = [
     Binding("a", "archive_card", "Archive", id="card.archive"),
     Binding("f", "follow", "Follow", id="board.follow"),
     Binding("u", "undo_archive", "Undo archive", show=False, id="card.undo-archive"),
+    Binding("b", "blank", "Hide", show=False, id="app.hide"),
+    # f12 hides from anywhere, even while typing in a card or a dialog.
+    Binding("f12", "blank", "Hide", show=False, priority=True, id="app.hide-anywhere"),
     Binding("escape", "clear", "Clear", show=False, id="board.clear"),
 ]
 
@@ -43,6 +46,7 @@ ACTION_HELP: dict[str, tuple[str, str]] = {
     "follow": ("Follow a colleague", "Your cursor goes where theirs goes (case meetings)"),
     "filter": ("Filter", "Show only cards matching text, by:author, disc:discipline, status:"),
     "clear": ("Clear filter", "Show every card again"),
+    "blank": ("Hide the screen", "Hide every client detail until enter is pressed"),
     "help": ("Help", "Show every key"),
     "quit": ("Quit", "Close the board"),
 }
@@ -58,6 +62,7 @@ KEY_HELP: list[tuple[str, str]] = [
     ("a / u", "archive the card / undo the archive"),
     ("/", "filter: words, by:ana, disc:psychiatry, status:agreed"),
     ("f", "follow a colleague: your cursor goes where theirs goes"),
+    ("b  or  f12", "hide the screen (f12 also while typing); enter shows it again"),
     ("esc", "clear the filter, close a dialog"),
     ("ctrl+p", "command palette: every action, themes"),
     ("?", "this help"),

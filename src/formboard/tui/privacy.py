@@ -1,0 +1,86 @@
+"""Hiding the screen: a key for when someone walks in, and by itself when nobody types.
+
+A mixin of FormboardApp (DESIGN §7: a blank-screen key and an idle lock for shared
+screens). Hiding is not a password lock: it keeps client text off a screen that others
+can see; lock the computer itself when you walk away from it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from textual import events
+
+from formboard.core.identity import load_config
+from formboard.tui.screens.blank import BlankScreen
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+IDLE_MINUTES = 10.0  # the default; `idle_minutes` in config.toml, 0 turns it off
+CHECK_EVERY = 5.0  # seconds between looks at the idle clock
+_INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
+
+
+def idle_setting() -> tuple[float, str | None]:
+    """Seconds of no input before the screen hides (0: never), and a problem sentence."""
+    value = load_config().get("idle_minutes", IDLE_MINUTES)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return IDLE_MINUTES * 60, (
+            f"idle_minutes in config.toml must be a number of minutes (0 turns hiding off), "
+            f"not {value!r}; using {IDLE_MINUTES:g}."
+        )
+    return float(value) * 60, None
+
+
+class Privacy:
+    """The blank-screen key (b, or f12 anywhere), the idle hide, and held notices."""
+
+    screen: Screen[Any]
+    idle_after: float
+    _last_input: float
+    _held_notices: list[tuple[str, dict[str, Any]]]
+
+    def start_privacy(self) -> str | None:
+        """Start the idle clock; returns a problem with the setting, if any."""
+        self.idle_after, problem = idle_setting()
+        self._last_input = time.monotonic()
+        self._held_notices = []
+        self.set_interval(CHECK_EVERY, self._check_idle, name="idle hide")  # type: ignore[attr-defined]
+        return problem
+
+    @property
+    def screen_hidden(self) -> bool:
+        return isinstance(self.screen, BlankScreen)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, _INPUT):
+            self._last_input = time.monotonic()
+        await super().on_event(event)  # type: ignore[misc]
+
+    def _check_idle(self) -> None:
+        idle = time.monotonic() - self._last_input
+        if self.idle_after and idle >= self.idle_after and not self.screen_hidden:
+            minutes = self.idle_after / 60
+            self.hide_screen(f"after {minutes:g} idle minute{'s' if minutes != 1 else ''}.")
+
+    def action_blank(self) -> None:
+        self.hide_screen()
+
+    def hide_screen(self, why: str = "") -> None:
+        if self.screen_hidden:
+            return
+        self.push_screen(BlankScreen(why), lambda _: self._show_held_notices())  # type: ignore[attr-defined]
+
+    def notify(self, message: str, **kwargs: Any) -> None:
+        # A notice can name a card: while hidden it waits, and shows once the screen is back.
+        if getattr(self, "_held_notices", None) is not None and self.screen_hidden:
+            self._held_notices.append((message, kwargs))
+            return
+        super().notify(message, **kwargs)  # type: ignore[misc]
+
+    def _show_held_notices(self) -> None:
+        held, self._held_notices = self._held_notices, []
+        for message, kwargs in held:
+            self.notify(message, **kwargs)
