@@ -38,3 +38,14 @@ def formboard_env(
 def board_path(tmp_path: Path) -> Path:
     """Where a test's board file goes (not created)."""
     return tmp_path / "C-0421.board"
+
+
+@pytest.fixture
+def board_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``tests.tui_helpers.small_board`` in its own folder, opened as Ana Ruiz (psychology)."""
+    from tests.tui_helpers import isolate, small_board
+
+    isolate(monkeypatch, tmp_path)
+    path = tmp_path / "C-0001.board"
+    small_board(path)
+    return path

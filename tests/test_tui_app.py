@@ -24,11 +24,8 @@ SECRET = "Confidential trauma detail"
 
 
 @pytest.fixture
-def board(tmp_path, monkeypatch) -> Path:
-    isolate(monkeypatch, tmp_path)
-    path = tmp_path / "C-0001.board"
-    small_board(path)
-    return path
+def board(board_file: Path) -> Path:
+    return board_file
 
 
 @pytest.mark.parametrize("theme", [*SHIPPED_THEMES, "nord", "textual-light"])

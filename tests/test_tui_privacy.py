@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import isolate, loaded, small_board, wait_for
+from tests.tui_helpers import loaded, wait_for
 from textual.widgets import Input
 
 from formboard.core.identity import save_config
@@ -15,11 +15,8 @@ from formboard.tui.screens.card import CardScreen
 
 
 @pytest.fixture
-def board(tmp_path, monkeypatch) -> Path:
-    isolate(monkeypatch, tmp_path)
-    path = tmp_path / "C-0001.board"
-    small_board(path)
-    return path
+def board(board_file: Path) -> Path:
+    return board_file
 
 
 def screen_text(app: FormboardApp) -> str:
