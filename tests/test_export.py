@@ -14,13 +14,12 @@ from hypothesis import strategies as st
 
 from formboard.core.errors import BoardExists, ImportRejected
 from formboard.core.export import (
-    board_from_json,
     board_to_dict,
     board_to_json,
     board_to_markdown,
-    import_board,
     ordered_cards,
 )
+from formboard.core.importing import board_from_json, import_board
 from formboard.core.model import (
     Board,
     Card,

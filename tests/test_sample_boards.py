@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from formboard.core.importing import board_from_json
 from formboard.core.model import Board, Card, Column, Link, LinkKind, Member, Perspective
 from formboard.core.store import BoardStore
 
@@ -70,11 +71,8 @@ def test_a_sample_validates_through_the_core_models(sample: dict[str, Any]) -> N
 
 
 def test_a_sample_validates_through_the_export_reader_too() -> None:
-    export = pytest.importorskip("formboard.core.export")
-    if not hasattr(export, "board_from_json"):
-        pytest.skip("formboard.core.export has no board_from_json yet")
     for path in SAMPLES:
-        board = export.board_from_json(path.read_text(encoding="utf-8"), path.name)
+        board = board_from_json(path.read_text(encoding="utf-8"), path.name)
         assert board == board_from_models(read(path)), path.name
 
 

@@ -20,7 +20,7 @@ import pytest
 from tests.tui_helpers import isolate, loaded, wait_for
 from textual.widgets import Input, TextArea
 
-from formboard.core.export import import_board
+from formboard.core.importing import import_board
 from formboard.tui.app import FormboardApp
 from formboard.tui.screens.card import CardScreen
 

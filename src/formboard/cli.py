@@ -365,7 +365,7 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
 def import_(file: Path, board: Path) -> None:
     """Create a new board from a JSON export file."""
     from formboard.cli_show import count
-    from formboard.core.export import import_board
+    from formboard.core.importing import import_board
 
     with import_board(file, board) as store:
         content = store.board()

@@ -118,7 +118,7 @@ def demo(
         for leftover in (target, target.with_name(target.name + ".rev")):
             leftover.unlink(missing_ok=True)
         shutil.rmtree(target.with_name(target.name + ".lock"), ignore_errors=True)
-    from formboard.core.export import import_board
+    from formboard.core.importing import import_board
 
     try:
         with as_file(sample) as sample_path, import_board(sample_path, target):
