@@ -212,17 +212,24 @@ def test_opening_a_board_without_a_terminal_is_one_sentence(board):
     assert folder.exit_code == 1 and "only in a terminal" in folder.stderr
 
 
-async def test_failing_file_events_show_in_the_status_line_until_they_work_again(board):
-    app = FormboardApp(board, watch="events")
+async def test_failing_file_events_show_in_the_status_line_until_they_work_again(
+    board, monkeypatch
+):
+    import watchfiles
+
+    real_watch, failing = watchfiles.watch, [True]
+
+    def flaky_watch(*args, **kwargs):
+        if failing[0]:
+            raise OSError(28, "inotify watch limit reached")
+        return real_watch(*args, **kwargs)
+
+    monkeypatch.setattr(watchfiles, "watch", flaky_watch)
+    app = FormboardApp(board, watch="events", watch_options={"backstop": 0.3})
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        await wait_for(pilot, lambda: app.session.watcher is not None)
-        assert "live: events" in str(app.status_line.render())
-        # What BoardWatcher sets when watchfiles fails (e.g. the inotify limit), then syncs.
-        app.session.watcher.problem = "File events stopped working (OSError); formboard is polling."
-        app.session.sync()
-        await wait_for(pilot, lambda: "file events failed" in str(app.status_line.render()))
+        status = lambda: str(app.status_line.render())  # noqa: E731
+        await wait_for(pilot, lambda: "live: polling (file events failed)" in status())
         assert any("File events stopped" in n.message for n in app._notifications)
-        app.session.watcher.problem = None
-        app.session.sync()
-        await wait_for(pilot, lambda: "live: events" in str(app.status_line.render()))
+        failing[0] = False  # the watcher tries events again after a second
+        await wait_for(pilot, lambda: "live: events" in status(), timeout=15)
