@@ -59,3 +59,19 @@ def test_backup_command_and_check_name_the_backup(tmp_path, monkeypatch):
     checked = runner.invoke(cli, ["check", str(path)])
     assert checked.exit_code == 0
     assert "backups: ok — 1 kept in" in checked.stdout
+
+
+def test_check_on_a_board_that_no_longer_opens_still_names_its_backups(tmp_path, monkeypatch):
+    isolate(monkeypatch, tmp_path)
+    path = tmp_path / "C-0001.board"
+    small_board(path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["backup", str(path)]).exit_code == 0
+    path.write_bytes(path.read_bytes()[:5000])  # cut short, as a failed copy would leave it
+    checked = runner.invoke(cli, ["check", str(path)])
+    assert checked.exit_code == 1
+    newest = next((tmp_path / "data" / "backups").glob("*/*.board"))
+    assert "file: FAILED" in checked.stdout
+    assert f"Restore the newest backup: close formboard everywhere, then copy {newest}" in (
+        " ".join(checked.stdout.split())
+    )

@@ -374,7 +374,7 @@ def test_moving_a_card_to_where_it_already_is_writes_nothing(store: BoardStore) 
     assert store.revision() == revision
 
 
-def test_archive_hides_a_card_from_its_column_and_restore_brings_it_back_at_the_bottom(
+def test_archive_hides_a_card_from_its_column_and_restore_brings_it_back_where_it_was(
     store: BoardStore,
 ) -> None:
     a = store.add_card("symptoms", "A")
@@ -383,9 +383,15 @@ def test_archive_hides_a_card_from_its_column_and_restore_brings_it_back_at_the_
     assert archived.archived and titles(store, "symptoms") == ["B"]
     assert store.card(a.id).archived  # still on the board, never deleted
     assert store.archive_card(a.id).rev == archived.rev  # twice is once
-    store.add_card("symptoms", "C", top=True)
+    store.add_card("symptoms", "C", top=True)  # takes the very position A had
     restored = store.restore_card(a.id)
-    assert not restored.archived and titles(store, "symptoms") == ["C", "B", "A"]
+    assert not restored.archived and titles(store, "symptoms") == ["A", "C", "B"]
+    middle = store.add_card("qualities", "Y")
+    store.add_card("qualities", "X", top=True)
+    store.add_card("qualities", "Z")
+    store.archive_card(middle.id)
+    store.restore_card(middle.id)
+    assert titles(store, "qualities") == ["X", "Y", "Z"]
     assert [o.op for o in store.ops() if o.entity_id == a.id] == [
         "add_card", "archive_card", "restore_card",
     ]  # fmt: skip

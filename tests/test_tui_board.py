@@ -51,6 +51,11 @@ async def test_arrows_and_vim_keys_move_focus_across_columns(board):
         assert app.board_view.focused_card.id == ids["friend"]
         await pilot.press("h")
         assert app.board_view.current_column is Column.QUALITIES
+        # The ends don't wrap: h at the first column and l at the last stay put.
+        await pilot.press("h", "h", "h", "h")
+        assert app.board_view.focused_card.id == ids["panic"]
+        await pilot.press("end", "l", "l", "l", "l", "l", "l")
+        assert app.board_view.current_column is Column.RELATIONSHIPS
 
 
 async def test_shift_right_moves_the_card_to_the_next_column_and_focus_follows(board):

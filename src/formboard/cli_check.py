@@ -39,7 +39,11 @@ def check_board(path: Path) -> list[Check]:
     try:
         store = BoardStore.open(path)
     except FormboardError as exc:
-        return [Check("file", False, str(exc))]
+        # A board that will not open is when a backup matters most: say which, and how.
+        return [
+            Check("file", False, str(exc)),
+            Check("backups", bool(backups_of(path)), restore_hint(path)),
+        ]
     with store:
         found = [Check("file", True, f"{store.path} opens as a formboard board.")]
         found.append(_integrity(store))

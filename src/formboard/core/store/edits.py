@@ -127,7 +127,7 @@ class BoardEdits:
         return self._write(partial(ops.set_archived, card_id=card_id, archived=True))
 
     def restore_card(self, card_id: str) -> Card:
-        """Bring an archived card back, at the bottom of its column."""
+        """Bring an archived card back to where it was in its column."""
         return self._write(partial(ops.set_archived, card_id=card_id, archived=False))
 
     # ----------------------------------------------------- perspective ops

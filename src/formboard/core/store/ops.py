@@ -109,7 +109,14 @@ def set_archived(conn: sqlite3.Connection, author: Author, card_id: str, archive
         return Tx(reload(conn, "card", row["id"]))
     position, renumbered = row["position"], []
     if not archived:
-        position, renumbered = place(conn, Column(row["col"]), row["id"])
+        # Back where it was: after the cards that were above it (an archived card keeps
+        # its position), placed between neighbours so it never ties with a newer card.
+        above = conn.execute(
+            "SELECT COUNT(*) FROM cards WHERE col = ? AND archived = 0 AND id != ? "
+            "AND position < ?",
+            (row["col"], row["id"], row["position"]),
+        ).fetchone()[0]
+        position, renumbered = place(conn, Column(row["col"]), row["id"], index=above)
     conn.execute(
         "UPDATE cards SET archived = ?, position = ?, updated_by = ?, updated_at = ?, "
         "rev = rev + 1 WHERE id = ?",

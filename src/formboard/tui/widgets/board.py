@@ -263,7 +263,12 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
         order = list(Column)
         here = self.column_list
         if columns:
-            target = order[(order.index(self.current_column) + columns) % len(order)]
+            # No wrapping: at the first or last column the key does nothing (like ↑ ↓ at
+            # the ends), so a quick h h h never lands on the far side of the board.
+            position = order.index(self.current_column) + columns
+            if not 0 <= position < len(order):
+                return
+            target = order[position]
             y = here.cursor_screen_y()
             index = self.panes[target].cards.index_at_screen_y(y + CARD_HEIGHT // 2 - 1)
             self.focus_column(target, index)
