@@ -288,7 +288,7 @@ def test_a_board_locked_past_the_wait_is_one_sentence_and_unchanged(
     lease.acquire()
     try:
         result = run("add", board_path, "symptoms", "Panic", env={"FORMBOARD_LOCK_WAIT": "0.5"})
-        assert "locked by ghost@far" in one_sentence(result)
+        assert "stayed locked by ghost@far, who has held it for" in one_sentence(result)
         assert "held by ghost@far" in run("check", board_path).stdout
     finally:
         lease.release()

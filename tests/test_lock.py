@@ -96,7 +96,7 @@ def test_second_session_waits_then_is_told_who_holds_the_board(board: Path) -> N
             other.acquire()
         waited = time.monotonic() - started
     assert 0.3 <= waited < 1.5
-    assert caught.value.owner == "ana@host-3"
+    assert caught.value.owner == "Ana (ana@host-3)"
     assert caught.value.held_for is not None and 0 <= caught.value.held_for < 5
     assert "ana@host-3" in str(caught.value)
     assert not other.held()

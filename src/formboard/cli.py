@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -19,7 +20,7 @@ import click
 from formboard import __version__
 from formboard.cli_group import FormboardGroup
 from formboard.core.errors import InvalidInput, UnknownEntity
-from formboard.core.lock import private_mode, write_atomically
+from formboard.core.lock import LeaseInfo, private_mode, write_atomically
 from formboard.core.model import Domain, LinkKind, Status
 from formboard.core.store import BoardStore, column_of
 from formboard.startup import resume_collector
@@ -57,11 +58,26 @@ def main() -> None:
 @contextlib.contextmanager
 def opened(path: Path) -> Iterator[BoardStore]:
     """An open store for one command, closed afterwards whatever happens."""
-    store = BoardStore.open(path)
+    store = BoardStore.open(path, on_lock_wait=_waiting_notice())
     try:
         yield store
     finally:
         store.close()
+
+
+def _waiting_notice() -> Callable[[LeaseInfo | None, float], None] | None:
+    """At a terminal, say once whose lock a write is waiting for (it may wait 15 s)."""
+    if not sys.stderr.isatty():
+        return None  # scripts get only the outcome: one line, on failure
+    said: list[bool] = []
+
+    def notice(holder: LeaseInfo | None, waited: float) -> None:
+        if not said and waited >= 1.0:
+            said.append(True)
+            who = holder.who() if holder else "someone else"
+            click.echo(f"Waiting for the lock held by {who}…", err=True)
+
+    return notice
 
 
 def _choice(value: str, options: dict[str, str], what: str) -> str:

@@ -42,9 +42,10 @@ class BoardLocked(FormboardError):
         self.owner = owner
         self.held_for = held_for
         if message is None:
-            age = f" for {held_for:.0f} s" if held_for is not None else ""
+            age = f", who has held it for {held_for:.0f} s" if held_for is not None else ""
             message = (
-                f"The board is locked by {owner}{age}; nothing was written. Try again in a moment."
+                f"The board stayed locked by {owner}{age}; nothing was written. "
+                "Try again in a moment."
             )
         super().__init__(message)
 

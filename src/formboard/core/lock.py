@@ -119,6 +119,11 @@ class LeaseInfo:
         """``login@host``, as shown to colleagues who are kept waiting."""
         return f"{self.login}@{self.host}"
 
+    def who(self) -> str:
+        """``Dara Lindqvist (dara@ward-pc)``, or ``dara@ward-pc`` when no name is known."""
+        named = self.name and self.name != self.login
+        return f"{self.name} ({self.label()})" if named else self.label()
+
     @classmethod
     def from_json(cls, raw: bytes) -> LeaseInfo | None:
         """Parse an owner file; anything malformed gives ``None``."""
@@ -198,7 +203,7 @@ class WriteLease:
                     continue  # retry mkdir at once, before another waiter does
             if now >= deadline:
                 held_for = max(0.0, time.time() - holder.acquired_at) if holder else None
-                raise BoardLocked(holder.label() if holder else _UNKNOWN_HOLDER, held_for)
+                raise BoardLocked(holder.who() if holder else _UNKNOWN_HOLDER, held_for)
             if on_wait is not None and now >= next_notice:
                 on_wait(holder, now - started)
                 next_notice = now + _NOTICE_EVERY
