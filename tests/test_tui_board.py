@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from tests.tui_helpers import isolate, loaded, small_board, store_card, wait_for
 
 from formboard.core.lock import LeaseOwner, WriteLease
@@ -150,6 +151,13 @@ async def test_filter_by_discipline_and_by_author_and_perspective_text(board):
         assert [c.id for c in app.board_view.panes[Column.SYMPTOMS].cards.cards] == [ids["panic"]]
         await pilot.press("escape", "slash", *"status:agreed")
         assert heading(app, Column.SYMPTOMS) == "Symptoms 0 of 2"
+        # A status that does not exist is said in words under the box, literally.
+        await pilot.press("escape", "slash", *"status:[b]x")
+        box = app.query_one("#filter")
+        shown = Text.from_markup(box.border_subtitle).plain  # the getter gives escaped markup
+        assert shown == "status can be hypothesis, agreed, retired; not '[b]x'"
+        await pilot.press("escape", "slash", *"status:agr")
+        assert not box.border_subtitle and heading(app, Column.SYMPTOMS) == "Symptoms 0 of 2"
 
 
 async def test_focused_card_marks_its_linked_cards_with_the_kind_in_text(board):

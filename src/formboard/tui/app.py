@@ -37,6 +37,7 @@ from formboard.tui.privacy import Privacy
 from formboard.tui.screens.blank import BlankScreen
 from formboard.tui.screens.prompt import PromptDraft, PromptField, PromptScreen
 from formboard.tui.session import BoardSession, WriteRequest
+from formboard.tui.text import plain
 from formboard.tui.themes import column_variables, start_theme
 from formboard.tui.together import Together
 from formboard.tui.widgets.board import BoardView, CardFilter
@@ -368,7 +369,12 @@ class FormboardApp(Together, Privacy, App[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.board_view.set_filter(CardFilter.parse(event.value))
+        wanted = CardFilter.parse(event.value)
+        # Shown under the box, in words, never as markup (it quotes what was typed).
+        event.input.border_subtitle = (
+            plain(wanted.problem, one_line=True) if wanted.problem else None
+        )
+        self.board_view.set_filter(wanted)
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:

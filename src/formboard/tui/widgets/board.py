@@ -29,6 +29,7 @@ class CardFilter:
     discipline: str = ""
     author: str = ""
     status: Status | None = None
+    problem: str = ""  # a part of the query that means nothing, in words
 
     @property
     def active(self) -> bool:
@@ -57,7 +58,7 @@ class CardFilter:
     @classmethod
     def parse(cls, query: str) -> CardFilter:
         """``anxiety by:ana disc:psychiatry status:agreed`` → a filter (case-insensitive)."""
-        words, fields = [], {"discipline": "", "author": "", "status": None}
+        words, fields = [], {"discipline": "", "author": "", "status": None, "problem": ""}
         for word in query.split():
             key, sep, value = word.partition(":")
             key = key.casefold()
@@ -69,6 +70,9 @@ class CardFilter:
                 fields["status"] = next(
                     (s for s in Status if s.value.startswith(value.casefold())), None
                 )
+                if fields["status"] is None:
+                    known = ", ".join(s.value for s in Status)
+                    fields["problem"] = f"status can be {known}; not {value!r}"
             else:
                 words.append(word)
         return cls(text=" ".join(words).casefold(), **fields)
