@@ -33,20 +33,28 @@ class CardMarks:
     presence: list[str] = field(default_factory=list)  # initials of colleagues focused on it
 
 
+# The widest marker line of each form (two-digit counts, the quote mark), so the form
+# depends on the column's width only and every card of a column reads alike.
+_LONG_WIDTH = len("retired · 99 views · 99 links · “”")
+_SHORT_WIDTH = len("ret · 99v · 99l · “”")
+
+
 def markers(card: Card, marks: CardMarks, width: int) -> str:
     """The marker line in words, shortened to fit: status, perspectives, links, quote."""
     n_persp, n_links = len(card.perspectives), marks.links
-    long = [
-        STATUS_SHORT[card.status],
-        f"{n_persp} view" + ("" if n_persp == 1 else "s"),
-        f"{n_links} link" + ("" if n_links == 1 else "s"),
-    ]
-    short = [STATUS_SHORT[card.status][:3], f"{n_persp}v", f"{n_links}l"]
     quote = ["“”"] if card.client_words.strip() else []
-    for text in (" · ".join(long + quote), " · ".join(short + quote), " ".join(short + quote)):
-        if len(text) <= width:
-            return text
-    return " ".join(short)  # never half a “”: the quote mark goes before the counts do
+    if width >= _LONG_WIDTH:
+        return " · ".join([
+            STATUS_SHORT[card.status],
+            f"{n_persp} view" + ("" if n_persp == 1 else "s"),
+            f"{n_links} link" + ("" if n_links == 1 else "s"),
+            *quote,
+        ])  # fmt: skip
+    short = [STATUS_SHORT[card.status][:3], f"{n_persp}v", f"{n_links}l"]
+    if width >= _SHORT_WIDTH:
+        return " · ".join(short + quote)
+    text = " ".join(short + quote)
+    return text if len(text) <= width else " ".join(short)  # never half a “”
 
 
 # inherit_bindings=False: ScrollView's own arrow bindings would scroll a tall column
