@@ -387,6 +387,17 @@ def test_import_over_an_existing_board_is_one_sentence(
     assert state(board_path) == before
 
 
+def test_new_board_says_who_can_open_it(tmp_path: Path) -> None:
+    private = run("new", tmp_path / "mine.board", "--client", "C-0001")
+    assert private.exit_code == 0 and "Only you can open it" in private.stderr
+    team = tmp_path / "team"
+    team.mkdir()
+    team.chmod(0o2770)  # setgid: a team folder; files are group-shared there
+    shared = run("new", team / "ours.board", "--client", "C-0002")
+    assert shared.exit_code == 0 and shared.stderr == ""
+    assert (team / "ours.board").stat().st_mode & 0o777 == 0o660
+
+
 def test_new_board_needs_a_client_code_it_can_use(tmp_path: Path) -> None:
     line = one_sentence(run("new", tmp_path / "x.board", "--client", "Jane Doe"))
     assert "client code" in line and not (tmp_path / "x.board").exists()

@@ -117,6 +117,13 @@ def new(board: Path, client: str, title: str) -> None:
     """Create a new, empty board for one client."""
     with BoardStore.create(board, client, title) as store:
         click.echo(f"Created a board for {store.board().client} at {store.path}.")
+        if private_mode(store.path.parent)[0] == 0o600:
+            # Said on stderr: who can open it is worth knowing before colleagues try.
+            click.echo(
+                "Only you can open it: this folder is not a team (setgid group) folder. "
+                "See 'Where a board lives' in the README to share boards with your team.",
+                err=True,
+            )
 
 
 @cli.command()
