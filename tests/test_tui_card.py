@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.test_tui_text_entry import type_text
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static, TextArea
 
@@ -141,6 +142,22 @@ async def test_esc_with_unsaved_changes_asks_keep_save_or_discard(board) -> None
         await pilot.press("d")
         await until(pilot, lambda: not isinstance(app.screen, CardScreen))
         assert stored(board["path"], board["panic"]).title == "Saved on the way out"
+
+
+async def test_joiners_typed_in_the_title_and_the_clients_words_are_saved(board) -> None:
+    # U+200C is part of Persian spelling; U+200D holds the emoji 👩‍👧 together.
+    title, words = "Panic at work: می\u200cخواهم", "My 👩\u200d👧 help"
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        screen.query_one("#title", Input).focus()  # the cursor is at the end of the title
+        await type_text(pilot, ": می\u200cخواهم")
+        await type_into(pilot, screen.query_one("#client_words", TextArea), "")
+        await type_text(pilot, words)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: message(screen) == "saved")
+        card = stored(board["path"], board["panic"])
+        assert (card.title, card.client_words) == (title, words)
 
 
 async def test_perspectives_show_side_by_side_with_author_and_discipline(board) -> None:
@@ -311,6 +328,20 @@ async def test_a_merge_saves_the_merged_text(board) -> None:
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.screen is screen and message(screen) == "saved")
         assert stored(board["path"], board["panic"]).title == "Mine and Bens"
+
+
+async def test_a_joiner_typed_in_the_merge_box_is_saved(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await start_conflict(pilot, board)
+        await pilot.press("e")
+        merge = app.screen.query_one("#merge", TextArea)
+        merge.load_text("می")
+        merge.move_cursor(merge.document.end)
+        await type_text(pilot, "\u200cخواهم")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is screen and message(screen) == "saved")
+        assert stored(board["path"], board["panic"]).title == "می\u200cخواهم"
 
 
 async def test_a_colleagues_change_to_a_field_i_am_not_editing_appears_at_once(board) -> None:

@@ -37,6 +37,7 @@ from formboard.tui.screens.prompt import PromptDraft, PromptField
 from formboard.tui.session import WriteRequest
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.footer import QuietFooter
+from formboard.tui.widgets.text_input import TextBox, TextInput
 
 if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
@@ -109,14 +110,14 @@ class CardScreen(Screen[None]):
         with CardForm(id="card-form"):
             yield Label("Title", classes="field-label")
             # Not selected on focus: the first key typed must not replace the whole title.
-            yield Input(safe(card.title) if card else "", id="title", select_on_focus=False)
+            yield TextInput(safe(card.title) if card else "", id="title", select_on_focus=False)
             for name, label in (
                 ("body", "Body"),
                 ("client_words", "Client's own words (verbatim)"),
             ):
                 yield Label(label, classes="field-label")
                 text = safe(getattr(card, name)) if card else ""
-                yield TextArea(text, id=name, soft_wrap=True, tab_behavior="focus")
+                yield TextBox(text, id=name, soft_wrap=True, tab_behavior="focus")
             status = card.status if card else Status.HYPOTHESIS
             domain = card.domain if card and card.domain else NO_DOMAIN
             domains = [(NO_DOMAIN, NO_DOMAIN), *((d.value, d) for d in Domain)]

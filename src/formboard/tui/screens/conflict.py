@@ -25,6 +25,7 @@ from textual.widgets import Button, Static, TextArea
 from formboard.core.errors import BoardConflict, FieldConflict
 from formboard.core.model import CARD_EDIT_FIELDS, Card, Domain, Status, clean_text, clean_title
 from formboard.tui.text import plain, safe
+from formboard.tui.widgets.text_input import TextBox
 
 TEXT_FIELDS = ("title", "body", "client_words")
 FIELD_LABELS = {
@@ -226,7 +227,7 @@ class ConflictRow(Vertical, can_focus=True):
         yield Static("", classes="choice", id="choice")
         if c.field in TEXT_FIELDS:
             merged = safe(f"{c.mine or ''}\n{MERGE_SEPARATOR}\n{c.theirs or ''}")
-            yield TextArea(merged, soft_wrap=True, tab_behavior="focus", id="merge")
+            yield TextBox(merged, soft_wrap=True, tab_behavior="focus", id="merge")
 
     @property
     def merging(self) -> bool:

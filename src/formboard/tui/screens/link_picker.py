@@ -29,6 +29,7 @@ from formboard.core.errors import BoardConflict
 from formboard.core.model import Card, Column, Link, LinkKind
 from formboard.tui.session import WriteRequest
 from formboard.tui.text import plain
+from formboard.tui.widgets.text_input import TextInput
 
 if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
@@ -212,7 +213,7 @@ class LinkPicker(ModalScreen[None]):
         with Vertical():
             yield Static(title, classes="picker-title")
             with Vertical(id="find-step"):
-                yield Input(self.query_text, placeholder="type part of a title", id="find")
+                yield TextInput(self.query_text, placeholder="type part of a title", id="find")
                 yield OptionList(id="matches")
                 yield Static(
                     "↑ ↓ choose · enter picks the card · esc cancels", classes="picker-hint"
@@ -220,7 +221,7 @@ class LinkPicker(ModalScreen[None]):
             with Vertical(id="kind-step"):
                 yield Static("", id="target")
                 yield OptionList(id="kinds")
-                yield Input(self.note, placeholder="note (optional)", id="note")
+                yield TextInput(self.note, placeholder="note (optional)", id="note")
                 yield Static(
                     "↑ ↓ choose how they connect · r reverses · enter saves · esc goes back",
                     classes="picker-hint",

@@ -1,7 +1,7 @@
 """Small dialogs that ask for text: a new card's title, a perspective, the filter.
 
 A dialog that is reopened after a failed write shows the reason and keeps
-what the person typed.
+what the person typed; esc asks before it throws typed text away.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from formboard.core.model import clean_line, clean_text, clean_title
+from formboard.tui.widgets.text_input import TextInput
 
 
 @dataclass
@@ -34,10 +35,16 @@ class PromptField:
 
 
 _RULES = {"title": clean_title, "text": clean_text, "line": clean_line}
+SAVE_HINT = "enter or ctrl+s saves · esc cancels"
+# Enter in a text box starts a new line, so the hint must not promise it saves.
+TEXT_BOX_HINT = "ctrl+s saves · enter in the text box is a new line · esc cancels"
 
 
 class PromptScreen(ModalScreen[dict[str, str] | None]):
-    """Ask for one or more fields; enter (ctrl+s in a text box) saves, esc cancels."""
+    """Ask for one or more fields; enter (ctrl+s in a text box) saves.
+
+    Esc cancels at once when nothing was typed, else asks before discarding it.
+    """
 
     DEFAULT_CSS = """
     PromptScreen { align: center middle; }
@@ -64,22 +71,24 @@ class PromptScreen(ModalScreen[dict[str, str] | None]):
         self.prompt_title = title
         self.fields = fields
         self.error = error
-        self.hint = hint or "enter or ctrl+s saves · esc cancels"
+        multiline = any(f.multiline for f in fields)
+        self.hint = hint or (TEXT_BOX_HINT if multiline else SAVE_HINT)
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import TextArea  # heavy; the app imports this module at start
+        # TextArea is heavy to import; the app imports this module at start-up.
+        from formboard.tui.widgets.text_input import TextBox
 
         with Vertical():
             yield Static(self.prompt_title, classes="prompt-title", markup=False)
             for f in self.fields:
                 yield Label(f.label, markup=False)
                 if f.multiline:
-                    yield TextArea(
+                    yield TextBox(
                         f.value, id=f"field-{f.name}", soft_wrap=True, tab_behavior="focus"
                     )
                 else:
                     # A reopened dialog keeps what was typed: one key must not replace it.
-                    yield Input(
+                    yield TextInput(
                         f.value,
                         placeholder=f.placeholder,
                         id=f"field-{f.name}",
@@ -115,8 +124,26 @@ class PromptScreen(ModalScreen[dict[str, str] | None]):
             return
         self.dismiss(values)
 
+    def typed(self) -> bool:
+        """Whether any field differs from the value the dialog opened with."""
+        values = self.values()
+        return any(values[f.name] != f.value for f in self.fields)
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Close without saving (esc); ask first if that would throw typed text away."""
+        if not self.typed():
+            self.dismiss(None)
+            return
+        # conflict.py imports TextArea, which the app does not load at start-up.
+        from formboard.tui.screens.conflict import ChoiceDialog
+
+        # Keep editing comes first: the focused button, so a reflexive enter loses nothing.
+        choices = [("k", "Keep editing", "keep"), ("d", "Discard", "discard")]
+        self.app.push_screen(ChoiceDialog("Discard what you typed?", choices), self._answered)
+
+    def _answered(self, answer: str | None) -> None:
+        if answer == "discard":
+            self.dismiss(None)
 
 
 @dataclass
