@@ -8,7 +8,7 @@ import pytest
 from rich.text import Text
 from tests.tui_helpers import isolate, loaded, small_board, store_card, wait_for
 
-from formboard.core.lock import LeaseOwner, WriteLease
+from formboard.core.errors import BoardReadOnly
 from formboard.core.model import Column
 from formboard.core.store import BoardStore
 from formboard.tui.app import FormboardApp
@@ -245,27 +245,29 @@ async def test_control_characters_from_outside_writers_never_reach_the_terminal(
 
 
 async def test_a_failing_write_keeps_the_typed_text(board, monkeypatch):
+    from formboard.core.store import BoardStore as Store
+
     path, _ = board
-    monkeypatch.setenv("FORMBOARD_LOCK_WAIT", "0.3")
-    holder = WriteLease(path, LeaseOwner.create("ben", "Ben Okafor"))
-    holder.acquire()
-    try:
-        app = FormboardApp(path)
-        async with app.run_test(size=(120, 36)) as pilot:
-            await loaded(app, pilot)
-            await pilot.press("n", *"Shaking hands", "enter")
 
-            def reopened() -> bool:
-                screen = app.screen
-                return isinstance(screen, PromptScreen) and bool(screen.error)
+    def refused(self, *args, **kwargs):
+        # What the store raises when the file server turns the share read-only mid-session.
+        raise BoardReadOnly(f"{path} cannot be written any more (the drive is read-only).")
 
-            await wait_for(pilot, reopened)
+    monkeypatch.setattr(Store, "add_card", refused)
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("n", *"Shaking hands", "enter")
+
+        def reopened() -> bool:
             screen = app.screen
-            assert screen.values()["title"] == "Shaking hands"
-            assert "locked by" in screen.error
-            assert app.is_running
-    finally:
-        holder.release()
+            return isinstance(screen, PromptScreen) and bool(screen.error)
+
+        await wait_for(pilot, reopened)
+        screen = app.screen
+        assert screen.values()["title"] == "Shaking hands"
+        assert "the drive is read-only" in screen.error
+        assert app.is_running
 
 
 async def test_read_only_board_says_why_in_the_status_line(board):

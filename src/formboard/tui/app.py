@@ -209,6 +209,11 @@ class FormboardApp(Together, Privacy, App[None]):
     def _save_state(self, message: SaveState) -> None:
         level = "error" if message.error else ("warning" if message.waiting_for else "")
         self.status_line.set_state(message.text, level)
+        # An open card hides the status line: it says whose lock its save waits for.
+        for screen in self.screen_stack[1:]:
+            waiting = getattr(screen, "waiting_for_lock", None)
+            if waiting is not None and message.waiting_for:
+                waiting(message.text)
 
     @on(WriteSaved)
     def _write_saved(self, message: WriteSaved) -> None:
@@ -392,6 +397,26 @@ class FormboardApp(Together, Privacy, App[None]):
         self.stop_following()
         if message.chain >= 2:
             self.call_after_refresh(self.action_open_card)
+
+    async def action_quit(self) -> None:
+        """Quit; with changes still waiting to be written (a colleague holds the lock), ask."""
+        waiting = self.session.pending
+        if not waiting:
+            self.exit()
+            return
+        from formboard.tui.screens.conflict import ChoiceDialog
+
+        changes = "1 change is" if waiting == 1 else f"{waiting} changes are"
+        question = (
+            f"{changes} not written yet ({self.status_line.save_state}). Quitting now loses them."
+        )
+        choices = [("w", "Wait for them", "wait"), ("l", "Quit and lose them", "quit")]
+
+        def answered(answer: str | None) -> None:
+            if answer == "quit":
+                self.exit()
+
+        self.push_screen(ChoiceDialog(question, choices), answered)
 
     def action_help(self) -> None:
         from formboard.tui.screens.help import HelpScreen

@@ -20,7 +20,7 @@ from textual.message import Message
 
 from formboard.core.backup import backup_if_due
 from formboard.core.changes import ChangeSet, apply_changes
-from formboard.core.errors import BoardConflict, FormboardError
+from formboard.core.errors import BoardConflict, BoardLocked, FormboardError
 from formboard.core.identity import Identity
 from formboard.core.lock import LeaseInfo
 from formboard.core.model import Board
@@ -57,6 +57,13 @@ class _Sync:
     """Ask the session to read what changed (a colleague wrote, or a timer)."""
 
 
+class _Closing(Exception):
+    """The app is closing while a write waits for the lock: stop waiting."""
+
+
+LOCK_RETRY_PAUSE = 0.2  # seconds between one lock wait giving up and the next
+
+
 _STOP = object()
 
 
@@ -85,6 +92,7 @@ class BoardSession:
         self.pending = 0
         self._pending_lock = threading.Lock()
         self._started = False
+        self._closing = threading.Event()
         self._watch_problem: str | None = None
 
     # ----------------------------------------------------- called by the app
@@ -98,6 +106,7 @@ class BoardSession:
         self.queue.put(_Sync())
 
     def stop(self) -> None:
+        self._closing.set()  # a write waiting for the lock gives up (the app asked first)
         self.queue.put(_STOP)
         with self._pending_lock:
             if self._started or self.store is None:
@@ -181,7 +190,9 @@ class BoardSession:
         assert self.store is not None
         self.post(SaveState("saving…", pending=self.pending))
         try:
-            result = getattr(self.store, request.method)(*request.args, **request.kwargs)
+            result = self._write_when_free(request)
+        except _Closing:
+            return  # the person chose to quit with this change unwritten
         except BoardConflict as exc:
             self.post(WriteFailed(request, str(exc), conflict=exc))
         except FormboardError as exc:
@@ -200,6 +211,21 @@ class BoardSession:
         self._sync()
         if self.pending == 0:
             self.post(SaveState("saved"))
+
+    def _write_when_free(self, request: WriteRequest) -> Any:
+        """Run the write; while a colleague's write holds the lock, keep waiting for it.
+
+        A locked board is not a failed write: the change waits its turn, in order, with the
+        status line naming who holds the lock, until it lands or the app closes.
+        """
+        assert self.store is not None
+        while True:
+            try:
+                return getattr(self.store, request.method)(*request.args, **request.kwargs)
+            except BoardLocked:
+                # The lease's own wait keeps the status line saying whose lock it is.
+                if self._closing.wait(LOCK_RETRY_PAUSE):
+                    raise _Closing from None
 
     def _sync(self) -> None:
         assert self.store is not None and self.known is not None
@@ -226,5 +252,7 @@ class BoardSession:
             self.post(WatchTrouble(problem))
 
     def _on_lock_wait(self, holder: LeaseInfo | None, waited: float) -> None:
+        if self._closing.is_set():
+            raise _Closing
         who = holder.name or holder.login if holder else "someone else"
         self.post(SaveState(f"waiting for the lock held by {who}", waiting_for=who))

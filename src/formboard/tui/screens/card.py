@@ -284,6 +284,11 @@ class CardScreen(Screen[None]):
             reason = self.formboard.read_only_reason
             self._say(f"Not saved: the board is read-only ({reason}).", error=True)
 
+    def waiting_for_lock(self, state: str) -> None:
+        """A colleague's write holds the lock: this card's save waits its turn, and says so."""
+        if self.saving:
+            self._say(f"{state}… your change is written as soon as it is free.")
+
     def _saved(self, card: Card) -> None:
         self.saving = False
         self.notices.clear()

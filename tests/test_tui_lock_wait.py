@@ -1,0 +1,76 @@
+"""A colleague's write holds the lock: my changes wait their turn, in order, never dropped."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.tui_helpers import loaded, store_card, wait_for
+
+from formboard.core.lock import LeaseOwner, WriteLease
+from formboard.core.model import Column
+from formboard.core.store import BoardStore
+from formboard.tui.app import FormboardApp
+from formboard.tui.screens.conflict import ChoiceDialog
+
+
+@pytest.fixture
+def dara(board_file: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WriteLease]:
+    """Dara's write lease on the board, held (and renewed) until the test releases it."""
+    monkeypatch.setenv("FORMBOARD_LOCK_WAIT", "0.3")  # each wait gives up fast; ours retries
+    lease = WriteLease(
+        board_file, LeaseOwner("dara", "Dara Lindqvist", "ward-pc", 1, uuid.uuid4().hex), ttl=30
+    )
+    lease.acquire()
+    try:
+        yield lease
+    finally:
+        lease.release()
+
+
+def symptoms(path: Path) -> list[str]:
+    with BoardStore.open(path) as store:
+        return [c.title for c in store.board().column(Column.SYMPTOMS)]
+
+
+async def test_changes_made_while_a_colleague_holds_the_lock_land_in_order_afterwards(
+    board_file, dara
+):
+    app = FormboardApp(board_file)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        before = symptoms(board_file)
+        first = app.board_view.focused_card.id
+        await pilot.press("J")  # move the first symptom down
+        await pilot.press("n", *"Headaches on shift days", "enter")
+        status = lambda: str(app.status_line.render())  # noqa: E731
+        await wait_for(pilot, lambda: "waiting for the lock held by Dara Lindqvist" in status())
+        await pilot.pause(1.0)  # three times the lock wait: still waiting, nothing dropped
+        assert "not saved" not in status() and app.session.pending == 2
+        assert not any("Not saved" in str(n.title) for n in app._notifications)
+        assert symptoms(board_file) == before
+        dara.release()
+        await wait_for(pilot, lambda: app.session.pending == 0 and "saved" in status())
+        after = symptoms(board_file)
+        assert after[1] == store_card(board_file, first).title  # moved down one
+        assert after[-1] == "Headaches on shift days"  # written after the move
+
+
+async def test_quitting_with_changes_still_waiting_asks_first(board_file, dara):
+    app = FormboardApp(board_file)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("J")
+        await wait_for(pilot, lambda: app.session.pending == 1)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog) and app.is_running
+        assert "1 change is not written yet" in str(app.screen.question)
+        await pilot.press("w")  # wait for it
+        await pilot.pause()
+        assert not isinstance(app.screen, ChoiceDialog) and app.is_running
+        await pilot.press("q", "l")  # quit and lose it
+        await pilot.pause()
+    assert not app.is_running
