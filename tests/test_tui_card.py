@@ -376,6 +376,44 @@ async def test_archived_underneath_says_so_keeps_my_text_and_refuses_to_save(boa
         assert stored(board["path"], board["panic"]).title == "Panic at work"
 
 
+async def test_messages_do_not_outlive_what_they_were_about(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        screen.set_focus(None)  # on no perspective or link
+        await pilot.pause()
+        await pilot.press("d")
+        assert "Move to a perspective or a link first" in message(screen)
+        await pilot.press("tab")  # the focus moves: the hint is done
+        await pilot.pause()
+        assert message(screen) == ""
+        await type_into(pilot, screen.query_one("#title", Input), "Saved once")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: message(screen) == "saved")
+        await type_into(pilot, screen.query_one("#title", Input), "Edited after")
+        with BoardStore.open(board["path"], identity=BEN) as ben:
+            ben.archive_card(board["panic"])
+        app.session.sync()
+        await until(pilot, lambda: "Ben Okafor archived this card" in notices(screen))
+        assert message(screen) != "saved"  # the edit after it is not safe
+
+
+async def test_a_read_only_board_says_so_on_the_card_and_never_offers_to_save(board) -> None:
+    raw = sqlite3.connect(board["path"])
+    raw.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    raw.commit()
+    raw.close()
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        assert "This board is read-only" in message(screen)
+        await type_into(pilot, screen.query_one("#title", Input), "Typed anyway")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is not screen)
+        answers = [answer for _key, _label, answer in app.screen.choices]
+        assert answers == ["discard", "keep"]
+
+
 async def test_markup_in_titles_shows_literally_and_does_nothing(board) -> None:
     with BoardStore.open(board["path"]) as store:
         click = store.add_card("symptoms", "[@click=app.quit]x")

@@ -146,6 +146,11 @@ class CardScreen(Screen[None]):
         self.draft = CardDraft.of(card)
         self._show_card(card)
         self._show_links()
+        if self.formboard.read_only_reason:
+            self._say(
+                f"This board is read-only ({self.formboard.read_only_reason}): "
+                "you can read and copy here, but nothing can be saved."
+            )
         self.query_one("#title", Input).focus()
         # Focus scrolls the form before its first layout; start at the top, label showing.
         self.call_after_refresh(self.query_one(CardForm).scroll_home, animate=False)
@@ -219,8 +224,11 @@ class CardScreen(Screen[None]):
             by = self.display_name(card.updated_by)
             heading += f" · changed by {by} {short_time(card.updated_at)}"
         self.query_one("#card-heading", Static).update(plain(heading, one_line=True))
+        was_gone = self.gone
         if card.archived or self.gone.endswith(ARCHIVED):
             self.gone = f"{self.display_name(card.updated_by)} {ARCHIVED}" if card.archived else ""
+        if self.gone and not was_gone:
+            self._say("")  # an earlier "saved" would read as if edits here were still safe
         self._show_notices()
         box = self.query_one("#perspectives", PerspectiveRow)
         panels = {w.perspective.id: w for w in box.query(PerspectivePanel)}
@@ -251,11 +259,18 @@ class CardScreen(Screen[None]):
     def _set_gone(self, reason: str) -> None:
         self.gone = reason
         self._show_notices()
+        self._say("")  # an earlier "saved" would read as if edits here were still safe
 
-    def _say(self, text: str, *, error: bool = False) -> None:
+    def _say(self, text: str, *, error: bool = False, hint: bool = False) -> None:
         message = self.query_one("#card-message", Static)
         message.update(plain(text))
         message.set_class(error, "-error")
+        self._hinting = hint
+
+    def on_descendant_focus(self) -> None:
+        # A hint about where the focus should be is done once the focus moves.
+        if getattr(self, "_hinting", False):
+            self._say("")
 
     # -------------------------------------------------------------- saving
 
@@ -329,7 +344,7 @@ class CardScreen(Screen[None]):
             self.dismiss()
             return
         choices = [("d", "Discard my changes", "discard"), ("k", "Keep editing", "keep")]
-        if not self.gone:
+        if not self.gone and not self.formboard.read_only_reason:
             choices.insert(0, ("s", "Save", "save"))
         question = "This card has changes that are not saved."
         self.app.push_screen(ChoiceDialog(question, choices), self._leave)
@@ -362,11 +377,13 @@ class CardScreen(Screen[None]):
         """Edit the focused perspective, if it is mine (e)."""
         panel = self.focused
         if not isinstance(panel, PerspectivePanel):
-            self._say("Move to a perspective first (tab or ↓), then press e to edit it.")
+            self._say("Move to a perspective first (tab or ↓), then press e to edit it.", hint=True)
             return
         if not panel.mine:
             who = first_name(panel.author)
-            self._say(f"Only {who} can change {who}'s perspective. Press p to add your own.")
+            self._say(
+                f"Only {who} can change {who}'s perspective. Press p to add your own.", hint=True
+            )
             return
         p = panel.perspective
         self._ask_perspective(
@@ -380,7 +397,7 @@ class CardScreen(Screen[None]):
         if isinstance(target, PerspectivePanel):
             if not target.mine:
                 who = first_name(target.author)
-                self._say(f"Only {who} can remove {who}'s perspective.")
+                self._say(f"Only {who} can remove {who}'s perspective.", hint=True)
                 return
             question: str | Text = "Remove your perspective on this card? The history keeps it."
             request = WriteRequest("remove_perspective", (target.perspective.id,))
@@ -388,9 +405,10 @@ class CardScreen(Screen[None]):
             question = Text("Remove the link “") + target.sentence() + Text("”?")
             request = WriteRequest("remove_link", (target.link.id,))
         else:
-            self._say("Move to a perspective or a link first (tab or ↓), then press d.")
+            self._say("Move to a perspective or a link first (tab or ↓), then press d.", hint=True)
             return
         request.on_failed = lambda reason, _c: self._say(f"Not removed: {reason}", error=True)
+        request.on_saved = lambda _result: self._say("Removed.")
 
         def answered(answer: str | None) -> None:
             if answer == "remove":
@@ -416,4 +434,4 @@ class CardScreen(Screen[None]):
 
     def action_board_only(self) -> None:
         """A board key pressed here: say so rather than act on the board behind."""
-        self._say("That key works on the board; esc goes back to it.")
+        self._say("That key works on the board; esc goes back to it.", hint=True)
