@@ -388,7 +388,8 @@ async def test_a_bug_in_a_write_keeps_the_session_alive_and_says_so(board, monke
         assert "RuntimeError" in app.screen.error and "Confidential" not in app.screen.error
         assert app.screen.values()["title"] == "Typed title"
         monkeypatch.undo()
-        await pilot.press("escape", "p", *"Still working", "ctrl+s")
+        # The reopened dialog holds typed text: esc asks, d discards it.
+        await pilot.press("escape", "d", "p", *"Still working", "ctrl+s")
         await wait_for(
             pilot, lambda: any(len(c.perspectives) == 2 for c in app.board_view.cards.values())
         )

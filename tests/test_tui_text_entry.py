@@ -167,3 +167,26 @@ async def test_the_perspective_dialog_says_enter_is_a_new_line_and_ctrl_s_saves(
         assert screen.query_one("#field-text", TextArea).text == "one\ntwo"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, PromptScreen))
+
+
+async def test_a_dialog_reopened_after_a_failed_write_still_asks_before_dropping_the_text(
+    board_file, monkeypatch
+):
+    from formboard.core.errors import BoardReadOnly
+
+    def refused(self, *args, **kwargs):
+        raise BoardReadOnly("The drive became read-only; nothing was written.")
+
+    monkeypatch.setattr(BoardStore, "add_card", refused)
+    app = FormboardApp(board_file)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("n", *"Typed before it failed", "enter")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, PromptScreen) and bool(app.screen.error)
+        )
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("k")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        assert app.screen.values()["title"] == "Typed before it failed"

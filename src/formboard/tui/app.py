@@ -281,7 +281,10 @@ class FormboardApp(Together, Privacy, App[None]):
             )
             self.write(request)
 
-        fields = [replace(f, value=draft.values.get(f.name, f.value)) for f in draft.fields]
+        fields = [
+            replace(f, value=draft.values.get(f.name, f.value), original=f.value)
+            for f in draft.fields
+        ]
         self.push_screen(PromptScreen(draft.title, fields, error=error), done)
 
     def action_page(self, pages: int) -> None:

@@ -32,6 +32,9 @@ class PromptField:
     placeholder: str = ""
     kind: str = "line"  # "title", "text" or "line": which model rule validates it
     required: bool = False
+    # What the field held before anything was typed, when the dialog reopens with typed
+    # text after a failed write (None: ``value`` is that).
+    original: str | None = None
 
 
 _RULES = {"title": clean_title, "text": clean_text, "line": clean_line}
@@ -125,9 +128,11 @@ class PromptScreen(ModalScreen[dict[str, str] | None]):
         self.dismiss(values)
 
     def typed(self) -> bool:
-        """Whether any field differs from the value the dialog opened with."""
+        """Whether any field differs from what it held before anything was typed."""
         values = self.values()
-        return any(values[f.name] != f.value for f in self.fields)
+        return any(
+            values[f.name] != (f.value if f.original is None else f.original) for f in self.fields
+        )
 
     def action_cancel(self) -> None:
         """Close without saving (esc); ask first if that would throw typed text away."""
