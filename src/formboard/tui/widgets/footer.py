@@ -6,14 +6,27 @@ FooterKey widgets (textual #6666); on a board, focus moves on every arrow key.
 
 from __future__ import annotations
 
+from textual import events
 from textual.screen import Screen
 from textual.widgets import Footer
 
+NARROW = 100  # columns
+
 
 class QuietFooter(Footer):
-    """Footer that skips the rebuild when the active bindings are unchanged."""
+    """Footer that skips the rebuild when the active bindings are unchanged.
+
+    Below 100 columns it drops its padding and the "^p palette" label (the help panel
+    names ctrl+p), so every key still fits at 80×24 instead of the last ones being cut.
+    """
 
     _shown: tuple[tuple[str, str, bool, str], ...] | None = None
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = event.size.width < NARROW
+        if self.compact != narrow:
+            self.compact = narrow
+            self.show_command_palette = not narrow
 
     def bindings_changed(self, screen: Screen) -> None:
         shown = tuple(
