@@ -190,3 +190,14 @@ async def test_a_dialog_reopened_after_a_failed_write_still_asks_before_dropping
         await pilot.press("k")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
         assert app.screen.values()["title"] == "Typed before it failed"
+
+
+async def test_several_lines_pasted_into_a_title_are_all_kept_on_one_line(board_file):
+    app = FormboardApp(board_file)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        app.screen.focused.post_message(events.Paste("Panic at work\n  since the\r\nmove  \n"))
+        await pilot.pause()
+        assert app.screen.values()["title"] == "Panic at work since the move"

@@ -53,11 +53,23 @@ class TextInput(Input):
         if kept_unprintable(event.character):
             assert event.character is not None
             event.stop()
-            selection = self.selection
-            if selection.is_empty:
-                self.insert_text_at_cursor(event.character)
-            else:
-                self.replace(event.character, *selection)
+            self._insert(event.character)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        # Input keeps only the first line of a paste; a one-line field keeps every line,
+        # joined by spaces, so nothing pasted is silently dropped.
+        lines = [line.strip() for line in event.text.splitlines() if line.strip()]
+        if len(lines) > 1:
+            event.stop()
+            event.prevent_default()
+            self._insert(" ".join(lines))
+
+    def _insert(self, text: str) -> None:
+        selection = self.selection
+        if selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *selection)
 
 
 def _make_text_box() -> type[TextBox]:
