@@ -20,7 +20,7 @@ from formboard.core.model import LinkKind
 from formboard.core.store import BoardStore
 from formboard.tui.app import FormboardApp
 from formboard.tui.screens.card import CardScreen, PerspectivePanel
-from formboard.tui.screens.conflict import ConflictDialog
+from formboard.tui.screens.conflict import ChoiceDialog, ConflictDialog
 from formboard.tui.screens.link_picker import LinkPicker, LinkRow
 
 BEN = Identity(login="ben", name="Ben Okafor", discipline="psychiatry", host="h")
@@ -224,6 +224,27 @@ async def test_link_picker_finds_a_card_by_part_of_its_title_and_saves_the_link(
             for lk in links
         )
         del picker
+
+
+async def test_esc_out_of_the_link_picker_asks_before_dropping_a_typed_note(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        await open_card(pilot, board["panic"])
+        await pilot.press("escape")
+        await pilot.press("x")  # from the board
+        picker = await until(pilot, lambda: isinstance(app.screen, LinkPicker) and app.screen)
+        await pilot.press(*"morning", "enter")
+        picker.query_one("#note", Input).focus()
+        await pilot.press(*"since March")
+        await pilot.press("escape", "escape")  # back to the search, then out
+        await until(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("k")
+        await until(pilot, lambda: app.screen is picker)
+        assert picker.query_one("#note", Input).value == "since March"
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("d")
+        await until(pilot, lambda: not isinstance(app.screen, (LinkPicker, ChoiceDialog)))
 
 
 async def test_link_picker_reverses_the_sentence_with_r(board) -> None:

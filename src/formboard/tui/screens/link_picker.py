@@ -349,4 +349,18 @@ class LinkPicker(ModalScreen[None]):
             self.remove_class("-kind")
             self.query_one("#find", Input).focus()
             return
-        self.dismiss(None)
+        note = self.query_one("#note", Input).value
+        if not note.strip() or note == self.note:
+            self.dismiss(None)
+            return
+        from formboard.tui.screens.conflict import ChoiceDialog
+
+        def answered(answer: str | None) -> None:
+            if answer == "discard":
+                self.dismiss(None)
+
+        # Keep editing first: a reflexive enter loses nothing.
+        choices = [("k", "Keep editing", "keep"), ("d", "Discard the note", "discard")]
+        self.app.push_screen(
+            ChoiceDialog("Discard the note you typed for this link?", choices), answered
+        )
