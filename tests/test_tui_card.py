@@ -476,6 +476,16 @@ async def test_control_characters_written_by_another_tool_never_reach_the_termin
         assert screen.edited() == {}  # showing them safely is not an edit
 
 
+async def test_unicode_line_separators_shown_as_line_breaks_are_not_an_edit(board) -> None:
+    with BoardStore.open(board["path"]) as store:
+        store.edit_card(board["panic"], body="In the car park\u2028before shifts\u2029Since May")
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        assert screen.query_one("#body", TextArea).text.count("\n") == 2
+        assert screen.edited() == {}  # nothing to save, and esc does not ask
+
+
 async def test_a_save_while_a_colleague_holds_the_lock_says_whose_and_lands_when_free(
     board, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -67,6 +67,8 @@ def same(name: str, a: Any, b: Any) -> bool:
     """
     if name in TEXT_FIELDS:
         a, b = safe(str(a or "")), safe(str(b or ""))
+        # A text box shows the Unicode line and paragraph separators as line breaks.
+        a, b = (text.replace("\u2028", "\n").replace("\u2029", "\n") for text in (a, b))
         if name == "title":
             a, b = a.strip(), b.strip()
     return a == b
