@@ -201,3 +201,17 @@ async def test_several_lines_pasted_into_a_title_are_all_kept_on_one_line(board_
         app.screen.focused.post_message(events.Paste("Panic at work\n  since the\r\nmove  \n"))
         await pilot.pause()
         assert app.screen.values()["title"] == "Panic at work since the move"
+
+
+async def test_the_filter_box_takes_a_non_joiner_too(board_file):
+    with BoardStore.open(board_file) as store:
+        store.add_card("symptoms", PERSIAN)
+        store.add_card("symptoms", PERSIAN.replace(ZWNJ, ""))  # spelt without it: another word
+    app = FormboardApp(board_file)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("slash")
+        await type_text(pilot, PERSIAN)
+        await pilot.pause()
+        shown = [c.title for c in app.board_view.column_list.cards]
+        assert shown == [PERSIAN]

@@ -45,6 +45,7 @@ from formboard.tui.widgets.column import ColumnList
 from formboard.tui.widgets.footer import QuietFooter
 from formboard.tui.widgets.presence_bar import PresenceBar
 from formboard.tui.widgets.status import StatusLine
+from formboard.tui.widgets.text_input import TextInput
 
 
 class FormboardApp(Together, Privacy, App[None]):
@@ -104,7 +105,7 @@ class FormboardApp(Together, Privacy, App[None]):
 
     def compose(self) -> ComposeResult:
         yield self.board_view
-        yield Input(
+        yield TextInput(
             placeholder="filter: words  by:author  disc:discipline  status:agreed", id="filter"
         )
         yield self.presence_bar
