@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
-from tests.tui_helpers import isolate, loaded, small_board, store_card, wait_for
+from tests.tui_helpers import isolate, loaded, new_card_refused, small_board, store_card, wait_for
 
 from formboard.core.errors import BoardReadOnly
 from formboard.core.model import Column
@@ -245,26 +245,13 @@ async def test_control_characters_from_outside_writers_never_reach_the_terminal(
 
 
 async def test_a_failing_write_keeps_the_typed_text(board, monkeypatch):
-    from formboard.core.store import BoardStore as Store
-
     path, _ = board
-
-    def refused(self, *args, **kwargs):
-        # What the store raises when the file server turns the share read-only mid-session.
-        raise BoardReadOnly(f"{path} cannot be written any more (the drive is read-only).")
-
-    monkeypatch.setattr(Store, "add_card", refused)
     app = FormboardApp(path)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        await pilot.press("n", *"Shaking hands", "enter")
-
-        def reopened() -> bool:
-            screen = app.screen
-            return isinstance(screen, PromptScreen) and bool(screen.error)
-
-        await wait_for(pilot, reopened)
-        screen = app.screen
+        # What the store raises when the file server turns the share read-only mid-session.
+        refusal = BoardReadOnly(f"{path} cannot be written any more (the drive is read-only).")
+        screen = await new_card_refused(pilot, monkeypatch, refusal, "Shaking hands")
         assert screen.values()["title"] == "Shaking hands"
         assert "the drive is read-only" in screen.error
         assert app.is_running
@@ -370,20 +357,12 @@ async def test_arrows_move_the_cursor_in_a_column_taller_than_the_screen(tmp_pat
 
 
 async def test_a_bug_in_a_write_keeps_the_session_alive_and_says_so(board, monkeypatch):
-    from formboard.core.store import BoardStore as Store
-
     path, _ = board
-
-    def broken(self, *args, **kwargs):
-        raise RuntimeError("Confidential detail")
-
-    monkeypatch.setattr(Store, "add_card", broken)
     app = FormboardApp(path)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        await pilot.press("n", *"Typed title", "enter")
-        await wait_for(
-            pilot, lambda: isinstance(app.screen, PromptScreen) and bool(app.screen.error)
+        await new_card_refused(
+            pilot, monkeypatch, RuntimeError("Confidential detail"), "Typed title"
         )
         assert "RuntimeError" in app.screen.error and "Confidential" not in app.screen.error
         assert app.screen.values()["title"] == "Typed title"

@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import loaded, wait_for
+from tests.tui_helpers import loaded, new_card_refused, wait_for
 from textual import events
 from textual._xterm_parser import XTermParser
 from textual.widgets import Static, TextArea
@@ -174,17 +174,11 @@ async def test_a_dialog_reopened_after_a_failed_write_still_asks_before_dropping
 ):
     from formboard.core.errors import BoardReadOnly
 
-    def refused(self, *args, **kwargs):
-        raise BoardReadOnly("The drive became read-only; nothing was written.")
-
-    monkeypatch.setattr(BoardStore, "add_card", refused)
     app = FormboardApp(board_file)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        await pilot.press("n", *"Typed before it failed", "enter")
-        await wait_for(
-            pilot, lambda: isinstance(app.screen, PromptScreen) and bool(app.screen.error)
-        )
+        refusal = BoardReadOnly("The drive became read-only; nothing was written.")
+        await new_card_refused(pilot, monkeypatch, refusal, "Typed before it failed")
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
         await pilot.press("k")

@@ -10,6 +10,7 @@ from pathlib import Path
 from formboard.core.identity import Identity
 from formboard.core.store import BoardStore
 from formboard.tui.app import FormboardApp
+from formboard.tui.screens.prompt import PromptScreen
 
 BEN = Identity(login="ben", name="Ben Okafor", discipline="psychiatry", host="host-2")
 
@@ -62,3 +63,19 @@ async def loaded(app: FormboardApp, pilot) -> None:
 def store_card(path: Path, card_id: str):
     with BoardStore.open(path) as store:
         return store.card(card_id)
+
+
+async def new_card_refused(pilot, monkeypatch, error: Exception, title: str) -> PromptScreen:
+    """Type a new card while the store refuses ``add_card`` with ``error``.
+
+    Returns the dialog that comes back with the typed title and the reason.
+    """
+
+    def refuse(self, *args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(BoardStore, "add_card", refuse)
+    await pilot.press("n", *title, "enter")
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen) and bool(app.screen.error))
+    return app.screen
