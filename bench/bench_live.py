@@ -35,7 +35,6 @@ import json
 import os
 import platform
 import queue
-import random
 import shutil
 import sqlite3
 import statistics
@@ -47,7 +46,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from stats import summary, verdict  # bench/ is sys.path[0] when run as a script
+from boards import board_with  # bench/ is sys.path[0] when run as a script
+from stats import summary, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -71,71 +71,6 @@ TARGETS = {
     "apply_ratio": 2.0,
     "idle_cpu_poll_pct": 2.0,
 }
-
-
-# ------------------------------------------------------------------ helpers
-
-
-WORDS = (
-    "panic", "sleep", "work", "mother", "sister", "partner", "shift", "morning", "night",
-    "chest", "breath", "heart", "worry", "anger", "guilt", "shame", "school", "friend",
-    "manager", "office", "phone", "silence", "crowd", "meeting", "weekend", "train", "loss",
-    "move", "illness", "hospital", "grandmother", "brother", "team", "music", "walking",
-    "garden", "diary", "prayer", "kindness", "critic", "habit", "tension", "appetite",
-    "coffee", "avoidance", "checking", "deadline", "rent",
-)  # fmt: skip
-
-
-def generated_board(cards: int, seed: int = 421) -> Any:
-    """A fictional board: titles, bodies, a perspective on every third card, ~1 link / 4."""
-    from formboard.core.model import Board, Card, Column, Link, LinkKind, Perspective
-
-    rng = random.Random(seed)
-    columns = list(Column)
-
-    def words(n: int) -> str:
-        return " ".join(rng.choice(WORDS) for _ in range(n))
-
-    made = []
-    for i in range(cards):
-        card_id = f"c{i:09d}"
-        perspectives = ()
-        if i % 3 == 0:
-            perspectives = (
-                Perspective(
-                    id=f"p{i:09d}", card_id=card_id, author="ben", author_name="Ben Okafor",
-                    discipline="psychiatry", text=f"Could be {words(8)}.",
-                ),
-            )  # fmt: skip
-        made.append(
-            Card(
-                id=card_id,
-                column=columns[i % len(columns)],
-                position=float(i // len(columns) + 1) * 1024,
-                title=words(rng.randint(3, 7)).capitalize(),
-                body=f"She notices {words(rng.randint(8, 20))}.",
-                perspectives=perspectives,
-            )
-        )
-    links = tuple(
-        Link(
-            id=f"l{j:09d}",
-            from_id=made[rng.randrange(cards)].id,
-            to_id=made[rng.randrange(cards)].id,
-            kind=rng.choice(list(LinkKind)),
-        )
-        for j in range(cards // 4)
-    )
-    return Board(client="C-BENCH", title="Benchmark", cards=tuple(made), links=links)
-
-
-def board_with(folder: Path, name: str, cards: int) -> Path:
-    from formboard.core.store import BoardStore
-
-    path = folder / f"{name}.board"
-    with BoardStore.create(path, "C-BENCH", "Benchmark") as store:
-        store.load_board(generated_board(cards))
-    return path
 
 
 # --------------------------------------------------------------- child procs
