@@ -1,6 +1,7 @@
 """Network-drive evidence: what bare SQLite and formboard lose across two sshfs "hosts".
 
     sudo .venv/bin/python bench/bench_netlab.py [--runs N] [--ops N] [--src PATH]
+    sudo .venv/bin/python bench/bench_netlab.py --only mix --runs 3 --mix-ops 60
 
 Sets up the network lab of tests/netlab.py (root, /dev/fuse, sshd and sshfs; on Debian
 ``apt-get install openssh-server sshfs``): one folder served by a private sshd on
@@ -19,6 +20,12 @@ the file, read on the server:
   ``add_card`` and a counter ``edit_card`` with retry on conflict, as tests/test_netlab.py;
   also counts the errors that reached the caller. ``--src`` measures another checkout's
   ``src`` (a proposed change).
+- ``mix`` (tests/netlab_mix.py): one writer through each mount *and* one on the server's
+  own folder, a fresh ``formboard`` process per op (add / edit / move), a ``show --json``
+  loop and an idle app (tmux) on each view; every acknowledged op checked against the
+  log and the board. In the same run, ``bare mix``: the same three writers as ``sqlite3``
+  shells (default settings, no lease), one process per insert. Per writer: ops, lost,
+  errors, ops/s and p50/p95 time per op (the whole process, start-up included).
 
 Not a test: nothing fails. Prints a table and writes JSON to bench/results/netlab-*.json.
 """
@@ -42,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from netlab import LabUnavailable, NetLab, start_lab  # noqa: E402
+from netlab_mix import judge, judge_bare, lab_env, per_writer, run_bare_mix, run_mix  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 PRAGMAS = (
@@ -272,11 +280,67 @@ def formboard_two_hosts(lab: NetLab, ops: int, env: dict[str, str], src: Path) -
     }
 
 
+MIX_VIEWS = ("A (caches)", "B (no caches)", "server folder")
+
+
+def mix(lab: NetLab, ops: int, home: Path, bare: bool, src: Path) -> dict[str, Any]:
+    """One run of the mix, formboard (from ``src``) or bare SQLite; per writer and in all."""
+    views = lab.folder(f"mix-{uuid.uuid4().hex[:8]}")
+    name = "count.db" if bare else "C-0421.board"
+    paths = {view: folder / name for view, folder in zip(MIX_VIEWS, views, strict=True)}
+    server = views[2] / name
+    if bare:
+        run = run_bare_mix(paths, server, ops_per_writer=ops)
+        verdict = judge_bare(run)
+    else:
+        env = lab_env(home)
+        env["PYTHONPATH"] = str(src) + os.pathsep + env["PYTHONPATH"]
+        run = run_mix(paths, server, env, ops_per_writer=ops)
+        verdict = judge(run)
+    return {
+        "writers": "A + B + server",
+        "acked": verdict.acknowledged,
+        "lost": len(verdict.lost),
+        "errors": verdict.failed,
+        "error_kinds": dict(verdict.errors),
+        "landed_after_error": len(verdict.landed_after_error),
+        "damaged_messages": len(verdict.damaged_messages),
+        "quick_check": verdict.integrity,
+        "seconds": run.seconds,
+        "per_writer": per_writer(run, verdict),
+        "reads": run.reads,
+        "apps_alive": run.apps_alive,
+    }
+
+
+def print_mix(name: str, runs: list[dict[str, Any]]) -> None:
+    print(f"\n{name}: per writer, each run (ops lost/errors, ops/s, p50/p95 ms per op)")
+    for view in MIX_VIEWS:
+        cells = []
+        for r in runs:
+            w = r["per_writer"].get(view)
+            if w:
+                cells.append(
+                    f"{w['ops']} {w['lost']}/{w['errors']} {w['ops_per_s']:.2f}/s "
+                    f"{w['p50'] * 1000:.0f}/{w['p95'] * 1000:.0f}"
+                )
+        print(f"  {view:16} " + " | ".join(cells))
+    for r in runs:
+        extra = f", {r['reads']} reads, apps alive {r['apps_alive']}" if r["reads"] else ""
+        print(
+            f"  run: {r['acked']} acknowledged, {r['lost']} lost, {r['errors']} errors, "
+            f"{r['landed_after_error']} failed-but-landed, {r['damaged_messages']} 'damaged' "
+            f"messages, integrity {r['quick_check']}{extra}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ops", type=int, default=100, help="ops per writer (default 100)")
     parser.add_argument("--src", type=Path, default=ROOT / "src", help="formboard's src to use")
+    parser.add_argument("--only", choices=("mix", "two-hosts"), help="run one part only")
+    parser.add_argument("--mix-ops", type=int, default=60, help="ops per writer in the mix")
     args = parser.parse_args()
 
     try:
@@ -294,25 +358,34 @@ def main() -> None:
     for name in ("FORMBOARD_LEASE_TTL", "FORMBOARD_LOCK_WAIT", "FORMBOARD_WATCH"):
         env.pop(name, None)
     os.environ.update({k: v for k, v in env.items() if k.startswith("FORMBOARD_")})
-    measures: dict[str, list[dict[str, Any]]] = {
-        "bare, concurrent": [],
-        "bare, alternating, long-lived A": [],
-        "bare, alternating, fresh A": [],
-        "formboard": [],
-    }
+    measures: dict[str, list[dict[str, Any]]] = {}
+    two_hosts = ("bare, concurrent", "bare, alternating, long-lived A",
+                 "bare, alternating, fresh A", "formboard")  # fmt: skip
+    mixes = ("formboard mix", "bare mix")
+    for name in (two_hosts if args.only != "mix" else ()) + (
+        mixes if args.only != "two-hosts" else ()
+    ):
+        measures[name] = []
     try:
         for run in range(args.runs):
             print(f"run {run + 1}/{args.runs}", file=sys.stderr)
-            measures["bare, concurrent"].append(bare_concurrent(lab, args.ops, env))
-            measures["bare, alternating, long-lived A"].append(
-                bare_alternating(lab, args.ops, fresh_a=False)
-            )
-            measures["bare, alternating, fresh A"].append(
-                bare_alternating(lab, args.ops, fresh_a=True)
-            )
-            measures["formboard"].append(
-                formboard_two_hosts(lab, args.ops, env, args.src.resolve())
-            )
+            if args.only != "mix":
+                measures["bare, concurrent"].append(bare_concurrent(lab, args.ops, env))
+                measures["bare, alternating, long-lived A"].append(
+                    bare_alternating(lab, args.ops, fresh_a=False)
+                )
+                measures["bare, alternating, fresh A"].append(
+                    bare_alternating(lab, args.ops, fresh_a=True)
+                )
+                measures["formboard"].append(
+                    formboard_two_hosts(lab, args.ops, env, args.src.resolve())
+                )
+            if args.only != "two-hosts":
+                order = [False, True] if run % 2 == 0 else [True, False]
+                for bare in order:
+                    measures["bare mix" if bare else "formboard mix"].append(
+                        mix(lab, args.mix_ops, home, bare, args.src.resolve())
+                    )
     finally:
         lab.close()
 
@@ -331,6 +404,9 @@ def main() -> None:
         )
         if kinds:
             print(f"{'':34} errors: {dict(kinds)}")
+    for name in mixes:
+        if measures.get(name):
+            print_mix(name, measures[name])
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"netlab-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(
@@ -342,6 +418,7 @@ def main() -> None:
                 "src": str(args.src),
                 "runs": args.runs,
                 "ops_per_writer": args.ops,
+                "mix_ops_per_writer": args.mix_ops,
                 "measures": measures,
             },
             indent=2,

@@ -1,15 +1,19 @@
-"""The write lease: mutual exclusion, waiting, expiry by server time and safe breaking."""
+"""The write lease: mutual exclusion, waiting, expiry by renewals watched, and safe breaking."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -20,12 +24,12 @@ from formboard.core.lock import LeaseInfo, LeaseOwner, WriteLease, private_mode,
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
-# Holds a lease with a running renewal thread until killed.
+# Holds a lease with a running renewal thread until killed; argv[3] "here" is this host.
 HOLDER_SCRIPT = """
 import sys, time
 from pathlib import Path
 from formboard.core.lock import LeaseOwner, WriteLease
-ghost = LeaseOwner.create("ghost", host="far")
+ghost = LeaseOwner.create("ghost", host=None if sys.argv[3:] == ["here"] else "far")
 lease = WriteLease(Path(sys.argv[1]), ghost, ttl=float(sys.argv[2]))
 lease.acquire()
 print("held", flush=True)
@@ -128,15 +132,23 @@ def test_expired_lease_is_broken_and_the_waiter_takes_the_board(board: Path) -> 
     assert not list(board.parent.glob("*.stale-*"))
 
 
-def test_lease_left_by_a_killed_process_is_taken_over_once_ttl_passed(board: Path) -> None:
-    ghost = python(HOLDER_SCRIPT, board, 0.5)
+def killed_holder(board: Path, ttl: float, *where: str) -> LeaseInfo:
+    """A lease taken by a process that is then killed; what its owner file said while alive."""
+    ghost = python(HOLDER_SCRIPT, board, ttl, *where)
     try:
         assert ghost.stdout is not None and ghost.stdout.readline().strip() == "held"
-        assert WriteLease(board, owner()).holder().login == "ghost"
+        holder = WriteLease(board, owner()).holder()
+        assert holder is not None and holder.login == "ghost"
+        assert not holder.gone_from_this_host()  # alive, wherever it runs
+        return holder
     finally:
         ghost.send_signal(signal.SIGKILL)
         ghost.wait()
         ghost.stdout.close()
+
+
+def test_lease_left_by_a_killed_process_is_taken_over_once_ttl_passed(board: Path) -> None:
+    killed_holder(board, 0.5)
     started = time.monotonic()
     with WriteLease(board, owner("ben"), ttl=0.5, wait=3) as mine:
         assert mine.holder().login == "ben"
@@ -269,3 +281,66 @@ def test_four_processes_never_lose_an_increment(board: Path, tmp_path: Path) -> 
         worker.stdout.close()
     assert int(counter.read_text()) == 200
     assert not board.with_name(board.name + ".lock").exists()
+
+
+def test_a_lease_whose_process_ended_on_this_host_is_taken_at_once(board: Path) -> None:
+    alive = killed_holder(board, 30, "here")
+    assert alive.process and alive.host == socket.gethostname().split(".")[0]
+    started = time.monotonic()
+    with WriteLease(board, owner("ben"), ttl=30, wait=5) as mine:
+        assert mine.holder().login == "ben"
+    assert time.monotonic() - started < 1.0  # not the 30 s TTL
+
+
+def test_a_live_lease_is_never_broken_whatever_its_times_say(board: Path) -> None:
+    """A caching mount serves old attributes: an owner file an hour old, a clock far off."""
+    stop = threading.Event()
+
+    def cached_attributes_say_old() -> None:
+        past = time.time() - 3600
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                os.utime(lock_dir / "owner.json", (past, past))
+                os.utime(lock_dir, (past, past))
+            time.sleep(0.01)
+
+    with WriteLease(board, owner("ana"), ttl=0.6) as holder:
+        lock_dir = holder.lock_dir
+        ager = threading.Thread(target=cached_attributes_say_old)
+        ager.start()
+        try:
+            with pytest.raises(BoardLocked):
+                WriteLease(board, owner("ben"), ttl=0.6, wait=2.5).acquire()
+        finally:
+            stop.set()
+            ager.join()
+        assert holder.verify()
+
+
+def test_the_owner_file_keeps_one_size_so_a_cached_size_never_cuts_it(board: Path) -> None:
+    with WriteLease(board, owner("ana"), ttl=0.3) as holder:
+        sizes = {(holder.lock_dir / "owner.json").stat().st_size}
+        for _ in range(4):
+            time.sleep(0.12)
+            sizes.add((holder.lock_dir / "owner.json").stat().st_size)
+        assert holder.holder().renewed >= 2
+    assert sizes == {lock.OWNER_SIZE}
+    cut = json.dumps({"login": "ana"}).encode().ljust(lock.OWNER_SIZE)[:20]
+    assert LeaseInfo.from_json(cut) is None
+
+
+def test_only_the_very_process_on_this_host_counts_as_alive() -> None:
+    me = LeaseOwner.create("ana", host=None)
+    assert me.process  # boot, pid namespace and start time are known here
+    mine = LeaseInfo(**{**asdict(me)}, acquired_at=0.0, renewed=0)
+    assert not mine.gone_from_this_host()
+    reused_pid = LeaseInfo(
+        **{**asdict(me), "process": me.process + "0"}, acquired_at=0.0, renewed=0
+    )
+    assert reused_pid.gone_from_this_host()  # same pid, another start time
+    elsewhere = LeaseInfo(
+        **{**asdict(me), "host": "far", "pid": 999999}, acquired_at=0.0, renewed=0
+    )
+    assert not elsewhere.gone_from_this_host()  # another host: we cannot see its processes
+    older = LeaseInfo(**{**asdict(me), "process": "", "pid": 999999}, acquired_at=0.0, renewed=0)
+    assert not older.gone_from_this_host()  # an older formboard wrote no process tag

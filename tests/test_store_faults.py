@@ -190,8 +190,12 @@ def test_a_drive_that_goes_away_after_an_unclear_commit_gives_a_sentence_then_re
 ) -> None:
     failing_commit(monkeypatch, land_first=False, times=1)
     real_connect = files.connect
+    connects = []
 
     def unreachable(*args: object, **kwargs: object) -> sqlite3.Connection:
+        connects.append(args)
+        if len(connects) == 1:  # the write's first try reaches the drive, then it goes
+            return real_connect(*args, **kwargs)  # type: ignore[arg-type]
         raise sqlite3.OperationalError("unable to open database file")
 
     monkeypatch.setattr(files, "connect", unreachable)

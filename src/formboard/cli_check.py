@@ -8,16 +8,13 @@ and the sidecar ``<board>.rev`` (present and at the board's revision).
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from formboard.core.backup import backups_of
 from formboard.core.errors import FormboardError
-from formboard.core.lock import OWNER_FILE
 from formboard.core.store import BoardStore
-from formboard.core.store.rows import read_meta
 from formboard.core.store.schema import SCHEMA_VERSION
 
 
@@ -85,15 +82,8 @@ def _integrity(store: BoardStore) -> Check:
         return Check(
             "integrity", False, f"quick_check reports: {quick}. {restore_hint(store.path)}"
         )
-    # BoardStore has no integrity_check() yet; the pragma reads only, through its connection.
-    try:
-        rows = store.conn.execute("PRAGMA integrity_check").fetchall()
-    except sqlite3.DatabaseError as exc:
-        return Check(
-            "integrity", False, f"integrity_check failed: {exc}. {restore_hint(store.path)}"
-        )
-    first = str(rows[0][0]) if rows else "no answer"
-    if first != "ok":
+    first = store.integrity_check()
+    if first is not None:
         return Check(
             "integrity", False, f"integrity_check reports: {first}. {restore_hint(store.path)}"
         )
@@ -102,10 +92,10 @@ def _integrity(store: BoardStore) -> Check:
 
 def _meta(store: BoardStore) -> tuple[int | None, Check]:
     try:
-        meta = read_meta(store.conn)
+        meta = store.meta()
         version = int(meta.get("schema_version", "0"))
         revision = int(meta.get("revision", "0"))
-    except (sqlite3.DatabaseError, ValueError) as exc:
+    except (FormboardError, ValueError) as exc:
         return None, Check("schema", False, f"the board's settings cannot be read ({exc}).")
     if version > SCHEMA_VERSION:
         detail = (
@@ -129,12 +119,14 @@ def _lease(store: BoardStore) -> Check:
         return Check("write lease", True, "free.")
     held_for = max(0.0, time.time() - holder.acquired_at)
     detail = f"held by {holder.label()} for {held_for:.0f} s"
-    try:
-        idle = max(0.0, time.time() - (lease.lock_dir / OWNER_FILE).stat().st_mtime)
-    except OSError:
-        idle = 0.0  # released between the two reads
-    if idle > lease.ttl:
-        detail += f"; stale (not renewed for {idle:.0f} s): the next write will break it"
+    idle = time.time() - holder.renewed_at if holder.renewed_at else 0.0
+    if holder.gone_from_this_host():
+        detail += "; its program on this computer has ended: the next write takes it over"
+    elif idle > lease.ttl:
+        detail += (
+            f"; stale (not renewed for {idle:.0f} s): the next write "
+            f"takes it over once it has seen no renewal for {lease.ttl:.0f} s"
+        )
     return Check("write lease", True, detail + ".")
 
 

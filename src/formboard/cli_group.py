@@ -48,9 +48,10 @@ def _as_sentence(exc: Exception) -> CommandFailed:
         text = str(exc)
         if "locked" in text or "busy" in text:
             return CommandFailed("The board file stayed busy; nothing was changed. Try again.")
+        # Unconfirmed: only BoardStore.damage() may call a board damaged.
         return CommandFailed(
-            f"The board file is damaged ({text}); nothing was changed. "
-            "Run `formboard check BOARD` and restore a backup."
+            f"The board file could not be used ({text}); nothing was changed. "
+            "Run `formboard check BOARD` to see whether it is sound."
         )
     if isinstance(exc, OSError):
         where = f" ({exc.filename})" if exc.filename else ""

@@ -50,6 +50,24 @@ class BoardLocked(FormboardError):
         super().__init__(message)
 
 
+class BoardBusy(FormboardError):
+    """The board stayed busy (a commit in progress, a drive's cache behind) while tried again.
+
+    Never a sign of damage: the board was checked, or could not be checked because a
+    colleague was writing. Nothing was written.
+    """
+
+    @classmethod
+    def saying(cls, writing: bool) -> BoardBusy:
+        """The sentence for a write (nothing was written) or a read (nothing was read)."""
+        what = "your change was not saved" if writing else "it could not be read just now"
+        return cls(
+            "The board was busy: a colleague's change was being saved, or this computer's "
+            f"view of the shared drive was behind. The board is fine, but {what}; "
+            "try again in a moment."
+        )
+
+
 class UnknownEntity(FormboardError):
     """A card, perspective, link or member id that is not on the board."""
 

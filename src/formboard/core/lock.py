@@ -1,10 +1,19 @@
 """The write lease: one writer at a time on a board, even on mounts without byte-range locks.
 
 SQLite's own locks vanish on sshfs, CIFS ``nobrl`` and NFS ``nolock`` (DESIGN §3), so every
-write first takes this lease: an atomic ``mkdir`` of ``<board>.lock/`` holding ``owner.json``.
-The holder renews it; others break it only once it has expired by *server* time, and the
-holder calls :meth:`WriteLease.verify` right before COMMIT, so even a mistaken break cannot
-produce two commits.
+write first takes this lease: ``<board>.lock/`` holding ``owner.json``, renamed into place.
+The holder rewrites the owner file every ``ttl / 3`` with its renewal counter + 1, and calls
+:meth:`WriteLease.verify` right before COMMIT, so even a mistaken break cannot produce two
+commits.
+
+A waiter judges a lease stale only from what the file server says now: the owner file's
+*content*, read through a fresh open each time. Attributes are not evidence: a caching
+mount (sshfs keeps them for seconds) serves an old mtime, and its cached size cut a
+rewritten owner file short, so the file is always the same size (``OWNER_SIZE``). A lease is
+broken only after the waiter has watched the same owner and renewal counter for a whole TTL
+on its own monotonic clock, so no clock, skewed or cached, can break a lease whose owner
+renewed within the TTL. The one shortcut: a lease held by a process on this same host
+(same boot, same PID namespace) whose process is gone is broken at once.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 from formboard.core.errors import BoardLocked
@@ -28,6 +37,7 @@ from formboard.core.errors import BoardLocked
 LEASE_TTL = 10.0
 LEASE_WAIT = 15.0
 OWNER_FILE = "owner.json"
+OWNER_SIZE = 1024  # every owner file is padded to this size: a cached size never cuts it
 _NOTICE_EVERY = 0.5
 _UNKNOWN_HOLDER = "someone else"
 
@@ -91,6 +101,7 @@ class LeaseOwner:
     host: str
     pid: int
     uuid: str
+    process: str = field(default_factory=lambda: process_tag(os.getpid()))
 
     @classmethod
     def create(cls, login: str, name: str = "", host: str | None = None) -> LeaseOwner:
@@ -103,9 +114,42 @@ class LeaseOwner:
         return f"{self.login}@{self.host}"
 
 
+def _read_small(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.read(4096).decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def process_tag(pid: int) -> str:
+    """``boot id/pid namespace/start time`` of process ``pid`` on this host, or "" if unknown.
+
+    Two processes share a tag only if they are the same process: the boot id changes with a
+    reboot, the namespace tells containers on one kernel apart, and the start time (clock
+    ticks since boot) tells a reused pid from the process that held it.
+    """
+    boot = _read_small("/proc/sys/kernel/random/boot_id")
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    # /proc/PID/stat: "pid (comm) state ..."; the start time is field 22, counted after comm.
+    fields_after = _read_small(f"/proc/{pid}/stat").rpartition(")")[2].split()
+    started = fields_after[19] if len(fields_after) > 19 else ""
+    if not (boot and namespace and started):
+        return ""
+    return f"{boot}/{namespace}/{started}"
+
+
 @dataclass(frozen=True)
 class LeaseInfo:
-    """What the owner file of a held lease says. ``acquired_at`` is the owner's clock."""
+    """What the owner file of a held lease says.
+
+    ``acquired_at`` and ``renewed_at`` are the owner's clock: shown to people, never used
+    to judge the lease. ``renewed`` counts renewals; ``process`` is the holder's
+    :func:`process_tag` ("" from an older formboard).
+    """
 
     login: str
     name: str
@@ -114,6 +158,8 @@ class LeaseInfo:
     uuid: str
     acquired_at: float
     renewed: int
+    renewed_at: float = 0.0
+    process: str = ""
 
     def label(self) -> str:
         """``login@host``, as shown to colleagues who are kept waiting."""
@@ -126,16 +172,34 @@ class LeaseInfo:
 
     @classmethod
     def from_json(cls, raw: bytes) -> LeaseInfo | None:
-        """Parse an owner file; anything malformed gives ``None``."""
+        """Parse an owner file (padded with spaces); anything malformed gives ``None``."""
         try:
             d = json.loads(raw)
-            info = cls(*(kind(d[f.name]) for f, kind in zip(fields(cls), _KINDS, strict=True)))
+            values = {}
+            for f, kind in zip(fields(cls), _KINDS, strict=True):
+                if f.name in d or f.default is MISSING:
+                    values[f.name] = kind(d[f.name])
+            info = cls(**values)
         except (ValueError, TypeError, KeyError):
             return None
         return info if info.uuid else None
 
+    def gone_from_this_host(self) -> bool:
+        """True when the holder ran on this host and its process has ended.
 
-_KINDS = (str, str, str, int, str, float, int)  # LeaseInfo's field types, in order
+        Only the same boot, PID namespace and process start time count as "this
+        process"; anything unknown (another host, an older formboard) is not gone.
+        """
+        if not self.process or self.host != socket.gethostname().split(".")[0]:
+            return False
+        mine = process_tag(os.getpid())
+        if not mine or mine.rsplit("/", 1)[0] != self.process.rsplit("/", 1)[0]:
+            return False  # another boot or another container: we cannot see its processes
+        return process_tag(self.pid) != self.process
+
+
+# LeaseInfo's field types, in order
+_KINDS = (str, str, str, int, str, float, int, float, str)
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -146,15 +210,34 @@ def _env_seconds(name: str, default: float) -> float:
     return value if value >= 0 else default
 
 
-def _read_owner(lock_dir: Path) -> tuple[LeaseInfo | None, float | None]:
-    """Read ``owner.json`` and its mtime from one descriptor, so both describe one version."""
+def _read_owner(lock_dir: Path) -> LeaseInfo | None:
+    """Read ``owner.json`` through a fresh open: its content, never its cached attributes."""
     try:
         with open(lock_dir / OWNER_FILE, "rb") as f:
-            mtime, raw = os.fstat(f.fileno()).st_mtime, f.read()
+            raw = f.read(4 * OWNER_SIZE)
     except OSError:
-        return None, None
-    info = LeaseInfo.from_json(raw)
-    return info, (mtime if info else None)
+        return None
+    return LeaseInfo.from_json(raw)
+
+
+class _Watch:
+    """What a waiter has seen of the lease: the same owner and counter since when.
+
+    Stale means unchanged for a whole TTL by the waiter's own monotonic clock: an owner that
+    renews (every TTL / 3) always shows a new counter within that time.
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self.seen: tuple[str, int] | bool | None = False  # False: nothing seen yet
+        self.since = 0.0
+
+    def stale(self, holder: LeaseInfo | None, now: float) -> bool:
+        state = (holder.uuid, holder.renewed) if holder is not None else None
+        if state != self.seen:
+            self.seen, self.since = state, now
+            return False
+        return now - self.since > self.ttl
 
 
 class WriteLease:
@@ -190,17 +273,15 @@ class WriteLease:
         started = time.monotonic()
         deadline = started + self.wait
         next_notice = started
-        next_stale_check = started
+        watch = _Watch(self.ttl)
         holder: LeaseInfo | None = None
         while True:
             if self._try_take():
                 return
             now = time.monotonic()
-            holder, owner_mtime = _read_owner(self.lock_dir)
-            if now >= next_stale_check:
-                next_stale_check = now + min(_NOTICE_EVERY, self.ttl / 5)
-                if self._break_if_stale(holder, owner_mtime):
-                    continue  # retry mkdir at once, before another waiter does
+            holder = _read_owner(self.lock_dir)
+            if self._break_if_stale(holder, watch, now):
+                continue  # retry at once, before another waiter does
             if now >= deadline:
                 held_for = max(0.0, time.time() - holder.acquired_at) if holder else None
                 raise BoardLocked(holder.who() if holder else _UNKNOWN_HOLDER, held_for)
@@ -219,7 +300,7 @@ class WriteLease:
         with self._io:
             if not self._depth:
                 return False
-            info, _ = _read_owner(self.lock_dir)
+            info = _read_owner(self.lock_dir)
             return info is not None and info.uuid == self.owner.uuid
 
     def renew(self) -> None:
@@ -227,7 +308,7 @@ class WriteLease:
         with self._io:
             if not self._depth:
                 return
-            info, _ = _read_owner(self.lock_dir)
+            info = _read_owner(self.lock_dir)
             if info is None or info.uuid != self.owner.uuid:
                 return  # lost: never overwrite another holder's file; verify() will say so
             try:
@@ -246,13 +327,13 @@ class WriteLease:
                 return
         self._stop_renewer()
         with self._io:
-            info, _ = _read_owner(self.lock_dir)
+            info = _read_owner(self.lock_dir)
             if info is not None and info.uuid == self.owner.uuid:
                 self._remove_lock_dir(expect=(info.uuid, info.renewed))
 
     def holder(self) -> LeaseInfo | None:
         """Who holds the lease now, or ``None`` if it is free or unreadable."""
-        return _read_owner(self.lock_dir)[0]
+        return _read_owner(self.lock_dir)
 
     def __enter__(self) -> WriteLease:
         self.acquire()
@@ -284,7 +365,7 @@ class WriteLease:
             except OSError:
                 shutil.rmtree(staging, ignore_errors=True)
                 return False
-            info, _ = _read_owner(self.lock_dir)
+            info = _read_owner(self.lock_dir)
             if info is None or info.uuid != self.owner.uuid:
                 return False  # a breaker moved ours away already; nothing of ours is left
             self._renewed = 0
@@ -295,28 +376,24 @@ class WriteLease:
     def _write_owner(
         self, renewed: int, file_mode: int | None = None, into: Path | None = None
     ) -> None:
-        info = LeaseInfo(**asdict(self.owner), acquired_at=self._acquired_at, renewed=renewed)
+        info = LeaseInfo(
+            **asdict(self.owner),
+            acquired_at=self._acquired_at,
+            renewed=renewed,
+            renewed_at=time.time(),
+        )
         mode = file_mode if file_mode is not None else private_mode(self.board_path.parent)[0]
         path = self._owner_path if into is None else into / OWNER_FILE
-        write_atomically(path, json.dumps(asdict(info)).encode(), mode)
+        data = json.dumps(asdict(info)).encode()
+        write_atomically(path, data.ljust(max(OWNER_SIZE, len(data))), mode)
 
-    def _server_now(self) -> float | None:
-        """The file server's clock (see ``server_now``)."""
-        return server_now(
-            self.board_path.with_name(f".{self.board_path.name}.probe-{uuid.uuid4().hex}")
-        )
-
-    def _break_if_stale(self, holder: LeaseInfo | None, owner_mtime: float | None) -> bool:
-        """Break the lease if it expired by server time; True if we broke it."""
-        if holder is None or owner_mtime is None:
-            try:
-                # an ownerless dir is someone between mkdir and owner write, until it is old
-                owner_mtime = os.stat(self.lock_dir).st_mtime
-            except OSError:
-                return False  # already free (the next mkdir takes it) or unreadable
-            holder = None
-        server_now = self._server_now()
-        if server_now is None or server_now - owner_mtime <= self.ttl:
+    def _break_if_stale(self, holder: LeaseInfo | None, watch: _Watch, now: float) -> bool:
+        """Break the lease if it is stale (see the module docstring); True if we broke it."""
+        if holder is None and not os.path.lexists(self.lock_dir):
+            watch.seen = False  # free: the next take wins it; a new holder is watched anew
+            return False
+        gone = holder is not None and holder.gone_from_this_host()
+        if not (watch.stale(holder, now) or gone):
             return False
         self._remove_lock_dir(expect=(holder.uuid, holder.renewed) if holder else None)
         return True
@@ -332,7 +409,7 @@ class WriteLease:
             os.rename(self.lock_dir, aside)  # only one breaker wins this
         except OSError:
             return
-        found, _ = _read_owner(aside)
+        found = _read_owner(aside)
         moved = None if found is None else (found.uuid, found.renewed)
         # renaming back onto a fresh empty lock dir would replace it, so look first
         if moved != expect and not os.path.lexists(self.lock_dir):

@@ -20,7 +20,7 @@ from textual.message import Message
 
 from formboard.core.backup import backup_if_due
 from formboard.core.changes import ChangeSet, apply_changes
-from formboard.core.errors import BoardConflict, BoardLocked, FormboardError
+from formboard.core.errors import BoardBusy, BoardConflict, BoardLocked, FormboardError
 from formboard.core.identity import Identity
 from formboard.core.lock import LeaseInfo
 from formboard.core.model import Board
@@ -62,6 +62,8 @@ class _Closing(Exception):
 
 
 LOCK_RETRY_PAUSE = 0.2  # seconds between one lock wait giving up and the next
+BUSY_RETRY_PAUSE = 1.0  # seconds before a read that met a busy board is tried again
+BUSY_STATE = "busy (a colleague's change is being saved): trying again"
 
 
 _STOP = object()
@@ -94,6 +96,7 @@ class BoardSession:
         self._started = False
         self._closing = threading.Event()
         self._watch_problem: str | None = None
+        self._read_busy = False  # the last read met a busy board and said so
 
     # ----------------------------------------------------- called by the app
 
@@ -215,8 +218,9 @@ class BoardSession:
     def _write_when_free(self, request: WriteRequest) -> Any:
         """Run the write; while a colleague's write holds the lock, keep waiting for it.
 
-        A locked board is not a failed write: the change waits its turn, in order, with the
-        status line naming who holds the lock, until it lands or the app closes.
+        A locked or busy board is not a failed write: the change waits its turn, in order,
+        with the status line naming who holds the lock (or saying the board is busy), until
+        it lands or the app closes. A retried write is applied once (idempotent ops).
         """
         assert self.store is not None
         while True:
@@ -224,20 +228,35 @@ class BoardSession:
                 return getattr(self.store, request.method)(*request.args, **request.kwargs)
             except BoardLocked:
                 # The lease's own wait keeps the status line saying whose lock it is.
-                if self._closing.wait(LOCK_RETRY_PAUSE):
-                    raise _Closing from None
+                pass
+            except BoardBusy:
+                self.post(SaveState(BUSY_STATE, waiting_for="a change being saved"))
+            if self._closing.wait(LOCK_RETRY_PAUSE):
+                raise _Closing from None
 
     def _sync(self) -> None:
         assert self.store is not None and self.known is not None
         self._report_watch_trouble()
         try:
             changes: ChangeSet = self.store.changes_since(self.known.revision, self.known)
+        except BoardBusy:
+            # Sound but busy: say so, and read again in a moment (no watcher event may come).
+            self._read_busy = True
+            self.post(SaveState(BUSY_STATE))
+            retry = threading.Timer(BUSY_RETRY_PAUSE, self.sync)
+            retry.daemon = True
+            retry.start()
+            return
         except FormboardError as exc:
             self.post(SaveState(f"cannot read the board: {exc}", error=True))
             return
         except Exception as exc:  # keep serving; the next sync tries again
             self.post(SaveState(f"cannot read the board ({type(exc).__name__})", error=True))
             return
+        if self._read_busy:
+            self._read_busy = False
+            if self.pending == 0:
+                self.post(SaveState("saved"))
         if changes.empty and changes.revision == self.known.revision:
             return
         self.known = apply_changes(self.known, changes)

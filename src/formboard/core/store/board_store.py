@@ -5,7 +5,23 @@ lease that changes rows, appends to the op log and bumps ``meta.revision``
 (triggers bump it, so writers that bypass formboard bump it too). After commit,
 still inside the lease, the sidecar ``<board>.rev`` is replaced so viewers on
 network drives notice, and it never goes back to an older revision.
-Not thread-safe: one store per thread (the TUI's write worker owns its own).
+
+One protocol for every opener, wherever it sits (DESIGN §3): a colleague may reach the
+same file through a mount whose SQLite locks never reach us, so a process on the file
+server's own disk treats the board exactly as one on a network drive does.
+
+- A read-write connection exists only while this process holds the write lease: it is
+  opened inside the lease and closed before the lease is given back. SQLite rolls back
+  any journal it takes for hot, and without the lease that "hot" journal may be another
+  host's commit in progress; rolling it back tears that commit.
+- Every read uses a fresh read-only connection, which can never roll a journal back
+  (SQLite answers SQLITE_READONLY_ROLLBACK instead) and sees past stale page caches. A
+  read that meets a commit in progress is tried again, bounded, then one sentence says
+  the board is busy (``BoardBusy``), never damaged.
+- "Damaged" is said only when ``integrity_check`` on a fresh read-only connection, taken
+  under the lease, confirms it (:meth:`BoardStore.damage`).
+
+Not thread-safe for writes: one store per writing thread (the TUI's session owns one).
 """
 
 from __future__ import annotations
@@ -15,17 +31,20 @@ import os
 import secrets
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import closing
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from formboard.core.changes import ChangeSet
 from formboard.core.errors import (
+    BoardBusy,
     BoardCorrupt,
     BoardLocked,
     BoardNotFound,
     BoardReadOnly,
+    FormboardError,
     InvalidInput,
     NotABoard,
 )
@@ -44,7 +63,6 @@ from formboard.core.model import (
 from formboard.core.store import feed, files, ops, rows, schema
 from formboard.core.store.edits import BoardEdits, column_of, new_id
 from formboard.core.store.writes import (
-    AMBIGUOUS_COMMIT_RETRIES,
     AmbiguousCommit,
     Author,
     OpFn,
@@ -55,10 +73,18 @@ from formboard.core.store.writes import (
 
 __all__ = ["BoardStore", "column_of", "new_id"]
 
-# A read on a network drive can meet another host's commit in progress as a "hot
-# journal" (or, on a caching mount, a journal already gone): it passes in a moment.
-_READ_RETRY_PAUSES = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8)
-_TRANSIENT = ("readonly", "unable to open", "disk i/o", "malformed", "locked", "busy")
+T = TypeVar("T")
+
+# A read or write can meet another host's commit in progress (a live journal) or, through
+# a caching mount, a file size that is seconds behind ("malformed", "unable to open"):
+# each passes in a moment, so it is tried again after these pauses (about 3 s in all).
+_RETRY_PAUSES = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
+_TRANSIENT = (
+    "readonly", "unable to open", "disk i/o", "malformed", "locked", "busy", "not a database",
+)  # fmt: skip
+# How long damage must persist before it is believed: a caching mount's attributes lag.
+_CONFIRM_S = 1.0
+_CONFIRM_NETWORK_S = 25.0
 
 
 class BoardStore(BoardEdits):
@@ -89,8 +115,8 @@ class BoardStore(BoardEdits):
             uuid=self.client_id,
         )
         self.lease = WriteLease(self.path, owner, ttl=lease_ttl, wait=lock_wait)
-        self._conn: sqlite3.Connection | None = None
         self._closed = False
+        self._opened = False  # until the file proved to be a board
         self._sqlite_mode = "rw"
         self._client_seq = 0
         self._member_recorded = False
@@ -119,101 +145,79 @@ class BoardStore(BoardEdits):
         """Open an existing board: BoardNotFound, NotABoard or BoardCorrupt if it can't be."""
         return cls(path, **kwargs)
 
-    def _connect(self, mode: str | None = None) -> sqlite3.Connection:
-        return files.connect(self.path, mode or self._sqlite_mode, network=self.network)
+    def _connect(self, mode: str) -> sqlite3.Connection:
+        return files.connect(self.path, mode)
 
     def _create_file(self, client: str, title: str) -> None:
         files.create_private(self.path)
         try:
-            self._conn = self._connect("rwc")
-            with leased(self.lease, self.on_lock_wait):
-                self.conn.execute("BEGIN IMMEDIATE")
-                schema.create_schema(self.conn, client, title, new_id(), now_iso())
-                self.conn.execute("COMMIT")
+            with leased(self.lease, self.on_lock_wait), closing(self._connect("rwc")) as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                schema.create_schema(conn, client, title, new_id(), now_iso())
+                conn.execute("COMMIT")
                 files.write_sidecar(self.path, 0, self.client_id)
         except BaseException:
-            self.close()
+            self._closed = True
             with contextlib.suppress(OSError):
                 self.path.unlink()
             raise
+        self._opened = True
 
     def _open_existing(self) -> None:
         path = self.path
         self._sqlite_mode, reason = files.access(path)
         self.read_only_reason = self.read_only_reason or reason
         try:
-            # Probe before setting the journal mode: that would change a file not ours.
-            self._conn = files.connect(path, self._sqlite_mode, journal=False)
-            meta = self._meta()
-            if meta.get("format") == schema.FORMAT_NAME:
-                self.conn.execute(
-                    schema.NETWORK_JOURNAL_PRAGMA if self.network else schema.JOURNAL_PRAGMA
-                )
-        except sqlite3.DatabaseError as exc:
-            self.close()
-            if "not a database" in str(exc) or "encrypted" in str(exc):
-                raise NotABoard(f"{path} is not a formboard board (not an SQLite file).") from None
-            raise self._corrupt(exc) from None
+            meta = self._read(_meta_or_nothing, settled=False)
+        except BaseException:
+            self._closed = True
+            raise
         if meta.get("format") != schema.FORMAT_NAME:
-            self.close()
+            self._closed = True
             raise NotABoard(f"{path} is an SQLite database but not a formboard board.")
+        self._opened = True
         version = int(meta.get("schema_version", "0"))
         if version > schema.SCHEMA_VERSION:
             self.read_only_reason = (
                 f"it was written by a newer formboard (schema {version}; this one knows "
                 f"{schema.SCHEMA_VERSION}): update formboard to edit it"
             )
-        problem = self.quick_check()
+        try:
+            problem = self.quick_check() and self.damage()
+        except BaseException:
+            self._closed = True
+            raise
         if problem:
             self.read_only_reason = f"the file is damaged ({problem}): restore a backup"
         elif version < schema.SCHEMA_VERSION and self.read_only_reason is None:
             try:
                 self._migrate()
             except BaseException:
-                self.close()
+                self._closed = True
                 raise
-
-    def _meta(self) -> dict[str, str]:
-        try:
-            return rows.read_meta(self.conn)
-        except sqlite3.OperationalError as exc:
-            if "no such table" in str(exc) or "no such column" in str(exc):
-                return {}  # another program's database, not a damaged board
-            raise
 
     def _migrate(self) -> None:
-        with leased(self.lease, self.on_lock_wait):
-            self.conn.execute("BEGIN IMMEDIATE")
+        with leased(self.lease, self.on_lock_wait), closing(self._connect("rw")) as conn:
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                current = int(self._meta().get("schema_version", "0"))
+                current = int(_meta_or_nothing(conn).get("schema_version", "0"))
                 if current < schema.SCHEMA_VERSION:
-                    schema.migrate(self.conn, current)
-                self.conn.execute("COMMIT")
+                    schema.migrate(conn, current)
+                conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
                 raise
 
-    def _corrupt(self, exc: sqlite3.Error) -> BoardCorrupt:
+    def _corrupt(self, problem: object) -> BoardCorrupt:
         self.read_only_reason = "the file is damaged: restore a backup"
         return BoardCorrupt(
-            f"{self.path} is damaged ({exc}); formboard will not write to it. "
+            f"{self.path} is damaged ({problem}); formboard will not write to it. "
             "Restore a backup (see `formboard check`)."
         )
 
-    @property
-    def conn(self) -> sqlite3.Connection:
-        if self._closed:
-            raise BoardReadOnly("The board is closed.")
-        if self._conn is None:  # dropped after a failed commit: connect afresh
-            self._conn = self._connect()
-        return self._conn
-
     def close(self) -> None:
-        """Close the connection; the store cannot be used afterwards."""
+        """Close the store; it cannot be used afterwards (it keeps no connection open)."""
         self._closed = True
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
 
     def __enter__(self) -> BoardStore:
         return self
@@ -232,166 +236,227 @@ class BoardStore(BoardEdits):
 
     # --------------------------------------------------------------- reads
 
-    @contextlib.contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction; on a network drive through a fresh connection (DESIGN §4).
+    def _read(self, fn: Callable[[sqlite3.Connection], T], *, settled: bool = True) -> T:
+        """``fn(conn)`` in one read transaction on a fresh read-only connection.
 
-        SQLite errors become the typed errors a person can read (BoardCorrupt, ...).
+        A read-only connection never rolls a journal back (see the module docstring). A
+        colleague's commit in progress, a busy lock or a cache that is behind is met as an
+        SQLite error, or (``settled``) as the journal turning live or the revision moving
+        during the read: each is tried again, bounded. ``settled=False`` is for reads of one
+        value, which cannot be torn. Errors become the typed sentences of ``_sqlite_error``.
         """
-        try:
-            conn = self._network_reader() if self.network else self.conn
+        problem: sqlite3.Error | None = None
+        for attempt, pause in enumerate((*_RETRY_PAUSES, None)):
             try:
-                if not conn.in_transaction:
-                    conn.execute("BEGIN")
-                yield conn
-            finally:
-                if conn.in_transaction:
-                    conn.execute("COMMIT")
-                if conn is not self._conn:
-                    conn.close()
-        except sqlite3.Error as exc:
-            raise self._sqlite_error(exc, writing=False) from None
-
-    def _network_reader(self) -> sqlite3.Connection:
-        """A fresh read-only connection in a read transaction, for a board on a network drive.
-
-        Read-only, so it never rolls a journal back: another host's commit in progress
-        looks like a crashed one from here (SQLite's locks do not cross the mounts), and
-        rolling it back would tear that commit. Such errors pass in a moment, so retry; a
-        journal still hot after that is a crashed writer's, rolled back under the lease.
-        """
-        for attempt, pause in enumerate((*_READ_RETRY_PAUSES, None)):
-            conn = None
-            try:
-                conn = self._connect("ro")
-                conn.execute("BEGIN")
-                conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()  # takes the shared lock
-                return conn
-            except sqlite3.DatabaseError as exc:
-                if conn is not None:
-                    conn.close()
-                if pause is None or not any(t in str(exc).lower() for t in _TRANSIENT):
-                    raise
-                if "readonly" in str(exc) and attempt == len(_READ_RETRY_PAUSES) // 2:
+                return self._read_once(fn, settled)
+            except _CommitInProgress as exc:
+                problem = exc
+            except sqlite3.Error as exc:
+                if not self._transient(exc):
+                    raise self._sqlite_error(exc, writing=False) from None
+                problem = exc
+                if "readonly" in str(exc) and attempt == len(_RETRY_PAUSES) - 1:
+                    # A live journal for seconds while nobody holds the lease: a crashed
+                    # writer's. A colleague's commit holds the lease, so this waits for it.
                     self._roll_back_crashed_journal()
+            if pause is not None:
                 time.sleep(pause)
-        raise AssertionError("unreachable")
+        assert problem is not None
+        raise self._unsettled(problem, writing=False)
+
+    def _read_once(self, fn: Callable[[sqlite3.Connection], T], settled: bool) -> T:
+        if self._closed:
+            raise BoardReadOnly("The board is closed.")
+        with closing(self._connect("ro")) as conn:
+            conn.execute("BEGIN")
+            if not settled:
+                result = fn(conn)
+                conn.execute("COMMIT")
+                return result
+            # Revision first, then the journal: a commit that began after this point bumps
+            # the revision (seen below), one that began before left the journal live.
+            before = rows.read_revision(conn)
+            if files.journal_live(self.path):
+                raise _CommitInProgress("a commit is in progress")
+            result = fn(conn)
+            conn.execute("COMMIT")
+        if files.journal_live(self.path) or self._read_once(rows.read_revision, False) != before:
+            raise _CommitInProgress("the board changed while it was read")
+        return result
+
+    def _transient(self, exc: sqlite3.Error) -> bool:
+        """Whether an error may pass when tried again (see ``_RETRY_PAUSES``)."""
+        text = str(exc).lower()
+        if not self._opened and ("not a database" in text or "encrypted" in text):
+            return False  # a file that never was a board (a JSON file, say) will not become one
+        return any(t in text for t in _TRANSIENT)
+
+    def _can_lease(self) -> bool:
+        """Whether this process may take the lease (it needs to write in the folder)."""
+        return self._sqlite_mode == "rw" and os.access(self.path.parent, os.W_OK)
 
     def _roll_back_crashed_journal(self) -> None:
-        """Let SQLite roll a hot journal back while we hold the lease, so no commit is torn."""
-        if self.read_only_reason is not None:
+        """Let SQLite roll a hot journal back while we hold the lease, so no commit is torn.
+
+        Under the lease no formboard commit is in progress anywhere, so a live journal
+        is a crashed writer's.
+        """
+        if not self._can_lease():
             return
         with (
             contextlib.suppress(sqlite3.Error, BoardLocked),
             leased(self.lease, self.on_lock_wait),
+            closing(self._connect("rw")) as conn,
         ):
-            conn = self._connect("rw")
-            try:
-                conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
-            finally:
-                conn.close()
+            conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
 
     def quick_check(self) -> str | None:
-        """None when ``PRAGMA quick_check`` says ok, else its first complaint."""
+        """None when ``PRAGMA quick_check`` says ok, else its first complaint (unconfirmed)."""
         try:
-            found = self.conn.execute("PRAGMA quick_check").fetchall()
-        except sqlite3.DatabaseError as exc:
+            return self._read(partial(_first_complaint, pragma="quick_check"), settled=False)
+        except (BoardCorrupt, BoardBusy) as exc:
             return str(exc)
-        first = found[0][0] if found else "no answer"
-        return None if first == "ok" else str(first)
+
+    def integrity_check(self) -> str | None:
+        """None when ``PRAGMA integrity_check`` says ok, else its first complaint."""
+        try:
+            return self._read(partial(_first_complaint, pragma="integrity_check"), settled=False)
+        except (BoardCorrupt, BoardBusy) as exc:
+            return str(exc)
+
+    def damage(self) -> str | None:
+        """What is wrong with the file, confirmed; None when it is sound.
+
+        Only ``integrity_check`` on a fresh read-only connection, taken while holding the
+        write lease (so no formboard commit is in progress anywhere), may call a board
+        damaged. A cache that is behind (an sshfs mount's file size) can make a sound file
+        look cut short for a while, so such an error is asked again until ``_CONFIRM_S``
+        has passed. A file that cannot be reached is not damaged: BoardBusy, as is a lease
+        that stays taken (BoardLocked). Where no lease can be taken (a read-only folder)
+        the check runs without it.
+        """
+        can_lease = self._can_lease()
+        with leased(self.lease, self.on_lock_wait) if can_lease else contextlib.nullcontext():
+            deadline = time.monotonic() + (_CONFIRM_NETWORK_S if self.network else _CONFIRM_S)
+            while True:
+                try:
+                    with closing(self._connect("ro")) as conn:
+                        return _first_complaint(conn, "integrity_check")
+                except sqlite3.DatabaseError as exc:
+                    text = str(exc)
+                    if "readonly" in text:
+                        self._roll_back_crashed_journal()  # we hold the lease: a crash's
+                    damaged = any(w in text for w in ("malformed", "not a database", "corrupt"))
+                    if time.monotonic() >= deadline:
+                        if damaged:
+                            return text
+                        raise BoardBusy.saying(writing=False) from None
+                time.sleep(0.25)
+
+    def meta(self) -> dict[str, str]:
+        """The board's settings (``meta``): format, schema version, revision, client, ..."""
+        return self._read(_meta_or_nothing, settled=False)
 
     def revision(self) -> int:
         """The board's current revision."""
-        with self._reading() as conn:
-            return rows.read_revision(conn)
+        return self._read(rows.read_revision, settled=False)
 
     def fresh_revision(self) -> int:
-        """The revision through a brand-new connection, which sees past stale caches."""
-        try:
-            conn = self._network_reader() if self.network else self._connect()
-            try:
-                return rows.read_revision(conn)
-            finally:
-                conn.close()
-        except sqlite3.Error as exc:
-            raise self._sqlite_error(exc, writing=False) from None
+        """The revision through a brand-new connection (every read uses one)."""
+        return self.revision()
 
     def board(self) -> Board:
         """Everything on the board, archived cards included."""
-        with self._reading() as conn:
-            return rows.read_board(conn)
+        return self._read(rows.read_board)
 
     def card(self, card_id: str) -> Card:
         """One card, with its perspectives, by full id or unique prefix."""
-        with self._reading() as conn:
+
+        def read(conn: sqlite3.Connection) -> Card:
             full = rows.resolve_card(conn, card_id)
             return rows.read_cards(conn, [full])[full]
 
+        return self._read(read)
+
     def resolve_card_id(self, prefix: str) -> str:
         """The full id of the one card whose id starts with ``prefix``."""
-        with self._reading() as conn:
-            return rows.resolve_card(conn, prefix)
+        return self._read(partial(rows.resolve_card, prefix=prefix))
 
     def ops(self, since_seq: int = 0, limit: int | None = None) -> list[Op]:
         """The op log after ``since_seq``, oldest first."""
-        with self._reading() as conn:
+
+        def read(conn: sqlite3.Connection) -> list[Op]:
             found = conn.execute(
                 "SELECT * FROM ops WHERE seq > ? ORDER BY seq LIMIT ?",
                 (since_seq, -1 if limit is None else limit),
             )
             return [rows.op_from_row(r) for r in found]
 
+        return self._read(read)
+
     def changes_since(self, revision: int, known: Board | None = None) -> ChangeSet:
         """What changed after ``revision`` (see ``feed.changes_since``)."""
-        with self._reading() as conn:
-            return feed.changes_since(conn, revision, known)
+        return self._read(partial(feed.changes_since, revision=revision, known=known))
 
     def backup(self, dest: Path) -> Path:
-        """A consistent copy (SQLite's online backup) at ``dest``, owner-only."""
-        return files.backup(self.conn, Path(dest))
+        """A consistent copy (SQLite's online backup) at ``dest``, owner-only.
+
+        Taken under the write lease, so no commit from any host lands while it is copied.
+        """
+        with leased(self.lease, self.on_lock_wait), closing(self._connect("ro")) as conn:
+            return files.backup(conn, Path(dest))
 
     # ---------------------------------------------------------- write path
 
     def _write(self, op_fn: Callable[..., Any]) -> Any:
-        """Run ``op_fn(conn, author)`` as one op; a retried unclear commit never applies twice."""
+        """Run ``op_fn(conn, author)`` as one op; a retried unclear commit never applies twice.
+
+        The read-write connection is opened inside the lease and closed before it is given
+        back: only the lease holder ever has one (see the module docstring). A commit that
+        may have landed, or an error that passes (a cache behind, a drive away for a
+        moment), is tried again, bounded, with the same ``client_seq``.
+        """
         if self.read_only_reason is not None:
             raise BoardReadOnly(f"The board cannot be changed: {self.read_only_reason}.")
+        if self._closed:
+            raise BoardReadOnly("The board is closed.")
         self._client_seq += 1
         client_seq = self._client_seq
         unclear = False  # a commit failed in a way that may have landed
-        for _ in range(AMBIGUOUS_COMMIT_RETRIES + 1):
+        problem: sqlite3.Error | None = None
+        for pause in (*_RETRY_PAUSES, None):
             author = Author(self.identity.login, self.identity.name, now_iso())
             bound: OpFn = partial(op_fn, author=author)
-            if self.network:
-                # A connection left open on a network drive reads stale pages from this
-                # client's cache (sshfs: 20 s) and would commit on top of them: connect
-                # afresh, inside the lease, after the previous writer's commit.
-                self._drop_connection()
             try:
                 with leased(self.lease, self.on_lock_wait):
-                    tx, revision = run_transaction(
-                        self.conn, self.identity, self.client_id, client_seq, bound,
-                        self.lease, self._join_record,
-                    )  # fmt: skip
+                    with closing(self._connect("rw")) as conn:
+                        tx, revision = run_transaction(
+                            conn, self.identity, self.client_id, client_seq, bound,
+                            self.lease, self._join_record,
+                        )  # fmt: skip
                     if revision is not None:
                         # Inside the lease, so sidecars are written in commit order.
                         files.write_sidecar(self.path, revision, self.client_id)
             except AmbiguousCommit:
                 unclear = True
-                self._drop_connection()
-                continue
             except sqlite3.Error as exc:
-                if unclear:
-                    continue  # e.g. the drive is still away: try again, then say so
-                raise self._sqlite_error(exc) from None
-            self._member_recorded = True
-            if tx.conflict is not None:
-                raise tx.conflict
-            return tx.result
-        raise BoardReadOnly(
-            "The board file could not be written: the drive kept failing, so your last "
-            "change may not have been saved. Check the connection; the board shows what was."
-        )
+                if not (unclear or self._transient(exc)):
+                    raise self._sqlite_error(exc) from None
+                problem = exc
+            else:
+                self._member_recorded = True
+                if tx.conflict is not None:
+                    raise tx.conflict
+                return tx.result
+            if pause is not None:
+                time.sleep(pause)
+        if unclear:
+            raise BoardReadOnly(
+                "The board file could not be written: the drive kept failing, so your last "
+                "change may not have been saved. Check the connection; the board shows what was."
+            )
+        assert problem is not None
+        raise self._unsettled(problem, writing=True)
 
     def _join_record(self, conn: sqlite3.Connection) -> Record | None:
         """Make the writer a member of the board on their first write through this store."""
@@ -404,25 +469,59 @@ class BoardStore(BoardEdits):
         )  # fmt: skip
         return ops.upsert_member(conn, me)
 
-    def _drop_connection(self) -> None:
-        """Close a connection that may be wedged; the next use connects afresh."""
-        if self._conn is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self._conn.close()
-            self._conn = None
+    def _unsettled(self, problem: sqlite3.Error, writing: bool) -> FormboardError:
+        """The sentence for an error that did not pass when tried again.
+
+        "Damaged" only when :meth:`damage` confirms it; otherwise the board is sound and
+        was busy, and nothing was written.
+        """
+        text = str(problem)
+        if "locked" in text or "busy" in text or isinstance(problem, _CommitInProgress):
+            return BoardBusy.saying(writing)
+        try:
+            found = self.damage()
+        except (BoardLocked, BoardBusy):
+            return BoardBusy.saying(writing)
+        if found:
+            return self._corrupt(found)
+        if writing and ("readonly" in text or "read-only" in text):
+            return BoardReadOnly(f"The board cannot be changed: {self.path} is read-only.")
+        if "unable to open" in text and not self.path.parent.exists():
+            return BoardNotFound(
+                f"The board {self.path} could not be reached ({text}); "
+                "check that its drive is connected, then try again."
+            )
+        return BoardBusy.saying(writing)
 
     def _sqlite_error(self, exc: sqlite3.Error, writing: bool = True) -> Exception:
-        """One sentence for an SQLite error met while writing or reading."""
+        """One sentence for an SQLite error that trying again will not change."""
         text = str(exc)
-        if "locked" in text or "busy" in text:
-            return BoardLocked("another program using the file", None)
-        if "malformed" in text or "not a database" in text or "corrupt" in text:
-            return self._corrupt(exc)
+        if not self._opened and ("not a database" in text or "encrypted" in text):
+            return NotABoard(f"{self.path} is not a formboard board (not an SQLite file).")
+        if self._transient(exc) or "not a database" in text or "corrupt" in text:
+            return self._unsettled(exc, writing)
         if not writing:
             return BoardNotFound(
                 f"The board {self.path} could not be read ({text}); "
                 "check that its drive is connected, then try again."
             )
-        if "readonly" in text or "read-only" in text:
-            return BoardReadOnly(f"The board cannot be changed: {self.path} is read-only.")
         return BoardReadOnly(f"The board could not be written ({text}); nothing was changed.")
+
+
+class _CommitInProgress(sqlite3.DatabaseError):
+    """A read overlapped a colleague's commit (its journal was live, or the revision moved)."""
+
+
+def _meta_or_nothing(conn: sqlite3.Connection) -> dict[str, str]:
+    try:
+        return rows.read_meta(conn)
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc) or "no such column" in str(exc):
+            return {}  # another program's database, not a damaged board
+        raise
+
+
+def _first_complaint(conn: sqlite3.Connection, pragma: str) -> str | None:
+    found = conn.execute(f"PRAGMA {pragma}").fetchall()
+    first = found[0][0] if found else "no answer"
+    return None if first == "ok" else str(first)

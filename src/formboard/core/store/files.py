@@ -18,13 +18,11 @@ from formboard.core.model import now_iso
 from formboard.core.store import schema
 
 
-def connect(
-    path: Path, mode: str, *, journal: bool = True, network: bool = False
-) -> sqlite3.Connection:
-    """A connection with the settings of DESIGN §3.
+def connect(path: Path, mode: str) -> sqlite3.Connection:
+    """A connection with the settings of DESIGN §3: ``mode`` is "ro", "rw" or "rwc".
 
-    ``journal=False`` leaves the journal mode alone: a file that may not be ours is
-    probed before we set anything that changes it.
+    Only a writable connection sets the journal mode (the same for every opener,
+    ``schema.JOURNAL_PRAGMA``); a read-only one cannot write a journal, nor roll one back.
     """
     conn = sqlite3.connect(
         path.as_uri() + f"?mode={mode}",
@@ -35,7 +33,7 @@ def connect(
     )
     conn.row_factory = sqlite3.Row
     try:
-        schema.configure(conn, journal=journal, network=network)
+        schema.configure(conn, writable=mode != "ro")
     except sqlite3.Error:
         conn.close()
         raise
@@ -77,6 +75,28 @@ def access(path: Path) -> tuple[str, str | None]:
     if not os.access(path.parent, os.W_OK):
         return "rw", "its folder is read-only for you (SQLite needs a journal there)"
     return "rw", None
+
+
+def journal_path(path: Path) -> Path:
+    """``<board>-journal``: SQLite's rollback journal beside the board."""
+    return path.with_name(path.name + "-journal")
+
+
+def journal_live(path: Path) -> bool:
+    """Whether the rollback journal holds a live header: a commit in progress (or a crash).
+
+    In ``PERSIST`` mode the journal stays and its header is zeroed at each commit. The
+    journal is SQLite's own file, not the board, so opening it here drops no lock; an
+    unreadable journal counts as live (we cannot tell).
+    """
+    try:
+        with open(journal_path(path), "rb") as f:
+            head = f.read(8)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return any(head)
 
 
 def sidecar_path(path: Path) -> Path:

@@ -11,12 +11,12 @@ from collections.abc import Callable
 FORMAT_NAME = "formboard"
 SCHEMA_VERSION = 1
 
-# Connection settings for a file on a network drive, DESIGN §3.
-JOURNAL_PRAGMA = "PRAGMA journal_mode=DELETE"
-# On a network drive the journal file stays and its header is zeroed at commit: a client
-# whose attribute cache still lists a deleted journal (sshfs: 20 s) takes it for a hot
-# journal it cannot open, and fails with "unable to open database file".
-NETWORK_JOURNAL_PRAGMA = "PRAGMA journal_mode=PERSIST"
+# Connection settings, DESIGN §3: the same for every opener of a board, on a local disk or
+# through a mount, because colleagues may reach the same file either way.
+# The journal file stays and its header is zeroed at commit (PERSIST): a client whose
+# attribute cache still lists a deleted journal (sshfs) takes it for a hot journal it
+# cannot open, and fails with "unable to open database file". Never WAL (sqlite.org/wal).
+JOURNAL_PRAGMA = "PRAGMA journal_mode=PERSIST"
 PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA mmap_size=0",
@@ -115,15 +115,16 @@ def revision_triggers() -> str:
     return "\n".join(out)
 
 
-def configure(conn: sqlite3.Connection, journal: bool = True, network: bool = False) -> None:
+def configure(conn: sqlite3.Connection, writable: bool = True) -> None:
     """Apply the connection settings every board connection uses.
 
-    ``journal=False`` skips the journal mode, which (unlike the rest) changes the file.
+    The journal mode only on a writable connection: only a writer (holding the lease)
+    writes a journal.
     """
     for pragma in PRAGMAS:
         conn.execute(pragma)
-    if journal:
-        conn.execute(NETWORK_JOURNAL_PRAGMA if network else JOURNAL_PRAGMA)
+    if writable:
+        conn.execute(JOURNAL_PRAGMA)
 
 
 def create_schema(
