@@ -20,6 +20,9 @@ the file, read on the server:
   ``add_card`` and a counter ``edit_card`` with retry on conflict, as tests/test_netlab.py;
   also counts the errors that reached the caller. ``--src`` measures another checkout's
   ``src`` (a proposed change).
+- ``timed writes``: one process per view (A, B, the server folder, SMB where the lab has
+  it), each writing ``--ops`` times, every write timed inside the process: formboard's
+  ``add_card``, or a bare SQLite insert (no lease). Lost, errors, p50/p95 per view.
 - ``mix`` (tests/netlab_mix.py): one writer through each mount *and* one on the server's
   own folder, a fresh ``formboard`` process per op (add / edit / move), a ``show --json``
   loop and an idle app (tmux) on each view; every acknowledged op checked against the
@@ -118,6 +121,115 @@ for i in range(int(ops)):
 print(json.dumps({"added": added, "increments": increments, "conflicts": conflicts,
                   "errors": errors, "seconds": time.monotonic() - started}))
 """
+
+
+# One writer per view, in-process, timing each write: formboard's add_card through
+# BoardStore, or a bare SQLite insert in its own BEGIN IMMEDIATE transaction.
+TIMED_WRITER = """
+import json, sqlite3, sys, time
+from pathlib import Path
+kind, board, name, ops, go, src = sys.argv[1:7]
+if kind == "formboard":
+    sys.path.insert(0, src)
+    from formboard.core.store import BoardStore
+    store = BoardStore.open(board)
+    def write(token):
+        store.add_card("symptoms", token)
+else:
+    conn = sqlite3.connect(board, isolation_level=None, timeout=8.0)
+    for pragma in json.loads(sys.argv[7]):
+        conn.execute(pragma)
+    def write(token):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO t VALUES (?)", (token,))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+print("ready", flush=True)
+while not Path(go).exists():
+    time.sleep(0.002)
+acked, errors, times = [], [], []
+for i in range(int(ops)):
+    token = f"{name}-{i}"
+    began = time.monotonic()
+    try:
+        write(token)
+    except Exception as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+        continue
+    times.append(time.monotonic() - began)
+    acked.append(token)
+print(json.dumps({"acked": acked, "errors": errors, "times": times}))
+"""
+
+
+def timed_writers(
+    lab: NetLab, ops: int, env: dict[str, str], src: Path, bare: bool
+) -> dict[str, Any]:
+    """One in-process writer per view (A, B, server, SMB if any), each write timed."""
+    folder = f"timed-{uuid.uuid4().hex[:8]}"
+    views = lab.folder(folder)
+    name = "count.db" if bare else "C-0421.board"
+    paths = {view: at / name for view, at in zip(MIX_VIEWS, views, strict=False)}
+    if lab.smb_path(folder) is not None:
+        paths[MIX_VIEWS[3]] = lab.smb_path(folder) / name  # type: ignore[operator]
+    server = views[2] / name
+    if bare:
+        conn = connect(server)
+        conn.execute("CREATE TABLE t (token TEXT NOT NULL)")
+        conn.close()
+    else:
+        sys.path.insert(0, str(src))
+        from formboard.core.store import BoardStore
+
+        BoardStore.create(server, "C-0421").close()
+    go = views[2] / "go"
+    kind = "bare" if bare else "formboard"
+    tallies = run_children(
+        [
+            [sys.executable, "-c", TIMED_WRITER, kind, str(path), view, str(ops), str(go),
+             str(src), json.dumps(PRAGMAS)]
+            for view, path in paths.items()
+        ],
+        env,
+        go,
+    )  # fmt: skip
+    conn = sqlite3.connect(f"{server.as_uri()}?mode=ro", uri=True)
+    try:
+        check = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        query = "SELECT token FROM t" if bare else "SELECT title FROM cards"
+        stored = Counter(r[0] for r in conn.execute(query))
+    finally:
+        conn.close()
+    per_writer: dict[str, dict[str, float]] = {}
+    for view, tally in zip(paths, tallies, strict=True):
+        times = sorted(tally["times"]) or [0.0]
+        per_writer[view] = {
+            "ops": ops,
+            "lost": sum(not stored[t] for t in tally["acked"]),
+            "errors": len(tally["errors"]),
+            "ops_per_s": len(tally["times"]) / sum(times) if sum(times) else 0.0,
+            "p50": times[len(times) // 2],
+            "p95": times[min(len(times) - 1, int(0.95 * len(times)))],
+        }
+    errors = Counter(e.split(":")[0] for t in tallies for e in t["errors"])
+    return {
+        "writers": " + ".join(paths),
+        "acked": sum(len(t["acked"]) for t in tallies),
+        "lost": sum(w["lost"] for w in per_writer.values()),
+        "errors": sum(errors.values()),
+        "error_kinds": dict(errors),
+        "landed_after_error": 0,
+        "damaged_messages": 0,
+        "quick_check": check,
+        "seconds": 0.0,
+        "per_writer": per_writer,
+        "reads": 0,
+        "apps_alive": {},
+    }
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -280,14 +392,18 @@ def formboard_two_hosts(lab: NetLab, ops: int, env: dict[str, str], src: Path) -
     }
 
 
-MIX_VIEWS = ("A (caches)", "B (no caches)", "server folder")
+MIX_VIEWS = ("A (caches)", "B (no caches)", "server folder", "SMB (smbnetfs)")
 
 
 def mix(lab: NetLab, ops: int, home: Path, bare: bool, src: Path) -> dict[str, Any]:
     """One run of the mix, formboard (from ``src``) or bare SQLite; per writer and in all."""
-    views = lab.folder(f"mix-{uuid.uuid4().hex[:8]}")
+    folder = f"mix-{uuid.uuid4().hex[:8]}"
+    views = lab.folder(folder)
     name = "count.db" if bare else "C-0421.board"
-    paths = {view: folder / name for view, folder in zip(MIX_VIEWS, views, strict=True)}
+    paths = {view: at / name for view, at in zip(MIX_VIEWS, views, strict=False)}
+    smb = lab.smb_path(folder)
+    if smb is not None:
+        paths[MIX_VIEWS[3]] = smb / name
     server = views[2] / name
     if bare:
         run = run_bare_mix(paths, server, ops_per_writer=ops)
@@ -298,7 +414,7 @@ def mix(lab: NetLab, ops: int, home: Path, bare: bool, src: Path) -> dict[str, A
         run = run_mix(paths, server, env, ops_per_writer=ops)
         verdict = judge(run)
     return {
-        "writers": "A + B + server",
+        "writers": " + ".join(paths),
         "acked": verdict.acknowledged,
         "lost": len(verdict.lost),
         "errors": verdict.failed,
@@ -361,7 +477,7 @@ def main() -> None:
     measures: dict[str, list[dict[str, Any]]] = {}
     two_hosts = ("bare, concurrent", "bare, alternating, long-lived A",
                  "bare, alternating, fresh A", "formboard")  # fmt: skip
-    mixes = ("formboard mix", "bare mix")
+    mixes = ("formboard mix", "bare mix", "formboard, timed writes", "bare, timed writes")
     for name in (two_hosts if args.only != "mix" else ()) + (
         mixes if args.only != "two-hosts" else ()
     ):
@@ -386,6 +502,10 @@ def main() -> None:
                     measures["bare mix" if bare else "formboard mix"].append(
                         mix(lab, args.mix_ops, home, bare, args.src.resolve())
                     )
+                for bare in order:
+                    measures["bare, timed writes" if bare else "formboard, timed writes"].append(
+                        timed_writers(lab, args.ops, env, args.src.resolve(), bare)
+                    )
     finally:
         lab.close()
 
@@ -407,6 +527,10 @@ def main() -> None:
     for name in mixes:
         if measures.get(name):
             print_mix(name, measures[name])
+    print(
+        "\nmix: a fresh process per op (formboard: Python start-up included; bare: the sqlite3"
+        "\nshell); timed writes: one process per view, each write timed inside it."
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"netlab-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(

@@ -12,8 +12,13 @@ changes (DESIGN §4); the lab lets tests see formboard on a real network file sy
   direct_io``). Both show the same folder; ``server`` is that folder read directly.
 - Every step is bounded: a step that does not finish in time makes the lab unavailable
   with a reason, and tests that use it skip with that reason (see :func:`netlab_fixture`).
-- Teardown unmounts (``fusermount -u``, else ``umount -l``), stops sshfs and sshd (only
-  the processes the lab started) and removes the folder.
+- Where samba's ``smbd`` and ``smbnetfs`` are installed (and port 445 on 127.0.0.1 is
+  free), the same folder is also shared by a private smbd (guest access, 127.0.0.1 only)
+  and mounted through smbnetfs (FUSE, libsmbclient) as ``mount_smb``: a colleague on a
+  Windows-style share. Without them ``mount_smb`` is None and ``smb_missing`` says why;
+  the lab runs on.
+- Teardown unmounts (``fusermount -u``, else ``umount -l``), stops sshfs, smbd and sshd
+  (only the processes the lab started) and removes the folder.
 
 ``FORMBOARD_NETLAB=require`` turns "unavailable" into a test error instead of a skip, for
 a CI machine that must run the lab. ``python tests/netlab.py`` sets a lab up, prints its
@@ -186,6 +191,8 @@ class NetLab:
     mount_b: Path
     port: int
     key: Path
+    mount_smb: Path | None = None  # the server folder through SMB (smbnetfs), if it runs
+    smb_missing: str | None = None  # why there is no SMB view
     _procs: list[subprocess.Popen[bytes]] = field(default_factory=list, repr=False)
     _mounts: list[Path] = field(default_factory=list, repr=False)
     _closed: bool = field(default=False, repr=False)
@@ -198,6 +205,10 @@ class NetLab:
         """A new, empty subfolder (one per test), as seen through A, B and the server."""
         (self.server / name).mkdir()
         return self.paths(name)
+
+    def smb_path(self, name: str) -> Path | None:
+        """``name`` as seen through the SMB mount, or None when the lab has none."""
+        return None if self.mount_smb is None else self.mount_smb / name
 
     def sshfs_command(self, mount: Path, extra: str = "") -> list[str]:
         """The sshfs command line (foreground) that mounts ``server`` at ``mount``."""
@@ -277,7 +288,114 @@ def start_lab(root: Path | None = None, *, timeout: float = STARTUP_TIMEOUT) -> 
     except BaseException:
         lab.close()
         raise
+    try:
+        _start_smb(lab, timeout)
+    except LabUnavailable as exc:
+        lab.smb_missing = str(exc)
+        lab.mount_smb = None
     return lab
+
+
+SMB_PORT = 445  # smbnetfs (libsmbclient) knows no other port
+
+
+def _start_smb(lab: NetLab, timeout: float) -> None:
+    """Share ``server`` with a private smbd on 127.0.0.1 and mount it with smbnetfs."""
+    smbd = shutil.which("smbd") or (
+        "/usr/sbin/smbd" if os.access("/usr/sbin/smbd", os.X_OK) else None
+    )
+    if smbd is None or shutil.which("smbnetfs") is None:
+        raise LabUnavailable(
+            "samba's smbd or smbnetfs is not installed (apt-get install samba smbnetfs)"
+        )
+    if not _port_free(SMB_PORT):
+        raise LabUnavailable(f"port {SMB_PORT} on 127.0.0.1 is taken")
+    conf = lab.root / "smb"
+    for sub in ("run", "lock", "state", "cache", "private", "home/.smb"):
+        (conf / sub).mkdir(parents=True, exist_ok=True)
+    config = conf / "smb.conf"
+    config.write_text(
+        "\n".join(
+            [
+                "[global]",
+                "server role = standalone server",
+                "interfaces = lo",
+                "bind interfaces only = yes",
+                f"smb ports = {SMB_PORT}",
+                "map to guest = Bad User",
+                "guest account = root",
+                "disable netbios = yes",
+                "server min protocol = SMB2",
+                "load printers = no",
+                "printing = bsd",
+                "printcap name = /dev/null",
+                "disable spoolss = yes",
+                *(
+                    f"{name} directory = {conf / name}"
+                    for name in ("pid", "lock", "state", "cache")
+                ),
+                f"private dir = {conf / 'private'}",
+                f"log file = {conf / 'smbd.log'}",
+                "[team]",
+                f"path = {lab.server}",
+                "read only = no",
+                "guest ok = yes",
+                "force user = root",
+                "create mask = 0600",
+                "",
+            ]
+        )
+    )
+    log = conf / "smbd.out"
+    with open(log, "wb") as err:
+        proc = subprocess.Popen(
+            [smbd, "--foreground", "--no-process-group", "-s", str(config)],
+            stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+        )  # fmt: skip
+    lab._procs.append(proc)
+    deadline = time.monotonic() + timeout
+    while _port_free(SMB_PORT):
+        if proc.poll() is not None:
+            raise LabUnavailable(f"smbd exited at once ({_tail(log) or proc.returncode})")
+        if time.monotonic() >= deadline:
+            raise LabUnavailable(
+                f"smbd did not listen on 127.0.0.1:{SMB_PORT} within {timeout:.0f} s"
+            )
+        time.sleep(0.05)
+    client = conf / "home" / ".smb" / "smbnetfs.conf"
+    client.write_text(
+        'smb_query_browsers "false"\nshow_hidden_hosts "true"\nauth "guest" ""\n'
+        "host localhost visible=true\n"
+    )
+    client.chmod(0o600)
+    mount = lab.root / "host-smb"
+    mount.mkdir(exist_ok=True)
+    with open(conf / "smbnetfs.out", "wb") as err:
+        netfs = subprocess.Popen(
+            ["smbnetfs", str(mount), "-f", "-o", f"config={client}"],
+            stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+            env={**os.environ, "HOME": str(conf / "home")},
+        )  # fmt: skip
+    lab._procs.append(netfs)
+    lab._mounts.append(mount)
+    while mounted(mount) != "fuse.smbnetfs":
+        if netfs.poll() is not None:
+            raise LabUnavailable(f"smbnetfs could not mount ({_tail(conf / 'smbnetfs.out')})")
+        if time.monotonic() >= deadline:
+            raise LabUnavailable(f"smbnetfs did not mount within {timeout:.0f} s")
+        time.sleep(0.05)
+    lab.mount_smb = mount / "localhost" / "team"
+    name = f"probe-{uuid.uuid4().hex}"
+
+    def same_folder() -> None:
+        (lab.server / name).write_text(name)
+        try:
+            if (lab.mount_smb / name).read_text() != name:  # type: ignore[operator]
+                raise LabUnavailable("the SMB mount does not show the server folder")
+        finally:
+            (lab.server / name).unlink()
+
+    bounded(same_folder, timeout, "a first file through the SMB mount")
 
 
 def _start_sshd(lab: NetLab, conf: Path, timeout: float) -> None:
@@ -428,6 +546,7 @@ if __name__ == "__main__":
         sys.exit(f"network lab unavailable: {problem}")
     print(f"server {running.server}\nhost A {running.mount_a}  (sshfs default caches)")
     print(f"host B {running.mount_b}  ({UNCACHED_OPTIONS})\nport   {running.port}")
+    print(f"SMB    {running.mount_smb or running.smb_missing}")
     with contextlib.suppress(EOFError, KeyboardInterrupt):
         input("Enter ends the lab. ")
     running.close()

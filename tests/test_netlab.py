@@ -267,16 +267,14 @@ BUSY_WORDS = ("busy", "locked")
 @pytest.fixture(scope="module")
 def mix(netlab: NetLab, tmp_path_factory: pytest.TempPathFactory) -> tuple[MixRun, Verdict]:
     """One run of the mix (tests/netlab_mix.py): writers on A, B and the server, apps on each."""
-    on_a, on_b, on_server = (
-        f / "C-0421.board" for f in netlab.folder(f"mix-{uuid.uuid4().hex[:8]}")
-    )
+    name = f"mix-{uuid.uuid4().hex[:8]}"
+    on_a, on_b, on_server = (f / "C-0421.board" for f in netlab.folder(name))
+    views = {"A (sshfs, caches)": on_a, "B (sshfs, no caches)": on_b, "server folder": on_server}
+    smb = netlab.smb_path(name)
+    if smb is not None:
+        views["SMB (smbnetfs)"] = smb / "C-0421.board"
     env = lab_env(tmp_path_factory.mktemp("mix-home"))
-    run = run_mix(
-        {"A (sshfs, caches)": on_a, "B (sshfs, no caches)": on_b, "server folder": on_server},
-        on_server,
-        env,
-        ops_per_writer=MIX_OPS_PER_WRITER,
-    )
+    run = run_mix(views, on_server, env, ops_per_writer=MIX_OPS_PER_WRITER)
     verdict = judge(run)
     print(
         f"\nnetlab mix: {len(run.ops)} CLI ops in {run.seconds:.1f} s, {verdict.acknowledged} "
@@ -295,7 +293,7 @@ def test_the_mix_loses_no_acknowledged_op_and_lands_no_failed_one(
     mix: tuple[MixRun, Verdict],
 ) -> None:
     run, verdict = mix
-    assert len(run.ops) == 3 * MIX_OPS_PER_WRITER
+    assert len(run.ops) == len(run.writers) * MIX_OPS_PER_WRITER
     assert verdict.lost == []
     assert verdict.landed_after_error == []
     assert verdict.acknowledged >= 0.9 * len(run.ops), dict(verdict.errors)
@@ -323,6 +321,14 @@ def test_errors_in_the_mix_are_busy_sentences_and_the_apps_stay_live(
     assert run.apps_alive and all(run.apps_alive.values()), run.apps_alive
     for name, screen in run.app_screens.items():
         assert "live:" in screen, f"{name} shows no live status:\n{screen}"
+
+
+def test_the_mix_includes_a_colleague_on_smb_where_the_lab_has_it(
+    netlab: NetLab, mix: tuple[MixRun, Verdict]
+) -> None:
+    if netlab.mount_smb is None:
+        pytest.skip(f"no SMB view in the lab: {netlab.smb_missing}")
+    assert "SMB (smbnetfs)" in mix[0].writers
 
 
 @pytest.mark.timeout(120)

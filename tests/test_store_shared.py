@@ -20,6 +20,7 @@ from formboard.cli_check import check_board
 from formboard.core.backup import take_backup
 from formboard.core.errors import BoardBusy
 from formboard.core.store import BoardStore, files
+from formboard.core.store.summary import summarise
 from helpers_store import fictional_env, raw, spawn
 
 # A colleague on "another host": holds formboard's write lease (as every formboard writer
@@ -185,3 +186,14 @@ def test_every_writer_leaves_the_same_journal_mode_whatever_the_drive(path: Path
     # PERSIST keeps the journal file and zeroes its header: no cache can remember a deleted one.
     journal = files.journal_path(path)
     assert journal.exists() and not files.journal_live(path)
+
+
+def test_the_board_list_never_calls_a_board_damaged_while_a_colleague_saves(path: Path) -> None:
+    writer = remote_commit(path, hold=1.0)
+    try:
+        listed = summarise(path)
+    finally:
+        finished(writer)
+    assert "damaged" not in listed.problem
+    assert listed.problem == "" or "just now" in listed.problem
+    assert summarise(path).cards == REMOTE_CARDS

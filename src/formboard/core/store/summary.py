@@ -46,8 +46,12 @@ def summarise(path: Path) -> BoardSummary:
             last_change_at=last[0] if last else meta.get("created_at", ""),
             last_change_by=last[1] if last else "",
         )
-    except sqlite3.DatabaseError:
-        return BoardSummary(path, problem="is not a formboard board or is damaged")
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or "encrypted" in str(exc):
+            return BoardSummary(path, problem="is not a formboard board")
+        # Unconfirmed: a colleague's commit in progress looks the same for a moment. Only
+        # opening the board may call it damaged (BoardStore.damage).
+        return BoardSummary(path, problem="could not be read just now; open it to check it")
     finally:
         conn.close()
 
