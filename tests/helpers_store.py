@@ -15,7 +15,7 @@ import pytest
 
 from formboard.core.identity import Identity
 from formboard.core.model import Board, Card, Column
-from formboard.core.store import BoardStore
+from formboard.core.store import BoardStore, files
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -131,7 +131,7 @@ WRITER_SCRIPT = """
 import json, sys, time
 from pathlib import Path
 from formboard.core.errors import BoardConflict
-from formboard.core.store import BoardStore
+from formboard.core.store import BoardStore, files
 
 board, counter_id, name, ops, go = sys.argv[1:]
 store = BoardStore.open(board)
@@ -164,3 +164,46 @@ print(json.dumps({"added": added, "increments": increments, "conflicts": conflic
                   "errors": errors, "client_id": store.client_id, "network": store.network,
                   "seconds": time.monotonic() - started, "slowest": slowest}))
 """
+
+
+# A colleague on "another host": holds formboard's write lease (as every formboard writer
+# does), writes rows with SQLite locks that nobody sees, waits mid-commit, then commits.
+REMOTE_WRITER = """
+import sqlite3, sys, time
+from pathlib import Path
+from formboard.core.lock import LeaseOwner, WriteLease
+board, cards, hold = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+lease = WriteLease(Path(board), LeaseOwner.create("dara", "Dara Lindqvist", host="far"))
+lease.acquire()
+conn = sqlite3.connect(f"file:{board}?vfs=unix-none", uri=True, isolation_level=None)
+conn.execute("PRAGMA journal_mode=PERSIST")
+conn.execute("PRAGMA cache_size=1")
+conn.execute("BEGIN IMMEDIATE")
+for i in range(cards):
+    conn.execute(
+        "INSERT INTO cards (id, col, position, title, body) VALUES (?, 'sources', ?, ?, ?)",
+        (f"remote{i:04d}", i, f"Part {i}", "a history that goes on " * 20),
+    )
+print("mid-commit", flush=True)
+time.sleep(hold)
+conn.execute("COMMIT")
+conn.close()
+lease.release()
+print("committed", flush=True)
+"""
+REMOTE_CARDS = 300
+
+
+def remote_commit(path: Path, hold: float) -> subprocess.Popen[str]:
+    """Start the colleague's commit; return once it is half-way (journal live, pages in)."""
+    writer = spawn(REMOTE_WRITER, path, REMOTE_CARDS, hold)
+    assert writer.stdout is not None
+    line = writer.stdout.readline().strip()
+    assert line == "mid-commit", writer.stderr.read() if writer.stderr else line
+    assert files.journal_live(path)
+    return writer
+
+
+def finished(writer: subprocess.Popen[str]) -> None:
+    out, err = writer.communicate(timeout=60)
+    assert writer.returncode == 0 and "committed" in out, err

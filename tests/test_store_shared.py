@@ -10,7 +10,6 @@ a process on the file server sees while a colleague's commit crosses the network
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,34 +20,7 @@ from formboard.core.backup import take_backup
 from formboard.core.errors import BoardBusy
 from formboard.core.store import BoardStore, files
 from formboard.core.store.summary import summarise
-from helpers_store import fictional_env, raw, spawn
-
-# A colleague on "another host": holds formboard's write lease (as every formboard writer
-# does), writes rows with SQLite locks that nobody sees, waits mid-commit, then commits.
-REMOTE_WRITER = """
-import sqlite3, sys, time
-from pathlib import Path
-from formboard.core.lock import LeaseOwner, WriteLease
-board, cards, hold = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-lease = WriteLease(Path(board), LeaseOwner.create("dara", "Dara Lindqvist", host="far"))
-lease.acquire()
-conn = sqlite3.connect(f"file:{board}?vfs=unix-none", uri=True, isolation_level=None)
-conn.execute("PRAGMA journal_mode=PERSIST")
-conn.execute("PRAGMA cache_size=1")
-conn.execute("BEGIN IMMEDIATE")
-for i in range(cards):
-    conn.execute(
-        "INSERT INTO cards (id, col, position, title, body) VALUES (?, 'sources', ?, ?, ?)",
-        (f"remote{i:04d}", i, f"Part {i}", "a history that goes on " * 20),
-    )
-print("mid-commit", flush=True)
-time.sleep(hold)
-conn.execute("COMMIT")
-conn.close()
-lease.release()
-print("committed", flush=True)
-"""
-REMOTE_CARDS = 300
+from helpers_store import REMOTE_CARDS, fictional_env, finished, raw, remote_commit
 
 
 @pytest.fixture(autouse=True)
@@ -61,21 +33,6 @@ def path(tmp_path: Path) -> Path:
     board = tmp_path / "C-0421.board"
     BoardStore.create(board, "C-0421").close()
     return board
-
-
-def remote_commit(path: Path, hold: float) -> subprocess.Popen[str]:
-    """Start the colleague's commit; return once it is half-way (journal live, pages in)."""
-    writer = spawn(REMOTE_WRITER, path, REMOTE_CARDS, hold)
-    assert writer.stdout is not None
-    line = writer.stdout.readline().strip()
-    assert line == "mid-commit", writer.stderr.read() if writer.stderr else line
-    assert files.journal_live(path)
-    return writer
-
-
-def finished(writer: subprocess.Popen[str]) -> None:
-    out, err = writer.communicate(timeout=60)
-    assert writer.returncode == 0 and "committed" in out, err
 
 
 def remote_cards_and_integrity(path: Path) -> tuple[int, str]:

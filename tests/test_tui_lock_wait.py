@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.helpers_store import REMOTE_CARDS, finished, remote_commit
 from tests.tui_helpers import loaded, store_card, wait_for
 
 from formboard.core.lock import LeaseOwner, WriteLease
@@ -74,3 +76,29 @@ async def test_quitting_with_changes_still_waiting_asks_first(board_file, dara):
         await pilot.press("q", "l")  # quit and lose it
         await pilot.pause()
     assert not app.is_running
+
+
+async def test_a_colleagues_long_commit_shows_busy_then_their_cards_and_my_change_lands(board_file):
+    """A colleague on another host is half-way through a large commit (their locks do not
+    reach us): the app says the board is busy, never damaged, waits, and then shows it all."""
+    app = FormboardApp(board_file)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        status = lambda: str(app.status_line.render())  # noqa: E731
+        writer = remote_commit(board_file, hold=4.0)
+        try:
+            app.session.sync()
+            await pilot.press("n", *"Headaches on shift days", "enter")
+            await wait_for(pilot, lambda: "busy" in status(), timeout=6)
+            assert "damaged" not in status() and app.read_only_reason is None
+        finally:
+            await asyncio.to_thread(finished, writer)
+        await wait_for(
+            pilot,
+            lambda: (
+                app.session.pending == 0 and len(app.session.known.cards) == 6 + REMOTE_CARDS + 1
+            ),
+            timeout=15,
+        )
+        await wait_for(pilot, lambda: "busy" not in status(), timeout=5)
+    assert "Headaches on shift days" in symptoms(board_file)

@@ -58,7 +58,7 @@ def main() -> None:
 @contextlib.contextmanager
 def opened(path: Path) -> Iterator[BoardStore]:
     """An open store for one command, closed afterwards whatever happens."""
-    store = BoardStore.open(path, on_lock_wait=_waiting_notice())
+    store = BoardStore.open(path, on_lock_wait=_waiting_notice(), on_busy=_busy_notice())
     try:
         yield store
     finally:
@@ -76,6 +76,22 @@ def _waiting_notice() -> Callable[[LeaseInfo | None, float], None] | None:
             said.append(True)
             who = holder.who() if holder else "someone else"
             click.echo(f"Waiting for the lock held by {who}…", err=True)
+
+    return notice
+
+
+def _busy_notice() -> Callable[[float], None] | None:
+    """At a terminal, say once that the board is busy and the command tries again."""
+    if not sys.stderr.isatty():
+        return None
+    said: list[bool] = []
+
+    def notice(waited: float) -> None:
+        if not said and waited >= 0.3:
+            said.append(True)
+            click.echo(
+                "The board is busy (a colleague's change is being saved); trying again…", err=True
+            )
 
     return notice
 

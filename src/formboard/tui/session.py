@@ -130,6 +130,7 @@ class BoardSession:
             self.path,
             identity=self.identity,
             on_lock_wait=self._on_lock_wait,
+            on_busy=self._on_busy,
             **self.store_options,
         )
         try:
@@ -269,6 +270,12 @@ class BoardSession:
         if problem != self._watch_problem:
             self._watch_problem = problem
             self.post(WatchTrouble(problem))
+
+    def _on_busy(self, waited: float) -> None:
+        if self._closing.is_set():
+            raise _Closing
+        if waited >= 0.3:  # a moment's retry is not worth a word
+            self.post(SaveState(BUSY_STATE, waiting_for="a change being saved"))
 
     def _on_lock_wait(self, holder: LeaseInfo | None, waited: float) -> None:
         if self._closing.is_set():

@@ -99,6 +99,7 @@ class BoardStore(BoardEdits):
         lease_ttl: float | None = None,
         lock_wait: float | None = None,
         on_lock_wait: Callable[[LeaseInfo | None, float], None] | None = None,
+        on_busy: Callable[[float], None] | None = None,
         _create: tuple[str, str] | None = None,
     ) -> None:
         self.path = Path(path).expanduser().absolute()
@@ -106,6 +107,7 @@ class BoardStore(BoardEdits):
         self.client_id = secrets.token_hex(8)
         self.read_only_reason: str | None = "it was opened read-only" if read_only else None
         self.on_lock_wait = on_lock_wait
+        self.on_busy = on_busy  # told (seconds so far) before each retry of a busy board
         self.network = is_network_drive(self.path)
         owner = LeaseOwner(
             login=self.identity.login,
@@ -246,6 +248,7 @@ class BoardStore(BoardEdits):
         value, which cannot be torn. Errors become the typed sentences of ``_sqlite_error``.
         """
         problem: sqlite3.Error | None = None
+        waited = 0.0
         for attempt, pause in enumerate((*_RETRY_PAUSES, None)):
             try:
                 return self._read_once(fn, settled)
@@ -260,9 +263,16 @@ class BoardStore(BoardEdits):
                     # writer's. A colleague's commit holds the lease, so this waits for it.
                     self._roll_back_crashed_journal()
             if pause is not None:
-                time.sleep(pause)
+                waited = self._pause(pause, waited)
         assert problem is not None
         raise self._unsettled(problem, writing=False)
+
+    def _pause(self, pause: float, waited: float) -> float:
+        """Tell ``on_busy`` and wait before trying a busy board again; the time waited."""
+        if self.on_busy is not None:
+            self.on_busy(waited)
+        time.sleep(pause)
+        return waited + pause
 
     def _read_once(self, fn: Callable[[sqlite3.Connection], T], settled: bool) -> T:
         if self._closed:
@@ -424,6 +434,7 @@ class BoardStore(BoardEdits):
         client_seq = self._client_seq
         unclear = False  # a commit failed in a way that may have landed
         problem: sqlite3.Error | None = None
+        waited = 0.0
         for pause in (*_RETRY_PAUSES, None):
             author = Author(self.identity.login, self.identity.name, now_iso())
             bound: OpFn = partial(op_fn, author=author)
@@ -449,7 +460,7 @@ class BoardStore(BoardEdits):
                     raise tx.conflict
                 return tx.result
             if pause is not None:
-                time.sleep(pause)
+                waited = self._pause(pause, waited)
         if unclear:
             raise BoardReadOnly(
                 "The board file could not be written: the drive kept failing, so your last "
