@@ -348,9 +348,11 @@ def _start_smb(lab: NetLab, timeout: float) -> None:
     )
     log = conf / "smbd.out"
     with open(log, "wb") as err:
+        # Its own session: smbd and smbnetfs signal their process group on their way out,
+        # which must never reach the test run that started them (seen: a run was killed).
         proc = subprocess.Popen(
             [smbd, "--foreground", "--no-process-group", "-s", str(config)],
-            stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+            stdin=subprocess.DEVNULL, stdout=err, stderr=err, start_new_session=True,
         )  # fmt: skip
     lab._procs.append(proc)
     deadline = time.monotonic() + timeout
@@ -365,7 +367,7 @@ def _start_smb(lab: NetLab, timeout: float) -> None:
     client = conf / "home" / ".smb" / "smbnetfs.conf"
     client.write_text(
         'smb_query_browsers "false"\nshow_hidden_hosts "true"\nauth "guest" ""\n'
-        "host localhost visible=true\n"
+        'smb_tree_scan_period "86400"\nhost localhost visible=true\n'
     )
     client.chmod(0o600)
     mount = lab.root / "host-smb"
@@ -373,7 +375,7 @@ def _start_smb(lab: NetLab, timeout: float) -> None:
     with open(conf / "smbnetfs.out", "wb") as err:
         netfs = subprocess.Popen(
             ["smbnetfs", str(mount), "-f", "-o", f"config={client}"],
-            stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+            stdin=subprocess.DEVNULL, stdout=err, stderr=err, start_new_session=True,
             env={**os.environ, "HOME": str(conf / "home")},
         )  # fmt: skip
     lab._procs.append(netfs)

@@ -344,3 +344,19 @@ def test_only_the_very_process_on_this_host_counts_as_alive() -> None:
     assert not elsewhere.gone_from_this_host()  # another host: we cannot see its processes
     older = LeaseInfo(**{**asdict(me), "process": "", "pid": 999999}, acquired_at=0.0, renewed=0)
     assert not older.gone_from_this_host()  # an older formboard wrote no process tag
+
+
+def test_short_waits_retried_add_up_to_break_a_dead_lease(board: Path) -> None:
+    """The app retries waits shorter than the TTL; what it watched must not start over."""
+    killed_holder(board, 30)  # on another host: only watching can tell it is dead
+    waiter = WriteLease(board, owner("ben"), ttl=0.8, wait=0.3)
+    started = time.monotonic()
+    while time.monotonic() - started < 5:
+        try:
+            waiter.acquire()
+            break
+        except BoardLocked:
+            continue
+    assert waiter.held()
+    waiter.release()
+    assert time.monotonic() - started < 3

@@ -28,7 +28,12 @@ class BoardExists(FormboardError):
 
 
 class BoardCorrupt(FormboardError):
-    """SQLite reports the file as damaged; formboard stops writing to it."""
+    """The file is damaged (confirmed by integrity_check); formboard stops writing to it.
+
+    ``problem`` is what SQLite said, without the sentence around it.
+    """
+
+    problem: str = ""
 
 
 class BoardReadOnly(FormboardError):

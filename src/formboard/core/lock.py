@@ -261,6 +261,9 @@ class WriteLease:
         self._renewed = 0
         self._acquired_at = 0.0
         self._io = threading.RLock()  # the renewal thread and the caller share the owner file
+        # What this waiter has watched of someone else's lease, kept across acquire() calls
+        # (the app retries short waits), so a wait shorter than the TTL still adds up.
+        self._watch = _Watch(self.ttl)
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
 
@@ -273,14 +276,14 @@ class WriteLease:
         started = time.monotonic()
         deadline = started + self.wait
         next_notice = started
-        watch = _Watch(self.ttl)
         holder: LeaseInfo | None = None
         while True:
             if self._try_take():
+                self._watch.seen = False
                 return
             now = time.monotonic()
             holder = _read_owner(self.lock_dir)
-            if self._break_if_stale(holder, watch, now):
+            if self._break_if_stale(holder, self._watch, now):
                 continue  # retry at once, before another waiter does
             if now >= deadline:
                 held_for = max(0.0, time.time() - holder.acquired_at) if holder else None

@@ -160,8 +160,9 @@ class BoardStore(BoardEdits):
                 files.write_sidecar(self.path, 0, self.client_id)
         except BaseException:
             self._closed = True
-            with contextlib.suppress(OSError):
-                self.path.unlink()
+            for made in (self.path, files.journal_path(self.path)):
+                with contextlib.suppress(OSError):
+                    made.unlink()
             raise
         self._opened = True
 
@@ -185,7 +186,10 @@ class BoardStore(BoardEdits):
                 f"{schema.SCHEMA_VERSION}): update formboard to edit it"
             )
         try:
-            problem = self.quick_check() and self.damage()
+            quick = partial(_first_complaint, pragma="quick_check")
+            problem = self._read(quick, settled=False) and self.damage()
+        except BoardCorrupt as exc:
+            problem = exc.problem  # confirmed while reading: the file is damaged
         except BaseException:
             self._closed = True
             raise
@@ -212,10 +216,12 @@ class BoardStore(BoardEdits):
 
     def _corrupt(self, problem: object) -> BoardCorrupt:
         self.read_only_reason = "the file is damaged: restore a backup"
-        return BoardCorrupt(
+        error = BoardCorrupt(
             f"{self.path} is damaged ({problem}); formboard will not write to it. "
             "Restore a backup (see `formboard check`)."
         )
+        error.problem = str(problem)
+        return error
 
     def close(self) -> None:
         """Close the store; it cannot be used afterwards (it keeps no connection open)."""
@@ -489,6 +495,11 @@ class BoardStore(BoardEdits):
         text = str(problem)
         if "locked" in text or "busy" in text or isinstance(problem, _CommitInProgress):
             return BoardBusy.saying(writing)
+        if not self.path.parent.exists():
+            return BoardNotFound(
+                f"The board {self.path} could not be reached ({text}); "
+                "check that its drive is connected, then try again."
+            )
         try:
             found = self.damage()
         except (BoardLocked, BoardBusy):
@@ -497,11 +508,6 @@ class BoardStore(BoardEdits):
             return self._corrupt(found)
         if writing and ("readonly" in text or "read-only" in text):
             return BoardReadOnly(f"The board cannot be changed: {self.path} is read-only.")
-        if "unable to open" in text and not self.path.parent.exists():
-            return BoardNotFound(
-                f"The board {self.path} could not be reached ({text}); "
-                "check that its drive is connected, then try again."
-            )
         return BoardBusy.saying(writing)
 
     def _sqlite_error(self, exc: sqlite3.Error, writing: bool = True) -> Exception:
