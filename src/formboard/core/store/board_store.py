@@ -14,10 +14,10 @@ server's own disk treats the board exactly as one on a network drive does.
   opened inside the lease and closed before the lease is given back. SQLite rolls back
   any journal it takes for hot, and without the lease that "hot" journal may be another
   host's commit in progress; rolling it back tears that commit.
-- Every read uses a fresh read-only connection, which can never roll a journal back
-  (SQLite answers SQLITE_READONLY_ROLLBACK instead) and sees past stale page caches. A
-  read that meets a commit in progress is tried again, bounded, then one sentence says
-  the board is busy (``BoardBusy``), never damaged.
+- Every read uses a read-only connection, which can never roll a journal back (SQLite
+  answers SQLITE_READONLY_ROLLBACK instead); on a network drive a fresh one, which sees
+  past stale page caches. A read that meets a commit in progress is tried again,
+  bounded, then one sentence says the board is busy (``BoardBusy``), never damaged.
 - "Damaged" is said only when ``integrity_check`` on a fresh read-only connection, taken
   under the lease, confirms it (:meth:`BoardStore.damage`).
 
@@ -30,8 +30,9 @@ import contextlib
 import os
 import secrets
 import sqlite3
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from functools import partial
 from pathlib import Path
@@ -119,6 +120,9 @@ class BoardStore(BoardEdits):
         self.lease = WriteLease(self.path, owner, ttl=lease_ttl, wait=lock_wait)
         self._closed = False
         self._opened = False  # until the file proved to be a board
+        self._local = threading.local()  # each thread's read-only connection (local disk)
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
         self._sqlite_mode = "rw"
         self._client_seq = 0
         self._member_recorded = False
@@ -224,8 +228,13 @@ class BoardStore(BoardEdits):
         return error
 
     def close(self) -> None:
-        """Close the store; it cannot be used afterwards (it keeps no connection open)."""
+        """Close the store and its read connections; it cannot be used afterwards."""
         self._closed = True
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
 
     def __enter__(self) -> BoardStore:
         return self
@@ -283,22 +292,50 @@ class BoardStore(BoardEdits):
     def _read_once(self, fn: Callable[[sqlite3.Connection], T], settled: bool) -> T:
         if self._closed:
             raise BoardReadOnly("The board is closed.")
-        with closing(self._connect("ro")) as conn:
-            conn.execute("BEGIN")
-            if not settled:
+        with self._reader() as conn:
+            try:
+                conn.execute("BEGIN")
+                if not settled:
+                    return fn(conn)
+                # Revision first, then the journal: a commit that began after this point
+                # bumps the revision (seen below), one that began before left it live.
+                before = rows.read_revision(conn)
+                if files.journal_live(self.path):
+                    raise _CommitInProgress("a commit is in progress")
                 result = fn(conn)
-                conn.execute("COMMIT")
-                return result
-            # Revision first, then the journal: a commit that began after this point bumps
-            # the revision (seen below), one that began before left the journal live.
-            before = rows.read_revision(conn)
-            if files.journal_live(self.path):
-                raise _CommitInProgress("a commit is in progress")
-            result = fn(conn)
-            conn.execute("COMMIT")
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
         if files.journal_live(self.path) or self._read_once(rows.read_revision, False) != before:
             raise _CommitInProgress("the board changed while it was read")
         return result
+
+    @contextlib.contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection for one read transaction.
+
+        On a network drive a fresh one each time: a connection kept open reads pages from
+        the client's stale cache (DESIGN §4). On a local disk the page cache is coherent,
+        so each thread keeps one (parsing the schema costs more than the read); a
+        read-only connection never rolls a journal back, kept or not.
+        """
+        if self.network:
+            with closing(self._connect("ro")) as conn:
+                yield conn
+            return
+        conn = getattr(self._local, "reader", None)
+        if conn is None:
+            conn = self._local.reader = self._connect("ro")
+            with self._readers_lock:
+                self._readers.append(conn)
+        try:
+            yield conn
+        except sqlite3.Error:
+            self._local.reader = None  # it may be wedged: the next read connects afresh
+            with self._readers_lock, contextlib.suppress(ValueError):
+                self._readers.remove(conn)
+            conn.close()
+            raise
 
     def _transient(self, exc: sqlite3.Error) -> bool:
         """Whether an error may pass when tried again (see ``_RETRY_PAUSES``)."""
