@@ -188,6 +188,11 @@ def timed_writers(
         BoardStore.create(server, "C-0421").close()
     go = views[2] / "go"
     kind = "bare" if bare else "formboard"
+    events = lab.root / "home" / f"lease-events-{folder}.txt"
+    env = {**env, "FORMBOARD_LAB_EVENTS": str(events)}
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT / "tests" / "lab_site"), str(src), env.get("PYTHONPATH", "")]
+    )
     tallies = run_children(
         [
             [sys.executable, "-c", TIMED_WRITER, kind, str(path), view, str(ops), str(go),
@@ -224,6 +229,7 @@ def timed_writers(
         "error_kinds": dict(errors),
         "landed_after_error": 0,
         "damaged_messages": 0,
+        "leases_broken": len(events.read_text().splitlines()) if events.exists() else 0,
         "quick_check": check,
         "seconds": 0.0,
         "per_writer": per_writer,
@@ -411,6 +417,7 @@ def mix(lab: NetLab, ops: int, home: Path, bare: bool, src: Path) -> dict[str, A
     else:
         env = lab_env(home)
         env["PYTHONPATH"] = str(src) + os.pathsep + env["PYTHONPATH"]
+        env["FORMBOARD_LAB_EVENTS"] = str(home / f"lease-events-{folder}.txt")
         run = run_mix(paths, server, env, ops_per_writer=ops)
         verdict = judge(run)
     return {
@@ -421,6 +428,7 @@ def mix(lab: NetLab, ops: int, home: Path, bare: bool, src: Path) -> dict[str, A
         "error_kinds": dict(verdict.errors),
         "landed_after_error": len(verdict.landed_after_error),
         "damaged_messages": len(verdict.damaged_messages),
+        "leases_broken": len(verdict.lease_events),
         "quick_check": verdict.integrity,
         "seconds": run.seconds,
         "per_writer": per_writer(run, verdict),
@@ -446,7 +454,8 @@ def print_mix(name: str, runs: list[dict[str, Any]]) -> None:
         print(
             f"  run: {r['acked']} acknowledged, {r['lost']} lost, {r['errors']} errors, "
             f"{r['landed_after_error']} failed-but-landed, {r['damaged_messages']} 'damaged' "
-            f"messages, integrity {r['quick_check']}{extra}"
+            f"messages, {r['leases_broken']} leases broken or lost, "
+            f"integrity {r['quick_check']}{extra}"
         )
 
 

@@ -71,6 +71,7 @@ class MixRun:
     read_errors: list[str] = field(default_factory=list)
     app_screens: dict[str, str] = field(default_factory=dict)
     apps_alive: dict[str, bool] = field(default_factory=dict)
+    lease_events: list[str] = field(default_factory=list)  # leases broken or lost
     seconds: float = 0.0
 
 
@@ -83,6 +84,7 @@ class Verdict:
     integrity: str
     damaged_messages: list[str]
     errors: Counter[str]
+    lease_events: list[str]
     acknowledged: int
     failed: int
 
@@ -93,6 +95,7 @@ class Verdict:
         if self.integrity != "ok":
             found.append(f"integrity_check: {self.integrity}")
         found += [f"called damaged: {x}" for x in self.damaged_messages]
+        found += [f"lease: {x}" for x in self.lease_events]
         return found
 
 
@@ -261,6 +264,7 @@ def run_mix(
         stop.set()
         if reader:
             loop.join()
+    run.lease_events = lease_events(env)
     return run
 
 
@@ -332,6 +336,7 @@ def judge(run: MixRun) -> Verdict:
         integrity=integrity,
         damaged_messages=damaged,
         errors=errors,
+        lease_events=run.lease_events,
         acknowledged=sum(op.ok for op in run.ops),
         failed=sum(not op.ok for op in run.ops),
     )
@@ -360,19 +365,33 @@ def per_writer(run: MixRun, verdict: Verdict | None = None) -> dict[str, dict[st
 
 
 def lab_env(home: Path) -> dict[str, str]:
-    """A fictional practitioner's environment for the mix's processes."""
+    """A fictional practitioner's environment for the mix's processes.
+
+    ``tests/lab_site`` comes first on ``PYTHONPATH``: its sitecustomize records every
+    lease broken, or lost before COMMIT, in ``FORMBOARD_LAB_EVENTS`` (see :func:`lease_events`).
+    """
     env = dict(os.environ)
     for name in ("FORMBOARD_LEASE_TTL", "FORMBOARD_LOCK_WAIT", "FORMBOARD_WATCH"):
         env.pop(name, None)
-    src = str(Path(__file__).resolve().parents[1] / "src")
-    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    here = Path(__file__).resolve().parent
+    paths = [str(here / "lab_site"), str(here.parent / "src"), env.get("PYTHONPATH", "")]
+    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     env.update(
         FORMBOARD_USER="Robin Example",
         FORMBOARD_DISCIPLINE="psychology",
         FORMBOARD_CONFIG_DIR=str(home / "config"),
         FORMBOARD_DATA_DIR=str(home / "data"),
+        FORMBOARD_LAB_EVENTS=str(home / "lease-events.txt"),
     )
     return env
+
+
+def lease_events(env: dict[str, str]) -> list[str]:
+    """The leases broken (or lost before COMMIT) by the processes started with ``env``."""
+    try:
+        return Path(env["FORMBOARD_LAB_EVENTS"]).read_text(encoding="utf-8").splitlines()
+    except (KeyError, OSError):
+        return []
 
 
 # ------------------------------------------------- the same mix for bare SQLite (bench)
@@ -438,6 +457,7 @@ def judge_bare(run: MixRun) -> Verdict:
         integrity=integrity[:200],
         damaged_messages=[],
         errors=errors,
+        lease_events=[],
         acknowledged=sum(op.ok for op in run.ops),
         failed=sum(not op.ok for op in run.ops),
     )

@@ -300,12 +300,13 @@ def test_the_mix_loses_no_acknowledged_op_and_lands_no_failed_one(
 
 
 @pytest.mark.timeout(300)
-def test_the_mix_leaves_the_board_sound_and_nobody_is_told_it_is_damaged(
+def test_the_mix_leaves_the_board_sound_breaks_no_lease_and_never_says_damaged(
     mix: tuple[MixRun, Verdict],
 ) -> None:
     run, verdict = mix
     assert verdict.integrity == "ok"
     assert verdict.damaged_messages == []
+    assert verdict.lease_events == []  # nobody crashed: no lease was broken, none lost
     assert audit(run.board) == []
 
 
