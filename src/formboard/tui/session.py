@@ -221,7 +221,8 @@ class BoardSession:
 
         A locked or busy board is not a failed write: the change waits its turn, in order,
         with the status line naming who holds the lock (or saying the board is busy), until
-        it lands or the app closes. A retried write is applied once (idempotent ops).
+        it lands or the app closes. Both mean nothing was written, so trying again is safe
+        (a commit whose outcome is unclear is retried inside the store, by its op id).
         """
         assert self.store is not None
         while True:
