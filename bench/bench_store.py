@@ -1,4 +1,5 @@
-"""Store benchmarks: write latency, change-feed cost, open + load, and 4-writer contention.
+"""Store benchmarks: write latency, change-feed cost, open + load, 4-writer contention, and
+the first write after a writer on this computer crashed holding the lease.
 
     python bench/bench_store.py [--runs N] [--dir FOLDER]
 
@@ -167,6 +168,39 @@ def bench_contention(folder: Path, runs: int) -> dict[str, Any]:
     return {"ops_per_s": statistics.median(throughput), "commit_ms": summary(latencies)}
 
 
+# A writer that takes the lease and is killed holding it (mid-write, as a crash would be).
+CRASHING_WRITER = """
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from pathlib import Path
+from formboard.core.store import BoardStore
+store = BoardStore.open(sys.argv[1])
+store.lease.acquire()
+print("holding", flush=True)
+time.sleep(60)
+"""
+CRASHES_PER_RUN = 3
+
+
+def bench_crash_recovery(folder: Path, runs: int) -> dict[str, float]:
+    """The next write after a writer on this computer was killed holding the lease (ms)."""
+    path = board_with(folder, "crash", 20)
+    samples: list[float] = []
+    with BoardStore.open(path) as store:
+        for i in range(runs * CRASHES_PER_RUN):
+            crash = subprocess.Popen(
+                [sys.executable, "-c", CRASHING_WRITER, str(path), str(ROOT / "src")],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert crash.stdout is not None and crash.stdout.readline().strip() == "holding"
+            crash.kill()
+            crash.wait()
+            crash.stdout.close()
+            samples.append(timed(lambda i=i: store.add_card("symptoms", f"after crash {i}")))
+    return summary(samples)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (default 5)")
@@ -182,6 +216,7 @@ def main() -> None:
         feed_small = bench_feed(folder, args.runs, 20)
         opening = bench_open(folder, args.runs)
         contention = bench_contention(folder, args.runs)
+        recovery = bench_crash_recovery(folder, args.runs)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     ratio = feed_big["median"] / feed_small["median"]
@@ -192,6 +227,7 @@ def main() -> None:
         ("changes_since, 1 change, 20 cards (ms)", feed_small, ""),
         ("open + load, 1000 cards (ms)", opening, "≤ 50"),
         ("4 writers: commit latency (ms)", contention["commit_ms"], ""),
+        ("write after a local crash held the lease (ms)", recovery, "≤ 1000"),
     ]
     print(f"formboard store benchmarks — {args.runs} runs, local folder {folder.parent}")
     print(f"{'measure':<44}{'median':>9}{'p95':>9}{'max':>9}  target")
@@ -211,6 +247,7 @@ def main() -> None:
         "changes_since_ratio": ratio,
         "open_load_1000": opening,
         "contention": contention,
+        "crash_recovery": recovery,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"store-{time.strftime('%Y%m%d-%H%M%S')}.json"

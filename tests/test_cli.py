@@ -199,6 +199,20 @@ def test_check_fails_when_the_sidecar_lags_an_outside_writer(
         )
     result = run("check", board_path)
     assert result.exit_code == 1 and "sidecar: FAILED" in result.stdout
+    assert "something wrote without formboard" in result.stdout
+
+
+def test_check_does_not_blame_an_outsider_when_our_own_write_stopped_before_the_sidecar(
+    board_path: Path, board: dict[str, str]
+) -> None:
+    sidecar = board_path.with_name(board_path.name + ".rev")
+    saved = json.loads(sidecar.read_text())
+    # A writer killed between COMMIT and the sidecar write leaves it one revision behind.
+    sidecar.write_text(json.dumps({**saved, "revision": saved["revision"] - 1}))
+    result = run("check", board_path)
+    assert result.exit_code == 1 and "sidecar: FAILED" in result.stdout
+    assert "without formboard" not in result.stdout
+    assert "a formboard write ended before updating it" in result.stdout
 
 
 def test_every_command_and_option_has_a_help_sentence() -> None:

@@ -241,3 +241,53 @@ def test_a_drive_hiccup_is_retried_on_the_next_heartbeat(
     monkeypatch.setattr(presence_module, "write_atomically", real)
     ana.heartbeat()
     assert ana.path.exists() and ana.problem is None
+
+
+def test_a_file_with_an_impossible_pid_is_skipped_and_presence_goes_on(board: Path) -> None:
+    ana, ben = present(board, "ana", "Ana Lima"), present(board, "ben", "Ben Okafor")
+    ana.announce()
+    ben.announce()
+    folder = presence_folder(board)
+    mine = PresenceEntry.from_json(ben.path.read_bytes())
+    assert mine is not None
+    for pid in (2**40, 2**31, -5):  # on this machine: os.kill(2**40, 0) overflows
+        odd = PresenceEntry(**{**mine.__dict__, "login": "zed", "pid": pid})
+        (folder / file_name(odd.key)).write_bytes(odd.to_json())
+    assert [e.login for e in ben.others()] == ["ana"]
+    assert [e.login for e in ana.others()] == ["ben"]
+
+
+def test_the_presence_loop_survives_any_error_says_so_once_and_recovers() -> None:
+    from formboard.tui.messages import PresenceChanged
+    from formboard.tui.presence_loop import PresenceLoop
+
+    class Flaky:
+        problem = None
+        calls = 0
+
+        def heartbeat(self) -> None:
+            pass
+
+        def announce(self, *args: object) -> None:
+            pass
+
+        def others(self) -> list[PresenceEntry]:
+            self.calls += 1
+            if self.calls <= 3:
+                raise OverflowError("a file nobody foresaw")
+            return []
+
+        def leave(self) -> None:
+            pass
+
+    posted: list[PresenceChanged] = []
+    loop = PresenceLoop(Flaky(), posted.append)  # type: ignore[arg-type]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("formboard.tui.presence_loop.POLL_EVERY", 0.01)
+        loop.start()
+        deadline = time.monotonic() + 5
+        while len(posted) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        loop.stop()
+    assert [m.failed for m in posted] == [True, False]  # once, then recovered
+    assert "OverflowError" in (posted[0].problem or "") and posted[1].problem is None

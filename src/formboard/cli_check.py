@@ -141,9 +141,14 @@ def _sidecar(store: BoardStore, revision: int | None) -> Check:
     except (OSError, ValueError, KeyError, TypeError):
         return Check("sidecar", False, f"{path.name} cannot be read; the next write replaces it.")
     if revision is not None and side != revision:
+        logged = store.logged_revision()
+        if logged == revision:  # every change is in the log: a formboard write stopped early
+            why = "a formboard write ended before updating it (a crash or a lost connection)"
+        else:
+            why = f"something wrote without formboard (the op log reaches revision {logged})"
         detail = (
-            f"{path.name} says revision {side} but the board is at {revision}: something "
-            "wrote without formboard; the next write corrects it."
+            f"{path.name} says revision {side} but the board is at {revision}: {why}; "
+            "the next write corrects it."
         )
         return Check("sidecar", False, detail)
     return Check("sidecar", True, f"{path.name} is at revision {side}.")

@@ -91,11 +91,12 @@ class PresenceEntry:
             if not isinstance(value, kinds) or isinstance(value, bool):
                 return None
             values[f.name] = value
-        if not values["login"] or not values["host"] or values["pid"] <= 0:
-            return None
+        if not values["login"] or not values["host"] or not 0 < values["pid"] < _PID_LIMIT:
+            return None  # a pid no process can have (os.kill would overflow on 2**40)
         return cls(**values)
 
 
+_PID_LIMIT = 2**31  # pids are C ints; Linux allows at most 2**22
 _OPTIONAL = (str, type(None))
 _KINDS: dict[str, type | tuple[type, ...]] = {
     "login": str, "name": str, "discipline": str, "initials": str, "host": str, "pid": int,
@@ -319,8 +320,8 @@ def _pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:
-        return True  # EPERM: alive, someone else's
+    except (OSError, OverflowError, ValueError):
+        return True  # EPERM: alive, someone else's; anything else: unsure
     return True
 
 

@@ -71,6 +71,7 @@ class PresenceChanged(Message):
 
     others: list[Any]
     problem: str | None = None
+    failed: bool = False  # reading presence raised: others may be out of date
 
 
 @dataclass

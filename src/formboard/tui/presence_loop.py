@@ -28,6 +28,7 @@ class PresenceLoop:
         self._queue: queue.Queue[tuple[str | None, str | None] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._last: list[PresenceEntry] | None = None
+        self._failed: str | None = None  # said once when reading presence failed
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="formboard-presence", daemon=True)
@@ -64,8 +65,17 @@ class PresenceLoop:
                 else:
                     self.presence.heartbeat()
                 others = self.presence.others()
-            except (OSError, ValueError):
+            except OSError:
                 continue  # a flaky share: try again on the next beat
-            if others != self._last:
+            except Exception as exc:  # a bug or a file we did not foresee: never stop
+                if self._failed is None:
+                    self._failed = (
+                        f"Who else is here could not be read ({type(exc).__name__}); "
+                        "formboard keeps trying."
+                    )
+                    self.post(PresenceChanged(self._last or [], self._failed, failed=True))
+                continue
+            if others != self._last or self._failed is not None:
+                self._failed = None
                 self._last = others
                 self.post(PresenceChanged(others, self.presence.problem))

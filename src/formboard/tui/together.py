@@ -30,12 +30,17 @@ class Together:
     following: PresenceEntry | None
     watch_mode: WatchMode
     watch_trouble: str | None = None
+    presence_trouble: str | None = None
 
     def live_label(self) -> str:
         """How colleagues' edits reach this screen, for the status line."""
         if self.watch_trouble:
-            return "live: polling (file events failed)"
-        return "live: " + ("events" if self.watch_mode is WatchMode.EVENTS else "polling")
+            label = "live: polling (file events failed)"
+        else:
+            label = "live: " + ("events" if self.watch_mode is WatchMode.EVENTS else "polling")
+        if self.presence_trouble:
+            label += " · presence: trying again"
+        return label
 
     def on_watch_trouble(self, message: WatchTrouble) -> None:
         self.watch_trouble = message.problem
@@ -50,6 +55,12 @@ class Together:
         self.presence.announce(message.card.id if message.card else None, following)
 
     def on_presence_changed(self, message: PresenceChanged) -> None:
+        trouble = message.problem if message.failed else None
+        if trouble != self.presence_trouble:
+            self.presence_trouble = trouble
+            self.status_line.extra = self.live_label()
+            if trouble:
+                self.notify(trouble, title="Who else is here", severity="warning", markup=False)
         self.others = message.others
         by_card: dict[str, list[str]] = {}
         for entry in self.others:

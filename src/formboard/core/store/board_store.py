@@ -410,6 +410,13 @@ class BoardStore(BoardEdits):
         """The board's settings (``meta``): format, schema version, revision, client, ..."""
         return self._read(_meta_or_nothing, settled=False)
 
+    def logged_revision(self) -> int:
+        """The revision the op log accounts for (less than ``revision()`` after an outside write)."""
+        return self._read(
+            lambda conn: int(conn.execute("SELECT MAX(rev_to) FROM ops").fetchone()[0] or 0),
+            settled=False,
+        )
+
     def revision(self) -> int:
         """The board's current revision."""
         return self._read(rows.read_revision, settled=False)
