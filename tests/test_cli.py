@@ -324,6 +324,31 @@ def test_check_names_a_stale_lease_without_failing(board_path: Path, board: dict
     assert "held by ghost@far" in result.stdout and "stale (not renewed for 120 s)" in result.stdout
 
 
+def test_check_says_when_a_stale_lease_may_not_be_removed_by_this_user(
+    board_path: Path, board: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from formboard.core import lock
+
+    os.chmod(board_path.parent, 0o1777)  # a sticky team folder
+    lease = WriteLease(board_path, LeaseOwner.create("ghost", host="far"), ttl=30)
+    lease.acquire()
+    lease._stop_renewer()
+    owner_file = lease.lock_dir / "owner.json"
+    saved = json.loads(owner_file.read_bytes())
+    owner_file.write_text(json.dumps({**saved, "renewed_at": time.time() - 120}))
+    os.chown(lease.lock_dir, 4343, 4343)
+    monkeypatch.setattr(lock.os, "geteuid", lambda: 4242)
+    try:
+        result = run("check", board_path)
+    finally:
+        monkeypatch.undo()
+        lease.release()
+    assert result.exit_code == 1
+    line = next(x for x in result.stdout.splitlines() if x.startswith("write lease"))
+    assert "FAILED" in line and "the next write" not in line
+    assert "may remove it" in line and "Ask them to remove" in line
+
+
 def test_a_board_from_a_newer_formboard_reads_but_refuses_writes(
     board_path: Path, board: dict[str, str]
 ) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from formboard.core import lock
-from formboard.core.errors import BoardLocked
+from formboard.core.errors import BoardLocked, DriveProblem
 from formboard.core.lock import LeaseInfo, LeaseOwner, WriteLease, private_mode, write_atomically
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -209,10 +209,29 @@ def test_mkdir_io_error_counts_as_not_acquired(
 
     monkeypatch.setattr(lock.os, "mkdir", flaky_mkdir)
     lease = WriteLease(board, owner(), ttl=0.5, wait=0.3)
-    with pytest.raises(BoardLocked):
+    with pytest.raises(DriveProblem, match="I/O error") as caught:  # not "locked by someone"
         lease.acquire()
-    assert not lease.held()
+    assert not lease.held() and not isinstance(caught.value, BoardLocked)
     assert 3 <= len(attempts) <= 40, "keeps retrying, but not in a tight loop"
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [(errno.ENOSPC, "is full"), (errno.EROFS, "read-only"), (errno.EACCES, "may not write")],
+)
+def test_a_full_or_read_only_drive_is_said_at_once_not_taken_for_a_lock(
+    board: Path, monkeypatch: pytest.MonkeyPatch, code: int, words: str
+) -> None:
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(lock, "write_atomically", refused)
+    lease = WriteLease(board, owner(), ttl=0.5, wait=15)
+    started = time.monotonic()
+    with pytest.raises(DriveProblem, match=words):
+        lease.acquire()
+    assert time.monotonic() - started < 1.0 and not lease.held()
+    assert sorted(p.name for p in board.parent.iterdir()) == [board.name]  # no staging left
 
 
 def test_renewal_keeps_a_long_hold_alive_past_ttl(board: Path) -> None:
@@ -360,3 +379,56 @@ def test_short_waits_retried_add_up_to_break_a_dead_lease(board: Path) -> None:
     assert waiter.held()
     waiter.release()
     assert time.monotonic() - started < 3
+
+
+def test_crash_leftovers_are_swept_and_fresh_or_living_ones_kept(board: Path) -> None:
+    folder, name = board.parent, board.name
+    hour_ago = time.time() - 3600
+    old = [
+        folder / f".{name}.lock.new-{'a' * 32}",
+        folder / f"{name}.lock.stale-{'b' * 32}",
+        folder / f".{name}.rev.tmp-{'c' * 32}",
+        folder / f".{name}.probe-{'d' * 32}",
+    ]
+    old[0].mkdir()
+    old[1].mkdir()
+    (old[1] / "owner.json").write_text("{}")
+    old[2].write_text('{"revision": 3}')
+    old[3].write_text("probe")
+    for path in old:
+        os.utime(path, (hour_ago, hour_ago))
+    fresh = folder / f".{name}.rev.tmp-{'e' * 32}"  # a colleague's, being written right now
+    fresh.write_text('{"revision": 4}')
+    other_board = folder / f".other.board.rev.tmp-{'f' * 32}"
+    other_board.write_text("{}")
+    os.utime(other_board, (hour_ago, hour_ago))
+    # A staging folder of a writer on this host that died a moment ago (fresh mtime).
+    alive = killed_holder(board, 30, "here")
+    lock_dir = board.with_name(name + ".lock")
+    dead_staging = folder / f".{name}.lock.new-{'9' * 32}"
+    os.rename(lock_dir, dead_staging)
+    assert WriteLease(board, owner()).holder() is None and alive.process
+    with WriteLease(board, owner("ben"), ttl=30, wait=2):
+        pass
+    left = sorted(p.name for p in folder.iterdir())
+    assert left == sorted([name, fresh.name, other_board.name])
+
+
+def test_a_stale_lease_this_user_may_not_remove_is_said_as_such(
+    board: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sticky team folder: only the lock folder's owner (or an admin) may move it away."""
+    os.chmod(board.parent, 0o1777)
+    killed_holder(board, 30)  # on another host, dead: stale once watched for a TTL
+    lock_dir = board.with_name(board.name + ".lock")
+    os.chown(lock_dir, 4343, 4343)  # the colleague's
+    monkeypatch.setattr(lock.os, "geteuid", lambda: 4242)  # and we are someone else
+    waiter = WriteLease(board, owner("ben"), ttl=0.3, wait=1.2)
+    assert not waiter.removable()
+    with pytest.raises(BoardLocked) as caught:
+        waiter.acquire()
+    said = str(caught.value)
+    assert "stale" in said and "may remove it" in said and str(lock_dir) in said
+    assert lock_dir.exists()  # nothing was broken
+    monkeypatch.undo()
+    assert WriteLease(board, owner("ben"), ttl=0.3).removable()  # root may

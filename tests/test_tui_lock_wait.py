@@ -102,3 +102,32 @@ async def test_a_colleagues_long_commit_shows_busy_then_their_cards_and_my_chang
         )
         await wait_for(pilot, lambda: "busy" not in status(), timeout=5)
     assert "Headaches on shift days" in symptoms(board_file)
+
+
+async def test_a_full_drive_is_said_in_the_status_line_and_the_change_waits(
+    board_file, monkeypatch
+):
+    import errno
+
+    from formboard.core import lock
+
+    real = lock.write_atomically
+    full = {"on": True}
+
+    def maybe_full(*args, **kwargs):
+        if full["on"]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lock, "write_atomically", maybe_full)
+    monkeypatch.setattr("formboard.tui.session.DRIVE_RETRY_PAUSE", 0.2)
+    app = FormboardApp(board_file)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        status = lambda: str(app.status_line.render())  # noqa: E731
+        await pilot.press("n", *"Headaches on shift days", "enter")
+        await wait_for(pilot, lambda: "is full" in status())
+        assert "locked" not in status() and app.session.pending == 1
+        full["on"] = False  # space again
+        await wait_for(pilot, lambda: app.session.pending == 0 and "saved" in status())
+    assert "Headaches on shift days" in symptoms(board_file)

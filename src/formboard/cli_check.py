@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from formboard.core.backup import backups_of
+from formboard.core.backup import backup_folder, backups_of, verified_backups
 from formboard.core.errors import FormboardError
 from formboard.core.store import BoardStore
 from formboard.core.store.schema import SCHEMA_VERSION
@@ -39,7 +39,7 @@ def check_board(path: Path) -> list[Check]:
         # A board that will not open is when a backup matters most: say which, and how.
         return [
             Check("file", False, str(exc)),
-            Check("backups", bool(backups_of(path)), restore_hint(path)),
+            Check("backups", bool(verified_backups(path)), restore_hint(path)),
         ]
     with store:
         found = [Check("file", True, f"{store.path} opens as a formboard board.")]
@@ -53,9 +53,11 @@ def check_board(path: Path) -> list[Check]:
 
 
 def restore_hint(board_path: Path) -> str:
-    """Where the newest backup is, and how to put it back."""
-    newest = backups_of(board_path)
+    """Where the newest backup that passes its check is, and how to put it back."""
+    newest = verified_backups(board_path)
     if not newest:
+        if backups_of(board_path):
+            return "Restore a backup (none of those on this computer passes its check)."
         return "Restore a backup (none were taken on this computer)."
     return (
         f"Restore the newest backup: close formboard everywhere, then copy {newest[0]} "
@@ -64,7 +66,15 @@ def restore_hint(board_path: Path) -> str:
 
 
 def _backups(board_path: Path) -> Check:
-    kept = backups_of(board_path)
+    kept = verified_backups(board_path)
+    broken = len(backups_of(board_path)) - len(kept)
+    if broken:
+        return Check(
+            "backups",
+            False,
+            f"{broken} backup(s) in {backup_folder(board_path)} fail their check (an "
+            "interrupted or failed backup); they are never offered for restoring.",
+        )
     if not kept:
         detail = (
             "none yet: the app takes one when it opens the board; `formboard backup` takes one now."
@@ -120,6 +130,9 @@ def _lease(store: BoardStore) -> Check:
     held_for = max(0.0, time.time() - holder.acquired_at)
     detail = f"held by {holder.label()} for {held_for:.0f} s"
     idle = time.time() - holder.renewed_at if holder.renewed_at else 0.0
+    stale = holder.gone_from_this_host() or idle > lease.ttl
+    if stale and not lease.removable():
+        return Check("write lease", False, f"{detail}. {lease.stuck_sentence(holder)}")
     if holder.gone_from_this_host():
         detail += "; its program on this computer has ended: the next write takes it over"
     elif idle > lease.ttl:

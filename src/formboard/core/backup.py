@@ -11,8 +11,10 @@ import hashlib
 import time
 from pathlib import Path
 
+from formboard.core.errors import DriveProblem
 from formboard.core.identity import data_dir
 from formboard.core.store import BoardStore
+from formboard.core.store.files import verified
 
 KEEP = 5
 EVERY_SECONDS = 3600.0
@@ -33,10 +35,21 @@ def backups_of(board_path: Path) -> list[Path]:
     return sorted(folder.glob("*.board"), reverse=True)
 
 
+def verified_backups(board_path: Path) -> list[Path]:
+    """This board's backups that are whole and pass ``quick_check``, newest first."""
+    return [p for p in backups_of(board_path) if verified(p)]
+
+
 def take_backup(store: BoardStore) -> Path:
-    """Back the board up now and keep only the newest ``KEEP``."""
+    """Back the board up now and keep only the newest ``KEEP``.
+
+    DriveProblem when it cannot be taken (a full disk, say): no file is left behind.
+    """
     folder = backup_folder(store.path)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise DriveProblem(exc.errno, folder.parent, "the backup was not taken") from None
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     dest = store.backup(folder / f"{stamp}-rev{store.revision()}.board")
     for old in backups_of(store.path)[KEEP:]:
@@ -46,7 +59,7 @@ def take_backup(store: BoardStore) -> Path:
 
 def backup_if_due(store: BoardStore, every: float = EVERY_SECONDS) -> Path | None:
     """Take a backup when the newest is older than ``every`` seconds (or there is none)."""
-    newest = backups_of(store.path)
+    newest = verified_backups(store.path)  # a failed backup is no reason to wait an hour
     if newest and time.time() - newest[0].stat().st_mtime < every:
         return None
     return take_backup(store)

@@ -55,6 +55,47 @@ class BoardLocked(FormboardError):
         super().__init__(message)
 
 
+class DriveProblem(FormboardError):
+    """The board's folder cannot be written: full, read-only, no permission, I/O errors.
+
+    Said at once with the real cause, never as a colleague's lock or as damage.
+    ``errno`` is the cause; nothing was written.
+    """
+
+    def __init__(self, errno_: int | None, folder: object, what: str = "nothing was written"):
+        self.errno = errno_
+        self.folder = folder
+        super().__init__(drive_sentence(errno_, folder, what))
+
+    def short(self) -> str:
+        """The cause in a few words, for a status line: "the drive is full"."""
+        import errno as e
+
+        if self.errno in (e.ENOSPC, e.EDQUOT):
+            return "the drive is full"
+        if self.errno == e.EROFS:
+            return "the drive is read-only"
+        if self.errno in (e.EACCES, e.EPERM):
+            return "no permission to write in the board's folder"
+        return "the drive reports I/O errors"
+
+
+def drive_sentence(errno_: int | None, folder: object, what: str) -> str:
+    """One sentence for an OS error on the drive that holds ``folder``."""
+    import errno as e
+
+    if errno_ in (e.ENOSPC, e.EDQUOT):
+        return f"The drive that holds {folder} is full: {what}. Free some space, then try again."
+    if errno_ == e.EROFS:
+        return f"The drive that holds {folder} is read-only: {what}."
+    if errno_ in (e.EACCES, e.EPERM):
+        return f"You may not write in {folder}: {what}. Ask for write access to the team folder."
+    return (
+        f"The drive that holds {folder} reports an I/O error: {what}. "
+        "Check the connection, then try again."
+    )
+
+
 class BoardBusy(FormboardError):
     """The board stayed busy (a commit in progress, a drive's cache behind) while tried again.
 

@@ -19,8 +19,10 @@ renewed within the TTL. The one shortcut: a lease held by a process on this same
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import pwd
 import random
 import shutil
 import socket
@@ -32,12 +34,15 @@ from collections.abc import Callable
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
-from formboard.core.errors import BoardLocked
+from formboard.core.errors import BoardLocked, DriveProblem
 
 LEASE_TTL = 10.0
 LEASE_WAIT = 15.0
 OWNER_FILE = "owner.json"
 OWNER_SIZE = 1024  # every owner file is padded to this size: a cached size never cuts it
+# Errors that no waiting cures: said at once with their cause, not as a colleague's lock.
+_FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+_SWEEP_EVERY = 600.0  # seconds between looks for crash leftovers by one lease instance
 _NOTICE_EVERY = 0.5
 _UNKNOWN_HOLDER = "someone else"
 
@@ -264,6 +269,8 @@ class WriteLease:
         # What this waiter has watched of someone else's lease, kept across acquire() calls
         # (the app retries short waits), so a wait shorter than the TTL still adds up.
         self._watch = _Watch(self.ttl)
+        self._next_sweep = 0.0  # when to look for crash leftovers again (the first take)
+        self.stuck = False  # a stale lease was seen that this user may not remove
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
 
@@ -276,16 +283,30 @@ class WriteLease:
         started = time.monotonic()
         deadline = started + self.wait
         next_notice = started
+        self.stuck = False
         holder: LeaseInfo | None = None
+        failure: OSError | None = None  # the last error of our own writes, if any
         while True:
-            if self._try_take():
-                self._watch.seen = False
-                return
+            try:
+                if self._try_take():
+                    self._watch.seen = False
+                    return
+                failure = None
+            except OSError as exc:
+                if exc.errno in _FATAL_ERRNOS:
+                    raise DriveProblem(exc.errno, self.board_path.parent) from None
+                failure = exc  # EIO and the like may pass: keep trying until the wait ends
             now = time.monotonic()
             holder = _read_owner(self.lock_dir)
             if self._break_if_stale(holder, self._watch, now):
                 continue  # retry at once, before another waiter does
             if now >= deadline:
+                if failure is not None and holder is None:
+                    raise DriveProblem(failure.errno, self.board_path.parent) from None
+                if self.stuck:
+                    held_for = max(0.0, time.time() - holder.acquired_at) if holder else None
+                    who = holder.who() if holder else _UNKNOWN_HOLDER
+                    raise BoardLocked(who, held_for, self.stuck_sentence(holder))
                 held_for = max(0.0, time.time() - holder.acquired_at) if holder else None
                 raise BoardLocked(holder.who() if holder else _UNKNOWN_HOLDER, held_for)
             if on_wait is not None and now >= next_notice:
@@ -356,14 +377,17 @@ class WriteLease:
         file_mode, dir_mode = private_mode(self.board_path.parent)
         staging = self.lock_dir.with_name(f".{self.lock_dir.name}.new-{uuid.uuid4().hex}")
         with self._io:
-            try:
-                os.mkdir(staging, dir_mode)
-            except OSError:
-                return False  # EIO/ESTALE/...: unknown, so not ours
+            # Our own mkdir or write failing (full, read-only, EIO...) raises: not ours, and
+            # the caller says why. Only the rename onto a held lease means "someone else".
+            os.mkdir(staging, dir_mode)
             try:
                 os.chmod(staging, dir_mode)  # the umask may have stripped group bits
                 self._acquired_at = time.time()
                 self._write_owner(0, file_mode, into=staging)
+            except OSError:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            try:
                 os.rename(staging, self.lock_dir)  # fails while anyone holds the lease
             except OSError:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -374,7 +398,51 @@ class WriteLease:
             self._renewed = 0
             self._depth = 1
         self._start_renewer()
+        if time.monotonic() >= self._next_sweep:
+            self._next_sweep = time.monotonic() + _SWEEP_EVERY
+            with contextlib.suppress(OSError):
+                self.sweep_leftovers()
         return True
+
+    def sweep_leftovers(self) -> list[str]:
+        """Remove what crashed writers of this board left in its folder; the names removed.
+
+        Lock staging folders, broken leases set aside, sidecar temp files and clock probes
+        live a few milliseconds. One is provably dead when its mtime is older than three
+        TTLs by the file server's clock, or (a staging folder) its owner ran on this host
+        and has ended. Removing one that is not dead costs its writer a retry, never data.
+        """
+        folder, name = self.board_path.parent, self.board_path.name
+        prefixes = (f".{name}.lock.new-", f".{name}.rev.tmp-", f".{name}.probe-",
+                    f"{name}.lock.stale-")  # fmt: skip
+        found = [e for e in os.scandir(folder) if e.name.startswith(prefixes)]
+        if not found:
+            return []
+        now = self._server_now()
+        removed = []
+        for entry in found:
+            try:
+                old = now is not None and now - entry.stat(follow_symlinks=False).st_mtime > (
+                    3 * self.ttl
+                )
+            except OSError:
+                continue
+            owner = _read_owner(Path(entry.path)) if entry.is_dir(follow_symlinks=False) else None
+            if not (old or (owner is not None and owner.gone_from_this_host())):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+            removed.append(entry.name)
+        return removed
+
+    def _server_now(self) -> float | None:
+        """The file server's clock (see ``server_now``)."""
+        return server_now(
+            self.board_path.with_name(f".{self.board_path.name}.probe-{uuid.uuid4().hex}")
+        )
 
     def _write_owner(
         self, renewed: int, file_mode: int | None = None, into: Path | None = None
@@ -398,8 +466,43 @@ class WriteLease:
         gone = holder is not None and holder.gone_from_this_host()
         if not (watch.stale(holder, now) or gone):
             return False
+        if not self.removable():
+            self.stuck = True  # stale, but this user may not remove it (a sticky folder)
+            return False
         self._remove_lock_dir(expect=(holder.uuid, holder.renewed) if holder else None)
         return True
+
+    def removable(self) -> bool:
+        """Whether this user may move the lock folder away (to break a stale lease).
+
+        In a sticky folder (``chmod +t``) only the lock folder's owner, the folder's owner
+        or an administrator may rename it; anyone needs write access to the folder.
+        """
+        folder = self.board_path.parent
+        try:
+            folder_st, lock_st = os.stat(folder), os.lstat(self.lock_dir)
+        except OSError:
+            return True  # gone already, or unknown: trying costs nothing
+        me = os.geteuid()
+        if me == 0:
+            return True
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return False
+        sticky = bool(folder_st.st_mode & stat.S_ISVTX)
+        return not sticky or me in (lock_st.st_uid, folder_st.st_uid)
+
+    def stuck_sentence(self, holder: LeaseInfo | None) -> str:
+        """What is true of a stale lease this user may not remove, and what to do."""
+        who = holder.who() if holder else _UNKNOWN_HOLDER
+        try:
+            owner = pwd.getpwuid(os.lstat(self.lock_dir).st_uid).pw_name
+        except (OSError, KeyError):
+            owner = "its owner"
+        return (
+            f"The board stays locked by {who}: their lease is stale, but in this folder only "
+            f"{owner} or an administrator may remove it; nothing was written. Ask them to "
+            f"remove {self.lock_dir}."
+        )
 
     def _remove_lock_dir(self, expect: tuple[str, int] | None) -> None:
         """Move the lock dir aside atomically, then delete it only if it is the one expected.

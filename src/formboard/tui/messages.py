@@ -79,3 +79,10 @@ class WatchTrouble(Message):
     """Noticing colleagues' edits struggles (``problem``, one sentence), or works again (None)."""
 
     problem: str | None = None
+
+
+@dataclass
+class BackupFailed(Message):
+    """The backup taken on opening failed: one sentence with the cause, for a notice."""
+
+    reason: str

@@ -7,7 +7,6 @@ session never touches widgets: it only posts messages (DESIGN §2, §6).
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import sqlite3
 import threading
@@ -20,13 +19,20 @@ from textual.message import Message
 
 from formboard.core.backup import backup_if_due
 from formboard.core.changes import ChangeSet, apply_changes
-from formboard.core.errors import BoardBusy, BoardConflict, BoardLocked, FormboardError
+from formboard.core.errors import (
+    BoardBusy,
+    BoardConflict,
+    BoardLocked,
+    DriveProblem,
+    FormboardError,
+)
 from formboard.core.identity import Identity
 from formboard.core.lock import LeaseInfo
 from formboard.core.model import Board
 from formboard.core.store import BoardStore
 from formboard.core.watch import BoardWatcher, WatchMode
 from formboard.tui.messages import (
+    BackupFailed,
     BoardChanged,
     BoardLoaded,
     BoardUnavailable,
@@ -63,6 +69,7 @@ class _Closing(Exception):
 
 LOCK_RETRY_PAUSE = 0.2  # seconds between one lock wait giving up and the next
 BUSY_RETRY_PAUSE = 1.0  # seconds before a read that met a busy board is tried again
+DRIVE_RETRY_PAUSE = 2.0  # seconds between tries of a write that met a full or read-only drive
 BUSY_STATE = "busy (a colleague's change is being saved): trying again"
 
 
@@ -158,9 +165,13 @@ class BoardSession:
             self.post(loaded)
         assert self.store is not None
         if self.store.read_only_reason is None:
-            # A backup a day is cheap insurance; failing to take one must not stop the work.
-            with contextlib.suppress(OSError, FormboardError, sqlite3.Error):
+            # A backup an hour is cheap insurance; failing to take one must not stop the
+            # work, but the person is told why (a full disk), never that the board is damaged.
+            try:
                 backup_if_due(self.store)
+            except (OSError, FormboardError, sqlite3.Error) as exc:
+                reason = str(exc) if isinstance(exc, FormboardError) else type(exc).__name__
+                self.post(BackupFailed(reason))
         # Colleagues' writes reach us as a nudge to sync, through the same queue as ours.
         self.watcher = BoardWatcher(
             self.path,
@@ -233,6 +244,11 @@ class BoardSession:
                 pass
             except BoardBusy:
                 self.post(SaveState(BUSY_STATE, waiting_for="a change being saved"))
+            except DriveProblem as exc:
+                # Full, read-only, no permission: the change stays queued and says why.
+                self.post(SaveState(f"{exc.short()}: your change waits", waiting_for="the drive"))
+                if self._closing.wait(DRIVE_RETRY_PAUSE):
+                    raise _Closing from None
             if self._closing.wait(LOCK_RETRY_PAUSE):
                 raise _Closing from None
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from formboard.core.presence import PresenceEntry
 from formboard.core.watch import WatchMode
-from formboard.tui.messages import PresenceChanged, WatchTrouble
+from formboard.tui.messages import BackupFailed, PresenceChanged, WatchTrouble
 from formboard.tui.widgets.board import BoardView
 
 if TYPE_CHECKING:
@@ -41,6 +41,11 @@ class Together:
         if self.presence_trouble:
             label += " · presence: trying again"
         return label
+
+    def on_backup_failed(self, message: BackupFailed) -> None:
+        self.notify(
+            message.reason, title="Backup not taken", severity="warning", markup=False, timeout=15
+        )
 
     def on_watch_trouble(self, message: WatchTrouble) -> None:
         self.watch_trouble = message.problem

@@ -27,6 +27,7 @@ Not thread-safe for writes: one store per writing thread (the TUI's session owns
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import sqlite3
@@ -45,6 +46,7 @@ from formboard.core.errors import (
     BoardLocked,
     BoardNotFound,
     BoardReadOnly,
+    DriveProblem,
     FormboardError,
     InvalidInput,
     NotABoard,
@@ -483,6 +485,7 @@ class BoardStore(BoardEdits):
         self._client_seq += 1
         client_seq = self._client_seq
         unclear = False  # a commit failed in a way that may have landed
+        last_unclear = ""
         problem: sqlite3.Error | None = None
         waited = 0.0
         for pause in (*_RETRY_PAUSES, None):
@@ -498,8 +501,9 @@ class BoardStore(BoardEdits):
                     if revision is not None:
                         # Inside the lease, so sidecars are written in commit order.
                         files.write_sidecar(self.path, revision, self.client_id)
-            except AmbiguousCommit:
+            except AmbiguousCommit as exc:
                 unclear = True
+                last_unclear = str(exc)
             except sqlite3.Error as exc:
                 if not (unclear or self._transient(exc)):
                     raise self._sqlite_error(exc) from None
@@ -511,6 +515,10 @@ class BoardStore(BoardEdits):
                 return tx.result
             if pause is not None:
                 waited = self._pause(pause, waited)
+        if unclear and "disk is full" in last_unclear:
+            # Each try first looked for this op in the log and did not find it, then its
+            # COMMIT failed for want of space (SQLite rolls that back): nothing landed.
+            raise DriveProblem(errno.ENOSPC, self.path.parent, "nothing was changed")
         if unclear:
             raise BoardReadOnly(
                 "The board file could not be written: the drive kept failing, so your last "
@@ -557,6 +565,8 @@ class BoardStore(BoardEdits):
     def _sqlite_error(self, exc: sqlite3.Error, writing: bool = True) -> Exception:
         """One sentence for an SQLite error that trying again will not change."""
         text = str(exc)
+        if "disk is full" in text:  # SQLITE_FULL: the drive, not the board
+            return DriveProblem(errno.ENOSPC, self.path.parent, "nothing was changed")
         if not self._opened and ("not a database" in text or "encrypted" in text):
             return NotABoard(f"{self.path} is not a formboard board (not an SQLite file).")
         if self._transient(exc) or "not a database" in text or "corrupt" in text:

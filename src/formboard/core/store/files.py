@@ -7,12 +7,20 @@ on it would drop this process's POSIX locks (DESIGN §3).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sqlite3
+import uuid
 from pathlib import Path
 
-from formboard.core.errors import BoardExists, BoardNotFound, BoardReadOnly, NotABoard
+from formboard.core.errors import (
+    BoardExists,
+    BoardNotFound,
+    BoardReadOnly,
+    DriveProblem,
+    NotABoard,
+)
 from formboard.core.lock import private_mode, write_atomically
 from formboard.core.model import now_iso
 from formboard.core.store import schema
@@ -117,16 +125,50 @@ def write_sidecar(path: Path, revision: int, client_id: str) -> None:
 
 
 def backup(conn: sqlite3.Connection, dest: Path) -> Path:
-    """A consistent copy of ``conn``'s board (SQLite's online backup) at ``dest``, owner-only."""
+    """A consistent copy of ``conn``'s board (SQLite's online backup) at ``dest``, owner-only.
+
+    Written under a temporary name and renamed to ``dest`` only once it is complete and
+    passes ``quick_check``, so a failed backup (a full disk) never looks like a good one.
+    DriveProblem says why one failed; nothing is left behind.
+    """
     file_mode, _ = private_mode(dest.parent)
-    fd = os.open(dest, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, file_mode)
+    partial = dest.with_name(f".{dest.name}.partial-{uuid.uuid4().hex}")
     try:
-        os.fchmod(fd, file_mode)
-    finally:
-        os.close(fd)
-    target = sqlite3.connect(dest)
-    try:
-        conn.backup(target)
-    finally:
-        target.close()
+        fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, file_mode)
+        try:
+            os.fchmod(fd, file_mode)
+        finally:
+            os.close(fd)
+        target = sqlite3.connect(partial)
+        try:
+            conn.backup(target)
+            check = target.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            target.close()
+        if check != "ok":
+            raise sqlite3.DatabaseError(f"the copy failed its check ({check})")
+        os.replace(partial, dest)
+    except (OSError, sqlite3.Error) as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        code = getattr(exc, "errno", None)
+        if code is None and "full" in str(exc):
+            code = errno.ENOSPC
+        raise DriveProblem(code, dest.parent, "the backup was not taken") from None
     return dest
+
+
+def verified(path: Path) -> bool:
+    """Whether a backup file is a whole SQLite board that passes ``quick_check``."""
+    try:
+        if path.stat().st_size == 0:
+            return False
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=2)
+    except (OSError, sqlite3.Error):
+        return False
+    try:
+        return conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
