@@ -577,3 +577,38 @@ def test_a_read_only_board_reads_but_a_write_is_one_sentence(
     assert done.stderr.count("\n") == 1 and "read-only" in done.stderr
     assert "Traceback" not in done.stderr
     assert state(board_path) == before
+
+
+def test_archiving_what_is_archived_or_restoring_what_is_not_says_nothing_changed(
+    board_path: Path, board: dict[str, str]
+) -> None:
+    card = board["sister"]
+    assert "Archived card" in run("archive", board_path, card).stdout
+    revision = state(board_path)
+    again = run("archive", board_path, card)
+    assert again.exit_code == 0 and "already archived; nothing changed" in again.stdout
+    assert state(board_path) == revision
+    assert "Restored card" in run("restore", board_path, card).stdout
+    again = run("restore", board_path, card)
+    assert again.exit_code == 0 and "not archived; nothing changed" in again.stdout
+    assert "returns to where it was" in run("restore", "--help").stdout
+
+
+def test_a_mistyped_command_is_named_and_the_nearest_suggested(
+    board_path: Path, board: dict[str, str]
+) -> None:
+    done = formboard("showw", board_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "no command 'showw'; did you mean 'show'?" in done.stderr
+
+
+def test_a_board_the_user_may_not_read_is_one_sentence_with_exit_code_1(
+    board_path: Path, board: dict[str, str], unprivileged: list[str]
+) -> None:
+    board_path.chmod(0o000)
+    try:
+        done = formboard("show", board_path, prefix=unprivileged)
+    finally:
+        board_path.chmod(0o600)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1 and "permission to read" in done.stderr

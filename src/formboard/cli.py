@@ -25,7 +25,9 @@ from formboard.core.model import Domain, LinkKind, Status
 from formboard.core.store import BoardStore, column_of
 from formboard.startup import resume_collector
 
-BOARD = click.Path(path_type=Path, dir_okay=True)
+# readable=False: a board we may not read is the store's one sentence (exit 1), not click's
+# usage error (exit 2).
+BOARD = click.Path(path_type=Path, dir_okay=True, readable=False)
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 APP_COMMANDS = (None, "open", "demo")  # the ones that start the terminal app
 
@@ -229,6 +231,9 @@ def archive(board: Path, card: str) -> None:
     The card leaves the board view and `formboard restore` brings it back.
     """
     with opened(board) as store:
+        if store.card(card).archived:
+            click.echo(f"Card {store.resolve_card_id(card)} was already archived; nothing changed.")
+            return
         done = store.archive_card(card)
     click.echo(f"Archived card {done.id}; `formboard restore` brings it back.")
 
@@ -239,9 +244,12 @@ def archive(board: Path, card: str) -> None:
 def restore(board: Path, card: str) -> None:
     """Bring an archived card back.
 
-    It returns to the bottom of its column.
+    It returns to where it was: its column, and its place among the cards there.
     """
     with opened(board) as store:
+        if not store.card(card).archived:
+            click.echo(f"Card {store.resolve_card_id(card)} is not archived; nothing changed.")
+            return
         done = store.restore_card(card)
     click.echo(f"Restored card {done.id} to {done.column.label}.")
 

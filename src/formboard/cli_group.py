@@ -6,6 +6,7 @@ exit code 1; a mistyped command line is one line with exit code 2; Ctrl-C exits 
 
 from __future__ import annotations
 
+import difflib
 import errno
 import os
 import sqlite3
@@ -73,6 +74,12 @@ class FormboardGroup(click.Group):
             and not args[0].startswith("-")
             and self.get_command(ctx, args[0]) is None
         ):
+            near = difflib.get_close_matches(args[0], list(self.commands), n=1, cutoff=0.7)
+            if near and not os.path.lexists(args[0]):
+                # `formboard showw B.board` is a typo, not a board called "showw"
+                raise click.UsageError(
+                    f"There is no command {args[0]!r}; did you mean {near[0]!r}?", ctx
+                )
             args = [OPEN_COMMAND, *args]
         return super().resolve_command(ctx, args)
 
