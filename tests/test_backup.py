@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
+import pytest
 from click.testing import CliRunner
 from tests.tui_helpers import isolate, loaded, small_board, wait_for
 
@@ -75,3 +80,20 @@ def test_check_on_a_board_that_no_longer_opens_still_names_its_backups(tmp_path,
     assert f"Restore the newest backup: close formboard everywhere, then copy {newest}" in (
         " ".join(checked.stdout.split())
     )
+
+
+def test_every_folder_formboard_makes_is_owner_only_whatever_the_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "home" / "share" / "formboard"
+    monkeypatch.setenv("FORMBOARD_DATA_DIR", str(data))
+    board = tmp_path / "C-0421.board"
+    BoardStore.create(board, "C-0421").close()
+    old = os.umask(0o000)  # the worst umask a machine can have
+    try:
+        with BoardStore.open(board) as store:
+            copy = backup.take_backup(store)
+    finally:
+        os.umask(old)
+    made = [tmp_path / "home", tmp_path / "home" / "share", data, data / "backups", copy.parent]
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in made} == {p.name: 0o700 for p in made}

@@ -381,6 +381,8 @@ def test_a_board_from_a_newer_formboard_reads_but_refuses_writes(
         (("unlink", "{b}", "nolink"), "no link with the id"),
         (("edit", "{b}", "{panic}"), "Nothing to change"),
         (("export", "{b}", "-o", "{b}"), "replace the board itself"),
+        (("export", "{b}", "-o", "{b}.rev"), "one of the board's own files"),
+        (("export", "{b}", "-o", "/dev/null"), "not a regular file"),
     ],
 )
 def test_bad_input_is_one_sentence_and_loses_nothing(
@@ -612,3 +614,15 @@ def test_a_board_the_user_may_not_read_is_one_sentence_with_exit_code_1(
         board_path.chmod(0o600)
     assert done.returncode == 1, done.stderr
     assert done.stderr.count("\n") == 1 and "permission to read" in done.stderr
+
+
+def test_an_export_never_replaces_a_pipe_or_a_link(board_path: Path, board: dict[str, str]) -> None:
+    fifo = board_path.with_name("out.fifo")
+    os.mkfifo(fifo)
+    link = board_path.with_name("out.md")
+    link.symlink_to(board_path.with_name("elsewhere.md"))
+    for target in (fifo, link):
+        assert "not a regular file" in one_sentence(
+            run("export", board_path, "--format", "markdown", "-o", target)
+        )
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and link.is_symlink()

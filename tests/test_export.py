@@ -327,7 +327,7 @@ REJECTIONS = {
     "unknown kind": (_set("links.0.kind", "causes"), "links[0].kind should be 'triggers'"),
     "duplicate card ids": (_set("cards.2.id", "a1"), "cards[2].id repeats cards[0].id"),
     "unknown column": (_set("cards.0.column", "worries"), "cards[0].column should be"),
-    "unknown field": (_set("cards.0.colour", SECRET), "cards[0].colour is not a field"),
+    "unknown field": (_set("cards.0.colour", SECRET), "cards[0].<an unknown field> is not a"),
     "perspective without discipline": (
         _set("cards.3.perspectives.0.discipline", _DELETE),
         "cards[3].perspectives[0].discipline is required",
@@ -365,12 +365,15 @@ def test_json_that_is_not_an_object_is_rejected() -> None:
         board_from_json('["Zebra"]', "export.json")
 
 
-def test_unknown_keys_from_the_file_are_shown_escaped() -> None:
-    data = good_file()
-    data["cards"][0]["\x1b[2J wipe"] = 1
-    with pytest.raises(ImportRejected) as caught:
-        board_from_json(json.dumps(data), "export.json")
-    assert "\x1b" not in str(caught.value) and "is not a field" in str(caught.value)
+def test_unknown_keys_from_the_file_are_named_by_place_never_by_their_text() -> None:
+    for key in ("\x1b[2J wipe", "Client disclosed abuse at home in March", "abuse"):
+        data = good_file()
+        data["cards"][0][key] = 1
+        with pytest.raises(ImportRejected) as caught:
+            board_from_json(json.dumps(data), "export.json")
+        said = str(caught.value)
+        assert "\x1b" not in said and "wipe" not in said and "disclosed" not in said
+        assert "cards[0].<an unknown field> is not a field" in said
 
 
 def test_import_into_an_existing_file_changes_nothing(tmp_path: Path) -> None:

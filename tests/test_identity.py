@@ -144,3 +144,89 @@ def test_folders_can_be_moved_by_environment(
 def test_settings_writer_rejects_values_toml_cannot_hold() -> None:
     with pytest.raises(TypeError):
         identity._to_toml({"ui": {"nested": {"deeper": 1}}})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("FORMBOARD_USER", "Eve\x1b[1m", "display name from FORMBOARD_USER must not contain"),
+        ("FORMBOARD_USER", "E" * 201, "display name from FORMBOARD_USER must be at most 200"),
+        ("FORMBOARD_DISCIPLINE", "nursing\u202e", "discipline from FORMBOARD_DISCIPLINE"),
+    ],
+)
+def test_a_setting_the_board_would_refuse_is_one_sentence_before_anything_is_tried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, words: str
+) -> None:
+    from click.testing import CliRunner
+
+    from formboard.cli import cli
+    from formboard.core.store import BoardStore
+
+    board = tmp_path / "C-0421.board"
+    BoardStore.create(board, "C-0421").close()
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(cli, ["add", str(board), "symptoms", "Panic"])
+    assert result.exit_code == 1 and words in result.stderr, result.stderr
+    assert "unexpected" not in result.stderr
+
+
+def test_a_name_too_long_in_config_toml_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from formboard.core.errors import InvalidInput
+
+    monkeypatch.delenv("FORMBOARD_USER", raising=False)
+    save_config({"name": "N" * 201})
+    with pytest.raises(InvalidInput, match=r"name setting in .*config.toml must be at most"):
+        current_identity()
+
+
+def test_text_that_is_not_utf8_on_the_command_line_is_named(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from formboard.core.store import BoardStore
+    from helpers_store import subprocess_env
+
+    board = tmp_path / "C-0421.board"
+    BoardStore.create(board, "C-0421").close()
+    done = subprocess.run(
+        [sys.executable, "-m", "formboard", "add", str(board), "symptoms", b"bad\xff"],
+        env=subprocess_env(), capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1 and "title must be UTF-8 text" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("broken", [b"name = [unclosed", b"name = '\xff'", None])
+def test_a_broken_settings_file_is_said_once_on_the_command_line(
+    tmp_path: Path, board_file: Path, broken: bytes | None
+) -> None:
+    from click.testing import CliRunner
+
+    from formboard.cli import cli
+
+    path = identity.config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if broken is None:
+        path.mkdir()  # a folder where the file should be
+    else:
+        path.write_bytes(broken)
+    result = CliRunner().invoke(cli, ["show", str(board_file)])
+    assert result.exit_code == 0
+    assert result.stderr.count("\n") == 1 and str(path) in result.stderr
+    assert "was ignored because" in result.stderr
+
+
+async def test_the_app_says_a_broken_settings_file_in_one_notice(board_file: Path) -> None:
+    from tests.tui_helpers import loaded
+
+    from formboard.tui.app import FormboardApp
+
+    path = identity.config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"name = [unclosed")
+    app = FormboardApp(board_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(app, pilot)
+        said = [n for n in app._notifications if n.title == "Settings"]
+    assert len(said) == 1 and str(path) in said[0].message

@@ -174,8 +174,9 @@ def test_an_old_board_is_migrated_when_opened(path: Path, monkeypatch: pytest.Mo
     def add_colour(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE cards ADD COLUMN colour TEXT NOT NULL DEFAULT ''")
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(schema, "MIGRATIONS", {1: add_colour})
+    newer = schema.SCHEMA_VERSION + 1
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", newer)
+    monkeypatch.setattr(schema, "MIGRATIONS", {newer - 1: add_colour})
     with BoardStore.open(path) as upgraded:
         assert not upgraded.read_only
         assert upgraded.card(card.id).title == "Panic at work"
@@ -184,7 +185,7 @@ def test_an_old_board_is_migrated_when_opened(path: Path, monkeypatch: pytest.Mo
     meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
     columns = [r["name"] for r in conn.execute("PRAGMA table_info(cards)")]
     conn.close()
-    assert meta["schema_version"] == "2" and "colour" in columns
+    assert meta["schema_version"] == str(newer) and "colour" in columns
 
 
 def mode_of(p: Path) -> int:
@@ -751,3 +752,38 @@ def test_a_board_whose_revision_went_back_is_diffed_in_full(store: BoardStore) -
         assert changes.full and [c.title for c in known.cards if c.id in changes.cards_removed] == [
             "Insomnia"
         ]
+
+
+def test_a_shell_edit_of_the_field_i_edit_is_a_conflict_named_as_from_outside(path: Path) -> None:
+    with BoardStore.create(path, "C-0421") as s:
+        card = s.add_card("symptoms", "Panic at work")
+    conn = raw(path)  # someone with the sqlite3 shell, who knows nothing of rev
+    conn.execute("UPDATE cards SET title = 'Panic in the car park' WHERE id = ?", (card.id,))
+    conn.close()
+    with BoardStore.open(path) as mine:
+        assert mine.card(card.id).rev == card.rev + 1  # the outside write is a change
+        with pytest.raises(BoardConflict) as caught:
+            mine.edit_card(card.id, base_rev=card.rev, title="Panic in meetings")
+        conflict = caught.value
+        assert conflict.theirs_by == "someone outside formboard"
+        assert [(c.field, c.mine, c.theirs) for c in conflict.conflicts] == [
+            ("title", "Panic in meetings", "Panic in the car park")
+        ]
+        assert mine.card(card.id).title == "Panic in the car park"  # nothing overwritten
+
+
+def test_a_board_of_schema_1_gets_the_outside_rev_triggers_when_opened(path: Path) -> None:
+    with BoardStore.create(path, "C-0421") as s:
+        card = s.add_card("symptoms", "Panic at work")
+    conn = raw(path)  # as a board made by the formboard before
+    for table in ("cards", "perspectives"):
+        conn.execute(f"DROP TRIGGER {table}_outside_update_bumps_rev")
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.close()
+    with BoardStore.open(path) as s:
+        assert s.meta()["schema_version"] == str(schema.SCHEMA_VERSION)
+    conn = raw(path)
+    conn.execute("UPDATE cards SET body = 'from the shell' WHERE id = ?", (card.id,))
+    rev = conn.execute("SELECT rev FROM cards WHERE id = ?", (card.id,)).fetchone()[0]
+    conn.close()
+    assert rev == card.rev + 1

@@ -107,3 +107,11 @@ async def test_a_notice_that_arrives_while_hidden_waits_for_the_screen_to_come_b
         await pilot.press("enter")
         await pilot.pause()
         assert any("Panic" in n.message for n in app._notifications)
+
+
+async def test_the_palette_offers_no_screenshot_of_client_text(board):
+    app = FormboardApp(board)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+    assert titles and "Screenshot" not in titles  # it wrote client text world-readable

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,9 +22,11 @@ import click
 from formboard import __version__
 from formboard.cli_group import FormboardGroup
 from formboard.core.errors import InvalidInput, UnknownEntity
+from formboard.core.identity import config_problem
 from formboard.core.lock import LeaseInfo, private_mode, write_atomically
 from formboard.core.model import Domain, LinkKind, Status
 from formboard.core.store import BoardStore, column_of
+from formboard.core.text import json_safe, one_line
 from formboard.startup import resume_collector
 
 # readable=False: a board we may not read is the store's one sentence (exit 1), not click's
@@ -46,6 +50,9 @@ def cli(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand not in APP_COMMANDS:
         resume_collector()  # the app resumes it after its first frame (startup.py)
+        broken = config_problem()  # the app says it in a notice
+        if broken:
+            click.echo(f"formboard: {one_line(broken)}", err=True)
     if ctx.invoked_subcommand is None:
         from formboard.cli_app import choose_and_run
 
@@ -134,7 +141,7 @@ def _domain(value: str | None) -> str | None:
 def new(board: Path, client: str, title: str) -> None:
     """Create a new, empty board for one client."""
     with BoardStore.create(board, client, title) as store:
-        click.echo(f"Created a board for {store.board().client} at {store.path}.")
+        click.echo(one_line(f"Created a board for {store.board().client} at {store.path}."))
         if private_mode(store.path.parent)[0] == 0o600:
             # Said on stderr: who can open it is worth knowing before colleagues try.
             click.echo(
@@ -350,7 +357,8 @@ def log(board: Path, as_json: bool, since: int) -> None:
     with opened(board) as store:
         ops = store.ops(since_seq=since)
     if as_json:
-        click.echo(json.dumps([op.model_dump(mode="json") for op in ops], ensure_ascii=False))
+        ops_json = json.dumps([op.model_dump(mode="json") for op in ops], ensure_ascii=False)
+        click.echo(json_safe(ops_json))
     else:
         click.echo(render_log(ops))
 
@@ -368,7 +376,7 @@ def check(ctx: click.Context, board: Path) -> None:
 
     found = check_board(board)
     for item in found:
-        click.echo(item.line())
+        click.echo(one_line(item.line()))
     if not all(item.ok for item in found):
         ctx.exit(1)
 
@@ -391,8 +399,8 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
     from formboard.cli_show import count
     from formboard.core.export import board_to_json, board_to_markdown
 
-    if output is not None and output.expanduser().absolute() == board.expanduser().absolute():
-        raise InvalidInput("The export would replace the board itself; choose another file.")
+    if output is not None:
+        _check_export_target(output.expanduser(), board.expanduser())
     with opened(board) as store:
         content = store.board()
     text = board_to_json(content) if fmt.lower() == "json" else board_to_markdown(content)
@@ -403,7 +411,26 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
     if not output.parent.is_dir():
         raise InvalidInput(f"The folder {output.parent} does not exist; create it first.")
     write_atomically(output, text.encode("utf-8"), private_mode(output.parent)[0])
-    click.echo(f"Exported {count(len(content.cards), 'card')} to {output}.")
+    click.echo(one_line(f"Exported {count(len(content.cards), 'card')} to {output}."))
+
+
+def _check_export_target(output: Path, board: Path) -> None:
+    """An export may make a new file or replace a regular one, never a board's own files.
+
+    It replaces by rename, which would swap out a device, a FIFO or a link as well, and
+    the board's sidecar, journal, lock or presence.
+    """
+    target, own = output.absolute(), board.absolute()
+    if target == own or (target.exists() and own.exists() and target.samefile(own)):
+        raise InvalidInput("The export would replace the board itself; choose another file.")
+    beside = (own.name + "-journal", own.name + ".")  # its sidecar, journal, lock, presence
+    if target.parent == own.parent and target.name.startswith(beside):
+        raise InvalidInput("The export would replace one of the board's own files; choose another.")
+    if os.path.lexists(target) and not stat.S_ISREG(os.lstat(target).st_mode):
+        raise InvalidInput(
+            f"{target} is not a regular file (a folder, link, device or pipe); an export "
+            "only makes a new file or replaces one."
+        )
 
 
 @cli.command(name="import")
@@ -417,7 +444,9 @@ def import_(file: Path, board: Path) -> None:
     with import_board(file, board) as store:
         content = store.board()
     cards, links = len(content.cards), len(content.links)
-    click.echo(f"Imported {count(cards, 'card')} and {count(links, 'link')} into {store.path}.")
+    click.echo(
+        one_line(f"Imported {count(cards, 'card')} and {count(links, 'link')} into {store.path}.")
+    )
 
 
 @cli.command()
@@ -428,8 +457,8 @@ def backup(board: Path) -> None:
 
     with opened(board) as store:
         dest = take_backup(store)
-    click.echo(f"Backed up to {dest}", err=True)
-    click.echo(str(dest))
+    click.echo(one_line(f"Backed up to {dest}"), err=True)
+    click.echo(one_line(str(dest)))
 
 
 # The commands that start the terminal app (open, demo) join the same group.

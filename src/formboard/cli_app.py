@@ -13,6 +13,7 @@ from formboard.cli import BOARD, cli
 from formboard.cli_group import CommandFailed
 from formboard.core.errors import BoardExists
 from formboard.core.identity import data_dir
+from formboard.core.lock import make_private_folders
 from formboard.resources import sample_boards
 
 THEME_HELP = "The colour theme, e.g. formboard-light; remembered for next time."
@@ -112,7 +113,7 @@ def demo(
     else:
         sample = samples[0]
     folder = folder or data_dir() / "demo"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_folders(folder)
     target = folder / (sample.name.removesuffix(".json") + ".board")
     if fresh:
         for leftover in (target, target.with_name(target.name + ".rev")):

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from formboard.core.errors import FormboardError
+from formboard.core.text import one_line
 
 OPEN_COMMAND = "open"
 
@@ -26,11 +27,12 @@ class CommandFailed(click.ClickException):
     exit_code = 1
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"formboard: {self.message}", err=True)
+        # A file name in the sentence may hold control characters: never send them.
+        click.echo(f"formboard: {one_line(self.message)}", err=True)
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return one_line(" ".join(text.split()))
 
 
 def _unexpected(exc: BaseException) -> CommandFailed:

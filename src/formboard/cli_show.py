@@ -7,25 +7,17 @@ program (the sqlite3 shell) is read as it is.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from formboard.core.export import ordered_cards
 from formboard.core.model import Board, Card, Column, Link, Op
+from formboard.core.text import one_line, visible
 
 SHORT_ID_MIN = 4
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]+")
 
-
-def safe_text(text: str) -> str:
-    """Free text with control and direction-override characters made visible as U+FFFD."""
-    return _UNSAFE.sub("\ufffd", text)
-
-
-def safe_line(text: str) -> str:
-    """Text for one line of output: safe, with line breaks and tabs turned into spaces."""
-    return _LINE_BREAKS.sub(" ", safe_text(text)).strip()
+# The one rule for text on a terminal (core/text.py), under the names this module uses.
+safe_text = visible
+safe_line = one_line
 
 
 def short_ids(ids: list[str]) -> dict[str, str]:
@@ -165,7 +157,14 @@ def render_log(ops: list[Op]) -> str:
             f"{who} ({safe_line(op.author)})" if who and who != op.author else safe_line(op.author)
         )
         rows.append(
-            (str(op.seq), _when(op.at), who, op.op, op.entity, safe_line(op.entity_id)[:10])
+            (
+                str(op.seq),
+                _when(op.at),
+                who,
+                safe_line(op.op),
+                safe_line(op.entity),
+                safe_line(op.entity_id)[:10],
+            )
         )
     header = ("seq", "time (UTC)", "author", "op", "entity", "id")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]

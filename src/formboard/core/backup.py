@@ -13,6 +13,7 @@ from pathlib import Path
 
 from formboard.core.errors import DriveProblem
 from formboard.core.identity import data_dir
+from formboard.core.lock import make_private_folders
 from formboard.core.store import BoardStore
 from formboard.core.store.files import verified
 
@@ -47,7 +48,7 @@ def take_backup(store: BoardStore) -> Path:
     """
     folder = backup_folder(store.path)
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_folders(folder)
     except OSError as exc:
         raise DriveProblem(exc.errno, folder.parent, "the backup was not taken") from None
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())

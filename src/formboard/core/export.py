@@ -47,6 +47,7 @@ import re
 from typing import Any
 
 from formboard.core.model import Board, Card, Column, now_iso
+from formboard.core.text import json_safe, visible
 
 FORMAT_NAME = "formboard"
 FORMAT_VERSION = 1
@@ -55,7 +56,6 @@ COLUMN_ORDER = {column: index for index, column in enumerate(Column)}
 ID_RE = re.compile(r"^[0-9a-z][0-9a-z_-]{0,39}$")
 PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
 # Characters that are valid in JSON strings but could act on a terminal or disguise text.
-_TERMINAL_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 # ------------------------------------------------------------------ export
@@ -105,14 +105,12 @@ def board_to_dict(board: Board, *, exported_at: str | None = None) -> dict[str, 
 
 def board_to_json(board: Board) -> str:
     """The export object as indented UTF-8 JSON text that is safe to print to a terminal."""
-    text = json.dumps(board_to_dict(board), ensure_ascii=False, indent=2)
-    # These can only occur inside JSON strings, so escaping them keeps the JSON identical.
-    return _TERMINAL_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    return json_safe(json.dumps(board_to_dict(board), ensure_ascii=False, indent=2)) + "\n"
 
 
 def _md(text: str) -> str:
-    """One line of client text with markdown's inline syntax escaped."""
-    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+    """One line of client text, made visible (core/text.py), markdown's syntax escaped."""
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", visible(text))
 
 
 def _md_block(text: str, quote: bool = False) -> list[str]:

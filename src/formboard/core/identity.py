@@ -17,8 +17,9 @@ from typing import Any
 
 import platformdirs
 
-from formboard.core.lock import write_atomically
-from formboard.core.model import initials_of
+from formboard.core.errors import InvalidInput
+from formboard.core.lock import make_private_folders, write_atomically
+from formboard.core.model import clean_line, initials_of
 
 CONFIG_FILE = "config.toml"
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -88,7 +89,7 @@ def save_config(updates: dict[str, Any]) -> None:
     A broken file is kept beside the new one as ``config.toml.broken`` rather than lost.
     """
     path = config_path()
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_folders(path.parent)
     config, problem = _read_config()
     if problem is not None and path.exists():
         os.replace(path, path.with_name(CONFIG_FILE + ".broken"))
@@ -105,11 +106,49 @@ def current_identity() -> Identity:
     """Who is using this session, from the OS account, settings and environment."""
     login, full_name = _os_account()
     config = load_config()
-    env = os.environ.get
-    name = _text(env("FORMBOARD_USER")) or _text(config.get("name")) or full_name or login
-    discipline = _text(env("FORMBOARD_DISCIPLINE")) or _text(config.get("discipline"))
+    where = f"the {{}} setting in {config_dir() / 'config.toml'}"
+    name = (
+        _setting(
+            ("FORMBOARD_USER", os.environ.get("FORMBOARD_USER")),
+            (where.format("name"), config.get("name")),
+            (_ACCOUNT_NAME, full_name),
+            "display name",
+        )
+        or login
+    )
+    discipline = _setting(
+        ("FORMBOARD_DISCIPLINE", os.environ.get("FORMBOARD_DISCIPLINE")),
+        (where.format("discipline"), config.get("discipline")),
+        ("", ""),
+        "discipline",
+    )
     host = socket.gethostname().split(".")[0] or "localhost"
     return Identity(login=login, name=name, discipline=discipline, host=host)
+
+
+_ACCOUNT_NAME = "your account's full name"
+
+
+def _setting(*sources_and_what: Any) -> str:
+    """The first of the sources that is set, checked by the board's own rules for a line.
+
+    InvalidInput names the setting when its value cannot go on the board (a control
+    character, too long, not UTF-8), before anything is written.
+    """
+    *sources, what = sources_and_what
+    for source, value in sources:
+        text = _text(value)
+        if not text:
+            continue
+        try:
+            return clean_line(text)
+        except ValueError as exc:
+            if source == _ACCOUNT_NAME:
+                return ""  # not set by the person: fall back to the login quietly
+            raise InvalidInput(
+                f"Your {what} from {source} {exc}; change it there, then try again."
+            ) from None
+    return ""
 
 
 def _os_account() -> tuple[str, str]:

@@ -196,9 +196,18 @@ def _path(loc: tuple[int | str, ...]) -> str:
         elif PLAIN_KEY.match(part):
             out += f".{part}" if out else part
         else:
-            # An unknown key from the file: show it escaped and short, never raw.
-            out += f"[{json.dumps(part[:40])}]"
+            # An unknown key from the file may be client text: say where, never what.
+            out += ".<an unknown field>"
     return out or "the file"
+
+
+def _where(err: Any) -> str:
+    """Where an error is; an unknown key is the file's own text, so only its place is said."""
+    loc = tuple(err["loc"])
+    if err["type"] == "extra_forbidden" and loc:
+        inside = _path(loc[:-1])
+        return f"{inside if loc[:-1] else 'the file'}.<an unknown field>"
+    return _path(loc)
 
 
 def _rule(err: Any) -> str:
@@ -224,7 +233,7 @@ def _rule(err: Any) -> str:
 
 def _problems(exc: ValidationError) -> str:
     errors = exc.errors()
-    parts = [f"{_path(tuple(e['loc']))} {_rule(e)}" for e in errors[:3]]
+    parts = [f"{_where(e)} {_rule(e)}" for e in errors[:3]]
     more = f" (and {len(errors) - 3} more problems)" if len(errors) > 3 else ""
     return "; ".join(parts) + more + "."
 

@@ -56,6 +56,26 @@ def private_mode(folder: Path) -> tuple[int, int]:
     return (0o660, 0o2770) if shared else (0o600, 0o700)
 
 
+def make_private_folders(folder: Path) -> None:
+    """Create ``folder`` and any missing parents owner-only (0700), whatever the umask.
+
+    A new folder inside a setgid team folder gets the team's 2770 instead. Folders that
+    exist already are left as they are.
+    """
+    missing = []
+    at = Path(folder)
+    while not at.exists():
+        missing.append(at)
+        if at.parent == at:
+            break
+        at = at.parent
+    for new in reversed(missing):
+        _, dir_mode = private_mode(new.parent)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(new, dir_mode)
+            os.chmod(new, dir_mode)  # the umask strips bits on mkdir; say exactly which
+
+
 def write_atomically(path: Path, data: bytes, mode: int, *, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` so readers see the old or the new file, never half."""
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")

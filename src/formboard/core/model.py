@@ -96,9 +96,12 @@ _PASSIVE = {
 
 # C0 and C1 controls, DEL; newline and tab are allowed in free text only.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _no_controls(value: str, allow_newlines: bool) -> str:
+    if _SURROGATE.search(value):  # argv bytes that were not UTF-8 (surrogateescape)
+        raise ValueError("must be UTF-8 text (it holds bytes that are not)")
     bad = _CONTROL.search(value)
     if bad or (not allow_newlines and ("\n" in value or "\t" in value)):
         what = "control characters" if bad else "line breaks or tabs"

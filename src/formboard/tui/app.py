@@ -17,7 +17,13 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from formboard.core.errors import FormboardError
-from formboard.core.identity import Identity, current_identity, load_config, save_config
+from formboard.core.identity import (
+    Identity,
+    config_problem,
+    current_identity,
+    load_config,
+    save_config,
+)
 from formboard.core.model import Card, Column
 from formboard.core.presence import Presence, PresenceEntry
 from formboard.core.watch import choose_mode
@@ -126,6 +132,9 @@ class FormboardApp(Together, Privacy, App[None]):
         self._theme_problems = start_theme(self, self.requested_theme)
 
     def on_mount(self) -> None:
+        broken = config_problem()  # a broken config.toml: name, theme and idle time vanish
+        if broken:
+            self.notify(broken, title="Settings", severity="warning", markup=False, timeout=15)
         if self._theme_problems:
             self.notify(
                 "\n".join(self._theme_problems),
@@ -435,6 +444,8 @@ class FormboardApp(Together, Privacy, App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from getattr(screen, "system_commands", lambda: ())()
-        yield from super().get_system_commands(screen)
+        # Textual's "Screenshot" writes the whole screen, client text included, as a
+        # world-readable file in ~/Downloads: not on a clinical board.
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Screenshot")
         for action, (title, help_text) in ACTION_HELP.items():
             yield SystemCommand(title, help_text, lambda a=action: self.run_action(a))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from formboard.core.identity import data_dir
-from formboard.core.lock import private_mode, write_atomically
+from formboard.core.lock import make_private_folders, private_mode, write_atomically
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -32,7 +32,7 @@ def save_report(error: BaseException) -> Path | None:
     """Write the crash report into the data folder (owner-only); None if that fails."""
     try:
         folder = data_dir() / "crashes"
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_folders(folder)
         path = folder / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
         file_mode, _ = private_mode(folder)
         write_atomically(path, report_text(error).encode(), file_mode)

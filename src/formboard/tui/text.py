@@ -7,26 +7,18 @@ are replaced by visible symbols so they never reach the terminal.
 
 from __future__ import annotations
 
-import re
-
 from rich.cells import cell_len
 from rich.text import Text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code < 0x20:
-        return chr(0x2400 + code)  # the Unicode "control picture" for it, e.g. ␛
-    return "\ufffd"
+from formboard.core import text
 
 
 def safe(value: str, *, one_line: bool = False) -> str:
-    """``value`` with control characters made visible (and line breaks folded if one_line)."""
-    if one_line:
-        value = value.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
-    return _CONTROL.sub(_visible, value)
+    """``value`` with control characters made visible (and line breaks folded if one_line).
+
+    The one rule of core/text.py, as the app's widgets call it.
+    """
+    return text.one_line(value) if one_line else text.visible(value)
 
 
 def plain(value: str, style: str = "", *, one_line: bool = False) -> Text:

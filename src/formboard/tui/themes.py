@@ -34,7 +34,7 @@ from textual.color import Color, ColorParseError
 from textual.css.constants import VALID_STYLE_FLAGS
 from textual.theme import Theme
 
-from formboard.core.identity import config_dir, load_config
+from formboard.core.identity import config_dir, load_config, save_config
 from formboard.core.model import Column
 from formboard.resources import shipped_dir
 
@@ -277,6 +277,13 @@ def start_theme(app: App[object], requested: str | None) -> list[str]:
         problems.append(f"There is no theme called {wanted!r}; using {DEFAULT_THEME}.")
         wanted = DEFAULT_THEME
     app.theme = wanted
+    if requested and wanted == requested and requested != load_config().get("theme"):
+        # --theme is remembered, as the palette's choice is (the app is not loaded yet,
+        # so its theme watcher does not save this one)
+        try:
+            save_config({"theme": requested})
+        except (OSError, ValueError) as exc:
+            problems.append(f"The theme could not be remembered ({type(exc).__name__}).")
     return problems
 
 

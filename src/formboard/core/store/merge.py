@@ -16,6 +16,7 @@ from formboard.core.store.rows import perspective_from_row, read_cards
 from formboard.core.store.writes import Author, Record, Tx
 
 _SQL_NAME = {"column": "col"}
+OUTSIDE = "someone outside formboard"
 
 
 def reload(conn: sqlite3.Connection, entity: str, eid: str) -> Card | Perspective:
@@ -57,7 +58,8 @@ def update_row(
                 entity=entity,
                 entity_id=row["id"],
                 conflicts=[FieldConflict(k, wanted[k], current[k], base.get(k)) for k in clashing],
-                theirs_by=last_author(conn, row["id"]),
+                # A rev the log cannot explain was made outside formboard (the shell).
+                theirs_by=last_author(conn, row["id"]) if theirs is not None else OUTSIDE,
                 current_rev=row["rev"],
             )
             return Tx(conflict=conflict)

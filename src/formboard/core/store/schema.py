@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Callable
 
 FORMAT_NAME = "formboard"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a row changed outside formboard gets a new rev (outside_rev_triggers)
 
 # Connection settings, DESIGN §3: the same for every opener of a board, on a local disk or
 # through a mount, because colleagues may reach the same file either way.
@@ -115,6 +115,37 @@ def revision_triggers() -> str:
     return "\n".join(out)
 
 
+# The fields whose change is a change of the row (position alone is renumbering).
+_ROW_FIELDS = {
+    "cards": ("col", "title", "body", "client_words", "status", "domain", "archived"),
+    "perspectives": ("text", "discipline"),
+}
+
+
+def outside_rev_triggers() -> str:
+    """Triggers that give a row a new ``rev`` when a writer outside formboard changes it.
+
+    formboard's own updates always set ``rev = rev + 1``; an UPDATE from the sqlite3
+    shell that leaves ``rev`` alone would otherwise be overwritten by an edit based on
+    the old rev, without the keep-mine / keep-theirs choice. A new rev the op log cannot
+    explain sends that edit through the conflict path.
+    """
+    out = []
+    for table, fields in _ROW_FIELDS.items():
+        changed = " OR ".join(f"NEW.{f} IS NOT OLD.{f}" for f in fields)
+        out.append(
+            f"CREATE TRIGGER {table}_outside_update_bumps_rev AFTER UPDATE ON {table} "
+            f"WHEN NEW.rev = OLD.rev AND ({changed}) "
+            f"BEGIN UPDATE {table} SET rev = OLD.rev + 1 WHERE id = NEW.id; END;"
+        )
+    return "\n".join(out)
+
+
+def _add_outside_rev_triggers(conn: sqlite3.Connection) -> None:
+    for statement in outside_rev_triggers().split("\n"):
+        conn.execute(statement)
+
+
 def configure(conn: sqlite3.Connection, writable: bool = True) -> None:
     """Apply the connection settings every board connection uses.
 
@@ -131,7 +162,7 @@ def create_schema(
     conn: sqlite3.Connection, client: str, title: str, board_id: str, at: str
 ) -> None:
     """Create a fresh board's tables inside the caller's transaction."""
-    for statement in (SCHEMA_V1 + revision_triggers()).split(";\n"):
+    for statement in (SCHEMA_V1 + revision_triggers() + "\n" + outside_rev_triggers()).split(";\n"):
         if statement.strip():
             conn.execute(statement)
     conn.executemany(
@@ -149,7 +180,7 @@ def create_schema(
 
 
 # from-version -> function that upgrades the schema by one version, inside a transaction.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_outside_rev_triggers}
 
 
 def migrate(conn: sqlite3.Connection, from_version: int) -> int:
