@@ -626,3 +626,66 @@ def test_an_export_never_replaces_a_pipe_or_a_link(board_path: Path, board: dict
             run("export", board_path, "--format", "markdown", "-o", target)
         )
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and link.is_symlink()
+
+
+def _rev_of(board_path: Path, card_id: str) -> int:
+    shown = json.loads(run("show", board_path, "--json").stdout)
+    return next(c["rev"] for c in shown["cards"] if c["id"] == card_id)
+
+
+def _as_colleague(board_path: Path) -> BoardStore:
+    from helpers_store import person
+
+    return BoardStore.open(board_path, identity=person("dara", "Dara Lindqvist"))
+
+
+def test_edit_with_rev_refuses_a_colleagues_change_of_the_same_field_with_exit_code_3(
+    board_path: Path, board: dict[str, str]
+) -> None:
+    card = board["panic"]
+    rev = _rev_of(board_path, card)
+    with _as_colleague(board_path) as dara:
+        dara.edit_card(card, body="Racing heart, and now at night too")
+    before = state(board_path)
+    result = run("edit", board_path, card, "--body", "Racing heart in meetings + more",
+                 "--rev", rev)  # fmt: skip
+    assert result.exit_code == 3
+    assert result.stderr.count("\n") == 1 and "Dara Lindqvist changed the body" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert "body, theirs: Racing heart, and now at night too" in result.stdout
+    assert state(board_path) == {**before, "ops": before["ops"] + 1}  # only the log grew
+    as_json = run("edit", board_path, card, "--body", "mine", "--rev", rev, "--json")
+    assert as_json.exit_code == 3
+    found = json.loads(as_json.stdout)["conflict"]
+    assert found["changed_by"] == "Dara Lindqvist" and found["fields"][0]["field"] == "body"
+    assert found["fields"][0]["theirs"] == "Racing heart, and now at night too"
+    # A field she did not change merges: the title lands, her body stays.
+    assert run("edit", board_path, card, "--title", "Panic at work", "--rev", rev).exit_code == 0
+
+
+def test_a_blind_edit_that_replaces_a_colleagues_text_says_so(
+    board_path: Path, board: dict[str, str]
+) -> None:
+    card = board["panic"]
+    with _as_colleague(board_path) as dara:
+        dara.edit_card(card, body="Dara's careful wording")
+    result = run("edit", board_path, card, "--body", "mine")
+    assert result.exit_code == 0 and "Edited card" in result.stdout
+    assert "replaced the body of the card last written by dara" in result.stderr
+    assert "formboard log" in result.stderr and "--rev" in result.stderr
+    assert run("edit", board_path, card, "--body", "mine again").stderr == ""  # my own
+
+
+def test_my_own_perspective_can_be_edited_and_removed_with_rev(
+    board_path: Path, board: dict[str, str]
+) -> None:
+    pid = run("perspective", board_path, board["panic"], "Rule out thyroid first.",
+              "--discipline", "psychiatry").stdout.strip()  # fmt: skip
+    assert run("edit-perspective", board_path, pid, "Thyroid normal.", "--rev", 1).exit_code == 0
+    stale = run("edit-perspective", board_path, pid, "Other text", "--rev", 1)
+    assert stale.exit_code == 3 and "nothing was written" in stale.stderr
+    removing = run("remove-perspective", board_path, pid, "--rev", 1)
+    assert removing.exit_code == 3 and "text, theirs: Thyroid normal." in removing.stdout
+    assert run("remove-perspective", board_path, pid, "--rev", 2).exit_code == 0
+    shown = json.loads(run("show", board_path, "--json").stdout)
+    assert all(p["id"] != pid for c in shown["cards"] for p in c["perspectives"])

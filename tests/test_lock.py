@@ -432,3 +432,27 @@ def test_a_stale_lease_this_user_may_not_remove_is_said_as_such(
     assert lock_dir.exists()  # nothing was broken
     monkeypatch.undo()
     assert WriteLease(board, owner("ben"), ttl=0.3).removable()  # root may
+
+
+def test_a_dead_holder_read_just_before_a_colleague_took_the_lease_breaks_nothing(
+    board: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command line writer on this host releases and exits within milliseconds; a
+    waiter that read its owner file just before, then finds its process gone, must not
+    break the colleague who took the lease in between."""
+    dead = killed_holder(board, 30, "here")  # its owner file, read while it lived
+    WriteLease(board, owner()).lock_dir.rename(board.with_name("gone"))  # it released
+    with WriteLease(board, owner("dara"), ttl=30) as colleague:  # and a colleague took it
+        real = lock._read_owner
+        reads = iter([dead])  # the waiter's first read is the old one
+
+        def first_stale(lock_dir: Path) -> LeaseInfo | None:
+            return next(reads, None) or real(lock_dir)
+
+        moved: list[object] = []  # any move of the lock folder leaves it free a moment
+        monkeypatch.setattr(lock, "_read_owner", first_stale)
+        monkeypatch.setattr(WriteLease, "_remove_lock_dir", lambda self, expect: moved.append(1))
+        with pytest.raises(BoardLocked):
+            WriteLease(board, owner("ben"), ttl=30, wait=0.5).acquire()
+        monkeypatch.undo()
+        assert moved == [] and colleague.verify()

@@ -186,14 +186,25 @@ def add(
     default=None,
     help="The domain: bio, psych, social, cultural, spiritual, or none to clear it.",
 )
+@click.option(
+    "--rev", type=click.IntRange(min=1), default=None,
+    help="The card's revision you started from (`rev` in `show --json`): if a colleague "
+    "changed the same field since, nothing is written and the exit code is 3.",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="On a conflict, print both versions as JSON.")
 def edit(
     board: Path, card: str, title: str | None, body: str | None, words: str | None,
-    status: str | None, domain: str | None,
+    status: str | None, domain: str | None, rev: int | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Change fields of a card.
 
     Give any of the title, body, client's words, status and domain; others stay as they are.
+    With --rev, a colleague's change of the same field since then stops the edit (exit
+    code 3, both versions shown); fields they changed that you did not are kept.
     """
+    from formboard.cli_revisions import conflict_failed, warn_if_replacing
+    from formboard.core.errors import BoardConflict
+
     given = {
         "title": title, "body": body, "client_words": words,
         "status": _status(status), "domain": _domain(domain),
@@ -205,7 +216,15 @@ def edit(
             "Nothing to change: give --title, --body, --words, --status or --domain."
         )
     with opened(board) as store:
-        changed = store.edit_card(card, **fields)
+        if rev is None:  # a blind edit: say afterwards whose text it replaced
+            now = store.card(card)
+            before = {k: getattr(now, k) for k, v in fields.items() if getattr(now, k) != v}
+        try:
+            changed = store.edit_card(card, base_rev=rev, **fields)
+        except BoardConflict as exc:
+            raise conflict_failed(exc, as_json) from None
+        if rev is None:
+            warn_if_replacing(store, before, now.updated_by, "card")
     click.echo(f"Edited card {changed.id}.")
 
 
@@ -461,5 +480,6 @@ def backup(board: Path) -> None:
     click.echo(one_line(str(dest)))
 
 
-# The commands that start the terminal app (open, demo) join the same group.
-from formboard import cli_app  # noqa: E402, F401
+# The commands that start the terminal app (open, demo) join the same group, and so do
+# the perspective edits that take --rev.
+from formboard import cli_app, cli_revisions  # noqa: E402, F401

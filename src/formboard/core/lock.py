@@ -291,6 +291,7 @@ class WriteLease:
         self._watch = _Watch(self.ttl)
         self._next_sweep = 0.0  # when to look for crash leftovers again (the first take)
         self.stuck = False  # a stale lease was seen that this user may not remove
+        self._dead: tuple[str, int] | None = None  # a holder seen dead, to be seen again
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
 
@@ -483,7 +484,7 @@ class WriteLease:
         if holder is None and not os.path.lexists(self.lock_dir):
             watch.seen = False  # free: the next take wins it; a new holder is watched anew
             return False
-        gone = holder is not None and holder.gone_from_this_host()
+        gone = self._died_holding(holder)
         if not (watch.stale(holder, now) or gone):
             return False
         if not self.removable():
@@ -491,6 +492,24 @@ class WriteLease:
             return False
         self._remove_lock_dir(expect=(holder.uuid, holder.renewed) if holder else None)
         return True
+
+    def _died_holding(self, holder: LeaseInfo | None) -> bool:
+        """True once a holder on this host was seen dead and then *still* holding the lease.
+
+        The owner file read before the death check may be from a lease that was released
+        since (a command line writer releases and exits within milliseconds), and the
+        slot taken by a colleague: breaking on that read would break the colleague's live
+        lease. A dead process releases nothing, so the same owner read again after its
+        death was seen can only be a lease it died holding.
+        """
+        if holder is None:
+            self._dead = None
+            return False
+        pair = (holder.uuid, holder.renewed)
+        if self._dead == pair:
+            return True
+        self._dead = pair if holder.gone_from_this_host() else None
+        return False
 
     def removable(self) -> bool:
         """Whether this user may move the lock folder away (to break a stale lease).

@@ -181,9 +181,12 @@ class BoardEdits:
 
         return self._write(op)
 
-    def remove_perspective(self, perspective_id: str) -> None:
-        """Remove one of my own perspectives (the op log keeps its text)."""
-        self._write(partial(ops.remove_perspective, pid=perspective_id))
+    def remove_perspective(self, perspective_id: str, base_rev: int | None = None) -> None:
+        """Remove one of my own perspectives (the op log keeps its text).
+
+        With ``base_rev``, BoardConflict (and nothing removed) if it changed since.
+        """
+        self._write(partial(ops.remove_perspective, pid=perspective_id, base_rev=base_rev))
 
     # ------------------------------------------------------------ link ops
 

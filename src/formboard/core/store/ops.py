@@ -9,7 +9,13 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from formboard.core.errors import InvalidInput, NotYours, UnknownEntity
+from formboard.core.errors import (
+    BoardConflict,
+    FieldConflict,
+    InvalidInput,
+    NotYours,
+    UnknownEntity,
+)
 from formboard.core.model import (
     Board,
     Card,
@@ -160,8 +166,21 @@ def own_perspective(conn: sqlite3.Connection, author: Author, pid: str) -> sqlit
     return row
 
 
-def remove_perspective(conn: sqlite3.Connection, author: Author, pid: str) -> Tx:
+def remove_perspective(
+    conn: sqlite3.Connection, author: Author, pid: str, base_rev: int | None = None
+) -> Tx:
     row = own_perspective(conn, author, pid)
+    if base_rev is not None and row["rev"] != base_rev:
+        # Changed since the reader saw it (from another session): remove nothing, say so.
+        return Tx(
+            conflict=BoardConflict(
+                entity="perspective",
+                entity_id=row["id"],
+                conflicts=[FieldConflict("text", None, row["text"])],
+                theirs_by=row["author_name"] or row["author"],
+                current_rev=row["rev"],
+            )
+        )
     conn.execute("DELETE FROM perspectives WHERE id = ?", (row["id"],))
     return Tx(None, [Record("remove_perspective", "perspective", row["id"], None, dict(row))])
 
