@@ -7,6 +7,7 @@ printed by the CLI without leaking anything.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,38 +63,41 @@ class DriveProblem(FormboardError):
     ``errno`` is the cause; nothing was written.
     """
 
-    def __init__(self, errno_: int | None, folder: object, what: str = "nothing was written"):
-        self.errno = errno_
+    def __init__(self, code: int | None, folder: object, what: str = "nothing was written"):
+        self.errno = code
         self.folder = folder
-        super().__init__(drive_sentence(errno_, folder, what))
+        short, sentence = _cause(code)
+        self._short = short
+        super().__init__(sentence.format(folder=folder, what=what))
 
     def short(self) -> str:
         """The cause in a few words, for a status line: "the drive is full"."""
-        import errno as e
-
-        if self.errno in (e.ENOSPC, e.EDQUOT):
-            return "the drive is full"
-        if self.errno == e.EROFS:
-            return "the drive is read-only"
-        if self.errno in (e.EACCES, e.EPERM):
-            return "no permission to write in the board's folder"
-        return "the drive reports I/O errors"
+        return self._short
 
 
-def drive_sentence(errno_: int | None, folder: object, what: str) -> str:
-    """One sentence for an OS error on the drive that holds ``folder``."""
-    import errno as e
+# errno -> (a few words for a status line, the sentence for the person)
+_CAUSES: dict[int, tuple[str, str]] = {
+    errno.ENOSPC: (
+        "the drive is full",
+        "The drive that holds {folder} is full: {what}. Free some space, then try again.",
+    ),
+    errno.EROFS: ("the drive is read-only", "The drive that holds {folder} is read-only: {what}."),
+    errno.EACCES: (
+        "no permission to write in the board's folder",
+        "You may not write in {folder}: {what}. Ask for write access to the team folder.",
+    ),
+}
+_CAUSES[errno.EDQUOT] = _CAUSES[errno.ENOSPC]
+_CAUSES[errno.EPERM] = _CAUSES[errno.EACCES]
+_IO_ERROR = (
+    "the drive reports I/O errors",
+    "The drive that holds {folder} reports an I/O error: {what}. "
+    "Check the connection, then try again.",
+)
 
-    if errno_ in (e.ENOSPC, e.EDQUOT):
-        return f"The drive that holds {folder} is full: {what}. Free some space, then try again."
-    if errno_ == e.EROFS:
-        return f"The drive that holds {folder} is read-only: {what}."
-    if errno_ in (e.EACCES, e.EPERM):
-        return f"You may not write in {folder}: {what}. Ask for write access to the team folder."
-    return (
-        f"The drive that holds {folder} reports an I/O error: {what}. "
-        "Check the connection, then try again."
-    )
+
+def _cause(code: int | None) -> tuple[str, str]:
+    return _CAUSES.get(code, _IO_ERROR) if code is not None else _IO_ERROR
 
 
 class BoardBusy(FormboardError):
