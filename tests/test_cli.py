@@ -689,3 +689,47 @@ def test_my_own_perspective_can_be_edited_and_removed_with_rev(
     assert run("remove-perspective", board_path, pid, "--rev", 2).exit_code == 0
     shown = json.loads(run("show", board_path, "--json").stdout)
     assert all(p["id"] != pid for c in shown["cards"] for p in c["perspectives"])
+
+
+def test_move_archive_and_restore_with_rev_refuse_a_colleagues_move_or_archive(
+    board_path: Path, board: dict[str, str]
+) -> None:
+    card = board["panic"]
+    rev = _rev_of(board_path, card)
+    with _as_colleague(board_path) as dara:
+        dara.move_card(card, "sources")
+    before = state(board_path)
+    moving = run("move", board_path, card, "qualities", "--rev", rev, "--json")
+    assert moving.exit_code == 3, moving.output
+    found = json.loads(moving.stdout)["conflict"]
+    assert found["changed_by"] == "Dara Lindqvist"
+    column = next(f for f in found["fields"] if f["field"] == "column")
+    assert (column["mine"], column["theirs"], column["base"]) == (
+        "qualities",
+        "sources",
+        "symptoms",
+    )
+    assert state(board_path) == {**before, "ops": before["ops"] + 1}  # only the log grew
+    archiving = run("archive", board_path, card, "--rev", rev)
+    assert archiving.exit_code != 3  # her move did not touch whether it is archived
+    assert archiving.exit_code == 0 and "Archived card" in archiving.stdout
+    # Now she restores it; an archive from the revision before hers is refused.
+    moved_rev = _rev_of(board_path, card)
+    with _as_colleague(board_path) as dara:
+        dara.restore_card(card)
+    refused = run("archive", board_path, card, "--rev", moved_rev)
+    assert refused.exit_code == 3
+    assert "Dara Lindqvist changed the archive state of this card" in refused.stderr
+    assert "archive state, theirs: False" in refused.stdout
+    assert not next(c for c in json.loads(run("show", board_path, "--json").stdout)["cards"]
+                    if c["id"] == card)["archived"]  # fmt: skip
+    # With the current revision it goes through; a restore of a card not archived is a no-op.
+    now = _rev_of(board_path, card)
+    assert run("archive", board_path, card, "--rev", now).exit_code == 0
+    assert "nothing changed" in run("archive", board_path, card, "--rev", now + 1).stdout
+    assert run("restore", board_path, card, "--rev", now + 1).exit_code == 0
+    # A move from a revision older than a colleague's edit of the body still goes through.
+    old = _rev_of(board_path, card)
+    with _as_colleague(board_path) as dara:
+        dara.edit_card(card, body="changed by Dara")
+    assert run("move", board_path, card, "resources", "--rev", old).exit_code == 0

@@ -20,8 +20,9 @@ from pathlib import Path
 import click
 
 from formboard import __version__
+from formboard.cli_conflict import conflict_failed, rev_options, warn_if_replacing
 from formboard.cli_group import FormboardGroup
-from formboard.core.errors import InvalidInput, UnknownEntity
+from formboard.core.errors import BoardConflict, InvalidInput, UnknownEntity
 from formboard.core.identity import config_problem
 from formboard.core.lock import LeaseInfo, private_mode, write_atomically
 from formboard.core.model import Domain, LinkKind, Status
@@ -186,12 +187,7 @@ def add(
     default=None,
     help="The domain: bio, psych, social, cultural, spiritual, or none to clear it.",
 )
-@click.option(
-    "--rev", type=click.IntRange(min=1), default=None,
-    help="The card's revision you started from (`rev` in `show --json`): if a colleague "
-    "changed the same field since, nothing is written and the exit code is 3.",
-)  # fmt: skip
-@click.option("--json", "as_json", is_flag=True, help="On a conflict, print both versions as JSON.")
+@rev_options
 def edit(
     board: Path, card: str, title: str | None, body: str | None, words: str | None,
     status: str | None, domain: str | None, rev: int | None, as_json: bool,
@@ -202,9 +198,6 @@ def edit(
     With --rev, a colleague's change of the same field since then stops the edit (exit
     code 3, both versions shown); fields they changed that you did not are kept.
     """
-    from formboard.cli_revisions import conflict_failed, warn_if_replacing
-    from formboard.core.errors import BoardConflict
-
     given = {
         "title": title, "body": body, "client_words": words,
         "status": _status(status), "domain": _domain(domain),
@@ -235,49 +228,71 @@ def edit(
 @click.option("--top", is_flag=True, help="Put the card at the top of the column.")
 @click.option("--bottom", is_flag=True, help="Put the card at the bottom of the column (default).")
 @click.option("--before", "before", metavar="CARD", help="Put the card just before this card.")
-def move(board: Path, card: str, column: str, top: bool, bottom: bool, before: str | None) -> None:
+@rev_options
+def move(
+    board: Path, card: str, column: str, top: bool, bottom: bool, before: str | None,
+    rev: int | None, as_json: bool,
+) -> None:  # fmt: skip
     """Move a card to a column.
 
     The card goes to the bottom of the column, or its top, or just before another card.
+    With --rev, a colleague's move of the card since then stops this one (exit code 3).
     """
     if top + bottom + (before is not None) > 1:
         raise click.UsageError("Give only one of --top, --bottom and --before.")
     col = column_of(column)
     with opened(board) as store:
-        moved = store.move_card(card, col, before=before, top=top)
+        try:
+            moved = store.move_card(card, col, before=before, top=top, base_rev=rev)
+        except BoardConflict as exc:
+            raise conflict_failed(exc, as_json) from None
     click.echo(f"Moved card {moved.id} to {moved.column.label}.")
 
 
 @cli.command()
 @click.argument("board", type=BOARD)
 @click.argument("card")
-def archive(board: Path, card: str) -> None:
+@rev_options
+def archive(board: Path, card: str, rev: int | None, as_json: bool) -> None:
     """Archive a card; nothing is deleted.
 
-    The card leaves the board view and `formboard restore` brings it back.
+    The card leaves the board view and `formboard restore` brings it back. With --rev, a
+    colleague's archive or restore of the card since then stops this one (exit code 3).
     """
-    with opened(board) as store:
-        if store.card(card).archived:
-            click.echo(f"Card {store.resolve_card_id(card)} was already archived; nothing changed.")
-            return
-        done = store.archive_card(card)
-    click.echo(f"Archived card {done.id}; `formboard restore` brings it back.")
+    _set_archived(board, card, True, rev, as_json)
 
 
 @cli.command()
 @click.argument("board", type=BOARD)
 @click.argument("card")
-def restore(board: Path, card: str) -> None:
+@rev_options
+def restore(board: Path, card: str, rev: int | None, as_json: bool) -> None:
     """Bring an archived card back.
 
-    It returns to where it was: its column, and its place among the cards there.
+    It returns to where it was: its column, and its place among the cards there. --rev
+    works as for `archive`.
     """
+    _set_archived(board, card, False, rev, as_json)
+
+
+def _set_archived(board: Path, card: str, archived: bool, rev: int | None, as_json: bool) -> None:
     with opened(board) as store:
-        if not store.card(card).archived:
-            click.echo(f"Card {store.resolve_card_id(card)} is not archived; nothing changed.")
+        now = store.card(card)
+        if now.archived == archived and (rev is None or rev == now.rev):
+            state = "was already archived" if archived else "is not archived"
+            click.echo(f"Card {now.id} {state}; nothing changed.")
             return
-        done = store.restore_card(card)
-    click.echo(f"Restored card {done.id} to {done.column.label}.")
+        try:
+            if archived:
+                done = store.archive_card(now.id, base_rev=rev)
+            else:
+                done = store.restore_card(now.id, base_rev=rev)
+        except BoardConflict as exc:
+            raise conflict_failed(exc, as_json) from None
+    if archived:
+        click.echo(f"Archived card {done.id}; `formboard restore` brings it back.")
+    else:
+        click.echo(f"Restored card {done.id} to {done.column.label}.")
 
 
 @cli.command()
@@ -481,5 +496,5 @@ def backup(board: Path) -> None:
 
 
 # The commands that start the terminal app (open, demo) join the same group, and so do
-# the perspective edits that take --rev.
+# the perspective edits.
 from formboard import cli_app, cli_revisions  # noqa: E402, F401

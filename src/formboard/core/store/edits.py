@@ -113,22 +113,39 @@ class BoardEdits:
         before: str | None = None,
         index: int | None = None,
         top: bool = False,
+        base_rev: int | None = None,
     ) -> Card:
-        """Move a card to a column (default: its own): bottom, top, an index, or before a card."""
+        """Move a card to a column (default: its own): bottom, top, an index, or before a card.
+
+        With ``base_rev``: BoardConflict (nothing moved) if someone moved it since.
+        """
         target = column_of(column) if column is not None else None
         return self._write(
             partial(
-                ops.move_card, card_id=card_id, column=target, before=before, index=index, top=top
+                ops.move_card,
+                card_id=card_id,
+                column=target,
+                before=before,
+                index=index,
+                top=top,
+                base_rev=base_rev,
             )
         )
 
-    def archive_card(self, card_id: str) -> Card:
-        """Archive a card: it leaves the board view; nothing is deleted."""
-        return self._write(partial(ops.set_archived, card_id=card_id, archived=True))
+    def archive_card(self, card_id: str, base_rev: int | None = None) -> Card:
+        """Archive a card: it leaves the board view; nothing is deleted.
 
-    def restore_card(self, card_id: str) -> Card:
-        """Bring an archived card back to where it was in its column."""
-        return self._write(partial(ops.set_archived, card_id=card_id, archived=False))
+        With ``base_rev``: BoardConflict if someone archived or restored it since.
+        """
+        return self._write(
+            partial(ops.set_archived, card_id=card_id, archived=True, base_rev=base_rev)
+        )
+
+    def restore_card(self, card_id: str, base_rev: int | None = None) -> Card:
+        """Bring an archived card back to where it was in its column (``base_rev`` as above)."""
+        return self._write(
+            partial(ops.set_archived, card_id=card_id, archived=False, base_rev=base_rev)
+        )
 
     # ----------------------------------------------------- perspective ops
 

@@ -87,6 +87,42 @@ def update_row(
 _UNSEEN = object()
 
 
+def clash_since(
+    conn: sqlite3.Connection,
+    entity: str,
+    row: sqlite3.Row,
+    base_rev: int | None,
+    mine: dict[str, Any],
+) -> BoardConflict | None:
+    """A conflict if any field in ``mine`` changed after ``base_rev``, else None.
+
+    For writes that do not merge field by field (a move, an archive): ``mine`` names
+    what the write sets, in words a person reads (its keys are op-log field names).
+    """
+    if base_rev is None or row["rev"] == base_rev:
+        return None
+    theirs = values_at(conn, row["id"], base_rev, row["rev"])
+    clashing = [k for k in mine if theirs is None or k in theirs]
+    if not clashing:
+        return None
+    base = theirs or {}
+    return BoardConflict(
+        entity=entity,
+        entity_id=row["id"],
+        conflicts=[
+            FieldConflict(k, mine[k], _as(mine[k], row[_SQL_NAME.get(k, k)]), base.get(k))
+            for k in clashing
+        ],
+        theirs_by=last_author(conn, row["id"]) if theirs is not None else OUTSIDE,
+        current_rev=row["rev"],
+    )
+
+
+def _as(mine: Any, value: Any) -> Any:
+    """A stored value in the type of mine (``archived`` is stored as 0 or 1)."""
+    return bool(value) if isinstance(mine, bool) else value
+
+
 def values_at(
     conn: sqlite3.Connection, eid: str, base_rev: int, current_rev: int
 ) -> dict[str, Any] | None:

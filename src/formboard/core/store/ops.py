@@ -26,7 +26,7 @@ from formboard.core.model import (
     Perspective,
     initials_of,
 )
-from formboard.core.store.merge import reload
+from formboard.core.store.merge import clash_since, reload
 from formboard.core.store.positions import place
 from formboard.core.store.rows import (
     CARD_COLUMNS,
@@ -87,9 +87,18 @@ def move_card(
     before: str | None,
     index: int | None,
     top: bool,
+    base_rev: int | None = None,
 ) -> Tx:
     row = card_row(conn, card_id)
     target = column or Column(row["col"])
+    if base_rev is not None:
+        where = "top" if top else f"before {before}" if before else "bottom"
+        where = f"place {index}" if index is not None else where
+        clash = clash_since(
+            conn, "card", row, base_rev, {"column": target.value, "position": where}
+        )
+        if clash is not None:
+            return Tx(conflict=clash)
     position, renumbered = place(conn, target, row["id"], before=before, index=index, top=top)
     if target.value == row["col"] and position == row["position"]:
         return Tx(reload(conn, "card", row["id"]))
@@ -109,8 +118,17 @@ def move_card(
     return Tx(reload(conn, "card", row["id"]), [record, *renumbered])
 
 
-def set_archived(conn: sqlite3.Connection, author: Author, card_id: str, archived: bool) -> Tx:
+def set_archived(
+    conn: sqlite3.Connection,
+    author: Author,
+    card_id: str,
+    archived: bool,
+    base_rev: int | None = None,
+) -> Tx:
     row = card_row(conn, card_id)
+    clash = clash_since(conn, "card", row, base_rev, {"archived": archived})
+    if clash is not None:
+        return Tx(conflict=clash)
     if bool(row["archived"]) == archived:
         return Tx(reload(conn, "card", row["id"]))
     position, renumbered = row["position"], []
