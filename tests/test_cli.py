@@ -186,7 +186,7 @@ def test_check_reports_each_check_and_passes_on_a_sound_board(
     result = run("check", board_path)
     assert result.exit_code == 0
     names = [line.split(":")[0] for line in result.stdout.splitlines()]
-    assert names == ["file", "integrity", "schema", "write lease", "sidecar", "backups"]
+    assert names == ["file", "integrity", "schema", "rows", "write lease", "sidecar", "backups"]
     assert "write lease: ok — free." in result.stdout
 
 

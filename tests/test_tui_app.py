@@ -233,3 +233,41 @@ async def test_failing_file_events_show_in_the_status_line_until_they_work_again
         assert any("File events stopped" in n.message for n in app._notifications)
         failing[0] = False  # the watcher tries events again after a second
         await wait_for(pilot, lambda: "live: events" in status(), timeout=15)
+
+
+async def test_the_footer_follows_a_resize_between_wide_and_compact(board):
+    def keys(app: FormboardApp) -> dict[str, int]:
+        """Each footer key's description and the column where it ends."""
+        return {str(k.description): k.region.right for k in app.screen.query("FooterKey")}
+
+    app = FormboardApp(board)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        assert "palette" in keys(app)
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: "palette" not in keys(app))
+        assert keys(app)["Follow"] <= 80  # every key fits, none is cut off
+        await pilot.resize_terminal(120, 36)
+        await wait_for(pilot, lambda: "palette" in keys(app))
+        assert max(keys(app).values()) <= 120
+
+
+async def test_esc_closes_the_keys_panel_from_the_palette_and_then_does_what_it_did(board):
+    app = FormboardApp(board)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("slash", *"sleep", "enter")  # a filter, which esc clears
+        app.action_show_help_panel()  # what the palette's "Keys" runs
+        await wait_for(pilot, lambda: bool(app.screen.query("HelpPanel")))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.screen.query("HelpPanel"))
+        assert app.board_view.filter.active  # that esc only closed the panel
+        await pilot.press("escape")
+        assert not app.board_view.filter.active
+        await pilot.press("enter")  # the card screen: the panel closes there too
+        app.action_show_help_panel()
+        await wait_for(pilot, lambda: bool(app.screen.query("HelpPanel")))
+        card_screen = app.screen
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.screen.query("HelpPanel"))
+        assert app.screen is card_screen

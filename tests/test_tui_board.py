@@ -372,3 +372,39 @@ async def test_a_bug_in_a_write_keeps_the_session_alive_and_says_so(board, monke
         await wait_for(
             pilot, lambda: any(len(c.perspectives) == 2 for c in app.board_view.cards.values())
         )
+
+
+async def test_a_filter_and_its_clearing_bring_the_cursor_and_the_first_match_into_view(board):
+    path, ids = board
+    with BoardStore.open(path) as store:
+        for n in range(12):
+            store.add_card("symptoms", f"Symptom number {n}")
+    app = FormboardApp(path)
+
+    def in_view(card_id: str) -> bool:
+        """The card is the focused one, and its lines are on the screen."""
+        view = app.board_view
+        card = view.focused_card
+        pane = view.panes[view.current_column]
+        column = pane.cards
+        top = column.cursor * 4 - round(column.scroll_offset.y)
+        on_screen = view.region.contains_region(pane.region) if pane.region.width else False
+        return (
+            card is not None and card.id == card_id and on_screen
+            and top >= 0 and top + 3 <= column.scrollable_content_region.height
+        )  # fmt: skip
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app, pilot)
+        # The only match is in Relationships, off the screen at 80 columns.
+        await pilot.press("slash", *"sister")
+        await wait_for(pilot, lambda: in_view(ids["sister"]))
+        await pilot.press("escape")  # clear the filter: still on it, still in view
+        await wait_for(pilot, lambda: in_view(ids["sister"]))
+        # A card far down its column, found by the filter, stays in view after clearing.
+        await pilot.press("slash", *"number 11", "enter")
+        last = app.board_view.focused_card.id
+        await wait_for(pilot, lambda: in_view(last))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: in_view(last))
+        assert app.board_view.has_focus  # ▶, not the faint kept place

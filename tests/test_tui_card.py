@@ -526,3 +526,16 @@ async def test_the_card_screen_fits_80_by_24_with_the_footer_keys(board) -> None
         await until(pilot, lambda: app.screen is not screen)
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen)
+
+
+async def test_a_colleague_who_joined_after_the_board_opened_is_named_on_a_card(board) -> None:
+    app = FormboardApp(board["path"])
+    dara = Identity(login="h3dara", name="Dara Lindqvist", discipline="nursing", host="h3")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: app.board_view.cards)
+        with BoardStore.open(board["path"], identity=dara) as store:  # her first write
+            store.edit_card(board["walks"], body="Walks most mornings")
+        await until(pilot, lambda: app.board_view.cards[board["walks"]].updated_by == "h3dara")
+        await open_card(pilot, board["walks"])
+        heading = str(app.screen.query_one("#card-heading", Static).render())
+        assert "changed by Dara Lindqvist" in heading and "h3dara" not in heading

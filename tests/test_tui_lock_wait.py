@@ -60,22 +60,43 @@ async def test_changes_made_while_a_colleague_holds_the_lock_land_in_order_after
         assert after[-1] == "Headaches on shift days"  # written after the move
 
 
-async def test_quitting_with_changes_still_waiting_asks_first(board_file, dara):
+async def test_the_quit_question_follows_the_writes_and_w_quits_once_they_land(board_file, dara):
+    app = FormboardApp(board_file)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("J")
+        await pilot.press("n", *"Headaches on shift days", "enter")
+        await wait_for(pilot, lambda: app.session.pending == 2)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        assert "2 changes are not written yet" in str(app.screen.question)
+        await pilot.press("w")  # quit when written: the question stays and says so
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceDialog) and app.is_running
+        assert "quits once written" in str(app.screen.question)
+        dara.release()
+        await wait_for(pilot, lambda: not app.is_running)
+    assert symptoms(board_file)[-1] == "Headaches on shift days"  # written, then quit
+
+
+async def test_quitting_with_a_change_waiting_asks_and_says_when_it_got_written(board_file, dara):
     app = FormboardApp(board_file)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         await pilot.press("J")
         await wait_for(pilot, lambda: app.session.pending == 1)
         await pilot.press("q")
-        await pilot.pause()
-        assert isinstance(app.screen, ChoiceDialog) and app.is_running
-        assert "1 change is not written yet" in str(app.screen.question)
-        await pilot.press("w")  # wait for it
-        await pilot.pause()
-        assert not isinstance(app.screen, ChoiceDialog) and app.is_running
-        await pilot.press("q", "l")  # quit and lose it
-        await pilot.pause()
-    assert not app.is_running
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        assert "1 change is not written yet" in str(app.screen.question) and app.is_running
+        await pilot.press("escape")  # stay
+        await wait_for(pilot, lambda: not isinstance(app.screen, ChoiceDialog))
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        dara.release()
+        await wait_for(pilot, lambda: "quitting loses nothing" in str(app.screen.question))
+        assert app.is_running
+        await pilot.press("w")
+        await wait_for(pilot, lambda: not app.is_running)
 
 
 async def test_a_colleagues_long_commit_shows_busy_then_their_cards_and_my_change_lands(board_file):
@@ -131,3 +152,16 @@ async def test_a_full_drive_is_said_in_the_status_line_and_the_change_waits(
         full["on"] = False  # space again
         await wait_for(pilot, lambda: app.session.pending == 0 and "saved" in status())
     assert "Headaches on shift days" in symptoms(board_file)
+
+
+async def test_quit_now_loses_the_waiting_change(board_file, dara):
+    app = FormboardApp(board_file)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        before = symptoms(board_file)
+        await pilot.press("J")
+        await wait_for(pilot, lambda: app.session.pending == 1)
+        await pilot.press("q", "l")  # quit and lose it
+        await wait_for(pilot, lambda: not app.is_running)
+    dara.release()
+    assert symptoms(board_file) == before

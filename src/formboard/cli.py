@@ -25,7 +25,7 @@ from formboard.cli_group import FormboardGroup
 from formboard.core.errors import BoardConflict, InvalidInput, UnknownEntity
 from formboard.core.identity import config_problem
 from formboard.core.lock import LeaseInfo, private_mode, write_atomically
-from formboard.core.model import Domain, LinkKind, Status
+from formboard.core.model import Board, Domain, LinkKind, Status
 from formboard.core.store import BoardStore, column_of
 from formboard.core.text import json_safe, one_line
 from formboard.startup import resume_collector
@@ -372,6 +372,7 @@ def show(board: Path, as_json: bool, plain: bool) -> None:
     with opened(board) as store:
         content = store.board()
     if as_json:
+        _say_stand_ins(content)
         click.echo(board_to_json(content), nl=False)
     else:
         click.echo(render_plain(content) if plain else render_board(content))
@@ -437,6 +438,7 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
         _check_export_target(output.expanduser(), board.expanduser())
     with opened(board) as store:
         content = store.board()
+    _say_stand_ins(content)
     text = board_to_json(content) if fmt.lower() == "json" else board_to_markdown(content)
     if output is None:
         click.echo(text, nl=False)
@@ -446,6 +448,18 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
         raise InvalidInput(f"The folder {output.parent} does not exist; create it first.")
     write_atomically(output, text.encode("utf-8"), private_mode(output.parent)[0])
     click.echo(one_line(f"Exported {count(len(content.cards), 'card')} to {output}."))
+
+
+def _say_stand_ins(board: Board) -> None:
+    """On stderr: values another program wrote are in the output as stand-ins, or left out."""
+    odd = sum(1 for c in board.cards if c.problems) + sum(1 for lk in board.links if lk.problems)
+    if odd or board.problems:
+        click.echo(
+            "formboard: some values on this board were written outside formboard: cards "
+            "and links show a stand-in formboard knows, and perspectives or links whose "
+            "card is gone are left out. `formboard check` names each one and its fix.",
+            err=True,
+        )
 
 
 def _check_export_target(output: Path, board: Path) -> None:
@@ -496,5 +510,5 @@ def backup(board: Path) -> None:
 
 
 # The commands that start the terminal app (open, demo) join the same group, and so do
-# the perspective edits.
-from formboard import cli_app, cli_revisions  # noqa: E402, F401
+# the perspective edits and `repair`.
+from formboard import cli_app, cli_check, cli_revisions  # noqa: E402, F401

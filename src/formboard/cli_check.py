@@ -1,21 +1,26 @@
-"""`formboard check`: the health of one board file, one line per check.
+"""`formboard check` and `formboard repair`: the health of one board file, and its mending.
 
 Checks: the file opens as a board, SQLite's quick_check and integrity_check, the schema
-version, the write lease (free, or held by whom, for how long, and whether it went stale)
-and the sidecar ``<board>.rev`` (present and at the board's revision).
+version and revision, every row's values (a value another program stored, an orphaned
+perspective or link: each with its fix), the write lease (free, or held by whom, for how
+long, and whether it went stale) and the sidecar ``<board>.rev``.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
+
+from formboard.cli import BOARD, cli, opened
 from formboard.core.backup import backup_folder, backups_of, verified_backups
 from formboard.core.errors import FormboardError
-from formboard.core.store import BoardStore
+from formboard.core.store import BoardStore, health
+from formboard.core.store.files import read_sidecar_revision
 from formboard.core.store.schema import SCHEMA_VERSION
+from formboard.core.text import one_line
 
 
 @dataclass(frozen=True)
@@ -42,10 +47,12 @@ def check_board(path: Path) -> list[Check]:
             Check("backups", bool(verified_backups(path)), restore_hint(path)),
         ]
     with store:
-        found = [Check("file", True, f"{store.path} opens as a formboard board.")]
-        found.append(_integrity(store))
+        integrity = _integrity(store)
+        found = [Check("file", True, f"{store.path} opens as a formboard board."), integrity]
         revision, schema = _meta(store)
         found.append(schema)
+        if integrity.ok:  # a damaged file's rows are not worth reading
+            found += _rows(store)
         found.append(_lease(store))
         found.append(_sidecar(store, revision))
         found.append(_backups(store.path))
@@ -103,10 +110,17 @@ def _integrity(store: BoardStore) -> Check:
 def _meta(store: BoardStore) -> tuple[int | None, Check]:
     try:
         meta = store.meta()
-        version = int(meta.get("schema_version", "0"))
-        revision = int(meta.get("revision", "0"))
-    except (FormboardError, ValueError) as exc:
+    except FormboardError as exc:
         return None, Check("schema", False, f"the board's settings cannot be read ({exc}).")
+    broken = health.meta_problems(meta)
+    if broken:
+        said = "; ".join(f"its {p.field} {p.detail}" for p in broken)
+        return None, Check(
+            "schema", False,
+            f"{said} (changed outside formboard); it opens read-only until "
+            f"`formboard repair {store.path}` puts it back.",
+        )  # fmt: skip
+    version, revision = int(meta["schema_version"]), int(meta["revision"])
     if version > SCHEMA_VERSION:
         detail = (
             f"version {version} is newer than this formboard knows ({SCHEMA_VERSION}); "
@@ -117,6 +131,25 @@ def _meta(store: BoardStore) -> tuple[int | None, Check]:
         detail = f"version {version}; it is upgraded to {SCHEMA_VERSION} when opened writable."
         return revision, Check("schema", True, detail)
     return revision, Check("schema", True, f"version {version}, revision {revision}.")
+
+
+_SHOWN_PROBLEMS = 20
+
+
+def _rows(store: BoardStore) -> list[Check]:
+    """One failed line per value another program stored that formboard would not have."""
+    try:
+        found = [p for p in store.problems() if p.entity != "board"]  # settings: see _meta
+    except FormboardError as exc:  # damaged or busy: the integrity line says which
+        return [Check("rows", False, f"the rows could not be read: {exc}")]
+    if not found:
+        detail = "every card, perspective and link holds values formboard knows."
+        return [Check("rows", True, detail)]
+    lines = [Check("rows", False, p.sentence(str(store.path))) for p in found[:_SHOWN_PROBLEMS]]
+    if len(found) > _SHOWN_PROBLEMS:
+        more = len(found) - _SHOWN_PROBLEMS
+        lines.append(Check("rows", False, f"and {more} more; fix these and check again."))
+    return lines
 
 
 def _lease(store: BoardStore) -> Check:
@@ -145,13 +178,11 @@ def _lease(store: BoardStore) -> Check:
 
 def _sidecar(store: BoardStore, revision: int | None) -> Check:
     path = store.sidecar_path
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        side = int(saved["revision"])
-    except FileNotFoundError:
-        detail = f"{path.name} is missing; the next write recreates it."
-        return Check("sidecar", False, detail)
-    except (OSError, ValueError, KeyError, TypeError):
+    side = read_sidecar_revision(store.path)
+    if side is None:
+        if not path.exists():
+            detail = f"{path.name} is missing; the next write recreates it."
+            return Check("sidecar", False, detail)
         return Check("sidecar", False, f"{path.name} cannot be read; the next write replaces it.")
     if revision is not None and side != revision:
         logged = store.logged_revision()
@@ -165,3 +196,23 @@ def _sidecar(store: BoardStore, revision: int | None) -> Check:
         )
         return Check("sidecar", False, detail)
     return Check("sidecar", True, f"{path.name} is at revision {side}.")
+
+
+@cli.command()
+@click.argument("board", type=BOARD)
+def repair(board: Path) -> None:
+    """Put back what another program broke in a board's own bookkeeping.
+
+    A missing or garbled schema version or revision is set right, and perspectives and
+    links whose card was deleted outside formboard move to the op log (`formboard log`
+    keeps them whole). A backup is taken first. Values in cards are yours to choose:
+    `formboard check` names each one and the command that sets it.
+    """
+    from formboard.core.backup import take_backup
+
+    with opened(board) as store:
+        dest = take_backup(store)
+        done = store.repair()
+    click.echo(one_line(f"Backed up to {dest} first."), err=True)
+    for line in done or ["Nothing needed repair."]:
+        click.echo(one_line(line))

@@ -75,7 +75,14 @@ def _markers(card: Card, links: int) -> list[str]:
         marks.append(count(links, "link"))
     if card.client_words.strip():
         marks.append("client's words")
+    if card.problems:
+        marks.append("⚠ written outside formboard: see `formboard check`")
     return marks
+
+
+def problem_lines(board: Board) -> list[str]:
+    """What is wrong with the board as another program left it, one line each."""
+    return [f"⚠ {safe_line(p)}." for p in board.problems]
 
 
 def render_board(board: Board) -> str:
@@ -84,6 +91,7 @@ def render_board(board: Board) -> str:
     links = _link_counts(board)
     title = f" — {safe_line(board.title)}" if board.title else ""
     out = [f"{safe_line(board.client)}{title} (revision {board.revision})"]
+    out += problem_lines(board)
     for column in Column:
         cards = board.column(column)
         archived = len(board.column(column, archived=True))
@@ -115,6 +123,7 @@ def _plain_card(card: Card, links: int) -> str:
         parts.append(count(links, "link") + ".")
     if card.client_words.strip():
         parts.append(_sentence(f"Client's words: {safe_line(card.client_words)}"))
+    parts += [_sentence(f"Written outside formboard: {p}") for p in card.problems]
     parts.append(f"Id {card.id}.")
     return " ".join(parts)
 
@@ -125,6 +134,7 @@ def render_plain(board: Board) -> str:
     title = f": {safe_line(board.title)}" if board.title else ""
     out = [_sentence(f"Board for client {safe_line(board.client)}{title}")]
     out.append(f"Revision {board.revision}.")
+    out += problem_lines(board)
     for column in Column:
         cards = board.column(column)
         out += ["", f"{column.label} ({count(len(cards), 'card')})"]

@@ -204,6 +204,8 @@ class Card(_Model):
     updated_by: str = ""
     updated_at: str = ""
     perspectives: tuple[Perspective, ...] = ()
+    # What is wrong with values another program stored, in words (never exported).
+    problems: tuple[str, ...] = Field(default=(), exclude=True)
 
 
 # Fields of a card a person edits; the store accepts any subset of these.
@@ -231,6 +233,7 @@ class Link(_Model):
     note: FreeText = ""
     author: str = ""
     created_at: str = ""
+    problems: tuple[str, ...] = Field(default=(), exclude=True)  # as Card.problems
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
@@ -272,6 +275,8 @@ class Board(_Model):
     cards: tuple[Card, ...] = ()
     links: tuple[Link, ...] = ()
     members: tuple[Member, ...] = ()
+    # What is wrong with the board as another program left it, in words (never exported).
+    problems: tuple[str, ...] = Field(default=(), exclude=True)
 
     def card(self, card_id: str) -> Card | None:
         return next((c for c in self.cards if c.id == card_id), None)

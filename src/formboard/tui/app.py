@@ -6,13 +6,14 @@ thread and posts messages; the handlers here own every change to the screen.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
@@ -24,7 +25,7 @@ from formboard.core.identity import (
     load_config,
     save_config,
 )
-from formboard.core.model import Card, Column
+from formboard.core.model import Card, Column, Link
 from formboard.core.presence import Presence, PresenceEntry
 from formboard.core.watch import choose_mode
 from formboard.startup import resume_collector
@@ -59,7 +60,12 @@ class FormboardApp(Together, Privacy, App[None]):
 
     TITLE = "formboard"
     CSS_PATH = "formboard.tcss"
-    BINDINGS = BOARD_BINDINGS
+    # esc closes Textual's "Keys" panel (from the palette) first, on any screen; with no
+    # panel open the binding is disabled (check_action) and esc does what it did.
+    BINDINGS = [
+        *BOARD_BINDINGS,
+        Binding("escape", "hide_keys_panel", show=False, priority=True, id="app.hide_keys"),
+    ]
     # Board actions act on the board's cursor; from a card screen or a dialog they must not.
     # Help and quit too: every other screen has its own keys to close it (and asks before
     # dropping what was typed), and its footer should say so, not "q Quit".
@@ -104,6 +110,7 @@ class FormboardApp(Together, Privacy, App[None]):
         self.presence_bar = PresenceBar("")
         self._loaded = False
         self._focus_when_shown: str | None = None
+        self._odd_said: set[str] = set()  # cards and links whose odd values were said
         self._theme_problems: list[str] = []
         self._opened: BoardLoaded | None = None
 
@@ -198,6 +205,32 @@ class FormboardApp(Together, Privacy, App[None]):
         self.sub_title = board.client
         self.status_line.extra = self.live_label()
         self._loaded = True
+        self._say_outside_values([*board.cards, *board.links], board.problems)
+
+    def _say_outside_values(self, things: Sequence[Card | Link], problems: Sequence[str]) -> None:
+        """Once per card or link: another program stored a value formboard does not know."""
+        odd = {t.id for t in things if t.problems} - self._odd_said
+        if not odd and not problems:
+            return
+        self._odd_said |= odd
+        cards = sum(1 for t in things if t.id in odd and isinstance(t, Card))
+        links = len(odd) - cards
+        shown = [
+            f"{n} {noun}{'' if n == 1 else 's'}"
+            for n, noun in ((cards, "card"), (links, "link"))
+            if n
+        ]
+        verb = "shows" if len(odd) == 1 else "show"
+        where = f"{' and '.join(shown)} {verb} a stand-in, marked ⚠" if odd else ""
+        said = "; ".join([where, *problems] if where else problems)
+        self.notify(
+            f"Values on this board were written outside formboard: {said}. "
+            f"`formboard check {self.session.path}` names each one and its fix.",
+            title="Board",
+            severity="warning",
+            markup=False,
+            timeout=15,
+        )
 
     @on(BoardUnavailable)
     def _board_unavailable(self, message: BoardUnavailable) -> None:
@@ -205,8 +238,12 @@ class FormboardApp(Together, Privacy, App[None]):
 
     @on(BoardChanged)
     def _board_changed(self, message: BoardChanged) -> None:
-        self.board_view.apply(message.changes)
-        self.status_line.revision = message.changes.revision
+        changes = message.changes
+        self.board_view.apply(changes)
+        self.status_line.revision = changes.revision
+        self._say_outside_values(
+            [*changes.cards_added, *changes.cards_changed, *changes.links_added], ()
+        )
         if self._focus_when_shown and self.board_view.focus_card(self._focus_when_shown):
             self._focus_when_shown = None
         # Card screens follow the board too, even while a dialog is on top of them.
@@ -224,6 +261,9 @@ class FormboardApp(Together, Privacy, App[None]):
             waiting = getattr(screen, "waiting_for_lock", None)
             if waiting is not None and message.waiting_for:
                 waiting(message.text)
+            pending_changed = getattr(screen, "pending_changed", None)  # the quit question
+            if pending_changed is not None:
+                pending_changed(self.session.pending, message.text)
 
     @on(WriteSaved)
     def _write_saved(self, message: WriteSaved) -> None:
@@ -417,26 +457,25 @@ class FormboardApp(Together, Privacy, App[None]):
         if not waiting:
             self.exit()
             return
-        from formboard.tui.screens.conflict import ChoiceDialog
-
-        changes = "1 change is" if waiting == 1 else f"{waiting} changes are"
-        question = (
-            f"{changes} not written yet ({self.status_line.save_state}). Quitting now loses them."
-        )
-        choices = [("w", "Wait for them", "wait"), ("l", "Quit and lose them", "quit")]
+        from formboard.tui.screens.quit import QuitWhileWaiting  # pulls in the dialogs
 
         def answered(answer: str | None) -> None:
             if answer == "quit":
                 self.exit()
 
-        self.push_screen(ChoiceDialog(question, choices), answered)
+        self.push_screen(QuitWhileWaiting(waiting, self.status_line.save_state), answered)
 
     def action_help(self) -> None:
         from formboard.tui.screens.help import HelpScreen
 
         self.push_screen(HelpScreen())
 
+    def action_hide_keys_panel(self) -> None:
+        self.action_hide_help_panel()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hide_keys_panel":
+            return bool(self.screen.query("HelpPanel"))
         if isinstance(self.screen, BlankScreen):
             return action in self.WHILE_HIDDEN
         on_board = self.screen is self.screen_stack[0]

@@ -63,7 +63,7 @@ from formboard.core.model import (
     clean_line,
     now_iso,
 )
-from formboard.core.store import feed, files, ops, rows, schema
+from formboard.core.store import feed, files, health, ops, rows, schema
 from formboard.core.store.edits import BoardEdits, column_of, new_id
 from formboard.core.store.writes import (
     AmbiguousCommit,
@@ -128,6 +128,8 @@ class BoardStore(BoardEdits):
         self._sqlite_mode = "rw"
         self._client_seq = 0
         self._member_recorded = False
+        self._meta_broken = False  # read-only only until `repair` (health.meta_problems)
+        self._repairing = False
         if _create is not None:
             self._create_file(*_create)
         else:
@@ -185,7 +187,17 @@ class BoardStore(BoardEdits):
             self._closed = True
             raise NotABoard(f"{path} is an SQLite database but not a formboard board.")
         self._opened = True
-        version = int(meta.get("schema_version", "0"))
+        version = health.int_setting(meta, "schema_version")
+        broken = [p.field for p in health.meta_problems(meta)]
+        if broken:
+            # Without them a write could land in an unknown schema or move the revision
+            # backwards (viewers would miss it): read-only until `formboard repair`.
+            self.read_only_reason = self.read_only_reason or (
+                f"its {' and '.join(broken)} {'were' if len(broken) > 1 else 'was'} changed outside formboard: "
+                f"`formboard repair {path}` puts them back"
+            )
+            self._meta_broken = True
+            version = schema.SCHEMA_VERSION if version is None else version
         if version > schema.SCHEMA_VERSION:
             self.read_only_reason = (
                 f"it was written by a newer formboard (schema {version}; this one knows "
@@ -212,7 +224,7 @@ class BoardStore(BoardEdits):
         with leased(self.lease, self.on_lock_wait), closing(self._connect("rw")) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                current = int(_meta_or_nothing(conn).get("schema_version", "0"))
+                current = health.int_setting(_meta_or_nothing(conn), "schema_version") or 0
                 if current < schema.SCHEMA_VERSION:
                     schema.migrate(conn, current)
                 conn.execute("COMMIT")
@@ -460,6 +472,28 @@ class BoardStore(BoardEdits):
         """What changed after ``revision`` (see ``feed.changes_since``)."""
         return self._read(partial(feed.changes_since, revision=revision, known=known))
 
+    def problems(self) -> list[health.Problem]:
+        """Every value another program stored that formboard would not have (``health``)."""
+        return health.meta_problems(self.meta()) + self._read(health.row_problems)
+
+    def repair(self) -> list[str]:
+        """Put back the schema version and revision, and move orphans to the op log.
+
+        Allowed on a board that is read-only only because those settings were broken.
+        Returns what was done, one sentence each (nothing when all was well).
+        """
+        if self.read_only_reason is not None and not self._meta_broken:
+            raise BoardReadOnly(f"The board cannot be changed: {self.read_only_reason}.")
+        sidecar = files.read_sidecar_revision(self.path)
+        self._repairing = True
+        try:
+            done = self._write(lambda conn, author: health.repair(conn, sidecar))
+        finally:
+            self._repairing = False
+        if self._meta_broken:
+            self._meta_broken, self.read_only_reason = False, None
+        return done
+
     def backup(self, dest: Path) -> Path:
         """A consistent copy (SQLite's online backup) at ``dest``, owner-only.
 
@@ -478,7 +512,7 @@ class BoardStore(BoardEdits):
         may have landed, or an error that passes (a cache behind, a drive away for a
         moment), is tried again, bounded, with the same ``client_seq``.
         """
-        if self.read_only_reason is not None:
+        if self.read_only_reason is not None and not self._repairing:
             raise BoardReadOnly(f"The board cannot be changed: {self.read_only_reason}.")
         if self._closed:
             raise BoardReadOnly("The board is closed.")

@@ -112,6 +112,14 @@ def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + ".rev")
 
 
+def read_sidecar_revision(path: Path) -> int | None:
+    """The revision ``<board>.rev`` announces; None when it is missing or unreadable."""
+    try:
+        return int(json.loads(sidecar_path(path).read_text(encoding="utf-8"))["revision"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def write_sidecar(path: Path, revision: int, client_id: str) -> None:
     """Replace ``<board>.rev`` by write-temp-then-rename; never fails the op.
 

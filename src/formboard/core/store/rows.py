@@ -34,28 +34,66 @@ def dump(values: dict[str, Any] | None) -> str | None:
 # Enum members by value: a dict lookup is ~10x cheaper than calling the Enum per row.
 _COLUMNS = {c.value: c for c in Column}
 _STATUSES = {s.value: s for s in Status}
-_DOMAINS: dict[str | None, Domain | None] = {d.value: d for d in Domain}
+_DOMAINS: dict[str | None, Domain | None] = {None: None, "": None, **{d.value: d for d in Domain}}
 
 
 def card_from_row(row: sqlite3.Row, perspectives: tuple[Perspective, ...] = ()) -> Card:
     # model_construct: rows were validated on the way in; re-validating 5000 cards costs.
+    # A value another program wrote that formboard does not know never stops a read: it
+    # reads as a safe stand-in and the card says so (`formboard check` names the fix).
+    column, status = _COLUMNS.get(row["col"]), _STATUSES.get(row["status"])
+    domain = _DOMAINS.get(row["domain"], _UNKNOWN)
+    position, rev = row["position"], row["rev"]
+    problems = ()
+    if (
+        column is None or status is None or domain is _UNKNOWN
+        or type(position) is not float or type(rev) is not int
+    ):  # fmt: skip
+        problems = _card_problems(row)
+        column, status = column or Column.SYMPTOMS, status or Status.HYPOTHESIS
+        domain = None if domain is _UNKNOWN else domain
+        position, rev = _number(position, float("inf")), int(_number(rev, 1))
     return Card.model_construct(
         id=row["id"],
-        column=_COLUMNS.get(row["col"]) or Column(row["col"]),
-        position=row["position"],
+        column=column,
+        position=position,
         title=row["title"],
         body=row["body"],
         client_words=row["client_words"],
-        status=_STATUSES.get(row["status"]) or Status(row["status"]),
-        domain=_DOMAINS.get(row["domain"]) or (Domain(row["domain"]) if row["domain"] else None),
+        status=status,
+        domain=domain,
         archived=bool(row["archived"]),
-        rev=row["rev"],
+        rev=rev,
         created_by=row["created_by"],
         created_at=row["created_at"],
         updated_by=row["updated_by"],
         updated_at=row["updated_at"],
         perspectives=perspectives,
+        problems=problems,
     )
+
+
+_UNKNOWN: Any = object()
+
+
+def _number(value: Any, stand_in: float) -> float:
+    return float(value) if isinstance(value, int | float) else stand_in
+
+
+def _card_problems(row: sqlite3.Row) -> tuple[str, ...]:
+    """What is wrong with a card's stored values, in words, with what is shown instead."""
+    found = []
+    if row["col"] not in _COLUMNS:
+        found.append("its column is not one of the five (shown under Symptoms)")
+    if row["status"] not in _STATUSES:
+        found.append("its status is not one formboard knows (shown as hypothesis)")
+    if row["domain"] not in _DOMAINS:
+        found.append("its domain is not one formboard knows (shown as none)")
+    if not isinstance(row["position"], int | float):
+        found.append("its place in the column is not a number (shown last)")
+    if not isinstance(row["rev"], int):
+        found.append("its revision is not a number")
+    return tuple(found)
 
 
 def card_row_values(card: Card) -> dict[str, Any]:
@@ -87,12 +125,18 @@ def perspective_from_row(row: sqlite3.Row) -> Perspective:
     return Perspective.model_construct(**dict(row))
 
 
+_KINDS = {k.value: k for k in LinkKind}
+
+
 def link_from_row(row: sqlite3.Row) -> Link:
+    kind = _KINDS.get(row["kind"])
+    problems = () if kind else ("its kind is not one formboard knows (shown as relates to)",)
     return Link.model_construct(
         id=row["id"],
         from_id=row["from_id"],
         to_id=row["to_id"],
-        kind=LinkKind(row["kind"]),
+        kind=kind or LinkKind.RELATES_TO,
+        problems=problems,
         note=row["note"],
         author=row["author"],
         created_at=row["created_at"],
@@ -126,8 +170,12 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
 
 
 def read_revision(conn: sqlite3.Connection) -> int:
+    """The board's revision; the op log's when another program garbled or removed it."""
     row = conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
-    return int(row[0]) if row else 0
+    try:
+        return int(row[0])
+    except (TypeError, ValueError):
+        return int(conn.execute("SELECT MAX(rev_to) FROM ops").fetchone()[0] or 0)
 
 
 def read_board(conn: sqlite3.Connection) -> Board:
@@ -140,9 +188,16 @@ def read_board(conn: sqlite3.Connection) -> Board:
         card_from_row(row, tuple(by_card.get(row["id"], ())))
         for row in conn.execute(f"SELECT {CARD_COLUMNS} FROM cards ORDER BY col, position, id")
     )
-    links = tuple(
-        link_from_row(r) for r in conn.execute("SELECT * FROM links ORDER BY created_at, id")
-    )
+    # A perspective or link whose card another program deleted is not on the board: the
+    # board says how many (``problems``), `formboard check` names them, `repair` clears them.
+    on_board = {c.id for c in cards}
+    lost = sum(len(ps) for cid, ps in by_card.items() if cid not in on_board)
+    links = []
+    for r in conn.execute("SELECT * FROM links ORDER BY created_at, id"):
+        if r["from_id"] in on_board and r["to_id"] in on_board:
+            links.append(link_from_row(r))
+        else:
+            lost += 1
     members = tuple(
         Member.model_construct(**dict(r))
         for r in conn.execute("SELECT * FROM members ORDER BY login")
@@ -150,11 +205,20 @@ def read_board(conn: sqlite3.Connection) -> Board:
     return Board.model_construct(
         client=meta.get("client", ""),
         title=meta.get("title", ""),
-        revision=int(meta.get("revision", "0")),
+        revision=read_revision(conn),
         cards=cards,
-        links=links,
+        links=tuple(links),
         members=members,
+        problems=(orphan_sentence(lost),) if lost else (),
     )
+
+
+def orphan_sentence(count: int) -> str:
+    things = "perspective or link" if count == 1 else "perspectives and links"
+    return (
+        f"{count} {things} belong to a card that is no longer on the board (deleted "
+        "outside formboard): `formboard check` names them, `formboard repair` clears them"
+    ).replace(f"1 {things} belong", f"1 {things} belongs")
 
 
 def read_cards(conn: sqlite3.Connection, ids: list[str]) -> dict[str, Card]:

@@ -137,8 +137,8 @@ class CardScreen(Screen[None]):
         yield QuietFooter()
 
     def on_mount(self) -> None:
-        board = self.formboard.board_view.board
-        self.names = {m.login: m.name for m in board.members} if board else {}
+        members = self.formboard.board_view.members.values()
+        self.names = {m.login: m.name for m in members}
         card = self.formboard.board_view.cards.get(self.card_id)
         if card is None:
             self._set_gone(REMOVED)
@@ -223,6 +223,8 @@ class CardScreen(Screen[None]):
         if card.updated_by:
             by = self.display_name(card.updated_by)
             heading += f" · changed by {by} {short_time(card.updated_at)}"
+        if card.problems:  # values another program stored (see `formboard check`)
+            heading += " · ⚠ " + "; ".join(card.problems)
         self.query_one("#card-heading", Static).update(plain(heading, one_line=True))
         was_gone = self.gone
         if card.archived or self.gone.endswith(ARCHIVED):

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from formboard.core.changes import ChangeSet
-from formboard.core.model import Board, Card, Column, Link, Status
+from formboard.core.model import Board, Card, Column, Link, Member, Status
 from formboard.tui.widgets.column import CARD_HEIGHT, CardMarks, ColumnList
 
 MIN_COLUMN_WIDTH = 24
@@ -123,8 +123,8 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
     def __init__(self) -> None:
         super().__init__(id="board")
         self.panes = {column: ColumnPane(column) for column in Column}
-        self.board: Board | None = None
         self.cards: dict[str, Card] = {}
+        self.members: dict[str, Member] = {}  # by login, kept current by ``apply``
         self.links: dict[str, Link] = {}
         self.filter = CardFilter()
         self.current_column = Column.SYMPTOMS
@@ -148,8 +148,8 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
 
     def show_board(self, board: Board) -> None:
         """Show a whole board (on open)."""
-        self.board = board
         self.cards = {c.id: c for c in board.cards}
+        self.members = {m.login: m for m in board.members}
         self.links = {link.id: link for link in board.links}
         self._refill(set(Column))
 
@@ -183,6 +183,7 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
             self.links[link.id] = link
         for link_id in changes.links_removed:
             self.links.pop(link_id, None)
+        self.members.update({m.login: m for m in changes.members_changed})
         link_cards = {
             cid
             for link in changes.links_added + changes.links_changed
@@ -210,8 +211,24 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
         self.post_message(self.FocusedCardGone(focused, by))
 
     def set_filter(self, card_filter: CardFilter) -> None:
+        """Show only matching cards; the cursor stays on its card, or finds the first match.
+
+        Whatever the filter leaves, the cursor's column and card are scrolled into view:
+        at 80 columns a match may sit in a column off the screen, and after clearing a
+        filter the focused card may be far down its column.
+        """
         self.filter = card_filter
         self._refill(set(Column))
+        if not self.column_list.cards:
+            shown = next((c for c in Column if self.panes[c].cards.cards), None)
+            if shown is not None:
+                self.focus_column(shown, 0, take_focus=False)
+        self.call_after_refresh(self._cursor_into_view)
+
+    def _cursor_into_view(self) -> None:
+        pane = self.panes[self.current_column]
+        self.scroll_to_widget(pane, animate=False)
+        pane.cards.scroll_to_cursor()
 
     def visible(self, card: Card) -> bool:
         return not card.archived and self.filter.matches(card)
@@ -250,14 +267,20 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
     def focused_card(self) -> Card | None:
         return self.column_list.current
 
-    def focus_column(self, column: Column, index: int | None = None) -> None:
+    def focus_column(
+        self, column: Column, index: int | None = None, take_focus: bool = True
+    ) -> None:
+        """Make ``column`` current (the cursor on card ``index``) and scroll it into view.
+
+        ``take_focus=False`` leaves the keyboard where it is (the filter box, say).
+        """
         self.column_list.set_lit(False)
         self.current_column = column
         pane = self.panes[column]
         if index is not None:
             pane.cards.move_cursor(index)
         pane.cards.set_lit(self.has_focus)
-        if not self.has_focus:
+        if take_focus and not self.has_focus:
             self.focus(scroll_visible=False)
         self.scroll_to_widget(pane, animate=False)
         self._update_focus()

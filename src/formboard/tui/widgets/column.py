@@ -42,7 +42,8 @@ _SHORT_WIDTH = len("ret · 99v · 99l · “”")
 def markers(card: Card, marks: CardMarks, width: int) -> str:
     """The marker line in words, shortened to fit: status, perspectives, links, quote."""
     n_persp, n_links = len(card.perspectives), marks.links
-    quote = ["“”"] if card.client_words.strip() else []
+    # A value another program stored ends the line with ⚠ (the card view says what it is).
+    quote = (["“”"] if card.client_words.strip() else []) + (["⚠"] if card.problems else [])
     if width >= _LONG_WIDTH:
         return " · ".join([
             STATUS_SHORT[card.status],

@@ -27,6 +27,10 @@ class QuietFooter(Footer):
         if self.compact != narrow:
             self.compact = narrow
             self.show_command_palette = not narrow
+            # The palette key is chosen in compose: without this it stays as it was at
+            # start-up (cutting off the last keys at 80 columns, or missing at 120).
+            if self._bindings_ready:
+                self.call_after_refresh(self.recompose)
 
     def bindings_changed(self, screen: Screen) -> None:
         shown = tuple(

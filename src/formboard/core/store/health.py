@@ -1,0 +1,235 @@
+"""What a board's rows and settings say about themselves, when another program wrote them.
+
+formboard validates everything it writes, but the file is an ordinary SQLite database:
+the sqlite3 shell (or a script) can store a status formboard does not know, garble the
+revision, or delete a card and leave its perspectives and links behind. Reads never fail
+on such a value: it is read as a safe stand-in and the card says what is wrong
+(``rows.card_from_row``). This module finds every such value for `formboard check`, with
+the command that sets it right, and puts the board's own bookkeeping back
+(`formboard repair`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from formboard.core.model import Card, Column, Link, LinkKind, Perspective, Status
+from formboard.core.store.writes import Record, Tx
+from formboard.core.text import one_line, visible
+
+# What a person runs to set a field right ("BOARD" and "ID" are filled in by the caller).
+_FIXES = {
+    ("card", "column"): "formboard move BOARD ID COLUMN",
+    ("card", "position"): "formboard move BOARD ID COLUMN",
+    ("card", "status"): "formboard edit BOARD ID --status hypothesis (or agreed, retired)",
+    ("card", "domain"): "formboard edit BOARD ID --domain none (or bio, psych, social, ...)",
+    ("card", "title"): "formboard edit BOARD ID --title TEXT",
+    ("card", "body"): "formboard edit BOARD ID --body TEXT",
+    ("card", "client_words"): "formboard edit BOARD ID --words TEXT",
+    ("card", "archived"): "formboard archive BOARD ID, or formboard restore BOARD ID",
+    ("perspective", "text"): "its author runs formboard edit-perspective BOARD ID TEXT",
+    ("perspective", "discipline"): (
+        "its author runs formboard edit-perspective BOARD ID --discipline NAME"
+    ),
+    ("link", "kind"): "formboard unlink BOARD ID, then formboard link again with a kind",
+    ("link", "note"): "formboard unlink BOARD ID, then formboard link again",
+}
+_REPAIR = "formboard repair BOARD"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One value formboard would not have written: where, what, and how to set it right."""
+
+    entity: str  # card, perspective, link, board
+    entity_id: str
+    field: str
+    detail: str
+    fix: str
+
+    def sentence(self, board: str) -> str:
+        where = "the board's settings" if self.entity == "board" else (
+            f"{self.entity} {self.entity_id}"
+        )  # fmt: skip
+        fix = self.fix.replace("BOARD", board).replace("ID", self.entity_id)
+        field = f"{self.field.replace('_', ' ')} " if self.field else ""
+        return one_line(f"{where}: {field}{self.detail}; fix: {fix}.")
+
+
+def shown(value: Any) -> str:
+    """A stored value in a message: visible, short (these are never free text)."""
+    text = visible(str(value))
+    return repr(text if len(text) <= 24 else text[:23] + "…")
+
+
+# ------------------------------------------------------------ the settings (meta)
+
+
+def int_setting(meta: dict[str, str], key: str) -> int | None:
+    """``meta[key]`` as a whole number, or None when it is missing or not a number."""
+    try:
+        return int(meta[key])
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def inferred_version(conn: sqlite3.Connection) -> int:
+    """The schema version the tables show (its triggers), for a missing schema_version."""
+    found = conn.execute(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
+        "'%outside_update_bumps_rev'"
+    ).fetchone()[0]
+    return 2 if found else 1
+
+
+def logged_revision(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT MAX(rev_to) FROM ops").fetchone()[0] or 0)
+
+
+def meta_problems(meta: dict[str, str]) -> list[Problem]:
+    found = []
+    for key, what in (("schema_version", "schema version"), ("revision", "revision")):
+        if int_setting(meta, key) is None:
+            value = "is missing" if key not in meta else f"is {shown(meta[key])}, not a number"
+            found.append(Problem("board", "meta", what, value, _REPAIR))
+    return found
+
+
+# ------------------------------------------------------------------ the rows
+
+
+def row_problems(conn: sqlite3.Connection) -> list[Problem]:
+    """Every card, perspective and link value the model refuses, and every orphan."""
+    found: list[Problem] = []
+    for row in conn.execute("SELECT * FROM cards ORDER BY col, position, id"):
+        values = dict(row)
+        values["column"] = values.pop("col")
+        found += _refused("card", row["id"], Card, values)
+    for row in conn.execute("SELECT * FROM perspectives ORDER BY id"):
+        found += _refused("perspective", row["id"], Perspective, dict(row))
+    for row in conn.execute("SELECT * FROM links ORDER BY id"):
+        values = {**dict(row), "from": row["from_id"], "to": row["to_id"]}
+        del values["from_id"], values["to_id"]
+        found += _refused("link", row["id"], Link, values)
+    found += [_orphan(entity, eid) for entity, eid in orphans(conn)]
+    return found
+
+
+def _refused(entity: str, eid: str, model: type, values: dict[str, Any]) -> list[Problem]:
+    if entity == "card":
+        values["archived"] = _archived_flag(values["archived"])
+    try:
+        model.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "value"
+            field = {"from": "from_id", "to": "to_id"}.get(field, field)
+            detail = _detail(field, values.get(field), err["msg"].removeprefix("Value error, "))
+            fix = _FIXES.get((entity, field), _REPAIR)
+            problems.append(Problem(entity, eid, field, detail, fix))
+        return problems
+    return []
+
+
+_ENUMS: dict[str, tuple[str, ...]] = {
+    "column": tuple(c.value for c in Column),
+    "status": tuple(s.value for s in Status),
+    "kind": tuple(k.value for k in LinkKind),
+}
+
+
+def _detail(field: str, value: Any, message: str) -> str:
+    # Not free text, so the stored value may be named; a title or note is client text:
+    # say what is wrong with it, never the text.
+    if field in _ENUMS or field == "domain":
+        return f"is {shown(value)}, which formboard does not know"
+    if field in ("position", "archived", "rev"):
+        return f"is {shown(value)}, not a {'yes or no' if field == 'archived' else 'number'}"
+    return message[:1].lower() + message[1:]
+
+
+def _archived_flag(value: Any) -> Any:
+    """0 and 1 as the model's bool; anything else is left for the model to refuse."""
+    return bool(value) if value in (0, 1) else value
+
+
+def orphans(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(entity, id) of perspectives and links whose card is not on the board."""
+    found = []
+    for table, rowid, *_ in conn.execute("PRAGMA foreign_key_check").fetchall():
+        if table in ("perspectives", "links"):
+            row = conn.execute(f"SELECT id FROM {table} WHERE rowid = ?", (rowid,)).fetchone()
+            if row is not None:
+                found.append((table.removesuffix("s"), row["id"]))
+    return list(dict.fromkeys(found))
+
+
+def _orphan(entity: str, eid: str) -> Problem:
+    return Problem(
+        entity, eid, "",
+        "belongs to a card that is no longer on the board (deleted outside formboard)",
+        f"{_REPAIR} moves it to the op log",
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- the repair
+
+
+def repair(conn: sqlite3.Connection, sidecar_revision: int | None) -> Tx:
+    """Put back what formboard keeps for itself, inside the write transaction.
+
+    The schema version the tables show; a revision past every one any viewer may have
+    seen (the op log's, the sidecar's, the garbled value's), so every open screen reloads;
+    perspectives and links whose card is gone leave the board for the op log, whole.
+    Values in cards are left to the person: the fix is theirs to choose (`check` says how).
+    """
+    meta = {r["key"]: r["value"] for r in conn.execute("SELECT key, value FROM meta")}
+    records: list[Record] = []
+    if int_setting(meta, "schema_version") is None:
+        version = str(inferred_version(conn))
+        _set_meta(conn, "schema_version", version)
+        records.append(_meta_record("schema_version", meta.get("schema_version"), version))
+    for entity, eid in orphans(conn):
+        table = f"{entity}s"
+        row = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (eid,)).fetchone()
+        conn.execute(f"DELETE FROM {table} WHERE id = ?", (eid,))
+        records.append(Record("repair_orphan", entity, eid, None, dict(row), None))
+    if int_setting(meta, "revision") is None:
+        seen = [logged_revision(conn), sidecar_revision or 0]
+        with contextlib.suppress(ValueError, TypeError):
+            seen.append(int(float(meta.get("revision") or 0)))
+        revision = str(max(seen) + 1)
+        _set_meta(conn, "revision", revision)
+        records.append(_meta_record("revision", meta.get("revision"), revision))
+    elif records:
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+    return Tx([_said(r) for r in records], records)
+
+
+def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+def _meta_record(key: str, old: str | None, new: str) -> Record:
+    return Record("repair", "board", "meta", None, {key: old}, {key: new})
+
+
+def _said(record: Record) -> str:
+    if record.entity == "board":
+        (key, new), (old,) = next(iter(record.after.items())), record.before.values()
+        was = "missing" if old is None else f"{shown(old)}"
+        return f"Set the board's {key.replace('_', ' ')} to {new} (it was {was})."
+    return (
+        f"Moved {record.entity} {record.entity_id}, whose card is gone, to the op log "
+        "(`formboard log` shows it whole)."
+    )
