@@ -408,3 +408,19 @@ async def test_a_filter_and_its_clearing_bring_the_cursor_and_the_first_match_in
         await pilot.press("escape")
         await wait_for(pilot, lambda: in_view(last))
         assert app.board_view.has_focus  # ▶, not the faint kept place
+
+
+async def test_keys_typed_right_after_slash_go_to_the_filter_never_to_the_board(board):
+    from textual import events
+
+    path, _ = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        # As a quick typist or a paste sends them: all queued before the first is handled.
+        for key, char in [("slash", "/"), ("x", "x"), ("a", "a"), ("slash", "/"), ("s", "s")]:
+            app.post_message(events.Key(key, char))
+        box = app.query_one("#filter")
+        await wait_for(pilot, lambda: box.value == "xa/s")
+        assert app.screen is app.screen_stack[0]  # x did not open the link picker
+        assert not any(c.archived for c in app.board_view.cards.values())  # a archived nothing

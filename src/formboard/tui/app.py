@@ -423,7 +423,9 @@ class FormboardApp(Together, Privacy, App[None]):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        # At once, not with focus() (which waits a turn): "/" is a priority binding, so
+        # the keys typed right after it are forwarded next, and must find the box.
+        self.screen.set_focus(box)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -476,6 +478,8 @@ class FormboardApp(Together, Privacy, App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "hide_keys_panel":
             return bool(self.screen.query("HelpPanel"))
+        if action == "filter" and isinstance(self.focused, Input):
+            return False  # a "/" typed in the filter (or any text box) is text
         if isinstance(self.screen, BlankScreen):
             return action in self.WHILE_HIDDEN
         on_board = self.screen is self.screen_stack[0]

@@ -21,7 +21,9 @@ BOARD_BINDINGS: list[BindingType] = [
     Binding("shift+right,L", "move_card(1, 0)", "Move right", show=False, id="card.move-right"),
     Binding("n", "new_card", "New", id="card.new"),
     Binding("enter,e", "open_card", "Open", id="card.open"),
-    Binding("slash", "filter", "Filter", id="board.filter"),
+    # priority: handled as the key arrives, so the keys typed right after it (a quick
+    # typist, a paste) already go to the filter box and never act on the board.
+    Binding("slash", "filter", "Filter", id="board.filter", priority=True),
     Binding("question_mark", "help", "Help", id="app.help"),
     Binding("q", "quit", "Quit", id="app.quit"),
     Binding("p", "add_perspective", "Perspective", id="card.perspective"),
