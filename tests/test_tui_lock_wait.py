@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,5 +164,10 @@ async def test_quit_now_loses_the_waiting_change(board_file, dara):
         await wait_for(pilot, lambda: app.session.pending == 1)
         await pilot.press("q", "l")  # quit and lose it
         await wait_for(pilot, lambda: not app.is_running)
+    # In a test the process lives on: let the session's thread give the change up (it
+    # stops waiting for the lock once the app has closed) before Dara lets go.
+    deadline = time.monotonic() + 10
+    while app.session.pending and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
     dara.release()
     assert symptoms(board_file) == before
