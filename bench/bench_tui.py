@@ -115,7 +115,8 @@ def fit_column(module):
 sys.meta_path.insert(0, AfterImport({
     "textual.screen": fit_screen,
     "textual.app": fit_app,
-    "formboard.cli_app": fit_cli_app,
+    "formboard.cli_app": fit_cli_app,  # before the CLI became a package (for --src)
+    "formboard.cli.app": fit_cli_app,
     "formboard.tui.widgets.column": fit_column,
 }))
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 
 from formboard import __version__
 from formboard.cli import cli
-from formboard.cli_group import FormboardGroup
+from formboard.cli.group import FormboardGroup
 from formboard.core.export import board_to_dict
 from formboard.core.lock import LeaseOwner, WriteLease
 from formboard.core.store import BoardStore

@@ -13,12 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from formboard.core.errors import BoardExists, ImportRejected
-from formboard.core.export import (
-    board_to_dict,
-    board_to_json,
-    board_to_markdown,
-    ordered_cards,
-)
+from formboard.core.export import board_to_dict, board_to_json, board_to_markdown
+from formboard.core.facts import ordered_cards
 from formboard.core.importing import board_from_json, import_board
 from formboard.core.model import (
     Board,

@@ -11,15 +11,24 @@ from types import SimpleNamespace
 
 import pytest
 
-from formboard.core import identity
-from formboard.core.identity import (
+from formboard.core import settings
+from formboard.core.identity import current_identity
+from formboard.core.settings import (
     config_dir,
-    config_problem,
-    current_identity,
     data_dir,
-    load_config,
-    save_config,
+    load_settings,
+    save_settings,
 )
+
+
+def raw_settings() -> dict:
+    """The settings file as TOML says it, or {} when missing."""
+    path = settings.config_path()
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def config_problem() -> str | None:
+    return "\n".join(load_settings().problems) or None
 
 
 @pytest.fixture(autouse=True)
@@ -83,7 +92,7 @@ def test_environment_overrides_the_settings_file(
 @pytest.mark.usefixtures("account")
 def test_broken_settings_file_gives_a_sentence_not_an_exception(settings_dir: Path) -> None:
     write_settings(settings_dir, 'name = "Ana\ndiscipline = \n')
-    assert load_config() == {}
+    assert load_settings().settings == settings.Settings()
     assert current_identity().name == "Ana Lima"
     problem = config_problem()
     assert problem is not None
@@ -94,19 +103,19 @@ def test_broken_settings_file_gives_a_sentence_not_an_exception(settings_dir: Pa
 def test_settings_file_that_is_not_text_is_reported(settings_dir: Path) -> None:
     settings_dir.mkdir()
     (settings_dir / "config.toml").write_bytes(b'name = "\xff\xfe"\n')
-    assert load_config() == {}
+    assert load_settings().settings == settings.Settings()
     assert "config.toml" in (config_problem() or "")
 
 
 def test_missing_settings_file_is_not_a_problem() -> None:
-    assert load_config() == {}
+    assert load_settings().settings == settings.Settings()
     assert config_problem() is None
 
 
 def test_save_merges_keys_and_writes_a_private_file(settings_dir: Path) -> None:
     write_settings(settings_dir, 'name = "Ana"\n\n[ui]\ntheme = "dark"\n')
-    save_config({"discipline": "psychology", "ui": {"compact": True}, "wait": 15})
-    save_config({"name": 'Ana "the" Lima\\'})
+    save_settings({"discipline": "psychology", "ui": {"compact": True}, "wait": 15})
+    save_settings({"name": 'Ana "the" Lima\\'})
     path = settings_dir / "config.toml"
     assert tomllib.loads(path.read_text()) == {
         "name": 'Ana "the" Lima\\',
@@ -119,15 +128,15 @@ def test_save_merges_keys_and_writes_a_private_file(settings_dir: Path) -> None:
 
 
 def test_save_with_none_removes_a_key(settings_dir: Path) -> None:
-    save_config({"name": "Ana", "discipline": "psychology"})
-    save_config({"discipline": None})
-    assert load_config() == {"name": "Ana"}
+    save_settings({"name": "Ana", "discipline": "psychology"})
+    save_settings({"discipline": None})
+    assert raw_settings() == {"name": "Ana"}
 
 
 def test_saving_over_a_broken_file_keeps_the_broken_copy(settings_dir: Path) -> None:
     write_settings(settings_dir, "name = = oops\n")
-    save_config({"name": "Ana"})
-    assert load_config() == {"name": "Ana"}
+    save_settings({"name": "Ana"})
+    assert raw_settings() == {"name": "Ana"}
     assert (settings_dir / "config.toml.broken").read_text() == "name = = oops\n"
 
 
@@ -143,7 +152,7 @@ def test_folders_can_be_moved_by_environment(
 
 def test_settings_writer_rejects_values_toml_cannot_hold() -> None:
     with pytest.raises(TypeError):
-        identity._to_toml({"ui": {"nested": {"deeper": 1}}})
+        settings._to_toml({"ui": {"nested": {"deeper": 1}}})
 
 
 @pytest.mark.parametrize(
@@ -176,7 +185,7 @@ def test_a_name_too_long_in_config_toml_names_the_file(
     from formboard.core.errors import InvalidInput
 
     monkeypatch.delenv("FORMBOARD_USER", raising=False)
-    save_config({"name": "N" * 201})
+    save_settings({"name": "N" * 201})
     with pytest.raises(InvalidInput, match=r"name setting in .*config.toml must be at most"):
         current_identity()
 
@@ -205,7 +214,7 @@ def test_a_broken_settings_file_is_said_once_on_the_command_line(
 
     from formboard.cli import cli
 
-    path = identity.config_path()
+    path = settings.config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     if broken is None:
         path.mkdir()  # a folder where the file should be
@@ -222,7 +231,7 @@ async def test_the_app_says_a_broken_settings_file_in_one_notice(board_file: Pat
 
     from formboard.tui.app import FormboardApp
 
-    path = identity.config_path()
+    path = settings.config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"name = [unclosed")
     app = FormboardApp(board_file)

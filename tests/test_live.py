@@ -117,9 +117,9 @@ async def test_a_burst_of_fifty_edits_is_a_few_repaints(board, mode, monkeypatch
     applied = []
     original = app.board_view.apply
 
-    def counting(changes):
+    def counting(changes, state):
         applied.append(changes.revision)
-        original(changes)
+        original(changes, state)
 
     monkeypatch.setattr(app.board_view, "apply", counting)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -162,12 +162,14 @@ async def test_follow_moves_my_focus_to_the_leaders_card_and_my_own_keys_end_it(
         await wait_for(pb, lambda: len(ben.others) == 1, 5)
         await pb.press("f")
         await pb.press("enter")
-        assert ben.following is not None and ben.following.name == "Ana Ruiz"
+        assert (
+            ben.board_screen.following is not None and ben.board_screen.following.name == "Ana Ruiz"
+        )
         assert "following Ana Ruiz" in ben.status_line.extra
         await pa.press("l", "l", "l")  # Ana drives to "Close friend from school"
         await wait_for(pb, lambda: ben.board_view.focused_card.id == ids["friend"], 2)
         await pb.press("h")
-        assert ben.following is None
+        assert ben.board_screen.following is None
         await pa.press("l")
         await pb.pause(1.2)
         assert ben.board_view.focused_card.id != ids["sister"]

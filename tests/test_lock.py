@@ -20,7 +20,8 @@ import pytest
 
 from formboard.core import lock
 from formboard.core.errors import BoardLocked, DriveProblem
-from formboard.core.lock import LeaseInfo, LeaseOwner, WriteLease, private_mode, write_atomically
+from formboard.core.files import private_mode, write_atomically
+from formboard.core.lock import LeaseInfo, LeaseOwner, WriteLease
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 

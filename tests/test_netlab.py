@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
+from formboard.core.drives import is_network_drive
 from formboard.core.errors import BoardLocked
-from formboard.core.filesystem import is_network_drive
 from formboard.core.lock import LeaseOwner, WriteLease
 from formboard.core.store import BoardStore
 from formboard.core.watch import BoardWatcher, WatchMode, choose_mode
@@ -171,7 +171,7 @@ class WatchingApp:
             WatchMode.POLL,
             self._on_change,
             poll_interval=POLL_INTERVAL,
-            read_revision=self.store.fresh_revision,
+            read_revision=self.store.revision,
         )
         self.calls = 0
         self._worker = threading.Thread(target=self._reload, daemon=True)

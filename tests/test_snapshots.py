@@ -3,7 +3,8 @@
 Every snapshot shows the shipped sample board C-0421, imported into a fresh folder,
 opened by the same fictional practitioner: the status line names the user and the
 revision, so both are fixed. The board loads in a thread, so each snapshot first
-waits for the cards. Nothing here writes to the board after the import.
+waits for the cards. Only the conflict picture writes after the import (a colleague's
+edit, at a pinned time); colleagues' presence is handed to the app, not read from files.
 
     .venv/bin/pytest tests/test_snapshots.py                     # compare
     .venv/bin/pytest tests/test_snapshots.py --snapshot-update   # accept new pictures
@@ -18,11 +19,18 @@ from pathlib import Path
 
 import pytest
 from tests.tui_helpers import isolate, loaded, wait_for
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Static, TextArea
 
+from formboard.core.identity import Identity
 from formboard.core.importing import import_board
+from formboard.core.presence import PresenceEntry
+from formboard.core.store import BoardStore, board_store
 from formboard.tui.app import FormboardApp
+from formboard.tui.messages import PresenceChanged
 from formboard.tui.screens.card import CardScreen
+from formboard.tui.screens.conflict import ConflictDialog
+from formboard.tui.screens.follow import FollowPicker
+from formboard.tui.screens.link_picker import LinkPicker
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_boards" / "C-0421.json"
 
@@ -71,6 +79,14 @@ async def wait_until_loaded(pilot) -> None:
     await pilot.pause()
 
 
+async def open_with(pilot, key: str, screen: type) -> None:
+    """Once loaded, ``key`` opens ``screen``; the cursors stop blinking for the picture."""
+    await wait_until_loaded(pilot)
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen))
+    steady_cursors(pilot.app)
+
+
 @pytest.mark.parametrize("theme", ["formboard-dark", "formboard-light"])
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
 def test_board(snap_compare, sample_board, theme, size):
@@ -102,14 +118,91 @@ def test_filter_in_use(snap_compare, sample_board):
     assert snap_compare(app, terminal_size=(120, 30), run_before=type_a_filter)
 
 
-def test_card_view(snap_compare, sample_board):
-    """enter opens the focused card: its text, perspectives and links."""
+@pytest.mark.parametrize("size", [(100, 36), (80, 24)], ids=["100x36", "80x24"])
+def test_card_view(snap_compare, sample_board, size):
+    """enter opens the focused card: its text, perspectives and links; at 80×24 nothing
+    that matters is cut off."""
     app = board_app(sample_board)
 
     async def open_first_card(pilot) -> None:
-        await wait_until_loaded(pilot)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, CardScreen))
-        steady_cursors(app)
+        await open_with(pilot, "enter", CardScreen)
 
-    assert snap_compare(app, terminal_size=(100, 36), run_before=open_first_card)
+    assert snap_compare(app, terminal_size=size, run_before=open_first_card)
+
+
+# ------------------------------------------------- dialogs, small screens, other themes
+
+FIRST_CARD = "n5jqev0j9x"  # "Panic attacks in the car park before early shifts"
+BEN = Identity(login="ben", name="Ben Okafor", discipline="psychiatry", host="host-2")
+
+
+def test_conflict_dialog(snap_compare, sample_board, monkeypatch):
+    """Ben changes the title while I edit it; ctrl+s shows both titles side by side."""
+    # Ben's edit stamps the card with "changed by Ben Okafor <time>": pin that time.
+    monkeypatch.setattr(board_store, "now_iso", lambda: "2026-10-12T09:15:00Z")
+    app = board_app(sample_board)
+
+    async def collide_on_the_title(pilot) -> None:
+        await open_with(pilot, "enter", CardScreen)
+        card_screen = app.screen
+        steady_cursors(app)
+        title = card_screen.query_one("#title", Input)
+        title.focus()
+        title.value = ""
+        await pilot.press(*"Panic attacks on the early bus")
+        with BoardStore.open(sample_board, identity=BEN) as ben:
+            rev = ben.card(FIRST_CARD).rev
+            ben.edit_card(FIRST_CARD, base_rev=rev, title="Panic attacks at the staff gate")
+        app.session.sync()
+        notices = card_screen.query_one("#card-notices", Static)
+        await wait_for(pilot, lambda: "changed the title" in str(notices.render()))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog))
+        steady_cursors(app)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 36), run_before=collide_on_the_title)
+
+
+def test_link_picker(snap_compare, sample_board):
+    """x on a card, then part of a title: the matching cards, matched letters marked."""
+    app = board_app(sample_board)
+
+    async def look_for_choir(pilot) -> None:
+        await open_with(pilot, "x", LinkPicker)
+        await pilot.press(*"choir")
+        await wait_for(pilot, lambda: app.screen.query_one(Input).value == "choir")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=look_for_choir)
+
+
+def test_follow_picker(snap_compare, sample_board):
+    """f with Ben on the board: he is listed with the card his cursor is on."""
+    app = board_app(sample_board)
+    # Ben's presence is handed to the app as the presence loop would: a real presence file
+    # is judged fresh by our clock and could age out on a slow machine mid-picture.
+    ben_here = PresenceEntry(
+        login="ben", name="Ben Okafor", discipline="psychiatry", initials="BO",
+        host="host-2", pid=4242, client_id="c-ben", focused="gnsr4p6e6j", following=None,
+        at="2025-03-04T14:02:00Z", beat=1, machine="other-boot",
+    )  # fmt: skip
+
+    async def follow_ben(pilot) -> None:
+        await wait_until_loaded(pilot)
+        app.post_message(PresenceChanged([ben_here]))
+        await wait_for(pilot, lambda: [o.login for o in app.others] == ["ben"])
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FollowPicker))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=follow_ben)
+
+
+@pytest.mark.parametrize(
+    "theme", ["formboard-high-contrast", "formboard-ansi", "formboard-colour-blind-safe"]
+)
+def test_board_in_accessible_themes(snap_compare, sample_board, theme):
+    """The board in the themes for low vision, plain terminals and colour blindness."""
+    app = board_app(sample_board, theme)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=wait_until_loaded)

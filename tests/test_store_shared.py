@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from formboard.cli_check import check_board
 from formboard.core.backup import take_backup
 from formboard.core.errors import BoardBusy
-from formboard.core.store import BoardStore, files
+from formboard.core.store import BoardStore, check_board, files
 from formboard.core.store.summary import summarise
 from helpers_store import REMOTE_CARDS, fictional_env, finished, raw, remote_commit
 
@@ -91,7 +90,7 @@ def test_check_backup_and_watching_during_a_colleagues_commit_tear_nothing(
             assert remote_cards_and_integrity(copy) == (REMOTE_CARDS, "ok")
         else:
             with BoardStore.open(path) as store:
-                store.fresh_revision()
+                store.revision()
     finally:
         finished(writer)
     assert remote_cards_and_integrity(path) == (REMOTE_CARDS, "ok")

@@ -329,14 +329,14 @@ def test_themes_and_sample_boards_ship_inside_the_wheel_and_load_from_it(tmp_pat
 async def test_a_theme_given_with_theme_is_remembered_for_next_time(board_file: Path) -> None:
     from tests.tui_helpers import loaded
 
-    from formboard.core.identity import load_config
+    from formboard.core.settings import settings
     from formboard.tui.app import FormboardApp
 
     app = FormboardApp(board_file, theme="formboard-light")
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(app, pilot)
         assert app.theme == "formboard-light"
-    assert load_config().get("theme") == "formboard-light"
+    assert settings().theme == "formboard-light"
     again = FormboardApp(board_file)  # no --theme: the remembered one
     async with again.run_test(size=(100, 30)) as pilot:
         await loaded(again, pilot)

@@ -13,11 +13,12 @@ from textual.widgets import DataTable
 
 from formboard.cli import cli
 from formboard.core.errors import FormboardError
-from formboard.core.identity import load_config
+from formboard.core.settings import settings
 from formboard.core.store import BoardStore
 from formboard.tui import crash
 from formboard.tui.app import FormboardApp
 from formboard.tui.chooser import BoardChooser
+from formboard.tui.screens.board import BoardScreen
 from formboard.tui.themes import SHIPPED_THEMES
 
 SECRET = "Confidential trauma detail"
@@ -45,7 +46,7 @@ async def test_a_chosen_theme_is_remembered_in_the_config(board):
         assert app.theme == "formboard-dark"
         app.theme = "formboard-high-contrast"
         await pilot.pause()
-    assert load_config().get("theme") == "formboard-high-contrast"
+    assert settings().theme == "formboard-high-contrast"
     again = FormboardApp(board)
     async with again.run_test(size=(80, 24)) as pilot:
         await loaded(again, pilot)
@@ -102,7 +103,7 @@ async def test_a_bug_in_the_app_exits_with_a_safe_sentence(board, monkeypatch, c
     def explode(self) -> None:
         raise ValueError(SECRET)
 
-    monkeypatch.setattr(FormboardApp, "action_help", explode)
+    monkeypatch.setattr(BoardScreen, "action_help", explode)
     app = FormboardApp(board)
     with pytest.raises(ValueError):
         async with app.run_test(size=(80, 24)) as pilot:

@@ -20,8 +20,10 @@ from formboard.core.model import LinkKind
 from formboard.core.store import BoardStore
 from formboard.tui.app import FormboardApp
 from formboard.tui.screens.card import CardScreen, PerspectivePanel
-from formboard.tui.screens.conflict import ChoiceDialog, ConflictDialog
-from formboard.tui.screens.link_picker import LinkPicker, LinkRow
+from formboard.tui.screens.conflict import ConflictDialog
+from formboard.tui.screens.dialogs import ChoiceDialog
+from formboard.tui.screens.link_picker import LinkPicker
+from formboard.tui.widgets.link_list import LinkRow
 
 BEN = Identity(login="ben", name="Ben Okafor", discipline="psychiatry", host="h")
 

@@ -16,7 +16,7 @@ from formboard.core.lock import LeaseOwner, WriteLease
 from formboard.core.model import Column
 from formboard.core.store import BoardStore
 from formboard.tui.app import FormboardApp
-from formboard.tui.screens.conflict import ChoiceDialog
+from formboard.tui.screens.dialogs import ChoiceDialog
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ async def test_a_colleagues_long_commit_shows_busy_then_their_cards_and_my_chang
         await wait_for(
             pilot,
             lambda: (
-                app.session.pending == 0 and len(app.session.known.cards) == 6 + REMOTE_CARDS + 1
+                app.session.pending == 0 and len(app.session.state.cards) == 6 + REMOTE_CARDS + 1
             ),
             timeout=15,
         )

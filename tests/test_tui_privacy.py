@@ -8,7 +8,7 @@ import pytest
 from tests.tui_helpers import loaded, wait_for
 from textual.widgets import Input
 
-from formboard.core.identity import save_config
+from formboard.core.settings import save_settings
 from formboard.tui.app import FormboardApp
 from formboard.tui.screens.blank import BlankScreen
 from formboard.tui.screens.card import CardScreen
@@ -62,7 +62,7 @@ async def test_f12_hides_while_typing_in_a_card_and_the_typed_text_is_still_ther
 
 
 async def test_the_screen_hides_by_itself_after_the_idle_minutes(board):
-    save_config({"idle_minutes": 5})
+    save_settings({"idle_minutes": 5})
     app = FormboardApp(board)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
@@ -78,7 +78,7 @@ async def test_the_screen_hides_by_itself_after_the_idle_minutes(board):
 
 
 async def test_idle_minutes_zero_never_hides_and_a_bad_value_is_one_notice(board):
-    save_config({"idle_minutes": 0})
+    save_settings({"idle_minutes": 0})
     app = FormboardApp(board)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
@@ -86,7 +86,7 @@ async def test_idle_minutes_zero_never_hides_and_a_bad_value_is_one_notice(board
         app._check_idle()
         await pilot.pause()
         assert not isinstance(app.screen, BlankScreen)
-    save_config({"idle_minutes": "ten"})
+    save_settings({"idle_minutes": "ten"})
     app = FormboardApp(board)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)

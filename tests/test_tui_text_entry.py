@@ -22,7 +22,7 @@ from textual.widgets import Static, TextArea
 
 from formboard.core.store import BoardStore
 from formboard.tui.app import FormboardApp
-from formboard.tui.screens.conflict import ChoiceDialog
+from formboard.tui.screens.dialogs import ChoiceDialog
 from formboard.tui.screens.prompt import PromptScreen
 from formboard.tui.widgets.text_input import kept_unprintable
 

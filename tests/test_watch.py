@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import sqlite3
 import sys
 import threading
 import time
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from formboard.core import watch
-from formboard.core.identity import save_config
+from formboard.core import drives
+from formboard.core.settings import load_settings, save_settings
 from formboard.core.store import BoardStore
 from formboard.core.watch import BoardWatcher, UnknownWatchMode, WatchMode, choose_mode
 from helpers_store import fictional_env, person, raw
@@ -84,7 +85,7 @@ def test_the_argument_beats_the_env_which_beats_the_setting_which_beats_auto(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert choose_mode(path)[0] is WatchMode.EVENTS
-    save_config({"watch": "poll"})
+    save_settings({"watch": "poll"})
     assert choose_mode(path) == (WatchMode.POLL, "polling: chosen by the setting 'watch'")
     monkeypatch.setenv("FORMBOARD_WATCH", "events")
     assert choose_mode(path) == (WatchMode.EVENTS, "file events: chosen by FORMBOARD_WATCH")
@@ -92,17 +93,27 @@ def test_the_argument_beats_the_env_which_beats_the_setting_which_beats_auto(
     assert choose_mode(path, "auto")[0] is WatchMode.EVENTS  # an explicit auto is auto
 
 
-@pytest.mark.parametrize("where", ["argument", "env", "setting"])
+@pytest.mark.parametrize("where", ["argument", "env"])
 def test_an_unknown_mode_is_a_sentence_listing_the_three(
     where: str, path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if where == "env":
         monkeypatch.setenv("FORMBOARD_WATCH", "fast")
-    elif where == "setting":
-        save_config({"watch": 3})
     with pytest.raises(ValueError, match="use auto, events or poll") as caught:
         choose_mode(path, "fast" if where == "argument" else None)
     assert isinstance(caught.value, UnknownWatchMode)
+
+
+@pytest.mark.parametrize("value", [3, "fast"])
+def test_an_unknown_mode_in_the_settings_is_said_and_the_default_applies(
+    value: object, path: Path
+) -> None:
+    save_settings({"watch": value, "idle_minutes": 4})
+    assert choose_mode(path)[0] is WatchMode.EVENTS
+    loaded = load_settings()
+    assert loaded.settings.idle_minutes == 4  # the rest of the file still applies
+    (problem,) = loaded.problems
+    assert "config.toml, watch must be auto, events or poll" in problem
 
 
 def test_a_local_disk_is_watched_by_file_events(path: Path) -> None:
@@ -112,8 +123,8 @@ def test_a_local_disk_is_watched_by_file_events(path: Path) -> None:
 
 
 def test_a_network_drive_is_polled(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(watch, "is_network_drive", lambda _p: True)
-    monkeypatch.setattr(watch, "filesystem_type", lambda _f: "fuse.sshfs")
+    monkeypatch.setattr(drives, "_mount_says_network", lambda _p: True)
+    monkeypatch.setattr(drives, "filesystem_type", lambda _f: "fuse.sshfs")
     assert choose_mode(path) == (
         WatchMode.POLL,
         "polling: the board is on a network drive (fuse.sshfs)",
@@ -123,15 +134,15 @@ def test_a_network_drive_is_polled(path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_a_fuse_magic_number_counts_as_a_network_drive(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(watch, "_statfs_magic", lambda _f: 0x65735546)
+    monkeypatch.setattr(drives, "_statfs_magic", lambda _f: 0x65735546)
     assert choose_mode(path) == (WatchMode.POLL, "polling: the board is on a network drive (fuse)")
 
 
 def test_statfs_reads_a_local_folders_magic(tmp_path: Path) -> None:
-    magic = watch._statfs_magic(tmp_path)
+    magic = drives._statfs_magic(tmp_path)
     if magic is None:
         pytest.skip("statfs(2) is read on little-endian Linux only")
-    assert magic not in watch.NETWORK_MAGIC
+    assert magic not in drives.NETWORK_MAGIC
 
 
 # ------------------------------------------------------------------------------ events
@@ -207,7 +218,7 @@ def test_when_file_events_fail_the_watcher_polls_instead(
 
 @pytest.mark.parametrize("mode", [WatchMode.EVENTS, WatchMode.POLL])
 def test_stop_is_prompt_and_can_be_called_twice(store: BoardStore, mode: WatchMode) -> None:
-    w = BoardWatcher(store.path, mode, Calls(), read_revision=store.fresh_revision)
+    w = BoardWatcher(store.path, mode, Calls(), read_revision=store.revision)
     w.start()
     assert w.running
     started = time.monotonic()
@@ -253,7 +264,7 @@ def test_polling_reads_the_revision_afresh_for_writers_that_skip_the_sidecar(
     calls = Calls()
     running(
         watchers, store.path, WatchMode.POLL, calls,
-        poll_interval=0.2, fresh_check=0.5, read_revision=store.fresh_revision,
+        poll_interval=0.2, fresh_check=0.5, read_revision=store.revision,
     )  # fmt: skip
     sidecar = store.sidecar_path.read_bytes()
     started = time.monotonic()
@@ -317,7 +328,7 @@ def test_an_idle_polling_watcher_costs_almost_no_cpu(
 ) -> None:
     running(
         watchers, store.path, WatchMode.POLL, Calls(),
-        poll_interval=0.2, fresh_check=1.0, read_revision=store.fresh_revision,
+        poll_interval=0.2, fresh_check=1.0, read_revision=store.revision,
     )  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_SELF)
     time.sleep(3.0)
@@ -347,7 +358,7 @@ def test_the_watcher_never_opens_the_board_file(
     try:
         running(
             watchers, store.path, mode, calls,
-            poll_interval=0.05, fresh_check=0.1, backstop=0.1, read_revision=store.fresh_revision,
+            poll_interval=0.05, fresh_check=0.1, backstop=0.1, read_revision=store.revision,
         )  # fmt: skip
         colleague.add_card("symptoms", "Panic at work")  # SQLite's own opens are not audited
         assert calls.wait_for(1, 1.0) is not None
@@ -357,3 +368,50 @@ def test_the_watcher_never_opens_the_board_file(
         _OPENED = None
     assert str(store.sidecar_path) in opened or mode is WatchMode.EVENTS
     assert str(store.path) not in opened
+
+
+# ------------------------------------------------------------------ the store's watcher
+
+
+def test_the_stores_watcher_reads_on_its_own_never_with_the_stores_lease(
+    store: BoardStore, watchers: list[BoardWatcher], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session's store holds its lease (a write in progress) while its watcher polls a
+    network-drive board: the watcher's reads use connections of their own and never ask
+    for the lease, which counts re-entry per object and would let two threads hold it."""
+    from formboard.core.lock import WriteLease
+
+    asked: list[str] = []
+    original = WriteLease.acquire
+
+    def acquire(self: WriteLease, *args: object, **kwargs: object) -> None:
+        asked.append(threading.current_thread().name)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(WriteLease, "acquire", acquire)
+    calls = Calls()
+    w = store.watch(calls, WatchMode.POLL, poll_interval=0.05, fresh_check=0.1, backstop=60)
+    assert getattr(w.read_revision, "__self__", None) is not store  # its own reads
+    w.start()
+    watchers.append(w)
+    store.lease.acquire()  # the session, mid-write
+    try:
+        seen = len(calls.times)
+        # An outside writer (the sqlite3 shell) moves the revision without the sidecar.
+        conn = sqlite3.connect(store.path)
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+        conn.commit()
+        conn.close()
+        assert calls.wait_for(seen + 1, 5.0) is not None  # noticed while the lease is held
+    finally:
+        store.lease.release()
+    assert asked and set(asked) == {threading.current_thread().name}  # only the "session"
+    assert w.problem is None
+
+
+def test_the_sqlite_store_is_the_store_interface(store: BoardStore) -> None:
+    from formboard.core.store import Store, open_store
+
+    assert isinstance(store, Store)
+    with open_store(store.path) as again:
+        assert isinstance(again, Store) and again.board().client == "C-0421"

@@ -1,28 +1,17 @@
 """The `formboard` command's entry point: how the process starts, kept small.
 
-Starting the app builds some 200 000 objects (Textual, pydantic, the board) that live
-until the process ends. Python's garbage collector would walk all of them again and
-again while they are being made: measured, ~80 ms of full passes in a 0.8 s start.
-So the collector pauses while formboard starts; when start-up is over, whatever exists
-is frozen (never scanned again) and collection resumes. "Over" is the app's first frame,
-or, for every other command, the moment its arguments are parsed.
+The collector pauses first (``gc_pause``: start-up makes long-lived objects faster
+without it), then the command line takes over.
 """
 
 from __future__ import annotations
 
-import gc
+from formboard.gc_pause import pause_collector
 
 
 def main() -> None:
     """The console script: `formboard ...`."""
-    gc.disable()
+    pause_collector()
     from formboard.cli import main as cli_main
 
     cli_main()
-
-
-def resume_collector() -> None:
-    """End the start-up pause, if there is one: freeze what exists, collect again."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 from formboard.core.errors import DriveProblem
-from formboard.core.identity import data_dir
-from formboard.core.lock import make_private_folders
-from formboard.core.store import BoardStore
+from formboard.core.files import make_private_folders
+from formboard.core.settings import data_dir
+from formboard.core.store import Store
 from formboard.core.store.files import verified
 
 KEEP = 5
@@ -41,7 +41,7 @@ def verified_backups(board_path: Path) -> list[Path]:
     return [p for p in backups_of(board_path) if verified(p)]
 
 
-def take_backup(store: BoardStore) -> Path:
+def take_backup(store: Store) -> Path:
     """Back the board up now and keep only the newest ``KEEP``.
 
     DriveProblem when it cannot be taken (a full disk, say): no file is left behind.
@@ -58,7 +58,7 @@ def take_backup(store: BoardStore) -> Path:
     return dest
 
 
-def backup_if_due(store: BoardStore, every: float = EVERY_SECONDS) -> Path | None:
+def backup_if_due(store: Store, every: float = EVERY_SECONDS) -> Path | None:
     """Take a backup when the newest is older than ``every`` seconds (or there is none)."""
     newest = verified_backups(store.path)  # a failed backup is no reason to wait an hour
     if newest and time.time() - newest[0].stat().st_mtime < every:

@@ -46,24 +46,19 @@ import json
 import re
 from typing import Any
 
+from formboard.core import facts
 from formboard.core.model import Board, Card, Column, now_iso
 from formboard.core.text import json_safe, visible
 
 FORMAT_NAME = "formboard"
 FORMAT_VERSION = 1
 POSITION_STEP = 1024.0
-COLUMN_ORDER = {column: index for index, column in enumerate(Column)}
 ID_RE = re.compile(r"^[0-9a-z][0-9a-z_-]{0,39}$")
 PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
 # Characters that are valid in JSON strings but could act on a terminal or disguise text.
 
 
 # ------------------------------------------------------------------ export
-
-
-def ordered_cards(board: Board) -> list[Card]:
-    """All cards, archived included, in board order: column order, then position, then id."""
-    return sorted(board.cards, key=lambda c: (COLUMN_ORDER[c.column], c.position, c.id))
 
 
 # The keys of version 1, pinned here so a new model field never changes the format unseen.
@@ -94,7 +89,7 @@ def board_to_dict(board: Board, *, exported_at: str | None = None) -> dict[str, 
         "title": board.title,
         "revision": board.revision,
         "exported_at": exported_at or now_iso(),
-        "cards": [_card_dict(c) for c in ordered_cards(board)],
+        "cards": [_card_dict(c) for c in facts.ordered_cards(board)],
         "links": [link.model_dump(mode="json", by_alias=True) for link in board.links],
         "members": [
             m.model_dump(mode="json", include=MEMBER_KEYS)
@@ -121,32 +116,34 @@ def _md_block(text: str, quote: bool = False) -> list[str]:
 def board_to_markdown(board: Board) -> str:
     """A readable markdown document: columns as headings, cards, perspectives, links."""
     heading = f"# {_md(board.client)}" + (f" — {_md(board.title)}" if board.title else "")
-    out = [heading, "", f"Revision {board.revision}, exported {now_iso()}.", ""]
+    out = [heading, "", f"Revision {board.revision}, exported {facts.local_time(now_iso())}.", ""]
     titles = {c.id: c.title for c in board.cards}
+    links = facts.link_counts(board.links)
     for column in Column:
         cards = board.column(column)
-        out += [f"## {column.label} ({_count(len(cards), 'card')})", ""]
+        out += [f"## {column.label} ({facts.count(len(cards), 'card')})", ""]
         for card in cards:
-            out += _md_card(card)
-    archived = [c for c in ordered_cards(board) if c.archived]
+            out += _md_card(card, links[card.id])
+    archived = [c for c in facts.ordered_cards(board) if c.archived]
     if archived:
-        out += [f"## Archived ({_count(len(archived), 'card')})", ""]
+        out += [f"## Archived ({facts.count(len(archived), 'card')})", ""]
         for card in archived:
-            out += _md_card(card)
+            out += _md_card(card, links[card.id])
     if board.links:
         out += ["## Links", ""]
         for link in board.links:
-            src = _md(titles.get(link.from_id, link.from_id))
-            dst = _md(titles.get(link.to_id, link.to_id))
+            ends = titles.get(link.from_id, link.from_id), titles.get(link.to_id, link.to_id)
+            first, words, second = facts.link_sentence(link.kind, *ends)
             note = f" ({_md(' '.join(link.note.split()))})" if link.note.strip() else ""
-            out.append(f"- {src} {link.kind.phrase} {dst}.{note}")
+            out.append(f"- {_md(first)} {words} {_md(second)}.{note}")
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _md_card(card: Card) -> list[str]:
-    facts = [card.status.label, *([card.domain.value] if card.domain else []), f"id {card.id}"]
-    out = [f"### {_md(card.title)}", "", f"*{' · '.join(facts)}*", ""]
+def _md_card(card: Card, links: int) -> list[str]:
+    known = facts.card_facts(card, links)
+    said = [known.status_word, *([known.domain.value] if known.domain else []), f"id {card.id}"]
+    out = [f"### {_md(card.title)}", "", f"*{' · '.join(said)}*", ""]
     if card.body.strip():
         out += _md_block(card.body)
     if card.client_words.strip():
@@ -158,7 +155,3 @@ def _md_card(card: Card) -> list[str]:
     if card.perspectives:
         out.append("")
     return out
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

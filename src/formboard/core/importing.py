@@ -38,7 +38,7 @@ from formboard.core.model import (
     Status,
     Title,
 )
-from formboard.core.store import BoardStore, new_id
+from formboard.core.store import Store, create_store, new_id
 
 # -------------------------------------------------------- the file's models
 
@@ -333,7 +333,7 @@ def read_export(path: Path) -> Board:
     return board_from_json(text, str(path))
 
 
-def import_board(source: Path | str, board_path: Path | str, **store_kwargs: Any) -> BoardStore:
+def import_board(source: Path | str, board_path: Path | str, **store_kwargs: Any) -> Store:
     """Create a new board at ``board_path`` holding the export file at ``source``.
 
     The file is validated before anything is created; the board is then created and
@@ -342,7 +342,7 @@ def import_board(source: Path | str, board_path: Path | str, **store_kwargs: Any
     joins the board's members, as with any first write.
     """
     board = read_export(Path(source).expanduser())
-    store = BoardStore.create(board_path, board.client, board.title, **store_kwargs)
+    store = create_store(board_path, board.client, board.title, **store_kwargs)
     try:
         store.load_board(board)
     except BaseException:

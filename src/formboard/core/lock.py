@@ -25,16 +25,17 @@ import os
 import pwd
 import random
 import shutil
-import socket
 import stat
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import asdict
 from pathlib import Path
 
 from formboard.core.errors import BoardLocked, DriveProblem
+from formboard.core.files import private_mode, server_now, write_atomically
+from formboard.core.lease_owner import LeaseInfo, LeaseOwner
 
 LEASE_TTL = 10.0
 LEASE_WAIT = 15.0
@@ -45,186 +46,6 @@ _FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EP
 _SWEEP_EVERY = 600.0  # seconds between looks for crash leftovers by one lease instance
 _NOTICE_EVERY = 0.5
 _UNKNOWN_HOLDER = "someone else"
-
-
-def private_mode(folder: Path) -> tuple[int, int]:
-    """``(file_mode, dir_mode)`` for new files in ``folder``: group access only if setgid."""
-    try:
-        shared = bool(os.stat(folder).st_mode & stat.S_ISGID)  # setgid marks a team folder
-    except OSError:
-        shared = False
-    return (0o660, 0o2770) if shared else (0o600, 0o700)
-
-
-def make_private_folders(folder: Path) -> None:
-    """Create ``folder`` and any missing parents owner-only (0700), whatever the umask.
-
-    A new folder inside a setgid team folder gets the team's 2770 instead. Folders that
-    exist already are left as they are.
-    """
-    missing = []
-    at = Path(folder)
-    while not at.exists():
-        missing.append(at)
-        if at.parent == at:
-            break
-        at = at.parent
-    for new in reversed(missing):
-        _, dir_mode = private_mode(new.parent)
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(new, dir_mode)
-            os.chmod(new, dir_mode)  # the umask strips bits on mkdir; say exactly which
-
-
-def write_atomically(path: Path, data: bytes, mode: int, *, durable: bool = True) -> None:
-    """Replace ``path`` with ``data`` so readers see the old or the new file, never half."""
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        try:
-            os.write(fd, data)
-            os.fchmod(fd, mode)  # the umask may have stripped group bits a team folder needs
-            if durable:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def server_now(probe: Path) -> float | None:
-    """The file server's clock: the mtime of a probe file written at ``probe``, then removed.
-
-    Judging age by the server's clock, not ours, keeps skewed clocks between hosts from
-    breaking a live lease or hiding a live colleague. None when the folder is not writable.
-    """
-    try:
-        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError:
-        return None
-    try:
-        os.write(fd, b"probe")
-        os.fsync(fd)  # so the mtime is the server's, set the way the owner file's is
-        return os.fstat(fd).st_mtime
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(probe)
-
-
-@dataclass(frozen=True)
-class LeaseOwner:
-    """Who takes the lease; ``uuid`` is fresh for every lease instance."""
-
-    login: str
-    name: str
-    host: str
-    pid: int
-    uuid: str
-    process: str = field(default_factory=lambda: process_tag(os.getpid()))
-
-    @classmethod
-    def create(cls, login: str, name: str = "", host: str | None = None) -> LeaseOwner:
-        """An owner for this process with a new random uuid."""
-        host = host if host is not None else socket.gethostname().split(".")[0]
-        return cls(login, name or login, host, os.getpid(), uuid.uuid4().hex)
-
-    def label(self) -> str:
-        """``login@host``, as shown to colleagues who are kept waiting."""
-        return f"{self.login}@{self.host}"
-
-
-def _read_small(path: str) -> str:
-    try:
-        with open(path, "rb") as f:
-            return f.read(4096).decode(errors="replace").strip()
-    except OSError:
-        return ""
-
-
-def process_tag(pid: int) -> str:
-    """``boot id/pid namespace/start time`` of process ``pid`` on this host, or "" if unknown.
-
-    Two processes share a tag only if they are the same process: the boot id changes with a
-    reboot, the namespace tells containers on one kernel apart, and the start time (clock
-    ticks since boot) tells a reused pid from the process that held it.
-    """
-    boot = _read_small("/proc/sys/kernel/random/boot_id")
-    try:
-        namespace = os.readlink("/proc/self/ns/pid")
-    except OSError:
-        namespace = ""
-    # /proc/PID/stat: "pid (comm) state ..."; the start time is field 22, counted after comm.
-    fields_after = _read_small(f"/proc/{pid}/stat").rpartition(")")[2].split()
-    started = fields_after[19] if len(fields_after) > 19 else ""
-    if not (boot and namespace and started):
-        return ""
-    return f"{boot}/{namespace}/{started}"
-
-
-@dataclass(frozen=True)
-class LeaseInfo:
-    """What the owner file of a held lease says.
-
-    ``acquired_at`` and ``renewed_at`` are the owner's clock: shown to people, never used
-    to judge the lease. ``renewed`` counts renewals; ``process`` is the holder's
-    :func:`process_tag` ("" from an older formboard).
-    """
-
-    login: str
-    name: str
-    host: str
-    pid: int
-    uuid: str
-    acquired_at: float
-    renewed: int
-    renewed_at: float = 0.0
-    process: str = ""
-
-    def label(self) -> str:
-        """``login@host``, as shown to colleagues who are kept waiting."""
-        return f"{self.login}@{self.host}"
-
-    def who(self) -> str:
-        """``Dara Lindqvist (dara@ward-pc)``, or ``dara@ward-pc`` when no name is known."""
-        named = self.name and self.name != self.login
-        return f"{self.name} ({self.label()})" if named else self.label()
-
-    @classmethod
-    def from_json(cls, raw: bytes) -> LeaseInfo | None:
-        """Parse an owner file (padded with spaces); anything malformed gives ``None``."""
-        try:
-            d = json.loads(raw)
-            values = {}
-            for f, kind in zip(fields(cls), _KINDS, strict=True):
-                if f.name in d or f.default is MISSING:
-                    values[f.name] = kind(d[f.name])
-            info = cls(**values)
-        except (ValueError, TypeError, KeyError):
-            return None
-        return info if info.uuid else None
-
-    def gone_from_this_host(self) -> bool:
-        """True when the holder ran on this host and its process has ended.
-
-        Only the same boot, PID namespace and process start time count as "this
-        process"; anything unknown (another host, an older formboard) is not gone.
-        """
-        if not self.process or self.host != socket.gethostname().split(".")[0]:
-            return False
-        mine = process_tag(os.getpid())
-        if not mine or mine.rsplit("/", 1)[0] != self.process.rsplit("/", 1)[0]:
-            return False  # another boot or another container: we cannot see its processes
-        return process_tag(self.pid) != self.process
-
-
-# LeaseInfo's field types, in order
-_KINDS = (str, str, str, int, str, float, int, float, str)
 
 
 def _env_seconds(name: str, default: float) -> float:

@@ -31,8 +31,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from formboard.core.files import private_mode, server_now, write_atomically
 from formboard.core.identity import Identity, current_identity
-from formboard.core.lock import private_mode, server_now, write_atomically
 from formboard.core.model import now_iso
 
 STALE_AFTER = 15.0

@@ -34,6 +34,14 @@ def one_line(text: str) -> str:
     return visible(_LINE_BREAKS.sub(" ", text)).strip()
 
 
+def first_line(text: str) -> str:
+    """The first non-empty line of a free text, stripped (not yet made visible)."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
 def json_safe(text: str) -> str:
     """Text from ``json.dumps`` with the characters above written as ``\\uXXXX`` escapes.
 

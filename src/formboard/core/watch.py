@@ -13,31 +13,21 @@ import contextlib
 import json
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
+from formboard.core.drives import filesystem_type, network_drive
 from formboard.core.errors import InvalidInput
-from formboard.core.filesystem import filesystem_type, is_network_drive
-from formboard.core.identity import load_config
+from formboard.core.settings import settings
 from formboard.core.store.files import sidecar_path
 
 log = logging.getLogger(__name__)
 
 WATCH_ENV = "FORMBOARD_WATCH"
 CONFIG_KEY = "watch"
-# statfs(2) f_type of file systems whose writes from other machines inotify never reports.
-NETWORK_MAGIC = {
-    0x6969: "nfs",
-    0xFF534D42: "cifs",
-    0xFE534D42: "smb2",
-    0x517B: "smbfs",
-    0x65735546: "fuse",
-    0x01021997: "9p",
-}
 _MAX_SIDECAR = 4096
 _MAX_BACKOFF = 30.0
 _READY_WAIT = 2.0
@@ -63,7 +53,7 @@ def choose_mode(board_path: Path, requested: str | None = None) -> tuple[WatchMo
     sources: list[tuple[str, Callable[[], object]]] = [
         ("--watch", lambda: requested),
         (WATCH_ENV, lambda: os.environ.get(WATCH_ENV)),
-        (f"the setting {CONFIG_KEY!r}", lambda: load_config().get(CONFIG_KEY)),
+        (f"the setting {CONFIG_KEY!r}", lambda: settings().watch),
     ]
     for source, read in sources:
         value = read()
@@ -81,40 +71,11 @@ def choose_mode(board_path: Path, requested: str | None = None) -> tuple[WatchMo
             how = "file events" if mode is WatchMode.EVENTS else "polling"
             return mode, f"{how}: chosen by {source}"
         break  # an explicit "auto" wins over the sources below it
-    network = network_filesystem(Path(board_path))
+    network = network_drive(Path(board_path))
     if network is not None:
         return WatchMode.POLL, f"polling: the board is on a network drive ({network})"
     local = filesystem_type(str(Path(board_path).parent)) or "local"
     return WatchMode.EVENTS, f"file events: the board is on a local disk ({local})"
-
-
-def network_filesystem(board_path: Path) -> str | None:
-    """The name of the network file system holding the board's folder, or ``None``.
-
-    /proc/self/mountinfo (``is_network_drive``) first; statfs(2)'s magic number as well,
-    for when /proc is missing or a mount point is not where the path says.
-    """
-    folder = board_path.parent
-    if is_network_drive(board_path):
-        return filesystem_type(str(folder)) or "network file system"
-    magic = _statfs_magic(folder)
-    return NETWORK_MAGIC.get(magic) if magic is not None else None
-
-
-def _statfs_magic(folder: Path) -> int | None:
-    """statfs(2)'s ``f_type`` of ``folder`` on Linux, else ``None``."""
-    if not sys.platform.startswith("linux") or sys.byteorder != "little":
-        return None
-    try:
-        import ctypes  # only when the mount table did not say (keeps start-up light)
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        buf = ctypes.create_string_buffer(256)  # struct statfs is 120 bytes; f_type comes first
-        if libc.statfs(os.fsencode(folder), buf) != 0:
-            return None
-        return ctypes.c_long.from_buffer(buf).value & 0xFFFFFFFF
-    except (OSError, AttributeError, ValueError):
-        return None
 
 
 class _Tick:

@@ -1,72 +1,72 @@
-"""Every key of the board in one place (ids make them remappable via App.set_keymap)."""
+"""The board's keys and the app's own, in one place; every id can be remapped (``[keymap]``).
+
+Each binding carries its short name (the footer) and, as its tooltip, what it does in a
+sentence: the help screen and the command palette read them from the live bindings, so a
+remapped key is shown as remapped.
+"""
 
 from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
-# The footer shows the shown keys in this order, as many as fit: at 80 columns the
-# first five (new, open, filter, help, quit) always do.
+# Keys that work on every screen: hide the screen (even while typing), close the
+# palette's "Keys" panel (only while it is open: the app disables it otherwise).
+APP_BINDINGS: list[BindingType] = [
+    Binding("f12", "blank", "Hide", show=False, priority=True, id="app.hide-anywhere",
+            tooltip="hide every client detail until enter is pressed, even while typing"),
+    Binding("escape", "hide_keys_panel", show=False, priority=True, id="app.hide-keys"),
+]  # fmt: skip
+
+# The board's keys. The footer shows the shown ones in this order, as many as fit: at 80
+# columns the first five (new, open, filter, help, quit) always do.
 BOARD_BINDINGS: list[BindingType] = [
-    Binding("up,k", "navigate(0, -1)", "Up", show=False, id="cursor.up"),
-    Binding("down,j", "navigate(0, 1)", "Down", show=False, id="cursor.down"),
-    Binding("left,h", "navigate(-1, 0)", "Left", show=False, id="cursor.left"),
-    Binding("right,l", "navigate(1, 0)", "Right", show=False, id="cursor.right"),
-    Binding("pageup", "page(-1)", "Page up", show=False, id="cursor.page-up"),
-    Binding("pagedown", "page(1)", "Page down", show=False, id="cursor.page-down"),
-    Binding("home", "page(-1000)", "First card", show=False, id="cursor.first"),
-    Binding("end", "page(1000)", "Last card", show=False, id="cursor.last"),
-    Binding("shift+up,K", "move_card(0, -1)", "Move up", show=False, id="card.move-up"),
-    Binding("shift+down,J", "move_card(0, 1)", "Move down", show=False, id="card.move-down"),
-    Binding("shift+left,H", "move_card(-1, 0)", "Move left", show=False, id="card.move-left"),
-    Binding("shift+right,L", "move_card(1, 0)", "Move right", show=False, id="card.move-right"),
-    Binding("n", "new_card", "New", id="card.new"),
-    Binding("enter,e", "open_card", "Open", id="card.open"),
+    Binding("up,k", "navigate(0, -1)", "Up", show=False, id="cursor.up",
+            tooltip="the card above"),
+    Binding("down,j", "navigate(0, 1)", "Down", show=False, id="cursor.down",
+            tooltip="the card below"),
+    Binding("left,h", "navigate(-1, 0)", "Left", show=False, id="cursor.left",
+            tooltip="the column to the left, keeping the row"),
+    Binding("right,l", "navigate(1, 0)", "Right", show=False, id="cursor.right",
+            tooltip="the column to the right, keeping the row"),
+    Binding("pageup", "page(-1)", "Page up", show=False, id="cursor.page-up",
+            tooltip="a page up the column"),
+    Binding("pagedown", "page(1)", "Page down", show=False, id="cursor.page-down",
+            tooltip="a page down the column"),
+    Binding("home", "page(-1000)", "First card", show=False, id="cursor.first",
+            tooltip="the first card of the column"),
+    Binding("end", "page(1000)", "Last card", show=False, id="cursor.last",
+            tooltip="the last card of the column"),
+    Binding("shift+up,K", "move_card(0, -1)", "Move up", show=False, id="card.move-up",
+            tooltip="move the focused card up its column"),
+    Binding("shift+down,J", "move_card(0, 1)", "Move down", show=False, id="card.move-down",
+            tooltip="move the focused card down its column"),
+    Binding("shift+left,H", "move_card(-1, 0)", "Move left", show=False, id="card.move-left",
+            tooltip="move the focused card to the column on the left"),
+    Binding("shift+right,L", "move_card(1, 0)", "Move right", show=False, id="card.move-right",
+            tooltip="move the focused card to the column on the right"),
+    Binding("n", "new_card", "New", id="card.new",
+            tooltip="add a card to the focused column"),
+    Binding("enter,e", "open_card", "Open", id="card.open",
+            tooltip="open the focused card to read and edit it, its perspectives and links"),
     # priority: handled as the key arrives, so the keys typed right after it (a quick
     # typist, a paste) already go to the filter box and never act on the board.
-    Binding("slash", "filter", "Filter", id="board.filter", priority=True),
-    Binding("question_mark", "help", "Help", id="app.help"),
-    Binding("q", "quit", "Quit", id="app.quit"),
-    Binding("p", "add_perspective", "Perspective", id="card.perspective"),
-    Binding("x", "link_card", "Link", id="card.link"),
-    Binding("a", "archive_card", "Archive", id="card.archive"),
-    Binding("f", "follow", "Follow", id="board.follow"),
-    Binding("u", "undo_archive", "Undo archive", show=False, id="card.undo-archive"),
-    Binding("b", "blank", "Hide", show=False, id="app.hide"),
-    # f12 hides from anywhere, even while typing in a card or a dialog.
-    Binding("f12", "blank", "Hide", show=False, priority=True, id="app.hide-anywhere"),
-    Binding("escape", "clear", "Clear", show=False, id="board.clear"),
-]
-
-# What each action does, for the help panel and the command palette.
-ACTION_HELP: dict[str, tuple[str, str]] = {
-    "new_card": ("New card", "Add a card to the focused column"),
-    "open_card": ("Open card", "Open the focused card to read and edit it"),
-    "add_perspective": ("Add perspective", "Add your reading of the focused card"),
-    "link_card": ("Link card", "Link the focused card to another card"),
-    "archive_card": ("Archive card", "Archive the focused card (u brings it back)"),
-    "undo_archive": ("Undo archive", "Bring back the card you archived last"),
-    "follow": ("Follow a colleague", "Your cursor goes where theirs goes (case meetings)"),
-    "filter": ("Filter", "Show only cards matching text, by:author, disc:discipline, status:"),
-    "clear": ("Clear filter", "Show every card again"),
-    "blank": ("Hide the screen", "Hide every client detail until enter is pressed"),
-    "help": ("Help", "Show every key"),
-    "quit": ("Quit", "Close the board"),
-}
-
-KEY_HELP: list[tuple[str, str]] = [
-    ("← ↓ ↑ →  or  h j k l", "move between cards (across columns keeps the row)"),
-    ("pgup pgdn home end", "a page up or down, the first or last card of the column"),
-    ("shift+arrows  or  H J K L", "move the focused card (next column, or up and down)"),
-    ("n", "new card in the focused column"),
-    ("enter  or  e", "open the card: edit, perspectives, links"),
-    ("p", "add your perspective to the card"),
-    ("x", "link the card to another (search, then choose the kind)"),
-    ("a / u", "archive the card / undo the archive"),
-    ("/", "filter: words, by:ana, disc:psychiatry, status:agreed"),
-    ("f", "follow a colleague: your cursor goes where theirs goes"),
-    ("b  or  f12", "hide the screen (f12 also while typing); enter shows it again"),
-    ("esc", "clear the filter, close a dialog"),
-    ("ctrl+p", "command palette: every action, themes"),
-    ("?", "this help"),
-    ("q", "quit"),
-]
+    Binding("slash", "filter", "Filter", id="board.filter", priority=True,
+            tooltip="show only cards matching words, by:ana, disc:psychiatry, status:agreed"),
+    Binding("question_mark", "help", "Help", id="board.help",
+            tooltip="every key, the columns, and how markers read"),
+    Binding("q", "quit", "Quit", id="board.quit", tooltip="close the board"),
+    Binding("p", "add_perspective", "Perspective", id="card.perspective",
+            tooltip="add your reading of the focused card"),
+    Binding("x", "link_card", "Link", id="card.link",
+            tooltip="link the focused card to another (search, then choose the kind)"),
+    Binding("a", "archive_card", "Archive", id="card.archive",
+            tooltip="archive the focused card (nothing is deleted)"),
+    Binding("f", "follow", "Follow", id="board.follow",
+            tooltip="follow a colleague: your cursor goes where theirs goes"),
+    Binding("u", "undo_archive", "Undo archive", show=False, id="card.undo-archive",
+            tooltip="bring back the card you archived last"),
+    Binding("b", "app.blank", "Hide", show=False, id="app.hide",
+            tooltip="hide the screen until enter is pressed (f12 also while typing)"),
+    Binding("escape", "clear", "Clear", show=False, id="board.clear",
+            tooltip="clear the filter"),
+]  # fmt: skip

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
 from formboard.core.store.summary import BoardSummary, find_boards
-from formboard.startup import resume_collector
+from formboard.gc_pause import resume_collector
 from formboard.tui.text import safe
 from formboard.tui.themes import start_theme
 
@@ -49,7 +49,7 @@ class BoardChooser(App[Path | None]):
         start_theme(self, self.requested_theme)
 
     def on_mount(self) -> None:
-        self.call_after_refresh(resume_collector)  # start-up is over (startup.py)
+        self.call_after_refresh(resume_collector)  # start-up is over (gc_pause.py)
         table = self.query_one(DataTable)
         table.add_columns("Client", "Title", "Cards", "Last change", "By", "File")
         self.summaries = find_boards(self.folder)

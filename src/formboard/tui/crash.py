@@ -3,21 +3,39 @@
 Textual's own crash screen prints a traceback with local variables, which on
 a shared meeting screen means card text. We print one sentence instead and
 keep a report with only file names, line numbers and the exception type.
+
+The handler runs while the app is already failing, so it must not fail itself
+(as Harlequin's does): a bug met while handling a crash is dropped so the first
+one is the one reported, and each stage (report, sentence, exit) is tried on
+its own, so a full disk still exits with a sentence and a broken sentence still
+exits.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import traceback
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from formboard.core.identity import data_dir
-from formboard.core.lock import make_private_folders, private_mode, write_atomically
+from rich.text import Text
+
+from formboard.core.files import make_private_folders, private_mode, write_atomically
+from formboard.core.settings import data_dir
 
 if TYPE_CHECKING:
     from textual.app import App
+
+# What is shown when even the sentence could not be built: fixed words, nothing to fail.
+SAFE_SENTENCE = (
+    "formboard stopped because of a bug. Everything already saved is safe in the board file."
+)
+
+# Apps whose crash is being or has been handled: a second one must not recurse or hide it.
+_crashed: weakref.WeakSet[App[object]] = weakref.WeakSet()
 
 
 def report_text(error: BaseException) -> str:
@@ -41,8 +59,8 @@ def save_report(error: BaseException) -> Path | None:
         return None
 
 
-def message_for(error: BaseException) -> str:
-    report = save_report(error)
+def sentence_for(error: BaseException, report: Path | None) -> str:
+    """What the person reads after the app closes: what happened, and that saved work is safe."""
     where = f" A report without any client text is in {report}." if report else ""
     return (
         f"formboard stopped because of a bug ({type(error).__name__}). Everything already "
@@ -50,12 +68,45 @@ def message_for(error: BaseException) -> str:
     )
 
 
+def message_for(error: BaseException) -> str:
+    """Save the crash report and return the sentence naming it."""
+    return sentence_for(error, save_report(error))
+
+
 def handle(app: App[object], error: Exception) -> None:
-    """Replace Textual's crash screen: exit with one safe sentence."""
-    app._return_code = 1
-    if app._exception is None:
-        # Pilot tests re-raise this; keep it so test failures stay visible to developers.
-        app._exception = error
-        app._exception_event.set()
-    app._exit_renderables.append(message_for(error))
-    app._close_messages_no_wait()
+    """Replace Textual's crash screen: exit with one safe sentence. Never raises an Exception.
+
+    ``BaseException`` (KeyboardInterrupt, SystemExit) is not caught: that is a person or
+    Python asking to stop, and stopping is what this does anyway.
+    """
+    if app in _crashed:
+        return  # a bug while handling (or after) the first crash: the first one is reported
+    _crashed.add(app)
+
+    report = None
+    with contextlib.suppress(Exception):
+        report = save_report(error)
+
+    sentence: str | Text = SAFE_SENTENCE
+    with contextlib.suppress(Exception):
+        # Text, not a str: Textual prints a str as markup, and a folder may hold "[...]".
+        sentence = Text(sentence_for(error, report))
+
+    _exit(app, error, sentence)
+
+
+def _exit(app: App[object], error: Exception, sentence: str | Text) -> None:
+    """Record the failure, leave the sentence for after the terminal is restored, close."""
+    with contextlib.suppress(Exception):
+        app._return_code = 1
+        if app._exception is None:
+            # Pilot tests re-raise this; keep it so test failures stay visible to developers.
+            app._exception = error
+            app._exception_event.set()
+    with contextlib.suppress(Exception):
+        app._exit_renderables.append(sentence)
+    try:
+        app._close_messages_no_wait()
+    except Exception:
+        with contextlib.suppress(Exception):
+            app.exit(return_code=1)  # the slower way out, through the message queue

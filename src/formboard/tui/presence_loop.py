@@ -22,8 +22,8 @@ POLL_EVERY = 0.5  # seconds: a follower's screen moves within a second of the le
 class PresenceLoop:
     """Announce my focus, beat, and post PresenceChanged when others change."""
 
-    def __init__(self, presence: Presence, post: Callable[[Message], Any]) -> None:
-        self.presence = presence
+    def __init__(self, presence: Presence | None, post: Callable[[Message], Any]) -> None:
+        self.presence = presence  # set by the app from the store before ``start``
         self.post = post
         self._queue: queue.Queue[tuple[str | None, str | None] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -43,9 +43,11 @@ class PresenceLoop:
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join(timeout=2.0)
-        self.presence.leave()
+        if self.presence is not None:
+            self.presence.leave()
 
     def _run(self) -> None:
+        assert self.presence is not None, "start() comes after the board opened"
         while True:
             try:
                 item = self._queue.get(timeout=POLL_EVERY)

@@ -12,26 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 
-from formboard.core.identity import load_config
+from formboard.core.settings import settings
 from formboard.tui.screens.blank import BlankScreen
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-IDLE_MINUTES = 10.0  # the default; `idle_minutes` in config.toml, 0 turns it off
 CHECK_EVERY = 5.0  # seconds between looks at the idle clock
 _INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
-
-
-def idle_setting() -> tuple[float, str | None]:
-    """Seconds of no input before the screen hides (0: never), and a problem sentence."""
-    value = load_config().get("idle_minutes", IDLE_MINUTES)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        return IDLE_MINUTES * 60, (
-            f"idle_minutes in config.toml must be a number of minutes (0 turns hiding off), "
-            f"not {value!r}; using {IDLE_MINUTES:g}."
-        )
-    return float(value) * 60, None
 
 
 class Privacy:
@@ -42,13 +30,12 @@ class Privacy:
     _last_input: float
     _held_notices: list[tuple[str, dict[str, Any]]]
 
-    def start_privacy(self) -> str | None:
-        """Start the idle clock; returns a problem with the setting, if any."""
-        self.idle_after, problem = idle_setting()
+    def start_privacy(self) -> None:
+        """Start the idle clock (``idle_minutes`` in the settings; 0 turns it off)."""
+        self.idle_after = settings().idle_minutes * 60
         self._last_input = time.monotonic()
         self._held_notices = []
         self.set_interval(CHECK_EVERY, self._check_idle, name="idle hide")  # type: ignore[attr-defined]
-        return problem
 
     @property
     def screen_hidden(self) -> bool:

@@ -11,14 +11,16 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from textual.message import Message
 
 from formboard.core.backup import backup_if_due
-from formboard.core.changes import ChangeSet, apply_changes
+from formboard.core.board_state import BoardState
+from formboard.core.changes import ChangeSet
+from formboard.core.commands import Command
 from formboard.core.errors import (
     BoardBusy,
     BoardConflict,
@@ -28,8 +30,7 @@ from formboard.core.errors import (
 )
 from formboard.core.identity import Identity
 from formboard.core.lock import LeaseInfo
-from formboard.core.model import Board
-from formboard.core.store import BoardStore
+from formboard.core.store import Store, open_store
 from formboard.core.watch import BoardWatcher, WatchMode
 from formboard.tui.messages import (
     BackupFailed,
@@ -45,16 +46,14 @@ from formboard.tui.messages import (
 
 @dataclass
 class WriteRequest:
-    """One write for the session: a BoardStore method and its arguments.
+    """One write for the session: a command, and what to do when it lands or fails.
 
     ``on_saved(result)`` and ``on_failed(reason, conflict)`` run on the app's
     thread when the write lands or fails; a dialog uses ``on_failed`` to reopen
     with what the person typed, so nothing typed is lost.
     """
 
-    method: str
-    args: tuple[Any, ...] = ()
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    command: Command
     on_saved: Callable[[Any], Any] | None = None
     on_failed: Callable[[str, BoardConflict | None], Any] | None = None
 
@@ -77,7 +76,7 @@ _STOP = object()
 
 
 class BoardSession:
-    """Owns a BoardStore in its own thread; the app submits writes and syncs."""
+    """Owns an open store in its own thread; the app submits writes and syncs."""
 
     def __init__(
         self,
@@ -96,8 +95,8 @@ class BoardSession:
         self.identity = identity
         self.store_options = store_options or {}
         self.queue: queue.Queue[Any] = queue.Queue()
-        self.store: BoardStore | None = None
-        self.known: Board | None = None
+        self.store: Store | None = None
+        self.state: BoardState | None = None  # the board as the app knows it
         self.pending = 0
         self._pending_lock = threading.Lock()
         self._started = False
@@ -133,7 +132,7 @@ class BoardSession:
         cards (a read in the thread would fight the first, empty frame for the GIL).
         ``run`` then takes the open store over.
         """
-        self.store = BoardStore.open(
+        self.store = open_store(
             self.path,
             identity=self.identity,
             on_lock_wait=self._on_lock_wait,
@@ -141,12 +140,12 @@ class BoardSession:
             **self.store_options,
         )
         try:
-            self.known = self.store.board()
+            self.state = BoardState.of(self.store.board())
         except BaseException:
             self.store.close()
             self.store = None
             raise
-        return BoardLoaded(self.known, self.store.read_only_reason)
+        return BoardLoaded(self.state, self.store.read_only_reason)
 
     # ----------------------------------------------------- the session thread
 
@@ -173,13 +172,7 @@ class BoardSession:
                 reason = str(exc) if isinstance(exc, FormboardError) else type(exc).__name__
                 self.post(BackupFailed(reason))
         # Colleagues' writes reach us as a nudge to sync, through the same queue as ours.
-        self.watcher = BoardWatcher(
-            self.path,
-            self.watch_mode,
-            self.sync,
-            read_revision=self.store.fresh_revision,
-            **self.watch_options,
-        )
+        self.watcher = self.store.watch(self.sync, self.watch_mode, **self.watch_options)
         self.watcher.start()
         self.sync()  # a colleague's write between loading and the watcher being armed
         try:
@@ -238,7 +231,7 @@ class BoardSession:
         assert self.store is not None
         while True:
             try:
-                return getattr(self.store, request.method)(*request.args, **request.kwargs)
+                return self.store.run(request.command)
             except BoardLocked:
                 # The lease's own wait keeps the status line saying whose lock it is.
                 pass
@@ -253,10 +246,11 @@ class BoardSession:
                 raise _Closing from None
 
     def _sync(self) -> None:
-        assert self.store is not None and self.known is not None
+        assert self.store is not None and self.state is not None
         self._report_watch_trouble()
         try:
-            changes: ChangeSet = self.store.changes_since(self.known.revision, self.known)
+            state = self.state
+            changes: ChangeSet = self.store.changes_since(state.revision, state.board())
         except BoardBusy:
             # Sound but busy: say so, and read again in a moment (no watcher event may come).
             self._read_busy = True
@@ -275,10 +269,10 @@ class BoardSession:
             self._read_busy = False
             if self.pending == 0:
                 self.post(SaveState("saved"))
-        if changes.empty and changes.revision == self.known.revision:
+        if changes.empty and changes.revision == state.revision:
             return
-        self.known = apply_changes(self.known, changes)
-        self.post(BoardChanged(changes))
+        self.state = state.apply(changes)
+        self.post(BoardChanged(changes, self.state))
 
     def _report_watch_trouble(self) -> None:
         # The watcher nudges a sync when events fail, and every few seconds regardless:

@@ -1,8 +1,10 @@
-"""User text made safe for the screen.
+"""User text made safe for the screen: core/text.py's one rule, in the app's Rich terms.
 
 Card text is data, never markup: it goes into Rich ``Text`` objects as plain
 strings, and control characters (possible in boards written by other tools)
-are replaced by visible symbols so they never reach the terminal.
+are replaced by visible symbols (core/text.py) so they never reach the terminal.
+Besides ``safe`` (the app's name for that rule), only what needs Rich lives here:
+``Text`` objects and widths in terminal cells.
 """
 
 from __future__ import annotations
@@ -24,14 +26,6 @@ def safe(value: str, *, one_line: bool = False) -> str:
 def plain(value: str, style: str = "", *, one_line: bool = False) -> Text:
     """A Rich Text holding ``value`` literally (square brackets stay square brackets)."""
     return Text(safe(value, one_line=one_line), style=style, no_wrap=one_line, end="")
-
-
-def first_line(value: str) -> str:
-    """The first non-empty line of a free text."""
-    for line in value.splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
 
 
 def truncate(value: str, width: int) -> str:

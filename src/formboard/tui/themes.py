@@ -34,9 +34,9 @@ from textual.color import Color, ColorParseError
 from textual.css.constants import VALID_STYLE_FLAGS
 from textual.theme import Theme
 
-from formboard.core.identity import config_dir, load_config, save_config
 from formboard.core.model import Column
-from formboard.resources import shipped_dir
+from formboard.core.settings import config_dir, save_settings, settings
+from formboard.shipped import shipped_dir
 
 DEFAULT_THEME = "formboard-dark"
 SHIPPED_THEMES = (
@@ -272,16 +272,16 @@ def start_theme(app: App[object], requested: str | None) -> list[str]:
     themes, problems = load_themes()
     for theme in themes:
         app.register_theme(theme)
-    wanted = theme_for_environment(requested, load_config().get("theme"))
+    wanted = theme_for_environment(requested, settings().theme)
     if wanted not in app.available_themes:
         problems.append(f"There is no theme called {wanted!r}; using {DEFAULT_THEME}.")
         wanted = DEFAULT_THEME
     app.theme = wanted
-    if requested and wanted == requested and requested != load_config().get("theme"):
+    if requested and wanted == requested and requested != settings().theme:
         # --theme is remembered, as the palette's choice is (the app is not loaded yet,
         # so its theme watcher does not save this one)
         try:
-            save_config({"theme": requested})
+            save_settings({"theme": requested})
         except (OSError, ValueError) as exc:
             problems.append(f"The theme could not be remembered ({type(exc).__name__}).")
     return problems

@@ -32,14 +32,13 @@ import os
 import secrets
 import sqlite3
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from formboard.core.changes import ChangeSet
+from formboard.core.drives import is_network_drive
 from formboard.core.errors import (
     BoardBusy,
     BoardCorrupt,
@@ -51,20 +50,23 @@ from formboard.core.errors import (
     InvalidInput,
     NotABoard,
 )
-from formboard.core.filesystem import is_network_drive
 from formboard.core.identity import Identity, current_identity
 from formboard.core.lock import LeaseInfo, LeaseOwner, WriteLease
 from formboard.core.model import (
-    Board,
-    Card,
     Member,
-    Op,
     clean_client_code,
     clean_line,
     now_iso,
 )
-from formboard.core.store import feed, files, health, ops, rows, schema
+from formboard.core.store import files, health, ops, schema
 from formboard.core.store.edits import BoardEdits, column_of, new_id
+from formboard.core.store.reads import (
+    RETRY_PAUSES,
+    BoardReads,
+    CommitInProgress,
+    first_complaint,
+    meta_or_nothing,
+)
 from formboard.core.store.writes import (
     AmbiguousCommit,
     Author,
@@ -74,23 +76,17 @@ from formboard.core.store.writes import (
     run_transaction,
 )
 
+if TYPE_CHECKING:
+    from formboard.core.presence import Presence
+    from formboard.core.store.checks import Check
+    from formboard.core.watch import BoardWatcher, WatchMode
+
 __all__ = ["BoardStore", "column_of", "new_id"]
 
 T = TypeVar("T")
 
-# A read or write can meet another host's commit in progress (a live journal) or, through
-# a caching mount, a file size that is seconds behind ("malformed", "unable to open"):
-# each passes in a moment, so it is tried again after these pauses (about 3 s in all).
-_RETRY_PAUSES = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
-_TRANSIENT = (
-    "readonly", "unable to open", "disk i/o", "malformed", "locked", "busy", "not a database",
-)  # fmt: skip
-# How long damage must persist before it is believed: a caching mount's attributes lag.
-_CONFIRM_S = 1.0
-_CONFIRM_NETWORK_S = 25.0
 
-
-class BoardStore(BoardEdits):
+class BoardStore(BoardReads, BoardEdits):
     """Create, open, read and write one board file."""
 
     def __init__(
@@ -179,7 +175,7 @@ class BoardStore(BoardEdits):
         self._sqlite_mode, reason = files.access(path)
         self.read_only_reason = self.read_only_reason or reason
         try:
-            meta = self._read(_meta_or_nothing, settled=False)
+            meta = self._read(meta_or_nothing, settled=False)
         except BaseException:
             self._closed = True
             raise
@@ -204,7 +200,7 @@ class BoardStore(BoardEdits):
                 f"{schema.SCHEMA_VERSION}): update formboard to edit it"
             )
         try:
-            quick = partial(_first_complaint, pragma="quick_check")
+            quick = partial(first_complaint, pragma="quick_check")
             problem = self._read(quick, settled=False) and self.damage()
         except BoardCorrupt as exc:
             problem = exc.problem  # confirmed while reading: the file is damaged
@@ -224,7 +220,7 @@ class BoardStore(BoardEdits):
         with leased(self.lease, self.on_lock_wait), closing(self._connect("rw")) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                current = health.int_setting(_meta_or_nothing(conn), "schema_version") or 0
+                current = health.int_setting(meta_or_nothing(conn), "schema_version") or 0
                 if current < schema.SCHEMA_VERSION:
                     schema.migrate(conn, current)
                 conn.execute("COMMIT")
@@ -265,216 +261,24 @@ class BoardStore(BoardEdits):
         """``<board>.rev``: the revision, rewritten after every commit."""
         return files.sidecar_path(self.path)
 
-    # --------------------------------------------------------------- reads
+    def watch(self, on_change: Callable[[], None], mode: WatchMode, **options: Any) -> BoardWatcher:
+        """A watcher that calls ``on_change`` when the board may have moved on (not started).
 
-    def _read(self, fn: Callable[[sqlite3.Connection], T], *, settled: bool = True) -> T:
-        """``fn(conn)`` in one read transaction on a fresh read-only connection.
-
-        A read-only connection never rolls a journal back (see the module docstring). A
-        colleague's commit in progress, a busy lock or a cache that is behind is met as an
-        SQLite error, or (``settled``) as the journal turning live or the revision moving
-        during the read: each is tried again, bounded. ``settled=False`` is for reads of one
-        value, which cannot be torn. Errors become the typed sentences of ``_sqlite_error``.
+        File events on a local disk, the sidecar and now and then ``meta.revision`` on a
+        network drive, read through its own connections: never this store's, nor its lease.
         """
-        problem: sqlite3.Error | None = None
-        waited = 0.0
-        for attempt, pause in enumerate((*_RETRY_PAUSES, None)):
-            try:
-                return self._read_once(fn, settled)
-            except _CommitInProgress as exc:
-                problem = exc
-            except sqlite3.Error as exc:
-                if not self._transient(exc):
-                    raise self._sqlite_error(exc, writing=False) from None
-                problem = exc
-                if "readonly" in str(exc) and attempt == len(_RETRY_PAUSES) - 1:
-                    # A live journal for seconds while nobody holds the lease: a crashed
-                    # writer's. A colleague's commit holds the lease, so this waits for it.
-                    self._roll_back_crashed_journal()
-            if pause is not None:
-                waited = self._pause(pause, waited)
-        assert problem is not None
-        raise self._unsettled(problem, writing=False)
+        from formboard.core.watch import BoardWatcher  # the app's, not the command line's
 
-    def _pause(self, pause: float, waited: float) -> float:
-        """Tell ``on_busy`` and wait before trying a busy board again; the time waited."""
-        if self.on_busy is not None:
-            self.on_busy(waited)
-        time.sleep(pause)
-        return waited + pause
+        return BoardWatcher(
+            self.path, mode, on_change, read_revision=partial(files.revision_on_disk, self.path),
+            **options,
+        )  # fmt: skip
 
-    def _read_once(self, fn: Callable[[sqlite3.Connection], T], settled: bool) -> T:
-        if self._closed:
-            raise BoardReadOnly("The board is closed.")
-        with self._reader() as conn:
-            try:
-                conn.execute("BEGIN")
-                if not settled:
-                    return fn(conn)
-                # Revision first, then the journal: a commit that began after this point
-                # bumps the revision (seen below), one that began before left it live.
-                before = rows.read_revision(conn)
-                if files.journal_live(self.path):
-                    raise _CommitInProgress("a commit is in progress")
-                result = fn(conn)
-            finally:
-                if conn.in_transaction:
-                    conn.execute("COMMIT")
-        if files.journal_live(self.path) or self._read_once(rows.read_revision, False) != before:
-            raise _CommitInProgress("the board changed while it was read")
-        return result
+    def presence(self) -> Presence:
+        """Who else has this board open: files in a folder beside it (``core.presence``)."""
+        from formboard.core.presence import Presence
 
-    @contextlib.contextmanager
-    def _reader(self) -> Iterator[sqlite3.Connection]:
-        """A read-only connection for one read transaction.
-
-        On a network drive a fresh one each time: a connection kept open reads pages from
-        the client's stale cache (DESIGN §4). On a local disk the page cache is coherent,
-        so each thread keeps one (parsing the schema costs more than the read); a
-        read-only connection never rolls a journal back, kept or not.
-        """
-        if self.network:
-            with closing(self._connect("ro")) as conn:
-                yield conn
-            return
-        conn = getattr(self._local, "reader", None)
-        if conn is None:
-            conn = self._local.reader = self._connect("ro")
-            with self._readers_lock:
-                self._readers.append(conn)
-        try:
-            yield conn
-        except sqlite3.Error:
-            self._local.reader = None  # it may be wedged: the next read connects afresh
-            with self._readers_lock, contextlib.suppress(ValueError):
-                self._readers.remove(conn)
-            conn.close()
-            raise
-
-    def _transient(self, exc: sqlite3.Error) -> bool:
-        """Whether an error may pass when tried again (see ``_RETRY_PAUSES``)."""
-        text = str(exc).lower()
-        if not self._opened and ("not a database" in text or "encrypted" in text):
-            return False  # a file that never was a board (a JSON file, say) will not become one
-        return any(t in text for t in _TRANSIENT)
-
-    def _can_lease(self) -> bool:
-        """Whether this process may take the lease (it needs to write in the folder)."""
-        return self._sqlite_mode == "rw" and os.access(self.path.parent, os.W_OK)
-
-    def _roll_back_crashed_journal(self) -> None:
-        """Let SQLite roll a hot journal back while we hold the lease, so no commit is torn.
-
-        Under the lease no formboard commit is in progress anywhere, so a live journal
-        is a crashed writer's.
-        """
-        if not self._can_lease():
-            return
-        with (
-            contextlib.suppress(sqlite3.Error, BoardLocked),
-            leased(self.lease, self.on_lock_wait),
-            closing(self._connect("rw")) as conn,
-        ):
-            conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
-
-    def quick_check(self) -> str | None:
-        """None when ``PRAGMA quick_check`` says ok, else its first complaint (unconfirmed)."""
-        try:
-            return self._read(partial(_first_complaint, pragma="quick_check"), settled=False)
-        except (BoardCorrupt, BoardBusy) as exc:
-            return str(exc)
-
-    def integrity_check(self) -> str | None:
-        """None when ``PRAGMA integrity_check`` says ok, else its first complaint."""
-        try:
-            return self._read(partial(_first_complaint, pragma="integrity_check"), settled=False)
-        except (BoardCorrupt, BoardBusy) as exc:
-            return str(exc)
-
-    def damage(self) -> str | None:
-        """What is wrong with the file, confirmed; None when it is sound.
-
-        Only ``integrity_check`` on a fresh read-only connection, taken while holding the
-        write lease (so no formboard commit is in progress anywhere), may call a board
-        damaged. A cache that is behind (an sshfs mount's file size) can make a sound file
-        look cut short for a while, so such an error is asked again until ``_CONFIRM_S``
-        has passed. A file that cannot be reached is not damaged: BoardBusy, as is a lease
-        that stays taken (BoardLocked). Where no lease can be taken (a read-only folder)
-        the check runs without it.
-        """
-        can_lease = self._can_lease()
-        with leased(self.lease, self.on_lock_wait) if can_lease else contextlib.nullcontext():
-            deadline = time.monotonic() + (_CONFIRM_NETWORK_S if self.network else _CONFIRM_S)
-            while True:
-                try:
-                    with closing(self._connect("ro")) as conn:
-                        return _first_complaint(conn, "integrity_check")
-                except sqlite3.DatabaseError as exc:
-                    text = str(exc)
-                    if "readonly" in text:
-                        self._roll_back_crashed_journal()  # we hold the lease: a crash's
-                    damaged = any(w in text for w in ("malformed", "not a database", "corrupt"))
-                    if time.monotonic() >= deadline:
-                        if damaged:
-                            return text
-                        raise BoardBusy.saying(writing=False) from None
-                time.sleep(0.25)
-
-    def meta(self) -> dict[str, str]:
-        """The board's settings (``meta``): format, schema version, revision, client, ..."""
-        return self._read(_meta_or_nothing, settled=False)
-
-    def logged_revision(self) -> int:
-        """The revision the op log accounts for (less than ``revision()`` after an outside write)."""
-        return self._read(
-            lambda conn: int(conn.execute("SELECT MAX(rev_to) FROM ops").fetchone()[0] or 0),
-            settled=False,
-        )
-
-    def revision(self) -> int:
-        """The board's current revision."""
-        return self._read(rows.read_revision, settled=False)
-
-    def fresh_revision(self) -> int:
-        """The revision through a brand-new connection (every read uses one)."""
-        return self.revision()
-
-    def board(self) -> Board:
-        """Everything on the board, archived cards included."""
-        return self._read(rows.read_board)
-
-    def card(self, card_id: str) -> Card:
-        """One card, with its perspectives, by full id or unique prefix."""
-
-        def read(conn: sqlite3.Connection) -> Card:
-            full = rows.resolve_card(conn, card_id)
-            return rows.read_cards(conn, [full])[full]
-
-        return self._read(read)
-
-    def resolve_card_id(self, prefix: str) -> str:
-        """The full id of the one card whose id starts with ``prefix``."""
-        return self._read(partial(rows.resolve_card, prefix=prefix))
-
-    def ops(self, since_seq: int = 0, limit: int | None = None) -> list[Op]:
-        """The op log after ``since_seq``, oldest first."""
-
-        def read(conn: sqlite3.Connection) -> list[Op]:
-            found = conn.execute(
-                "SELECT * FROM ops WHERE seq > ? ORDER BY seq LIMIT ?",
-                (since_seq, -1 if limit is None else limit),
-            )
-            return [rows.op_from_row(r) for r in found]
-
-        return self._read(read)
-
-    def changes_since(self, revision: int, known: Board | None = None) -> ChangeSet:
-        """What changed after ``revision`` (see ``feed.changes_since``)."""
-        return self._read(partial(feed.changes_since, revision=revision, known=known))
-
-    def problems(self) -> list[health.Problem]:
-        """Every value another program stored that formboard would not have (``health``)."""
-        return health.meta_problems(self.meta()) + self._read(health.row_problems)
+        return Presence(self.path, self.identity)
 
     def repair(self) -> list[str]:
         """Put back the schema version and revision, and move orphans to the op log.
@@ -493,6 +297,12 @@ class BoardStore(BoardEdits):
         if self._meta_broken:
             self._meta_broken, self.read_only_reason = False, None
         return done
+
+    def check(self) -> list[Check]:
+        """Every check on this board: one line each, each with what to do (``checks``)."""
+        from formboard.core.store.checks import checks_of
+
+        return checks_of(self)
 
     def backup(self, dest: Path) -> Path:
         """A consistent copy (SQLite's online backup) at ``dest``, owner-only.
@@ -522,7 +332,7 @@ class BoardStore(BoardEdits):
         last_unclear = ""
         problem: sqlite3.Error | None = None
         waited = 0.0
-        for pause in (*_RETRY_PAUSES, None):
+        for pause in (*RETRY_PAUSES, None):
             author = Author(self.identity.login, self.identity.name, now_iso())
             bound: OpFn = partial(op_fn, author=author)
             try:
@@ -579,7 +389,7 @@ class BoardStore(BoardEdits):
         was busy, and nothing was written.
         """
         text = str(problem)
-        if "locked" in text or "busy" in text or isinstance(problem, _CommitInProgress):
+        if "locked" in text or "busy" in text or isinstance(problem, CommitInProgress):
             return BoardBusy.saying(writing)
         if not self.path.parent.exists():
             return BoardNotFound(
@@ -611,22 +421,3 @@ class BoardStore(BoardEdits):
                 "check that its drive is connected, then try again."
             )
         return BoardReadOnly(f"The board could not be written ({text}); nothing was changed.")
-
-
-class _CommitInProgress(sqlite3.DatabaseError):
-    """A read overlapped a colleague's commit (its journal was live, or the revision moved)."""
-
-
-def _meta_or_nothing(conn: sqlite3.Connection) -> dict[str, str]:
-    try:
-        return rows.read_meta(conn)
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc) or "no such column" in str(exc):
-            return {}  # another program's database, not a damaged board
-        raise
-
-
-def _first_complaint(conn: sqlite3.Connection, pragma: str) -> str | None:
-    found = conn.execute(f"PRAGMA {pragma}").fetchall()
-    first = found[0][0] if found else "no answer"
-    return None if first == "ok" else str(first)

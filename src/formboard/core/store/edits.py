@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from formboard.core import commands
 from formboard.core.errors import InvalidInput
 from formboard.core.identity import Identity
 from formboard.core.model import (
@@ -57,6 +58,10 @@ class BoardEdits:
 
     def _write(self, op_fn: Callable[..., Any]) -> Any:
         raise NotImplementedError
+
+    def run(self, command: commands.Command) -> Any:
+        """Run one typed command (``core.commands``): what the app's session calls."""
+        return commands.run(self, command)
 
     # ------------------------------------------------------------ card ops
 

@@ -21,7 +21,7 @@ from formboard.core.errors import (
     DriveProblem,
     NotABoard,
 )
-from formboard.core.lock import private_mode, write_atomically
+from formboard.core.files import private_mode, write_atomically
 from formboard.core.model import now_iso
 from formboard.core.store import schema
 
@@ -46,6 +46,22 @@ def connect(path: Path, mode: str) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def revision_on_disk(path: Path) -> int:
+    """``meta.revision`` through a connection of its own, opened and closed for this read.
+
+    For the watcher's thread: it never uses a store's connections, and never its write
+    lease (a lease counts re-entry per object, not per thread). sqlite3.Error if the file
+    cannot be read just now; the watcher tries again later.
+    """
+    from formboard.core.store.rows import read_revision
+
+    conn = connect(path, "ro")
+    try:
+        return read_revision(conn)
+    finally:
+        conn.close()
 
 
 def create_private(path: Path) -> None:

@@ -9,34 +9,39 @@ settles. Typed text is never thrown away.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import partial
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
-from formboard.core.changes import ChangeSet
+from formboard.core.board_state import BoardState
+from formboard.core.commands import (
+    EditCard,
+)
 from formboard.core.errors import BoardConflict
+from formboard.core.facts import PROBLEM_MARK
 from formboard.core.model import Card, Domain, Perspective, Status
+from formboard.tui.card_draft import FIELD_LABELS, CardDraft
+from formboard.tui.messages import BoardChanged, SaveState
 from formboard.tui.screens.card_parts import (
-    CardHelp,
     PerspectivePanel,
     PerspectiveRow,
-    first_name,
     short_time,
 )
-from formboard.tui.screens.conflict import FIELD_LABELS, CardDraft, ChoiceDialog, ConflictDialog
-from formboard.tui.screens.link_picker import LinkList, LinkPicker, LinkRow, sync_children
-from formboard.tui.screens.prompt import PromptDraft, PromptField
+from formboard.tui.screens.card_perspectives import PerspectivesAndLinks
+from formboard.tui.screens.conflict import ConflictDialog
+from formboard.tui.screens.dialogs import ChoiceDialog
 from formboard.tui.session import WriteRequest
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.footer import QuietFooter
+from formboard.tui.widgets.link_list import LinkList, sync_children
 from formboard.tui.widgets.text_input import TextBox, TextInput
 
 if TYPE_CHECKING:
@@ -51,7 +56,7 @@ class CardForm(VerticalScroll, can_focus=False):
     """The fields, perspectives and links; focus goes to them, and they scroll into view."""
 
 
-class CardScreen(Screen[None]):
+class CardScreen(PerspectivesAndLinks, Screen[None]):
     """Read and edit one card; its perspectives side by side; its links as sentences."""
 
     DEFAULT_CSS = """
@@ -85,8 +90,6 @@ class CardScreen(Screen[None]):
         Binding("left,h", "app.focus_previous", show=False),
         Binding("right,l", "app.focus_next", show=False),
         # The board's own keys would act on the board behind this screen.
-        Binding("n,a,u,slash,H,J,K,L", "board_only", show=False),
-        Binding("shift+up,shift+down,shift+left,shift+right", "board_only", show=False),
     ]  # fmt: skip
 
     def __init__(self, card_id: str) -> None:
@@ -97,11 +100,17 @@ class CardScreen(Screen[None]):
         self.notices: dict[str, str] = {}
         self.saving = False
         self.leave_after_save = False
-        self.names: dict[str, str] = {}
 
     @property
     def formboard(self) -> FormboardApp:
         return cast("FormboardApp", self.app)
+
+    @property
+    def board(self) -> BoardState:
+        """The board's latest snapshot (the app's; this screen keeps no copy)."""
+        board = self.formboard.board
+        assert board is not None, "a card opens only on a loaded board"
+        return board
 
     def compose(self) -> ComposeResult:
         card = self.formboard.board_view.cards.get(self.card_id)
@@ -137,9 +146,7 @@ class CardScreen(Screen[None]):
         yield QuietFooter()
 
     def on_mount(self) -> None:
-        members = self.formboard.board_view.members.values()
-        self.names = {m.login: m.name for m in members}
-        card = self.formboard.board_view.cards.get(self.card_id)
+        card = self.board.cards.get(self.card_id)
         if card is None:
             self._set_gone(REMOVED)
             return
@@ -183,13 +190,14 @@ class CardScreen(Screen[None]):
 
     def display_name(self, login: str) -> str:
         """A member's name for their login (the login itself if the board doesn't know it)."""
-        return self.names.get(login) or login or "someone"
+        return self.board.name_of(login)
 
     # ------------------------------------------------- following the board
 
-    def board_changed(self, changes: ChangeSet) -> None:
+    @on(BoardChanged)
+    def _board_changed(self, message: BoardChanged) -> None:
         """A change set reached the board: follow this card, its perspectives and links."""
-        self.names.update({m.login: m.name for m in changes.members_changed})
+        changes = message.changes
         if self.card_id in changes.cards_removed:
             self._set_gone(REMOVED)
         for card in changes.cards_added + changes.cards_changed:
@@ -200,7 +208,7 @@ class CardScreen(Screen[None]):
 
     def on_screen_resume(self, _event: events.ScreenResume) -> None:
         # Change sets that arrived while a dialog was on top were not sent here.
-        card = self.formboard.board_view.cards.get(self.card_id)
+        card = self.board.cards.get(self.card_id)
         if card is None and self.draft.base:
             self._set_gone(REMOVED)
         elif card is not None:
@@ -224,7 +232,7 @@ class CardScreen(Screen[None]):
             by = self.display_name(card.updated_by)
             heading += f" · changed by {by} {short_time(card.updated_at)}"
         if card.problems:  # values another program stored (see `formboard check`)
-            heading += " · ⚠ " + "; ".join(card.problems)
+            heading += f" · {PROBLEM_MARK} " + "; ".join(card.problems)
         self.query_one("#card-heading", Static).update(plain(heading, one_line=True))
         was_gone = self.gone
         if card.archived or self.gone.endswith(ARCHIVED):
@@ -249,8 +257,8 @@ class CardScreen(Screen[None]):
         )  # fmt: skip
 
     def _show_links(self) -> None:
-        view = self.formboard.board_view
-        self.query_one("#links", LinkList).show(self.card_id, view.links, view.cards)
+        board = self.board
+        self.query_one("#links", LinkList).show(self.card_id, board.links, board.cards)
 
     def _show_notices(self) -> None:
         lines = list(self.notices.values()) + ([self.gone] if self.gone else [])
@@ -290,7 +298,7 @@ class CardScreen(Screen[None]):
                 self.dismiss()
             return
         request = WriteRequest(
-            "edit_card", (self.card_id, self.draft.base_rev), fields,
+            EditCard(self.card_id, self.draft.base_rev, MappingProxyType(fields)),
             on_saved=self._saved, on_failed=self._failed,
         )  # fmt: skip
         if self.formboard.write(request):
@@ -301,10 +309,11 @@ class CardScreen(Screen[None]):
             reason = self.formboard.read_only_reason
             self._say(f"Not saved: the board is read-only ({reason}).", error=True)
 
-    def waiting_for_lock(self, state: str) -> None:
+    @on(SaveState)
+    def _waiting_for_lock(self, message: SaveState) -> None:
         """A colleague's write holds the lock: this card's save waits its turn, and says so."""
-        if self.saving:
-            self._say(f"{state}… your change is written as soon as it is free.")
+        if self.saving and message.waiting_for:
+            self._say(f"{message.text}… your change is written as soon as it is free.")
 
     def _saved(self, card: Card) -> None:
         self.saving = False
@@ -326,7 +335,7 @@ class CardScreen(Screen[None]):
         if values is None:
             self._say("Nothing decided; your text is still here. ctrl+s tries again.")
             return
-        current = self.formboard.board_view.cards.get(self.card_id)
+        current = self.board.cards.get(self.card_id)
         if current is not None:
             self._absorb(current)
         for name, value in self.draft.settle(conflict, values).items():
@@ -358,82 +367,14 @@ class CardScreen(Screen[None]):
             self.leave_after_save = True
             self.action_save()
 
-    # ----------------------------------------------- perspectives and links
-
-    def _ask_perspective(self, title: str, text: str, discipline: str, make: Callable) -> None:
-        fields = [
-            PromptField("text", "Your reading", text, multiline=True, kind="text", required=True),
-            PromptField("discipline", "Discipline", value=discipline, required=True),
-        ]
-        self.formboard.ask(PromptDraft(title, fields, make))
-
-    def action_add_perspective(self) -> None:
-        """Add my reading of this card (p)."""
-        card_id = self.card_id
-        self._ask_perspective(
-            "Your perspective on this card", "", self.formboard.identity.discipline,
-            lambda v: WriteRequest("add_perspective", (card_id, v["text"]), {"discipline": v["discipline"]}),
-        )  # fmt: skip
-
-    def action_edit_perspective(self) -> None:
-        """Edit the focused perspective, if it is mine (e)."""
-        panel = self.focused
-        if not isinstance(panel, PerspectivePanel):
-            self._say("Move to a perspective first (tab or ↓), then press e to edit it.", hint=True)
-            return
-        if not panel.mine:
-            who = first_name(panel.author)
-            self._say(
-                f"Only {who} can change {who}'s perspective. Press p to add your own.", hint=True
-            )
-            return
-        p = panel.perspective
-        self._ask_perspective(
-            "Edit your perspective", safe(p.text), safe(p.discipline),
-            lambda v: WriteRequest("edit_perspective", (p.id, p.rev), dict(v)),
-        )  # fmt: skip
-
-    def action_remove(self) -> None:
-        """Remove my focused perspective or the focused link, after asking (d)."""
-        target = self.focused
-        if isinstance(target, PerspectivePanel):
-            if not target.mine:
-                who = first_name(target.author)
-                self._say(f"Only {who} can remove {who}'s perspective.", hint=True)
-                return
-            question: str | Text = "Remove your perspective on this card? The history keeps it."
-            request = WriteRequest("remove_perspective", (target.perspective.id,))
-        elif isinstance(target, LinkRow):
-            question = Text("Remove the link “") + target.sentence() + Text("”?")
-            request = WriteRequest("remove_link", (target.link.id,))
-        else:
-            self._say("Move to a perspective or a link first (tab or ↓), then press d.", hint=True)
-            return
-        request.on_failed = lambda reason, _c: self._say(f"Not removed: {reason}", error=True)
-        request.on_saved = lambda _result: self._say("Removed.")
-
-        def answered(answer: str | None) -> None:
-            if answer == "remove":
-                self.formboard.write(request)
-
-        choices = [("y", "Remove", "remove"), ("n", "Keep", "keep")]
-        self.app.push_screen(ChoiceDialog(question, choices), answered)
-
-    def action_add_link(self) -> None:
-        """Link this card to another (x)."""
-        if self.card_id in self.formboard.board_view.cards:
-            self.app.push_screen(LinkPicker(self.card_id))
-
     def action_help(self) -> None:
         """Show this screen's keys (?)."""
-        self.app.push_screen(CardHelp(self.BINDINGS))
+        from formboard.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self, "Keys on an open card"))
 
     def system_commands(self) -> Iterable[SystemCommand]:
         """This screen's actions for the command palette (the app asks its screen)."""
         for b in self.BINDINGS:
             if isinstance(b, Binding) and b.show and b.tooltip:
                 yield SystemCommand(b.description, b.tooltip, partial(self.run_action, b.action))
-
-    def action_board_only(self) -> None:
-        """A board key pressed here: say so rather than act on the board behind."""
-        self._say("That key works on the board; esc goes back to it.", hint=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,21 +9,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import HorizontalScroll, VerticalScroll
 from textual.widgets import Static
 
+from formboard.core.facts import local_time as short_time  # the card screen's name for it
 from formboard.core.model import Perspective
 from formboard.tui.screens.help import HelpScreen
 from formboard.tui.text import plain
 from formboard.tui.widgets.footer import QuietFooter
 
 _KEY_NAMES = {"escape": "esc", "question_mark": "?", "delete": "del", "up": "↑", "down": "↓"}
-
-
-def short_time(iso: str) -> str:
-    """``2025-03-04 14:02`` in local time, from a stored UTC timestamp."""
-    try:
-        when = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
-    except ValueError:
-        return ""
-    return when.strftime("%Y-%m-%d %H:%M")
 
 
 def first_name(name: str) -> str:

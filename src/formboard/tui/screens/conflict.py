@@ -1,139 +1,29 @@
-"""Editing beside colleagues: noticing their changes, and settling a same-field conflict.
+"""Settling a same-field conflict: my version and a colleague's, side by side.
 
-CardDraft remembers a card as it was when editing began and tells which fields
-I changed, which a colleague changed under me, and which both of us did (DESIGN
-§3). ConflictDialog shows my version and a colleague's side by side for every field
-we both changed; the person keeps mine, keeps theirs or merges the two. It only
-returns values: the card screen writes them, so nothing typed is lost if the
-dialog is closed. ChoiceDialog asks one question with a few keyed answers
-(save / discard / keep editing, remove or not).
+ConflictDialog shows both versions of every field we both changed (DESIGN §3); the
+person keeps mine, keeps theirs or merges the two. It only returns values: the card
+screen writes them, so nothing typed is lost if the dialog is closed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from formboard.core.errors import BoardConflict, FieldConflict
-from formboard.core.model import CARD_EDIT_FIELDS, Card, Domain, Status, clean_text, clean_title
+from formboard.core.model import Status, clean_text, clean_title
+from formboard.tui.card_draft import TEXT_FIELDS
+from formboard.tui.screens.dialogs import DIALOG_CSS
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.text_input import TextBox
 
-TEXT_FIELDS = ("title", "body", "client_words")
-FIELD_LABELS = {
-    "title": "title",
-    "body": "body",
-    "client_words": "client's own words",
-    "status": "status",
-    "domain": "domain",
-}
 MERGE_SEPARATOR = "──── theirs below: merge the two, then ctrl+s ────"
-
-_DIALOG_CSS = """
-    {name} {{ align: center middle; }}
-    {name} > .dialog-box {{
-        width: {width}; max-width: 96%; height: auto; max-height: 92%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }}
-    {name}:ansi > .dialog-box {{ border: thick ansi_blue; }}
-    {name} .dialog-title {{ text-style: bold; margin-bottom: 1; }}
-    {name} .dialog-hint {{ color: $text-muted; }}
-    {name} .dialog-error {{ color: $text-error; }}
-"""
-
-
-def from_store(name: str, value: Any) -> Any:
-    """A value as the store reports it in a conflict (``"agreed"``), as a card holds it."""
-    if name == "status":
-        return Status(value)
-    if name == "domain":
-        return Domain(value) if value else None
-    return value or ""
-
-
-def same(name: str, a: Any, b: Any) -> bool:
-    """Whether two values of a field say the same, as the screen shows them.
-
-    Text is compared as shown (control characters made visible, see ``safe``), so an
-    untouched field is never sent back; a title's outer spaces don't count.
-    """
-    if name in TEXT_FIELDS:
-        a, b = safe(str(a or "")), safe(str(b or ""))
-        # A text box shows the Unicode line and paragraph separators as line breaks.
-        a, b = (text.replace("\u2028", "\n").replace("\u2029", "\n") for text in (a, b))
-        if name == "title":
-            a, b = a.strip(), b.strip()
-    return a == b
-
-
-@dataclass
-class CardDraft:
-    """A card as it was when editing began (``base`` at ``base_rev``), to compare with."""
-
-    base: dict[str, Any] = field(default_factory=dict)
-    base_rev: int = 0
-
-    @classmethod
-    def of(cls, card: Card) -> CardDraft:
-        """The draft of a card as it is now."""
-        return cls({f: getattr(card, f) for f in CARD_EDIT_FIELDS}, card.rev)
-
-    def edited(self, typed: dict[str, Any]) -> dict[str, Any]:
-        """The typed fields that differ from the base: what a save sends."""
-        if not self.base:
-            return {}
-        return {f: v for f, v in typed.items() if not same(f, v, self.base[f])}
-
-    def absorb(
-        self, card: Card, typed: dict[str, Any], *, mine: bool = False
-    ) -> tuple[dict[str, Any], list[str]]:
-        """Take in a newer state of the card.
-
-        Returns the fields to show anew (ones I have not touched) and the fields a
-        colleague changed while I was editing them (those keep my text and the old
-        base, so saving them meets the store's conflict check). ``mine`` is my own
-        save landing: every field it reports becomes the base.
-        """
-        if not self.base or (card.rev < self.base_rev and not mine):
-            return {}, []
-        show: dict[str, Any] = {}
-        clashes: list[str] = []
-        for name in CARD_EDIT_FIELDS:
-            new, old = getattr(card, name), self.base[name]
-            if same(name, new, old):
-                continue
-            untouched = same(name, typed[name], old)
-            if untouched or mine or same(name, typed[name], new):
-                if untouched:
-                    show[name] = new
-                self.base[name] = new
-            else:
-                clashes.append(name)
-        if mine or not clashes:
-            self.base_rev = card.rev
-        return show, clashes
-
-    def settle(self, conflict: BoardConflict, values: dict[str, Any]) -> dict[str, Any]:
-        """Apply a ConflictDialog's answer: theirs becomes the base; returns what to show.
-
-        A field where I kept theirs then equals the base and is not sent again; one
-        where I kept mine or merged differs and is sent over theirs at their revision.
-        """
-        show = {}
-        for c in conflict.conflicts:
-            self.base[c.field] = from_store(c.field, c.theirs)
-            show[c.field] = from_store(c.field, values.get(c.field, c.mine))
-        if conflict.current_rev:
-            self.base_rev = conflict.current_rev
-        return show
 
 
 def shown_value(name: str, value: Any) -> Text:
@@ -146,50 +36,6 @@ def shown_value(name: str, value: Any) -> Text:
     if value in (None, ""):
         return Text("(empty)" if name != "domain" else "none", style="italic")
     return plain(str(value))
-
-
-class ChoiceDialog(ModalScreen[str | None]):
-    """One question, a few answers each with a key; esc answers None."""
-
-    DEFAULT_CSS = (
-        _DIALOG_CSS.format(name="ChoiceDialog", width=64)
-        + """
-    ChoiceDialog Horizontal { height: auto; margin-top: 1; }
-    ChoiceDialog Button { margin-right: 1; min-width: 10; }
-    """
-    )
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, question: str | Text, choices: list[tuple[str, str, str]]) -> None:
-        """``choices`` are (key, label, answer): pressing key answers ``answer``."""
-        super().__init__()
-        self.question = question
-        self.choices = choices
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box"):
-            yield Static(self.question, classes="dialog-title", markup=False)
-            with Horizontal():
-                for key, label, answer in self.choices:
-                    yield Button(f"{label} ({key})", id=f"choice-{answer}")
-            yield Static("press a key or choose a button · esc cancels", classes="dialog-hint")
-
-    def on_mount(self) -> None:
-        self.query(Button).first().focus()
-
-    def on_key(self, event: events.Key) -> None:
-        for key, _label, answer in self.choices:
-            if event.key == key:
-                event.stop()
-                self.dismiss(answer)
-                return
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss((event.button.id or "").removeprefix("choice-"))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class ConflictRow(Vertical, can_focus=True):
@@ -260,7 +106,7 @@ class ConflictDialog(ModalScreen[dict[str, Any] | None]):
     """
 
     DEFAULT_CSS = (
-        _DIALOG_CSS.format(name="ConflictDialog", width=100)
+        DIALOG_CSS.format(name="ConflictDialog", width=100)
         + """
     ConflictDialog VerticalScroll { height: auto; max-height: 65vh; }
     """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -28,7 +30,7 @@ class FollowPicker(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, others: list[PresenceEntry], cards: dict[str, Card]) -> None:
+    def __init__(self, others: list[PresenceEntry], cards: Mapping[str, Card]) -> None:
         super().__init__()
         self.others = others
         self.cards = cards

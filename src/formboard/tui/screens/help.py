@@ -1,4 +1,8 @@
-"""The help panel (?): every key, the columns, and how markers read."""
+"""The help panel (?): the keys in force where it was opened, the columns, the markers.
+
+The keys come from the live bindings of the screen that opened it, after the keymap,
+so a remapped key is shown as remapped; what each does is its binding's tooltip.
+"""
 
 from __future__ import annotations
 
@@ -7,39 +11,52 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from formboard.core.facts import MARKER_LEGEND
 from formboard.core.model import Column
-from formboard.tui.bindings import KEY_HELP
 from formboard.tui.widgets.footer import QuietFooter
 
 
-def help_table() -> Table:
-    keys = Table.grid(padding=(0, 2))
-    keys.add_column(style="bold", no_wrap=True)
-    keys.add_column()
-    for key, what in KEY_HELP:
-        keys.add_row(Text(key), Text(what))
-    keys.add_row(Text(""), Text(""))
-    for column in Column:
-        keys.add_row(Text(column.label), Text(column.describes))
-    keys.add_row(Text(""), Text(""))
-    legend = [
-        ("hyp · agreed · retired", "the card's status"),
-        ("2 views · 3 links", "perspectives on the card, links to and from it"),
-        ("“”", "the client's own words are recorded"),
-        ("► maintains", "this card maintains the focused card"),
-        ("◄ maintained by", "this card is maintained by the focused card"),
-        ("AR", "initials of a colleague whose cursor is on the card"),
-    ]
-    for marker, meaning in legend:
-        keys.add_row(Text(marker), Text(meaning))
-    return keys
+def live_bindings(screen: Screen[object]) -> list[tuple[Binding, str]]:
+    """Each binding with a tooltip active on ``screen``, once, with its keys in force."""
+    found: dict[str, tuple[Binding, list[str]]] = {}
+    for active in screen.active_bindings.values():
+        binding: Binding = active.binding
+        if not binding.tooltip:
+            continue
+        _, keys = found.setdefault(binding.id or binding.action, (binding, []))
+        shown = screen.app.get_key_display(binding)
+        if shown not in keys:
+            keys.append(shown)
+    return [(binding, " or ".join(keys)) for binding, keys in found.values()]
+
+
+def live_keys(screen: Screen[object]) -> list[tuple[str, str]]:
+    """(keys, what they do) for every binding with a tooltip active on ``screen``."""
+    return [(keys.replace(" or ", "  or  "), b.tooltip) for b, keys in live_bindings(screen)]
+
+
+def help_table(screen: Screen[object], board: bool) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for keys, what in live_keys(screen):
+        table.add_row(Text(keys), Text(what))
+    table.add_row(Text("ctrl+p"), Text("the command palette: every action, themes"))
+    if board:
+        table.add_row(Text(""), Text(""))
+        for column in Column:
+            table.add_row(Text(column.label), Text(column.describes))
+        table.add_row(Text(""), Text(""))
+        for marker, meaning in MARKER_LEGEND:
+            table.add_row(Text(marker), Text(meaning))
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key, in words."""
+    """The keys of the screen it was opened from, in words."""
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -50,8 +67,16 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
+    def __init__(self, opened_from: Screen[object], title: str = "formboard keys") -> None:
+        super().__init__()
+        self.opened_from = opened_from
+        self.title_text = title
+
     def compose(self) -> ComposeResult:
+        from formboard.tui.screens.board import BoardScreen
+
+        board = isinstance(self.opened_from, BoardScreen)
         with VerticalScroll():
-            yield Static("formboard keys", classes="prompt-title")
-            yield Static(help_table())
-        yield QuietFooter()  # the board's footer underneath shows the board's keys
+            yield Static(self.title_text, classes="prompt-title")
+            yield Static(help_table(self.opened_from, board))
+        yield QuietFooter()  # the screen underneath shows its own keys

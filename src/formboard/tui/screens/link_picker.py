@@ -1,7 +1,4 @@
-"""Links: a card's links as sentences, and the picker that links a card to another.
-
-LinkRow reads a link from one card's side: "maintains → Avoiding the office",
-or "maintained by ← Panic at work" for a link that arrives.
+"""The link picker: link a card to another, in two steps.
 
 Step one filters every other card on the board by a fuzzy match of its title;
 step two shows each kind of link as a sentence with both titles ("Avoiding the
@@ -11,7 +8,6 @@ If the write fails, the picker comes back with the choice made and the reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -21,12 +17,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.fuzzy import FuzzySearch
 from textual.screen import ModalScreen
-from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from formboard.core import facts
+from formboard.core.commands import LinkCards
 from formboard.core.errors import BoardConflict
-from formboard.core.model import Card, Column, Link, LinkKind
+from formboard.core.model import Card, LinkKind
 from formboard.tui.session import WriteRequest
 from formboard.tui.text import plain
 from formboard.tui.widgets.text_input import TextInput
@@ -34,12 +31,10 @@ from formboard.tui.widgets.text_input import TextInput
 if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
 
-_COLUMN_ORDER = {column: index for index, column in enumerate(Column)}
-
 
 def rank_cards(cards: list[Card], query: str, search: FuzzySearch | None = None) -> list[Card]:
     """Cards whose title matches ``query`` (best first); all of them, in board order, if empty."""
-    in_order = sorted(cards, key=lambda c: (_COLUMN_ORDER[c.column], c.position, c.id))
+    in_order = sorted(cards, key=facts.board_order)
     query = query.strip()
     if not query:
         return in_order
@@ -62,94 +57,12 @@ def match_line(card: Card, query: str, search: FuzzySearch) -> Text:
 
 def link_sentence(this: str, kind: LinkKind, other: str, reverse: bool) -> Text:
     """ "<this> maintains <other>" (or the other way round), titles shown literally."""
-    first, second = (other, this) if reverse else (this, other)
+    source, target = (other, this) if reverse else (this, other)
+    first, words, second = facts.link_sentence(kind, source, target)
     text = plain(first, "bold", one_line=True)
-    text.append(f" {kind.phrase} ")
+    text.append(f" {words} ")
     text.append(plain(second, "bold", one_line=True))
     return text
-
-
-class LinkRow(Static, can_focus=True):
-    """One link of a card, as a sentence from that card's side, with its note."""
-
-    DEFAULT_CSS = """
-    LinkRow { height: auto; padding: 0 1; }
-    LinkRow:focus { background: $primary 30%; text-style: bold; }
-    LinkRow:ansi:focus { background: ansi_blue; }
-    """
-
-    def __init__(self, link: Link, card_id: str, other: Card | None) -> None:
-        super().__init__(id=f"link-{link.id}")
-        self.show(link, card_id, other)
-
-    def show(self, link: Link, card_id: str, other: Card | None) -> None:
-        """Show ``link`` as seen from ``card_id``; ``other`` is the card at its far end."""
-        self.link, self.card_id, self.other = link, card_id, other
-        text = self.sentence()
-        if link.note:
-            text.append(" — ")
-            text.append(plain(link.note, "italic", one_line=True))
-        self.update(text)
-
-    def sentence(self) -> Text:
-        """ "maintains → <other>" going out, "maintained by ← <other>" coming in."""
-        outgoing = self.link.from_id == self.card_id
-        words = f"{self.link.kind.phrase} → " if outgoing else f"{self.link.kind.passive} ← "
-        title = self.other.title if self.other else "a card no longer on the board"
-        text = Text(words) + plain(title, "bold", one_line=True)
-        if self.other is not None and self.other.archived:
-            text.append(" (archived)")
-        return text
-
-
-class EmptyNote(Static, can_focus=True):
-    """ "No links yet…": focusable, so an open card's keys work when a section is empty."""
-
-    DEFAULT_CSS = """
-    EmptyNote { color: $text-muted; text-style: italic; padding: 0 1; width: auto; }
-    EmptyNote:focus { background: $primary 30%; }
-    EmptyNote:ansi:focus { background: ansi_blue; }
-    """
-
-
-def sync_children(
-    box: Widget, shown: Mapping[str, Widget], wanted: list[str], empty: str,
-    make: Callable[[str], Widget],
-) -> None:  # fmt: skip
-    """Mount what is new, drop what went, say when nothing is left; the rest keep focus."""
-    for key in wanted:
-        if key not in shown:
-            box.mount(make(key))
-    for key, widget in shown.items():
-        if key not in wanted:
-            widget.remove()
-    notes = box.query(EmptyNote)
-    if not wanted and not notes:
-        box.mount(EmptyNote(empty))
-    elif wanted:
-        notes.remove()
-
-
-class LinkList(Vertical):
-    """An open card's links, one sentence each, updated in place."""
-
-    DEFAULT_CSS = "LinkList { height: auto; }"
-
-    def show(self, card_id: str, links: Mapping[str, Link], cards: Mapping[str, Card]) -> None:
-        """Show the links to and from ``card_id``, oldest first."""
-        mine = {k: lk for k, lk in links.items() if card_id in (lk.from_id, lk.to_id)}
-        rows = {r.link.id: r for r in self.query(LinkRow)}
-
-        def other(link_id: str) -> Card | None:
-            link = mine[link_id]
-            return cards.get(link.to_id if link.from_id == card_id else link.from_id)
-
-        for link_id, row in rows.items():
-            if link_id in mine:
-                row.show(mine[link_id], card_id, other(link_id))
-        order = sorted(mine, key=lambda i: (mine[i].created_at, i))
-        empty = "No links yet: x links this card to another."
-        sync_children(self, rows, order, empty, lambda i: LinkRow(mine[i], card_id, other(i)))
 
 
 class LinkPicker(ModalScreen[None]):
@@ -205,7 +118,7 @@ class LinkPicker(ModalScreen[None]):
         return cast("FormboardApp", self.app)
 
     def _card(self, card_id: str | None) -> Card | None:
-        return self.formboard.board_view.cards.get(card_id or "")
+        return self.formboard.board_view.state.cards.get(card_id or "")
 
     def compose(self) -> ComposeResult:
         card = self._card(self.card_id)
@@ -238,7 +151,7 @@ class LinkPicker(ModalScreen[None]):
     # --------------------------------------------------------- step one
 
     def _candidates(self) -> list[Card]:
-        cards = self.formboard.board_view.cards.values()
+        cards = self.formboard.board_view.state.cards.values()
         return [c for c in cards if c.id != self.card_id and not c.archived]
 
     def _fill_matches(self) -> None:
@@ -337,7 +250,7 @@ class LinkPicker(ModalScreen[None]):
                 )
             )  # fmt: skip
 
-        request = WriteRequest("add_link", (*ends, kind), {"note": note}, on_failed=failed)
+        request = WriteRequest(LinkCards(*ends, kind, note), on_failed=failed)
         if app.write(request):
             self.dismiss(None)
         else:
@@ -353,7 +266,7 @@ class LinkPicker(ModalScreen[None]):
         if not note.strip() or note == self.note:
             self.dismiss(None)
             return
-        from formboard.tui.screens.conflict import ChoiceDialog
+        from formboard.tui.screens.dialogs import ChoiceDialog
 
         def answered(answer: str | None) -> None:
             if answer == "discard":

@@ -140,7 +140,7 @@ class PromptScreen(ModalScreen[dict[str, str] | None]):
             self.dismiss(None)
             return
         # conflict.py imports TextArea, which the app does not load at start-up.
-        from formboard.tui.screens.conflict import ChoiceDialog
+        from formboard.tui.screens.dialogs import ChoiceDialog
 
         # Keep editing comes first: the focused button, so a reflexive enter loses nothing.
         choices = [("k", "Keep editing", "keep"), ("d", "Discard", "discard")]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.widgets import Static
 
-from formboard.tui.screens.conflict import ChoiceDialog
+from formboard.tui.messages import SaveState
+from formboard.tui.screens.dialogs import ChoiceDialog
 
 
 class QuitWhileWaiting(ChoiceDialog):
@@ -32,8 +34,12 @@ class QuitWhileWaiting(ChoiceDialog):
             return f"{changes} not written yet ({state}). formboard quits once written; esc stays."
         return f"{changes} not written yet ({state}). Quitting now loses them."
 
-    def pending_changed(self, pending: int, state: str) -> None:
+    @on(SaveState)
+    def _save_state(self, message: SaveState) -> None:
         """The session wrote a change, or says what it waits for now."""
+        self.pending_changed(self.app.session.pending, message.text)  # type: ignore[attr-defined]
+
+    def pending_changed(self, pending: int, state: str) -> None:
         self.pending = pending
         if pending == 0 and self.quit_when_written:
             self.dismiss("quit")

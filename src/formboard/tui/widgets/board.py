@@ -1,11 +1,12 @@
 """The board: five columns side by side, one cursor, linked cards marked.
 
-The board holds what is shown (a ``Board`` from the store) and applies change
-sets to it; it never reads the file itself.
+The board shows the session's snapshot (a ``BoardState``) and, for each change set, only
+redraws the columns it touched; it keeps no copy of the board and never reads the file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual import events
@@ -14,8 +15,10 @@ from textual.containers import HorizontalScroll, Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from formboard.core.board_state import BoardState
 from formboard.core.changes import ChangeSet
-from formboard.core.model import Board, Card, Column, Link, Member, Status
+from formboard.core.facts import RELATION_IN, RELATION_OUT, link_words
+from formboard.core.model import Card, Column, Link, Status
 from formboard.tui.widgets.column import CARD_HEIGHT, CardMarks, ColumnList
 
 MIN_COLUMN_WIDTH = 24
@@ -123,9 +126,7 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
     def __init__(self) -> None:
         super().__init__(id="board")
         self.panes = {column: ColumnPane(column) for column in Column}
-        self.cards: dict[str, Card] = {}
-        self.members: dict[str, Member] = {}  # by login, kept current by ``apply``
-        self.links: dict[str, Link] = {}
+        self.state = BoardState(client="", title="", revision=0)  # the session's snapshot
         self.filter = CardFilter()
         self.current_column = Column.SYMPTOMS
         self._marked: set[str] = set()
@@ -146,11 +147,18 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
 
     # ------------------------------------------------------------ content
 
-    def show_board(self, board: Board) -> None:
+    # The snapshot's parts, read-only: the board view keeps no copy of its own.
+    @property
+    def cards(self) -> Mapping[str, Card]:
+        return self.state.cards
+
+    @property
+    def links(self) -> Mapping[str, Link]:
+        return self.state.links
+
+    def show_board(self, state: BoardState) -> None:
         """Show a whole board (on open)."""
-        self.cards = {c.id: c for c in board.cards}
-        self.members = {m.login: m for m in board.members}
-        self.links = {link.id: link for link in board.links}
+        self.state = state
         self._refill(set(Column))
 
     class FocusedCardGone(Message):
@@ -161,29 +169,24 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
             self.card_id = card_id
             self.by = by
 
-    def apply(self, changes: ChangeSet) -> None:
-        """Apply a change set: only the columns it touches are refilled.
+    def apply(self, changes: ChangeSet, state: BoardState) -> None:
+        """Show ``state``, which ``changes`` made: only the columns they touch are refilled.
 
         Focus stays on the same card; if a colleague moved it, focus goes with it;
         if it was archived or removed, focus stays at its place (on its neighbour).
         """
         focused = self._focused_id
+        before, self.state = self.state, state
         touched: set[Column] = set()
         for card in changes.cards_added + changes.cards_changed:
-            old = self.cards.get(card.id)
+            old = before.cards.get(card.id)
             if old is not None:
                 touched.add(old.column)
             touched.add(card.column)
-            self.cards[card.id] = card
         for card_id in changes.cards_removed:
-            old = self.cards.pop(card_id, None)
+            old = before.cards.get(card_id)
             if old is not None:
                 touched.add(old.column)
-        for link in changes.links_added + changes.links_changed:
-            self.links[link.id] = link
-        for link_id in changes.links_removed:
-            self.links.pop(link_id, None)
-        self.members.update({m.login: m for m in changes.members_changed})
         link_cards = {
             cid
             for link in changes.links_added + changes.links_changed
@@ -336,9 +339,11 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
         if card_id is not None:
             for link in self.links.values():
                 if link.from_id == card_id:
-                    self._set_relation(link.to_id, f"◄ {link.kind.passive}")
+                    self._set_relation(
+                        link.to_id, f"{RELATION_IN} {link_words(link.kind, backwards=True)}"
+                    )
                 elif link.to_id == card_id:
-                    self._set_relation(link.from_id, f"► {link.kind.phrase}")
+                    self._set_relation(link.from_id, f"{RELATION_OUT} {link_words(link.kind)}")
         self.post_message(self.FocusChanged(card))
 
     def set_presence(self, initials_by_card: dict[str, list[str]]) -> None:

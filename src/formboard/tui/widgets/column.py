@@ -17,11 +17,12 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from formboard.core.facts import PROBLEM_MARK, WORDS_MARK, card_facts, count
 from formboard.core.model import Card, Column, Status
-from formboard.tui.text import first_line, safe, truncate
+from formboard.core.text import first_line
+from formboard.tui.text import safe, truncate
 
 CARD_HEIGHT = 4  # title, body, markers, gap
-STATUS_SHORT = {Status.HYPOTHESIS: "hyp", Status.AGREED: "agreed", Status.RETIRED: "retired"}
 
 
 @dataclass
@@ -35,23 +36,20 @@ class CardMarks:
 
 # The widest marker line of each form (two-digit counts, the quote mark), so the form
 # depends on the column's width only and every card of a column reads alike.
-_LONG_WIDTH = len("retired · 99 views · 99 links · “”")
-_SHORT_WIDTH = len("ret · 99v · 99l · “”")
+_LONG_WIDTH = len(f"retired · 99 views · 99 links · {WORDS_MARK}")
+_SHORT_WIDTH = len(f"ret · 99v · 99l · {WORDS_MARK}")
 
 
 def markers(card: Card, marks: CardMarks, width: int) -> str:
-    """The marker line in words, shortened to fit: status, perspectives, links, quote."""
-    n_persp, n_links = len(card.perspectives), marks.links
+    """The card's facts (core/facts.py) as the marker line, shortened to fit the width."""
+    facts = card_facts(card, marks.links)
     # A value another program stored ends the line with ⚠ (the card view says what it is).
-    quote = (["“”"] if card.client_words.strip() else []) + (["⚠"] if card.problems else [])
+    quote = [WORDS_MARK] if facts.client_words else []
+    quote += [PROBLEM_MARK] if facts.problems else []
     if width >= _LONG_WIDTH:
-        return " · ".join([
-            STATUS_SHORT[card.status],
-            f"{n_persp} view" + ("" if n_persp == 1 else "s"),
-            f"{n_links} link" + ("" if n_links == 1 else "s"),
-            *quote,
-        ])  # fmt: skip
-    short = [STATUS_SHORT[card.status][:3], f"{n_persp}v", f"{n_links}l"]
+        counts = [count(facts.perspectives, "view"), count(facts.links, "link")]
+        return " · ".join([facts.status_short, *counts, *quote])
+    short = [facts.status_short[:3], f"{facts.perspectives}v", f"{facts.links}l"]
     if width >= _SHORT_WIDTH:
         return " · ".join(short + quote)
     text = " ".join(short + quote)

@@ -21,6 +21,14 @@ class QuietFooter(Footer):
     """
 
     _shown: tuple[tuple[str, str, bool, str], ...] | None = None
+    DEFAULT_CSS = """
+    QuietFooter.-covered FooterKey { display: none; }
+    QuietFooter.-covered FooterKey.-command-palette { display: block; }
+    """
+
+    def set_covered(self, covered: bool) -> None:
+        """Under a dialog this screen's keys do nothing: show only the palette's."""
+        self.set_class(covered, "-covered")
 
     def on_resize(self, event: events.Resize) -> None:
         narrow = event.size.width < NARROW

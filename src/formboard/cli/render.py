@@ -1,23 +1,27 @@
-"""Text renderings for the `formboard` command: the board, a screen-reader text, the op log.
+"""Text renderings for `formboard show` (readable, and --plain for screen readers) and `log`.
 
-Everything a board holds passes through :func:`safe_line` or :func:`safe_text` before it
-reaches the terminal: the model refuses control characters, but a file written by another
-program (the sqlite3 shell) is read as it is.
+A card's facts, a link's sentence, a time and the board order come from core/facts.py;
+this module only words them for a terminal. Everything a board holds passes through
+core/text.py's ``one_line`` before it is printed: the model refuses control characters,
+but a file written by another program (the sqlite3 shell) is read as it is.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-
-from formboard.core.export import ordered_cards
+from formboard.core.facts import (
+    PROBLEM_MARK,
+    CardFacts,
+    card_facts,
+    count,
+    link_counts,
+    link_sentence,
+    local_time,
+    ordered_cards,
+)
 from formboard.core.model import Board, Card, Column, Link, Op
-from formboard.core.text import one_line, visible
+from formboard.core.text import one_line
 
 SHORT_ID_MIN = 4
-
-# The one rule for text on a terminal (core/text.py), under the names this module uses.
-safe_text = visible
-safe_line = one_line
 
 
 def short_ids(ids: list[str]) -> dict[str, str]:
@@ -35,62 +39,53 @@ def short_ids(ids: list[str]) -> dict[str, str]:
     return out
 
 
-def count(n: int, noun: str) -> str:
-    """``1 card``, ``2 cards``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _sentence(text: str) -> str:
     """End a phrase with a full stop unless it already ends a sentence."""
     text = text.rstrip()
     return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 
-def link_sentence(link: Link, titles: dict[str, str]) -> str:
+def link_line(link: Link, titles: dict[str, str]) -> str:
     """A link read from its target: "Panic at work — maintained by — Avoiding the office".
 
     The CLI always reads links this way (target, passive phrase, source), so a listing
     starts with the card that is acted upon, as the board's symptoms usually are.
     """
-    src = safe_line(titles.get(link.from_id, link.from_id))
-    dst = safe_line(titles.get(link.to_id, link.to_id))
-    return f"{dst} — {link.kind.passive} — {src}"
+    ends = titles.get(link.from_id, link.from_id), titles.get(link.to_id, link.to_id)
+    first, words, second = link_sentence(link.kind, *ends, backwards=True)
+    return f"{one_line(first)} — {words} — {one_line(second)}"
 
 
-def _link_counts(board: Board) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for link in board.links:
-        counts[link.from_id] += 1
-        counts[link.to_id] += 1
-    return counts
-
-
-def _markers(card: Card, links: int) -> list[str]:
-    marks = [card.status.label]
-    if card.domain:
-        marks.append(card.domain.value)
-    if card.perspectives:
-        marks.append(count(len(card.perspectives), "perspective"))
-    if links:
-        marks.append(count(links, "link"))
-    if card.client_words.strip():
+def _markers(facts: CardFacts) -> list[str]:
+    """The facts in brackets after a card's title: the ones it has, in words."""
+    marks = [facts.status_word, *([facts.domain.value] if facts.domain else []), *_counts(facts)]
+    if facts.client_words:
         marks.append("client's words")
-    if card.problems:
-        marks.append("⚠ written outside formboard: see `formboard check`")
+    if facts.problems:
+        marks.append(f"{PROBLEM_MARK} written outside formboard: see `formboard check`")
     return marks
+
+
+def _counts(facts: CardFacts) -> list[str]:
+    """The counts above zero, in words: "2 perspectives", "1 link"."""
+    return [
+        count(n, noun)
+        for n, noun in [(facts.perspectives, "perspective"), (facts.links, "link")]
+        if n
+    ]
 
 
 def problem_lines(board: Board) -> list[str]:
     """What is wrong with the board as another program left it, one line each."""
-    return [f"⚠ {safe_line(p)}." for p in board.problems]
+    return [f"{PROBLEM_MARK} {one_line(p)}." for p in board.problems]
 
 
 def render_board(board: Board) -> str:
     """The readable board: columns as headings with counts, one line per card."""
     shorts = short_ids([c.id for c in board.cards] + [lk.id for lk in board.links])
-    links = _link_counts(board)
-    title = f" — {safe_line(board.title)}" if board.title else ""
-    out = [f"{safe_line(board.client)}{title} (revision {board.revision})"]
+    links = link_counts(board.links)
+    title = f" — {one_line(board.title)}" if board.title else ""
+    out = [f"{one_line(board.client)}{title} (revision {board.revision})"]
     out += problem_lines(board)
     for column in Column:
         cards = board.column(column)
@@ -98,8 +93,8 @@ def render_board(board: Board) -> str:
         out += ["", f"{column.label} ({len(cards)})"]
         width = max((len(shorts[c.id]) for c in cards), default=0)
         for card in cards:
-            marks = " · ".join(_markers(card, links[card.id]))
-            out.append(f"  {shorts[card.id]:<{width}}  {safe_line(card.title)}  [{marks}]")
+            marks = " · ".join(_markers(card_facts(card, links[card.id])))
+            out.append(f"  {shorts[card.id]:<{width}}  {one_line(card.title)}  [{marks}]")
         if not cards:
             out.append("  (no cards)")
         if archived:
@@ -109,30 +104,29 @@ def render_board(board: Board) -> str:
         out += ["", f"Links ({len(board.links)})"]
         width = max(len(shorts[lk.id]) for lk in board.links)
         for link in board.links:
-            out.append(f"  {shorts[link.id]:<{width}}  {link_sentence(link, titles)}")
+            out.append(f"  {shorts[link.id]:<{width}}  {link_line(link, titles)}")
     return "\n".join(out)
 
 
 def _plain_card(card: Card, links: int) -> str:
-    parts = [_sentence(safe_line(card.title)), _sentence(card.status.label.capitalize())]
-    if card.domain:
-        parts.append(f"{card.domain.value.capitalize()} domain.")
-    if card.perspectives:
-        parts.append(count(len(card.perspectives), "perspective") + ".")
-    if links:
-        parts.append(count(links, "link") + ".")
-    if card.client_words.strip():
-        parts.append(_sentence(f"Client's words: {safe_line(card.client_words)}"))
-    parts += [_sentence(f"Written outside formboard: {p}") for p in card.problems]
+    """One card as sentences: title, then each fact it has, then its id."""
+    facts = card_facts(card, links)
+    parts = [_sentence(one_line(card.title)), _sentence(facts.status_word.capitalize())]
+    if facts.domain:
+        parts.append(f"{facts.domain.value.capitalize()} domain.")
+    parts += [f"{counted}." for counted in _counts(facts)]
+    if facts.client_words:
+        parts.append(_sentence(f"Client's words: {one_line(card.client_words)}"))
+    parts += [_sentence(f"Written outside formboard: {p}") for p in facts.problems]
     parts.append(f"Id {card.id}.")
     return " ".join(parts)
 
 
 def render_plain(board: Board) -> str:
     """A linear text for screen readers: headings, one sentence-line per card, link sentences."""
-    links = _link_counts(board)
-    title = f": {safe_line(board.title)}" if board.title else ""
-    out = [_sentence(f"Board for client {safe_line(board.client)}{title}")]
+    links = link_counts(board.links)
+    title = f": {one_line(board.title)}" if board.title else ""
+    out = [_sentence(f"Board for client {one_line(board.client)}{title}")]
     out.append(f"Revision {board.revision}.")
     out += problem_lines(board)
     for column in Column:
@@ -146,37 +140,30 @@ def render_plain(board: Board) -> str:
     titles = {c.id: c.title for c in board.cards}
     out += ["", f"Links ({count(len(board.links), 'link')})"]
     for link in board.links:
-        note = " " + _sentence(f"Note: {safe_line(link.note)}") if link.note.strip() else ""
-        out.append(_sentence(link_sentence(link, titles)) + note)
+        note = " " + _sentence(f"Note: {one_line(link.note)}") if link.note.strip() else ""
+        out.append(_sentence(link_line(link, titles)) + note)
     return "\n".join(out)
 
 
-def _when(at: str) -> str:
-    # Stored as 2026-11-27T00:15:50.031Z; seconds are enough in a listing.
-    return at[:19].replace("T", " ") + ("Z" if at.endswith("Z") else "")
-
-
 def render_log(ops: list[Op]) -> str:
-    """One line per op: seq, time, author, op, entity and a short entity id."""
+    """One line per op: seq, local time, author, op, entity and a short entity id."""
     if not ops:
         return "No changes in the log after that point."
     rows = []
     for op in ops:
-        who = safe_line(op.author_name)
-        who = (
-            f"{who} ({safe_line(op.author)})" if who and who != op.author else safe_line(op.author)
-        )
+        who = one_line(op.author_name)
+        who = f"{who} ({one_line(op.author)})" if who and who != op.author else one_line(op.author)
         rows.append(
             (
                 str(op.seq),
-                _when(op.at),
+                local_time(op.at),
                 who,
-                safe_line(op.op),
-                safe_line(op.entity),
-                safe_line(op.entity_id)[:10],
+                one_line(op.op),
+                one_line(op.entity),
+                one_line(op.entity_id)[:10],
             )
         )
-    header = ("seq", "time (UTC)", "author", "op", "entity", "id")
+    header = ("seq", "time", "author", "op", "entity", "id")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = []
     for row in [header, *rows]:

@@ -1,6 +1,6 @@
-"""Working together in the app: presence, follow mode, colleagues' changes to my card.
+"""Colleagues on the board: who else is here, following one of them, their changes to my card.
 
-A mixin of FormboardApp; its handlers use Textual's naming convention
+A mixin of the board screen; its handlers use Textual's naming convention
 (``on_<widget>_<message>``), which works through the class's MRO.
 """
 
@@ -14,21 +14,20 @@ from formboard.tui.messages import BackupFailed, PresenceChanged, WatchTrouble
 from formboard.tui.widgets.board import BoardView
 
 if TYPE_CHECKING:
-    from formboard.tui.presence_loop import PresenceLoop
+    from formboard.tui.app import FormboardApp
     from formboard.tui.widgets.presence_bar import PresenceBar
     from formboard.tui.widgets.status import StatusLine
 
 
-class Together:
-    """Presence, follow mode and notices about colleagues' changes, for FormboardApp."""
+class Colleagues:
+    """Presence, follow mode and notices about colleagues' changes, for the board screen."""
 
     board_view: BoardView
-    presence: PresenceLoop
     presence_bar: PresenceBar
     status_line: StatusLine
     others: list[PresenceEntry]
     following: PresenceEntry | None
-    watch_mode: WatchMode
+    formboard: FormboardApp
     watch_trouble: str | None = None
     presence_trouble: str | None = None
 
@@ -37,7 +36,8 @@ class Together:
         if self.watch_trouble:
             label = "live: polling (file events failed)"
         else:
-            label = "live: " + ("events" if self.watch_mode is WatchMode.EVENTS else "polling")
+            events = self.formboard.watch_mode is WatchMode.EVENTS
+            label = "live: " + ("events" if events else "polling")
         if self.presence_trouble:
             label += " · presence: trying again"
         return label
@@ -57,7 +57,7 @@ class Together:
 
     def on_board_view_focus_changed(self, message: BoardView.FocusChanged) -> None:
         following = self.following.login if self.following else None
-        self.presence.announce(message.card.id if message.card else None, following)
+        self.formboard.presence.announce(message.card.id if message.card else None, following)
 
     def on_presence_changed(self, message: PresenceChanged) -> None:
         trouble = message.problem if message.failed else None
@@ -101,11 +101,13 @@ class Together:
             self.presence_bar.show(self.others, leader)
             if leader.focused:
                 self.board_view.focus_card(leader.focused)
-            self.presence.announce(getattr(self.board_view.focused_card, "id", None), leader.login)
+            self.formboard.presence.announce(
+                getattr(self.board_view.focused_card, "id", None), leader.login
+            )
 
         from formboard.tui.screens.follow import FollowPicker
 
-        self.push_screen(FollowPicker(self.others, self.board_view.cards), chosen)
+        self.app.push_screen(FollowPicker(self.others, self.board_view.cards), chosen)
 
     def stop_following(self, quiet: bool = False) -> None:
         """End follow mode (my own navigation does this)."""
@@ -120,10 +122,11 @@ class Together:
         self.following = None
         self.status_line.extra = self.live_label()
         self.presence_bar.show(self.others, None)
-        self.presence.announce(getattr(self.board_view.focused_card, "id", None), None)
+        self.formboard.presence.announce(getattr(self.board_view.focused_card, "id", None), None)
 
     def on_board_view_focused_card_gone(self, message: BoardView.FocusedCardGone) -> None:
-        if message.by not in (self.identity.name, self.identity.login):
+        me = self.formboard.identity
+        if message.by not in (me.name, me.login):
             card = self.board_view.cards.get(message.card_id)
             what = "archived" if card is not None and card.archived else "removed"
             self.notify(f"{message.by} {what} the card you were on.", markup=False, timeout=6)

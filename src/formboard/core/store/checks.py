@@ -1,9 +1,11 @@
-"""`formboard check` and `formboard repair`: the health of one board file, and its mending.
+"""`formboard check` for a board file: one line per check, each with what to do.
 
 Checks: the file opens as a board, SQLite's quick_check and integrity_check, the schema
 version and revision, every row's values (a value another program stored, an orphaned
 perspective or link: each with its fix), the write lease (free, or held by whom, for how
-long, and whether it went stale) and the sidecar ``<board>.rev``.
+long, and whether it went stale), the sidecar ``<board>.rev`` and the backups. They reach
+the lease, the sidecar and SQLite's own checks, so they belong to this backend; callers
+ask ``Store.check()`` or, for a board that may not open, ``check_board(location)``.
 """
 
 from __future__ import annotations
@@ -11,16 +13,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import click
-
-from formboard.cli import BOARD, cli, opened
 from formboard.core.backup import backup_folder, backups_of, verified_backups
 from formboard.core.errors import FormboardError
-from formboard.core.store import BoardStore, health
+from formboard.core.facts import local_time
+from formboard.core.store import health
 from formboard.core.store.files import read_sidecar_revision
 from formboard.core.store.schema import SCHEMA_VERSION
-from formboard.core.text import one_line
+
+if TYPE_CHECKING:
+    from formboard.core.store.board_store import BoardStore
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,10 @@ class Check:
 
 def check_board(path: Path) -> list[Check]:
     """Run every check on the board at ``path``; a board that cannot open is one failed check."""
+    from formboard.core.store.interface import open_store
+
     try:
-        store = BoardStore.open(path)
+        store = open_store(path)
     except FormboardError as exc:
         # A board that will not open is when a backup matters most: say which, and how.
         return [
@@ -47,15 +52,20 @@ def check_board(path: Path) -> list[Check]:
             Check("backups", bool(verified_backups(path)), restore_hint(path)),
         ]
     with store:
-        integrity = _integrity(store)
-        found = [Check("file", True, f"{store.path} opens as a formboard board."), integrity]
-        revision, schema = _meta(store)
-        found.append(schema)
-        if integrity.ok:  # a damaged file's rows are not worth reading
-            found += _rows(store)
-        found.append(_lease(store))
-        found.append(_sidecar(store, revision))
-        found.append(_backups(store.path))
+        return store.check()
+
+
+def checks_of(store: BoardStore) -> list[Check]:
+    """Every check on an open board (``BoardStore.check``)."""
+    integrity = _integrity(store)
+    found = [Check("file", True, f"{store.path} opens as a formboard board."), integrity]
+    revision, schema = _meta(store)
+    found.append(schema)
+    if integrity.ok:  # a damaged file's rows are not worth reading
+        found += _rows(store)
+    found.append(_lease(store))
+    found.append(_sidecar(store, revision))
+    found.append(_backups(store.path))
     return found
 
 
@@ -87,7 +97,7 @@ def _backups(board_path: Path) -> Check:
             "none yet: the app takes one when it opens the board; `formboard backup` takes one now."
         )
         return Check("backups", True, detail)
-    newest = time.strftime("%Y-%m-%d %H:%M", time.localtime(kept[0].stat().st_mtime))
+    newest = local_time(kept[0].stat().st_mtime)
     return Check(
         "backups", True, f"{len(kept)} kept in {kept[0].parent}, the newest from {newest}."
     )
@@ -196,23 +206,3 @@ def _sidecar(store: BoardStore, revision: int | None) -> Check:
         )
         return Check("sidecar", False, detail)
     return Check("sidecar", True, f"{path.name} is at revision {side}.")
-
-
-@cli.command()
-@click.argument("board", type=BOARD)
-def repair(board: Path) -> None:
-    """Put back what another program broke in a board's own bookkeeping.
-
-    A missing or garbled schema version or revision is set right, and perspectives and
-    links whose card was deleted outside formboard move to the op log (`formboard log`
-    keeps them whole). A backup is taken first. Values in cards are yours to choose:
-    `formboard check` names each one and the command that sets it.
-    """
-    from formboard.core.backup import take_backup
-
-    with opened(board) as store:
-        dest = take_backup(store)
-        done = store.repair()
-    click.echo(one_line(f"Backed up to {dest} first."), err=True)
-    for line in done or ["Nothing needed repair."]:
-        click.echo(one_line(line))

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from formboard.cli import BOARD, cli
-from formboard.cli_group import CommandFailed
+from formboard.cli.common import BOARD
+from formboard.cli.group import CommandFailed
 from formboard.core.errors import BoardExists
-from formboard.core.identity import data_dir
-from formboard.core.lock import make_private_folders
-from formboard.resources import sample_boards
+from formboard.core.files import make_private_folders
+from formboard.core.settings import data_dir
+from formboard.shipped import sample_boards
 
 THEME_HELP = "The colour theme, e.g. formboard-light; remembered for next time."
 WATCH_HELP = (
@@ -67,7 +67,7 @@ def choose_and_run(folder: Path, theme: str | None, watch: str | None = None) ->
         run_board(chosen, theme, watch)
 
 
-@cli.command("open")
+@click.command("open")
 @click.argument("board", type=BOARD, required=False)
 @click.option("--theme", default=None, help=THEME_HELP)
 @watch_option
@@ -80,7 +80,7 @@ def open_board(board: Path | None, theme: str | None, watch: str | None) -> None
         run_board(target, theme, watch)
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--dir", "folder", type=click.Path(path_type=Path, file_okay=False), default=None,
     help="Where to put the demo board (default: your formboard data folder).",
@@ -133,3 +133,6 @@ def demo(
         click.echo(str(target))
         return
     run_board(target, theme, watch)
+
+
+COMMANDS = (open_board, demo)

@@ -15,9 +15,9 @@ from typing import Any
 
 import click
 
-from formboard.cli_group import CommandFailed
+from formboard.cli.group import CommandFailed
 from formboard.core.errors import BoardConflict
-from formboard.core.store import BoardStore
+from formboard.core.store import Store
 from formboard.core.text import json_safe, one_line, visible
 
 CONFLICT_EXIT = 3
@@ -82,7 +82,7 @@ def _shown(value: Any) -> str:
     return "(removed)" if value is None else one_line(visible(str(value)))
 
 
-def warn_if_replacing(store: BoardStore, before: dict[str, Any], author: str, what: str) -> None:
+def warn_if_replacing(store: Store, before: dict[str, Any], author: str, what: str) -> None:
     """Without --rev: say on stderr whose text an edit replaced, and where it is kept."""
     if not author or author == store.identity.login:
         return

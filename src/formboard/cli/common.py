@@ -1,0 +1,88 @@
+"""What every command shares: the BOARD argument, an open store, and choices typed loosely."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+
+from formboard.core.errors import InvalidInput
+from formboard.core.lock import LeaseInfo
+from formboard.core.model import Domain, LinkKind, Status
+from formboard.core.store import Store, open_store
+
+# readable=False: a board we may not read is the store's one sentence (exit 1), not click's
+# usage error (exit 2).
+BOARD = click.Path(path_type=Path, dir_okay=True, readable=False)
+
+
+@contextlib.contextmanager
+def opened(path: Path) -> Iterator[Store]:
+    """An open store for one command, closed afterwards whatever happens."""
+    store = open_store(path, on_lock_wait=_waiting_notice(), on_busy=_busy_notice())
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _waiting_notice() -> Callable[[LeaseInfo | None, float], None] | None:
+    """At a terminal, say once whose lock a write is waiting for (it may wait 15 s)."""
+    if not sys.stderr.isatty():
+        return None  # scripts get only the outcome: one line, on failure
+    said: list[bool] = []
+
+    def notice(holder: LeaseInfo | None, waited: float) -> None:
+        if not said and waited >= 1.0:
+            said.append(True)
+            who = holder.who() if holder else "someone else"
+            click.echo(f"Waiting for the lock held by {who}…", err=True)
+
+    return notice
+
+
+def _busy_notice() -> Callable[[float], None] | None:
+    """At a terminal, say once that the board is busy and the command tries again."""
+    if not sys.stderr.isatty():
+        return None
+    said: list[bool] = []
+
+    def notice(waited: float) -> None:
+        if not said and waited >= 0.3:
+            said.append(True)
+            click.echo(
+                "The board is busy (a colleague's change is being saved); trying again…", err=True
+            )
+
+    return notice
+
+
+def choice(value: str, options: dict[str, str], what: str) -> str:
+    """The canonical value for a case-insensitive ``value``; InvalidInput listing the choices."""
+    key = " ".join(value.strip().lower().split())
+    if key in options:
+        return options[key]
+    names = ", ".join(dict.fromkeys(options.values()))
+    raise InvalidInput(f"Unknown {what} {value!r}; use one of: {names}.")
+
+
+STATUSES = {s.value: s.value for s in Status} | {s.label: s.value for s in Status}
+DOMAINS = {d.value: d.value for d in Domain}
+KINDS = {k.value: k.value for k in LinkKind} | {k.phrase: k.value for k in LinkKind}
+
+
+def status_value(value: str | None) -> str | None:
+    """The status typed (a value or its label, any case), or None if none was given."""
+    return None if value is None else choice(value, STATUSES, "status")
+
+
+def domain_value(value: str | None) -> str | None:
+    """The domain typed; "" for none (which clears it in an edit), None if none was given."""
+    if value is None:
+        return None
+    if value.strip().lower() in ("", "none"):
+        return ""  # clears the domain in an edit
+    return choice(value, DOMAINS, "domain")

@@ -1,0 +1,62 @@
+"""`formboard check`, `repair` and `backup`: the health of one board file, its mending, its copies.
+
+The checks themselves belong to the store (``core/store/checks.py``); this prints them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from formboard.cli.common import BOARD, opened
+from formboard.core.backup import take_backup
+from formboard.core.store import check_board
+from formboard.core.text import one_line
+
+
+@click.command()
+@click.argument("board", type=BOARD)
+@click.pass_context
+def check(ctx: click.Context, board: Path) -> None:
+    """Check the health of a board file.
+
+    One line each for SQLite integrity, the schema version, the write lease and the
+    sidecar; the exit code is 1 if any check fails.
+    """
+    found = check_board(board)
+    for item in found:
+        click.echo(one_line(item.line()))
+    if not all(item.ok for item in found):
+        ctx.exit(1)
+
+
+@click.command()
+@click.argument("board", type=BOARD)
+def repair(board: Path) -> None:
+    """Put back what another program broke in a board's own bookkeeping.
+
+    A missing or garbled schema version or revision is set right, and perspectives and
+    links whose card was deleted outside formboard move to the op log (`formboard log`
+    keeps them whole). A backup is taken first. Values in cards are yours to choose:
+    `formboard check` names each one and the command that sets it.
+    """
+    with opened(board) as store:
+        dest = take_backup(store)
+        done = store.repair()
+    click.echo(one_line(f"Backed up to {dest} first."), err=True)
+    for line in done or ["Nothing needed repair."]:
+        click.echo(one_line(line))
+
+
+@click.command()
+@click.argument("board", type=BOARD)
+def backup(board: Path) -> None:
+    """Back the board up now into your data folder (the newest five are kept)."""
+    with opened(board) as store:
+        dest = take_backup(store)
+    click.echo(one_line(f"Backed up to {dest}"), err=True)
+    click.echo(one_line(str(dest)))
+
+
+COMMANDS = (check, repair, backup)

@@ -1,0 +1,79 @@
+"""The board as a viewer knows it: one immutable snapshot, replaced by each change set.
+
+The app's session owns the current snapshot and hands it, with the change set that made
+it, to every screen and widget; none of them keeps a copy of its own. Lookups by id are
+dictionaries (read-only views), so a widget asks the snapshot, never a list it filled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from formboard.core.changes import ChangeSet
+from formboard.core.model import Board, Card, Link, Member
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """Everything on a board at one revision, indexed for a viewer."""
+
+    client: str
+    title: str
+    revision: int
+    cards: Mapping[str, Card] = field(default_factory=lambda: MappingProxyType({}))
+    links: Mapping[str, Link] = field(default_factory=lambda: MappingProxyType({}))
+    members: Mapping[str, Member] = field(default_factory=lambda: MappingProxyType({}))
+    problems: tuple[str, ...] = ()  # what another program left wrong (``Board.problems``)
+
+    @classmethod
+    def of(cls, board: Board) -> BoardState:
+        return cls(
+            client=board.client,
+            title=board.title,
+            revision=board.revision,
+            cards=MappingProxyType({c.id: c for c in board.cards}),
+            links=MappingProxyType({lk.id: lk for lk in board.links}),
+            members=MappingProxyType({m.login: m for m in board.members}),
+            problems=board.problems,
+        )
+
+    def apply(self, changes: ChangeSet) -> BoardState:
+        """The snapshot after ``changes``."""
+        cards, links, members = dict(self.cards), dict(self.links), dict(self.members)
+        for card in changes.cards_added + changes.cards_changed:
+            cards[card.id] = card
+        for card_id in changes.cards_removed:
+            cards.pop(card_id, None)
+        for link in changes.links_added + changes.links_changed:
+            links[link.id] = link
+        for link_id in changes.links_removed:
+            links.pop(link_id, None)
+        members.update({m.login: m for m in changes.members_changed})
+        return BoardState(
+            client=changes.meta_changed.get("client", self.client),
+            title=changes.meta_changed.get("title", self.title),
+            revision=max(self.revision, changes.revision),
+            cards=MappingProxyType(cards),
+            links=MappingProxyType(links),
+            members=MappingProxyType(members),
+            problems=self.problems,
+        )
+
+    def board(self) -> Board:
+        """The snapshot as a Board (what the store diffs against when the log cannot say)."""
+        return Board.model_construct(
+            client=self.client,
+            title=self.title,
+            revision=self.revision,
+            cards=tuple(self.cards.values()),
+            links=tuple(self.links.values()),
+            members=tuple(self.members.values()),
+            problems=self.problems,
+        )
+
+    def name_of(self, login: str) -> str:
+        """A member's name for their login (the login itself if the board does not know it)."""
+        member = self.members.get(login)
+        return (member.name if member else "") or login or "someone"

@@ -1,0 +1,106 @@
+"""An open card's perspectives and links: add, edit and remove them (a card screen mixin).
+
+A perspective is its author's to change; the others' are read here. Each write is a
+command the app hands to the session, and a failure is said on the card, in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+
+from formboard.core.commands import AddPerspective, EditPerspective, RemovePerspective, Unlink
+from formboard.tui.screens.card_parts import PerspectivePanel, first_name
+from formboard.tui.screens.dialogs import ChoiceDialog
+from formboard.tui.screens.prompt import PromptDraft, PromptField
+from formboard.tui.session import WriteRequest
+from formboard.tui.text import safe
+from formboard.tui.widgets.link_list import LinkRow
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.widget import Widget
+
+    from formboard.core.board_state import BoardState
+    from formboard.tui.app import FormboardApp
+
+
+class PerspectivesAndLinks:
+    """p, e, d and x on an open card."""
+
+    card_id: str
+    formboard: FormboardApp
+    board: BoardState
+    focused: Widget | None
+    app: App[Any]
+
+    def _say(self, text: str, *, error: bool = False, hint: bool = False) -> None:
+        raise NotImplementedError
+
+    def _ask_perspective(self, title: str, text: str, discipline: str, make: Callable) -> None:
+        fields = [
+            PromptField("text", "Your reading", text, multiline=True, kind="text", required=True),
+            PromptField("discipline", "Discipline", value=discipline, required=True),
+        ]
+        self.formboard.ask(PromptDraft(title, fields, make))
+
+    def action_add_perspective(self) -> None:
+        """Add my reading of this card (p)."""
+        card_id = self.card_id
+        self._ask_perspective(
+            "Your perspective on this card", "", self.formboard.identity.discipline,
+            lambda v: WriteRequest(AddPerspective(card_id, v["text"], v["discipline"])),
+        )  # fmt: skip
+
+    def action_edit_perspective(self) -> None:
+        """Edit the focused perspective, if it is mine (e)."""
+        panel = self.focused
+        if not isinstance(panel, PerspectivePanel):
+            self._say("Move to a perspective first (tab or ↓), then press e to edit it.", hint=True)
+            return
+        if not panel.mine:
+            who = first_name(panel.author)
+            self._say(
+                f"Only {who} can change {who}'s perspective. Press p to add your own.", hint=True
+            )
+            return
+        p = panel.perspective
+        self._ask_perspective(
+            "Edit your perspective", safe(p.text), safe(p.discipline),
+            lambda v: WriteRequest(EditPerspective(p.id, p.rev, v["text"], v["discipline"])),
+        )  # fmt: skip
+
+    def action_remove(self) -> None:
+        """Remove my focused perspective or the focused link, after asking (d)."""
+        target = self.focused
+        if isinstance(target, PerspectivePanel):
+            if not target.mine:
+                who = first_name(target.author)
+                self._say(f"Only {who} can remove {who}'s perspective.", hint=True)
+                return
+            question: str | Text = "Remove your perspective on this card? The history keeps it."
+            request = WriteRequest(RemovePerspective(target.perspective.id))
+        elif isinstance(target, LinkRow):
+            question = Text("Remove the link “") + target.sentence() + Text("”?")
+            request = WriteRequest(Unlink(target.link.id))
+        else:
+            self._say("Move to a perspective or a link first (tab or ↓), then press d.", hint=True)
+            return
+        request.on_failed = lambda reason, _c: self._say(f"Not removed: {reason}", error=True)
+        request.on_saved = lambda _result: self._say("Removed.")
+
+        def answered(answer: str | None) -> None:
+            if answer == "remove":
+                self.formboard.write(request)
+
+        choices = [("y", "Remove", "remove"), ("n", "Keep", "keep")]
+        self.app.push_screen(ChoiceDialog(question, choices), answered)
+
+    def action_add_link(self) -> None:
+        """Link this card to another (x)."""
+        if self.card_id in self.board.cards:
+            from formboard.tui.screens.link_picker import LinkPicker
+
+            self.app.push_screen(LinkPicker(self.card_id))

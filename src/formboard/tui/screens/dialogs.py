@@ -1,0 +1,73 @@
+"""Small dialogs any screen may open: one question with a few keyed answers.
+
+ChoiceDialog asks "save / discard / keep editing", "remove or not" and the like; its
+look (``DIALOG_CSS``) is shared by every dialog of the app.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+DIALOG_CSS = """
+    {name} {{ align: center middle; }}
+    {name} > .dialog-box {{
+        width: {width}; max-width: 96%; height: auto; max-height: 92%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }}
+    {name}:ansi > .dialog-box {{ border: thick ansi_blue; }}
+    {name} .dialog-title {{ text-style: bold; margin-bottom: 1; }}
+    {name} .dialog-hint {{ color: $text-muted; }}
+    {name} .dialog-error {{ color: $text-error; }}
+"""
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """One question, a few answers each with a key; esc answers None."""
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="ChoiceDialog", width=64)
+        + """
+    ChoiceDialog Horizontal { height: auto; margin-top: 1; }
+    ChoiceDialog Button { margin-right: 1; min-width: 10; }
+    """
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str | Text, choices: list[tuple[str, str, str]]) -> None:
+        """``choices`` are (key, label, answer): pressing key answers ``answer``."""
+        super().__init__()
+        self.question = question
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Static(self.question, classes="dialog-title", markup=False)
+            with Horizontal():
+                for key, label, answer in self.choices:
+                    yield Button(f"{label} ({key})", id=f"choice-{answer}")
+            yield Static("press a key or choose a button · esc cancels", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    def on_key(self, event: events.Key) -> None:
+        for key, _label, answer in self.choices:
+            if event.key == key:
+                event.stop()
+                self.dismiss(answer)
+                return
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss((event.button.id or "").removeprefix("choice-"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

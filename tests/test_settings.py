@@ -1,0 +1,107 @@
+"""One settings model: read once, each wrong setting said once, keys remapped by id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.tui_helpers import loaded, wait_for
+
+from formboard.core.identity import current_identity
+from formboard.core.settings import config_path, load_settings, save_settings, settings
+from formboard.tui.app import FormboardApp
+from formboard.tui.screens.prompt import PromptScreen
+
+
+def write_config(text: str) -> Path:
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_each_wrong_setting_is_one_sentence_and_the_rest_applies(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FORMBOARD_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("FORMBOARD_USER", raising=False)
+    path = write_config(
+        'name = "Dr Test Person"\nidle_minutes = "ten"\nwatch = "sometimes"\ncolour = "red"\n'
+        'theme = "formboard-light"\n'
+    )
+    loaded_settings = load_settings()
+    assert loaded_settings.settings.name == "Dr Test Person"
+    assert loaded_settings.settings.theme == "formboard-light"
+    assert loaded_settings.settings.idle_minutes == 10  # the default
+    problems = loaded_settings.problems
+    assert len(problems) == 3 and all(str(path) in p for p in problems)
+    assert any("idle_minutes must be a number of minutes" in p for p in problems)
+    assert any("watch must be auto, events or poll" in p for p in problems)
+    assert any("'colour' is not a setting formboard knows" in p for p in problems)
+    assert current_identity().name == "Dr Test Person"
+
+
+def test_the_file_is_read_once_until_it_changes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FORMBOARD_CONFIG_DIR", str(tmp_path / "config"))
+    save_settings({"theme": "formboard-light"})
+    first = settings()
+    assert settings() is first  # not parsed again
+    save_settings({"theme": "formboard-dark"})
+    assert settings().theme == "formboard-dark"
+
+
+async def test_a_keymap_from_the_settings_rebinds_a_key_and_the_help_shows_it(board_file: Path):
+    write_config('[keymap]\n"card.new" = "ctrl+n"\n"card.link" = "ctrl+l"\n')
+    app = FormboardApp(board_file)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("n")  # no longer new
+        await pilot.pause()
+        assert not isinstance(app.screen, PromptScreen)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, PromptScreen))
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        from formboard.tui.screens.help import live_keys
+
+        keys = dict((what, key) for key, what in live_keys(app.screen_stack[0]))
+        from textual.binding import Binding
+
+        shown = app.get_key_display(Binding("ctrl+n", "new_card"))
+        assert keys["add a card to the focused column"] == shown
+        footer = {str(k.key) for k in app.screen_stack[0].query("FooterKey")}
+        assert "ctrl+n" in footer and "n" not in footer
+        assert not [n for n in app._notifications if n.title == "Settings"]
+
+
+async def test_an_unknown_id_or_a_clash_in_the_keymap_is_one_notice(board_file: Path):
+    write_config('[keymap]\n"card.nwe" = "ctrl+n"\n"card.link" = "a"\n"board.follow" = "ctrl+f"\n')
+    app = FormboardApp(board_file)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        (notice,) = [n for n in app._notifications if n.title == "Settings"]
+        assert "'card.nwe', which is not a key formboard has" in notice.message
+        assert "gives 'a' to both 'card.link' and 'card.archive'" in notice.message
+        await pilot.press("ctrl+f")  # the rest of the keymap applies
+        await pilot.pause()
+        assert "Nobody else has this board open" in " ".join(n.message for n in app._notifications)
+
+
+def test_the_readme_lists_every_key_id() -> None:
+    import re
+
+    from textual.binding import Binding
+
+    from formboard.tui.keymap import screens_with_keys
+
+    ids = {
+        b.id for items in screens_with_keys().values() for b in items
+        if isinstance(b, Binding) and b.id
+    }  # fmt: skip
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| where | ids |") :].split("\n\n")[0]
+    assert set(re.findall(r"`([a-z]+\.[a-z-]+)`", table)) == ids
