@@ -141,6 +141,9 @@ def _validated(raw: dict[str, Any], path: Path, problems: list[str]) -> LoadedSe
                 f"In {path}, {key!r} is not a setting formboard knows ({_KNOWN}); it is ignored."
             )
             continue
+        if _plainly_valid(key, value):
+            good[key] = value.strip().lower() if key == "watch" else value
+            continue
         try:
             Settings.model_validate({key: value})
         except ValidationError as exc:
@@ -152,8 +155,28 @@ def _validated(raw: dict[str, Any], path: Path, problems: list[str]) -> LoadedSe
                 what = "must be a number of minutes (0 turns hiding off)"
             problems.append(f"In {path}, {key} {what}; the default is used.")
             continue
-        good[key] = value
-    return LoadedSettings(Settings.model_validate(good), tuple(problems))
+        good[key] = Settings.model_validate({key: value}).model_dump()[key]
+    return LoadedSettings(Settings.model_construct(**good), tuple(problems))
+
+
+def _plainly_valid(key: str, value: Any) -> bool:
+    """What the model would accept as it is, checked without building its validators.
+
+    Pydantic builds a model's validators on first use (~40 ms at start-up); a file whose
+    values are all plainly right never needs them. Anything else goes to the model, whose
+    refusal is the sentence the person reads.
+    """
+    if key in ("name", "discipline", "theme"):
+        return isinstance(value, str) and value == value.strip()
+    if key == "idle_minutes":
+        return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+    if key == "watch":
+        return isinstance(value, str) and value.strip().lower() in ("", *WATCH_MODES)
+    if key == "keymap":
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        )
+    return False
 
 
 def save_settings(updates: dict[str, Any]) -> None:

@@ -9,14 +9,16 @@ do not bubble: a screen that has no handler for one simply lets it go.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
 from formboard.core.board_state import BoardState
 from formboard.core.changes import ChangeSet
-from formboard.core.commands import Command
 from formboard.core.errors import BoardConflict
+
+if TYPE_CHECKING:
+    from formboard.core.commands import Command  # loaded with the first write
 
 
 class SessionMessage(Message, bubble=False):

@@ -13,14 +13,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
 from formboard.core.backup import backup_if_due
 from formboard.core.board_state import BoardState
 from formboard.core.changes import ChangeSet
-from formboard.core.commands import Command
 from formboard.core.errors import (
     BoardBusy,
     BoardConflict,
@@ -42,6 +41,9 @@ from formboard.tui.messages import (
     WriteFailed,
     WriteSaved,
 )
+
+if TYPE_CHECKING:
+    from formboard.core.commands import Command  # loaded with the first write
 
 
 @dataclass

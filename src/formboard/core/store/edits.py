@@ -10,11 +10,10 @@ import secrets
 import sqlite3
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from formboard.core import commands
 from formboard.core.errors import InvalidInput
 from formboard.core.identity import Identity
 from formboard.core.model import (
@@ -33,6 +32,9 @@ from formboard.core.model import (
 )
 from formboard.core.store import merge, ops
 from formboard.core.store.writes import Author, Tx
+
+if TYPE_CHECKING:
+    from formboard.core.commands import Command
 
 _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -59,8 +61,10 @@ class BoardEdits:
     def _write(self, op_fn: Callable[..., Any]) -> Any:
         raise NotImplementedError
 
-    def run(self, command: commands.Command) -> Any:
+    def run(self, command: Command) -> Any:
         """Run one typed command (``core.commands``): what the app's session calls."""
+        from formboard.core import commands  # not at start-up: with the first write
+
         return commands.run(self, command)
 
     # ------------------------------------------------------------ card ops

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from formboard.core.changes import ChangeSet
-from formboard.core.commands import Command
 from formboard.core.identity import Identity
 from formboard.core.model import Board, Card, Op, Perspective
 
 if TYPE_CHECKING:
+    from formboard.core.commands import Command
     from formboard.core.presence import Presence
     from formboard.core.store.checks import Check
     from formboard.core.watch import BoardWatcher, WatchMode

@@ -16,7 +16,6 @@ from textual.app import ComposeResult, SystemCommand
 from textual.screen import Screen
 from textual.widgets import Input
 
-from formboard.core.commands import AddCard, AddPerspective, ArchiveCard, MoveCard, RestoreCard
 from formboard.core.facts import PROBLEM_MARK
 from formboard.core.model import Card, Column, Link
 from formboard.tui.bindings import BOARD_BINDINGS
@@ -110,6 +109,12 @@ class BoardScreen(Colleagues, Screen[None]):
 
     @on(WriteSaved)
     def _write_saved(self, message: WriteSaved) -> None:
+        from formboard.core.commands import (  # with the first write, not at start-up
+            AddCard,
+            ArchiveCard,
+            MoveCard,
+        )
+
         match message.command:
             case AddCard() | MoveCard() if isinstance(message.result, Card):
                 # The change set that shows the card comes right after this message.
@@ -156,6 +161,8 @@ class BoardScreen(Colleagues, Screen[None]):
         self.board_view.navigate(0, pages * self.board_view.column_list.page_cards)
 
     def action_move_card(self, columns: int, rows: int) -> None:
+        from formboard.core.commands import MoveCard  # with the first write, not at start-up
+
         card = self.focused_card()
         if card is None:
             return
@@ -178,6 +185,8 @@ class BoardScreen(Colleagues, Screen[None]):
         self.formboard.write(WriteRequest(MoveCard(card.id, None, before)))
 
     def action_new_card(self) -> None:
+        from formboard.core.commands import AddCard  # with the first write, not at start-up
+
         column = self.board_view.current_column
         self.formboard.ask(
             PromptDraft(
@@ -188,6 +197,8 @@ class BoardScreen(Colleagues, Screen[None]):
         )
 
     def action_add_perspective(self) -> None:
+        from formboard.core.commands import AddPerspective  # with the first write, not at start-up
+
         card = self.focused_card()
         if card is None:
             return
@@ -223,11 +234,15 @@ class BoardScreen(Colleagues, Screen[None]):
         self.app.push_screen(LinkPicker(card.id))
 
     def action_archive_card(self) -> None:
+        from formboard.core.commands import ArchiveCard  # with the first write, not at start-up
+
         card = self.focused_card()
         if card is not None and self.formboard.write(WriteRequest(ArchiveCard(card.id))):
             self.notify("Card archived. Press u to bring it back.", markup=False, timeout=4)
 
     def action_undo_archive(self) -> None:
+        from formboard.core.commands import RestoreCard  # with the first write, not at start-up
+
         if not self.archived_this_session:
             self.notify("Nothing archived in this session to undo.", markup=False)
             return

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from formboard.core.commands import AddPerspective, EditPerspective, RemovePerspective, Unlink
 from formboard.tui.screens.card_parts import PerspectivePanel, first_name
 from formboard.tui.screens.dialogs import ChoiceDialog
 from formboard.tui.screens.prompt import PromptDraft, PromptField
@@ -48,6 +47,8 @@ class PerspectivesAndLinks:
 
     def action_add_perspective(self) -> None:
         """Add my reading of this card (p)."""
+        from formboard.core.commands import AddPerspective  # with the first write, not at start-up
+
         card_id = self.card_id
         self._ask_perspective(
             "Your perspective on this card", "", self.formboard.identity.discipline,
@@ -56,6 +57,8 @@ class PerspectivesAndLinks:
 
     def action_edit_perspective(self) -> None:
         """Edit the focused perspective, if it is mine (e)."""
+        from formboard.core.commands import EditPerspective  # with the first write, not at start-up
+
         panel = self.focused
         if not isinstance(panel, PerspectivePanel):
             self._say("Move to a perspective first (tab or ↓), then press e to edit it.", hint=True)
@@ -74,6 +77,11 @@ class PerspectivesAndLinks:
 
     def action_remove(self) -> None:
         """Remove my focused perspective or the focused link, after asking (d)."""
+        from formboard.core.commands import (  # with the first write, not at start-up
+            RemovePerspective,
+            Unlink,
+        )
+
         target = self.focused
         if isinstance(target, PerspectivePanel):
             if not target.mine:
