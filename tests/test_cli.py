@@ -105,7 +105,7 @@ def test_a_whole_session_from_new_board_to_an_identical_import(tmp_path: Path) -
     assert "Panic at work — maintained by — Avoiding the office." in plain
 
     log = run("log", path).stdout
-    assert "add_card" in log and "move_card" in log and "Ana Lima" in log
+    assert "Ana Lima  added ‘Panic at work’ to Symptoms" in log and "moved ‘" in log
 
     exported = tmp_path / "out.json"
     assert run("export", path, "-o", exported).exit_code == 0
@@ -171,8 +171,35 @@ def test_log_since_and_json(board_path: Path, board: dict[str, str]) -> None:
     ops = json.loads(run("log", board_path, "--json").stdout)
     assert [op["seq"] for op in ops] == list(range(1, len(ops) + 1))
     later = json.loads(run("log", board_path, "--json", "--since", "3").stdout)
-    assert [op["seq"] for op in later] == [op["seq"] for op in ops if op["seq"] > 3]
-    assert {"seq", "at", "author", "op", "entity", "entity_id"} <= set(later[0])
+    assert [op["seq"] for op in later] == [op["seq"] for op in ops if op["revision"] > 3]
+    assert {"seq", "at", "author", "op", "entity", "entity_id", "sentence"} <= set(later[0])
+
+
+def test_log_says_who_did_what_to_which_card_in_sentences(
+    board_path: Path, board: dict[str, str]
+) -> None:
+    panic, office = board["panic"], board["office"]
+    assert (
+        run("edit", board_path, panic, "--status", "agreed", "--title", "Panic attacks").exit_code
+        == 0
+    )
+    with _as_colleague(board_path) as dara:
+        dara.move_card(office, "qualities")
+        dara.add_perspective(panic, "Rule out thyroid first.", "psychiatry")
+    shown = run("log", board_path).stdout
+    assert "changed ‘Panic attacks’: the status hypothesis → agreed with client; the title " \
+        "‘Panic at work’ → ‘Panic attacks’" in shown  # fmt: skip
+    assert "Dara Lindqvist  moved ‘Avoiding the office’ to Qualities" in shown
+    assert "added a perspective (psychiatry) on ‘Panic attacks’" in shown
+    assert "linked ‘Avoiding the office’ maintains ‘Panic attacks’" in shown  # today's title
+    assert panic not in shown and office not in shown  # titles, never ids
+    # A date is local midnight; one in the future leaves nothing, today everything.
+    assert run("log", board_path, "--since", "2999-01-01").stdout.startswith("No changes")
+    today = time.strftime("%Y-%m-%d")
+    assert "Dara Lindqvist" in run("log", board_path, "--since", today).stdout
+    assert "Dara" not in run("log", board_path, "--since", "2999-01-01 09:30").stdout
+    said = one_sentence(run("log", board_path, "--since", "soon"), code=2)  # a mistyped line
+    assert "'--since': takes a revision" in said
 
 
 def test_export_markdown_goes_to_stdout(board_path: Path, board: dict[str, str]) -> None:
@@ -733,3 +760,17 @@ def test_move_archive_and_restore_with_rev_refuse_a_colleagues_move_or_archive(
     with _as_colleague(board_path) as dara:
         dara.edit_card(card, body="changed by Dara")
     assert run("move", board_path, card, "resources", "--rev", old).exit_code == 0
+
+
+def test_show_archived_lists_each_archived_card_with_its_id_who_and_when(
+    board_path: Path, board: dict[str, str]
+) -> None:
+    assert "nothing is archived" in run("show", board_path, "--archived").stdout
+    with _as_colleague(board_path) as dara:
+        dara.archive_card(board["sister"])
+    shown = run("show", board_path, "--archived").stdout
+    line = next(ln for ln in shown.splitlines() if board["sister"] in ln)
+    assert "Sister  [Resources] — archived by Dara Lindqvist" in line
+    assert run("restore", board_path, board["sister"]).exit_code == 0  # the id restores it
+    assert "nothing is archived" in run("show", board_path, "--archived").stdout
+    assert run("show", board_path, "--json", "--archived").exit_code == 2

@@ -6,6 +6,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,40 +22,68 @@ from formboard.core.text import json_safe, one_line
 @click.argument("board", type=BOARD)
 @click.option("--json", "as_json", is_flag=True, help="Print the board as JSON (a stable format).")
 @click.option("--plain", is_flag=True, help="Print a linear text for screen readers.")
-def show(board: Path, as_json: bool, plain: bool) -> None:
-    """Print the board: columns, cards and links."""
-    from formboard.cli.render import render_board, render_plain
+@click.option(
+    "--archived", is_flag=True,
+    help="Then list the archived cards: id, title, who archived each and when.",
+)  # fmt: skip
+def show(board: Path, as_json: bool, plain: bool, archived: bool) -> None:
+    """Print the board: columns, cards and links.
+
+    With --archived, the archived cards follow, each with the id `formboard restore` takes.
+    """
+    from formboard.cli.render import render_archived, render_board, render_plain
     from formboard.core.export import board_to_json
 
-    if as_json and plain:
-        raise click.UsageError("Give --json or --plain, not both.")
+    if as_json and (plain or archived):
+        raise click.UsageError("--json has every card already; give it alone.")
     with opened(board) as store:
         content = store.board()
+        ops = store.ops() if archived else []
     if as_json:
         _say_stand_ins(content)
         click.echo(board_to_json(content), nl=False)
-    else:
-        click.echo(render_plain(content) if plain else render_board(content))
+        return
+    click.echo(render_plain(content) if plain else render_board(content))
+    if archived:
+        click.echo("\n" + render_archived(content, ops))
+
+
+def _since(value: str | None) -> tuple[str, Any] | None:
+    """--since as a revision or a moment; a value that is neither is a usage error."""
+    from formboard.core.history import since_filter
+
+    try:
+        return since_filter(value) if value is not None else None
+    except InvalidInput as exc:
+        raise click.BadParameter(str(exc).removeprefix("--since ")) from None
 
 
 @click.command()
 @click.argument("board", type=BOARD)
 @click.option("--json", "as_json", is_flag=True, help="Print the ops as a JSON list.")
 @click.option(
-    "--since", type=click.IntRange(min=0), default=0, metavar="SEQ",
-    help="Show only ops after this sequence number.",
+    "--since", default=None, metavar="WHEN", callback=lambda _c, _p, v: _since(v),
+    help="Only changes after a revision (12), a date (2026-11-01) or a date and time "
+    "(2026-11-01 14:00, your local time).",
 )  # fmt: skip
-def log(board: Path, as_json: bool, since: int) -> None:
-    """Print the op log: who changed what, and when."""
+def log(board: Path, as_json: bool, since: tuple[str, Any] | None) -> None:
+    """Print the op log: who changed what, and when, in sentences.
+
+    Cards are named by their titles; a change shows the value before and after.
+    """
     from formboard.cli.render import render_log
+    from formboard.core.history import known_titles, ops_since, sentence
 
     with opened(board) as store:
-        ops = store.ops(since_seq=since)
+        every = store.ops()
+        current = {c.id: c.title for c in store.board().cards}
+    titles = known_titles(every, current)
+    ops = ops_since(every, since)
     if as_json:
-        ops_json = json.dumps([op.model_dump(mode="json") for op in ops], ensure_ascii=False)
-        click.echo(json_safe(ops_json))
+        listed = [{**op.model_dump(mode="json"), "sentence": sentence(op, titles)} for op in ops]
+        click.echo(json_safe(json.dumps(listed, ensure_ascii=False)))
     else:
-        click.echo(render_log(ops))
+        click.echo(render_log(ops, titles))
 
 
 @click.command()

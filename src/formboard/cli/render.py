@@ -8,6 +8,8 @@ but a file written by another program (the sqlite3 shell) is read as it is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from formboard.core.facts import (
     PROBLEM_MARK,
     CardFacts,
@@ -18,6 +20,7 @@ from formboard.core.facts import (
     local_time,
     ordered_cards,
 )
+from formboard.core.history import said_by, sentence
 from formboard.core.model import Board, Card, Column, Link, Op
 from formboard.core.text import one_line
 
@@ -145,30 +148,32 @@ def render_plain(board: Board) -> str:
     return "\n".join(out)
 
 
-def render_log(ops: list[Op]) -> str:
-    """One line per op: seq, local time, author, op, entity and a short entity id."""
-    if not ops:
+def render_log(ops: list[Op], titles: Mapping[str, str]) -> str:
+    """One line per change: seq, local time, who, and what they did as a sentence."""
+    shown = [op for op in ops if op.op != "renumber"]  # part of a move or an add
+    if not shown:
         return "No changes in the log after that point."
-    rows = []
-    for op in ops:
-        who = one_line(op.author_name)
-        who = f"{who} ({one_line(op.author)})" if who and who != op.author else one_line(op.author)
-        rows.append(
-            (
-                str(op.seq),
-                local_time(op.at),
-                who,
-                one_line(op.op),
-                one_line(op.entity),
-                one_line(op.entity_id)[:10],
-            )
-        )
-    header = ("seq", "time", "author", "op", "entity", "id")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    rows = [(str(op.seq), local_time(op.at), said_by(op), sentence(op, titles)) for op in shown]
+    header = ("seq", "time", "who", "what")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     lines = []
     for row in [header, *rows]:
-        cells = [row[0].rjust(widths[0])] + [
-            c.ljust(w) for c, w in zip(row[1:], widths[1:], strict=True)
-        ]
-        lines.append("  ".join(cells).rstrip())
+        cells = [row[0].rjust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2])]
+        lines.append("  ".join([*cells, row[3]]).rstrip())
+    return "\n".join(lines)
+
+
+def render_archived(board: Board, ops: list[Op]) -> str:
+    """The archived cards, by column: id, title, who archived each and when."""
+    archived_by = {op.entity_id: op for op in ops if op.op == "archive_card"}  # the latest
+    cards = [c for c in ordered_cards(board) if c.archived]
+    if not cards:
+        return "Archived (0 cards): nothing is archived."
+    lines = [
+        f"Archived ({count(len(cards), 'card')}); `formboard restore BOARD ID` brings one back"
+    ]
+    for card in cards:
+        op = archived_by.get(card.id)
+        when = f" — archived by {said_by(op)} {local_time(op.at)}" if op else ""
+        lines.append(f"  {card.id}  {one_line(card.title)}  [{card.column.label}]{when}")
     return "\n".join(lines)

@@ -1,0 +1,185 @@
+"""The op log as sentences a team reads: who did what to which part, and what it was before.
+
+"Ben Okafor moved ‘Panic attacks in the car park’ to Sources", "Ana Ruiz changed the status
+of ‘Early loss of a parent’: hypothesis → agreed". Cards are named by their title (the
+latest the log knows, so a card removed since is still named), never by an id; every
+piece of board text goes through the one terminal-safe rule and is cut to a line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from formboard.core.errors import InvalidInput
+from formboard.core.model import Column, LinkKind, Op, Status
+from formboard.core.text import one_line, visible
+
+_QUOTE_MAX = 60
+_FIELD_WORDS = {
+    "title": "title",
+    "body": "text",
+    "client_words": "client's own words",
+    "status": "status",
+    "domain": "domain",
+    "text": "text",
+    "discipline": "discipline",
+}
+
+
+def quoted(text: Any, limit: int = _QUOTE_MAX) -> str:
+    """‘text’ on one line, visible, cut to ``limit`` characters."""
+    line = one_line(visible(str(text or "")))
+    return f"‘{line if len(line) <= limit else line[: limit - 1] + '…'}’"
+
+
+def known_titles(ops: Iterable[Op], current: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Each card's latest title: the board's where it has the card, else the log's last word."""
+    titles: dict[str, str] = {}
+    for op in ops:
+        if op.entity == "card":
+            for values in (op.before or {}, op.after or {}):
+                if values.get("title"):
+                    titles[op.entity_id] = values["title"]
+    titles.update(current or {})
+    return titles
+
+
+def _value_words(field: str, value: Any) -> str:
+    if value in (None, ""):
+        return "(empty)" if field != "domain" else "none"
+    if field == "status":
+        try:
+            return Status(value).label
+        except ValueError:
+            return quoted(value)
+    if field == "domain":
+        return one_line(visible(str(value)))
+    return quoted(value)
+
+
+def _card(titles: Mapping[str, str], card_id: str) -> str:
+    title = titles.get(card_id)
+    return quoted(title) if title else "a card"
+
+
+def _column(value: Any) -> str:
+    try:
+        return Column(value).label
+    except ValueError:
+        return quoted(value)
+
+
+def _link(op: Op, titles: Mapping[str, str]) -> str:
+    values = op.after or op.before or {}
+    try:
+        words = LinkKind(values.get("kind", "")).phrase
+    except ValueError:
+        words = "is linked to"
+    return f"{_card(titles, values.get('from', ''))} {words} {_card(titles, values.get('to', ''))}"
+
+
+def sentence(op: Op, titles: Mapping[str, str]) -> str:
+    """What ``op`` did, as a sentence without its author (the caller names them)."""
+    before, after = op.before or {}, op.after or {}
+    card = _card(titles, op.entity_id)
+    match op.op:
+        case "add_card":
+            return f"added {card} to {_column(after.get('column'))}"
+        case "edit_card" | "edit_perspective":
+            what = card if op.op == "edit_card" else "their perspective"
+            if op.op == "edit_perspective":
+                what += f" on {_card(titles, after.get('card_id', ''))}"
+            changes = [
+                f"the {_FIELD_WORDS.get(k, k.replace('_', ' '))} "
+                f"{_value_words(k, before.get(k))} → {_value_words(k, v)}"
+                for k, v in after.items()
+                if k != "card_id"
+            ]
+            return f"changed {what}: " + "; ".join(changes)
+        case "move_card":
+            if after.get("column") != before.get("column"):
+                return f"moved {card} to {_column(after.get('column'))}"
+            return f"moved {card} within {_column(after.get('column'))}"
+        case "archive_card":
+            return f"archived {card}"
+        case "restore_card":
+            return f"restored {card}"
+        case "add_perspective":
+            discipline = one_line(visible(str(after.get("discipline", ""))))
+            on = _card(titles, after.get("card_id", ""))
+            return f"added a perspective ({discipline}) on {on}" if discipline else (
+                f"added a perspective on {on}"
+            )  # fmt: skip
+        case "remove_perspective":
+            return f"removed their perspective on {_card(titles, before.get('card_id', ''))}"
+        case "add_link":
+            return f"linked {_link(op, titles)}"
+        case "remove_link":
+            return f"removed the link {_link(op, titles)}"
+        case "renumber":
+            return f"made room for a card beside {card}"
+        case "set_title":
+            return f"renamed the board {quoted(after.get('title'))}"
+        case "upsert_member":
+            return "joined the board" if op.before is None else "changed their name or discipline"
+        case "import":
+            return f"imported {card if op.entity == 'card' else 'the board'}"
+        case "conflict":
+            fields = " and ".join(_FIELD_WORDS.get(k, k) for k in after)
+            return (
+                f"could not save the {fields} of {card} (a colleague had changed it first); "
+                "their version is kept in this log"
+            )
+        case "repair" | "repair_orphan":
+            return "repaired what another program had left wrong"
+    return f"did {one_line(visible(op.op))}"
+
+
+def said_by(op: Op) -> str:
+    """The author as people know them."""
+    return one_line(visible(op.author_name or op.author))
+
+
+# ------------------------------------------------------------------ --since
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def since_filter(value: str) -> tuple[str, Any]:
+    """``("revision", n)`` or ``("at", utc_iso)`` from what a person typed after --since.
+
+    A whole number is a revision; a date (``2026-11-01``) is local midnight; a date and
+    time (``2026-11-01 14:00`` or ISO) is that local time. InvalidInput says what works.
+    """
+    text = value.strip()
+    if text.isdigit():
+        return "revision", int(text)
+    try:
+        moment = (
+            datetime.strptime(text, "%Y-%m-%d")
+            if _DATE.match(text)
+            else datetime.fromisoformat(text.replace(" ", "T", 1))
+        )
+    except ValueError:
+        raise InvalidInput(
+            f"--since takes a revision (such as 12), a date (2026-11-01) or a date and "
+            f"time (2026-11-01 14:00); {one_line(visible(value))!r} is none of these."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # a person's time is local
+    utc = moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return "at", utc
+
+
+def ops_since(ops: Iterable[Op], since: tuple[str, Any] | None) -> list[Op]:
+    """The ops after a revision or a moment (all of them without ``since``)."""
+    if since is None:
+        return list(ops)
+    kind, value = since
+    if kind == "revision":
+        return [op for op in ops if op.revision > value]
+    return [op for op in ops if op.at > value]
