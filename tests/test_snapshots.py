@@ -206,3 +206,20 @@ def test_board_in_accessible_themes(snap_compare, sample_board, theme):
     """The board in the themes for low vision, plain terminals and colour blindness."""
     app = board_app(sample_board, theme)
     assert snap_compare(app, terminal_size=(100, 30), run_before=wait_until_loaded)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+def test_archived_cards(snap_compare, sample_board, size, monkeypatch):
+    """A (shift+a): the archived cards, who archived each and when."""
+    from formboard.tui.screens.archived import ArchivedCards
+
+    # Ben archived a card, at a pinned time (the list says who and when).
+    monkeypatch.setattr(board_store, "now_iso", lambda: "2026-10-12T09:15:00Z")
+    with BoardStore.open(sample_board, identity=BEN) as ben:
+        ben.archive_card(FIRST_CARD)
+    app = board_app(sample_board)
+
+    async def open_the_archive(pilot) -> None:
+        await open_with(pilot, "A", ArchivedCards)
+
+    assert snap_compare(app, terminal_size=size, run_before=open_the_archive)

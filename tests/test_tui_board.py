@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
-from tests.tui_helpers import isolate, loaded, new_card_refused, small_board, store_card, wait_for
+from tests.tui_helpers import (
+    BEN,
+    isolate,
+    loaded,
+    new_card_refused,
+    small_board,
+    store_card,
+    wait_for,
+)
 
 from formboard.core.errors import BoardReadOnly
 from formboard.core.model import Column
@@ -423,3 +431,25 @@ async def test_keys_typed_right_after_slash_go_to_the_filter_never_to_the_board(
         await wait_for(pilot, lambda: box.value == "xa/s")
         assert app.screen is app.screen_stack[0]  # x did not open the link picker
         assert not any(c.archived for c in app.board_view.cards.values())  # a archived nothing
+
+
+async def test_shift_a_lists_the_archived_cards_and_restores_a_colleagues(board):
+    from formboard.tui.screens.archived import ArchivedCards
+
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("A")
+        await pilot.pause()
+        assert any("Nothing is archived" in n.message for n in app._notifications)
+        with BoardStore.open(path, identity=BEN) as ben:
+            ben.archive_card(ids["sleep"])
+        await wait_for(pilot, lambda: app.board_view.cards[ids["sleep"]].archived)
+        await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, ArchivedCards))
+        listed = str(app.screen.query_one("OptionList").get_option_at_index(0).prompt)
+        assert "Poor sleep" in listed and "archived by Ben Okafor" in listed
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not app.board_view.cards[ids["sleep"]].archived)
+        await wait_for(pilot, lambda: app.board_view.focused_card.id == ids["sleep"])

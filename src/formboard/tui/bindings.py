@@ -65,6 +65,8 @@ BOARD_BINDINGS: list[BindingType] = [
             tooltip="follow a colleague: your cursor goes where theirs goes"),
     Binding("u", "undo_archive", "Undo archive", show=False, id="card.undo-archive",
             tooltip="bring back the card you archived last"),
+    Binding("A", "show_archived", "Archived", show=False, id="board.archived",
+            tooltip="the archived cards, who archived each and when; enter brings one back"),
     Binding("b", "app.blank", "Hide", show=False, id="app.hide",
             tooltip="hide the screen until enter is pressed (f12 also while typing)"),
     Binding("escape", "clear", "Clear", show=False, id="board.clear",

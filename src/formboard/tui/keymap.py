@@ -20,6 +20,7 @@ def screens_with_keys() -> dict[str, list[BindingType]]:
     Imported here, not at start-up: only a keymap in the settings needs them all.
     """
     from formboard.tui.bindings import APP_BINDINGS, BOARD_BINDINGS
+    from formboard.tui.screens.archived import ArchivedCards
     from formboard.tui.screens.blank import BlankScreen
     from formboard.tui.screens.card import CardScreen
     from formboard.tui.screens.conflict import ConflictDialog
@@ -31,6 +32,7 @@ def screens_with_keys() -> dict[str, list[BindingType]]:
         "an open card": [*CardScreen.BINDINGS, *everywhere],
         "the link picker": [*LinkPicker.BINDINGS, *everywhere],
         "the conflict dialog": [*ConflictDialog.BINDINGS, *everywhere],
+        "the archived cards": [*ArchivedCards.BINDINGS, *everywhere],
         "the hidden screen": list(BlankScreen.BINDINGS),
     }
 

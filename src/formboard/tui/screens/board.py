@@ -250,6 +250,21 @@ class BoardScreen(Colleagues, Screen[None]):
         if self.formboard.write(WriteRequest(RestoreCard(card_id))):
             self._focus_when_shown = card_id
 
+    def action_show_archived(self) -> None:
+        state = self.board_view.state
+        if not any(c.archived for c in state.cards.values()):
+            self.notify("Nothing is archived on this board.", markup=False)
+            return
+        from formboard.tui.screens.archived import ArchivedCards
+
+        def chosen(card_id: str | None) -> None:
+            from formboard.core.commands import RestoreCard  # with the first write
+
+            if card_id and self.formboard.write(WriteRequest(RestoreCard(card_id))):
+                self._focus_when_shown = card_id
+
+        self.app.push_screen(ArchivedCards(state.cards, state.name_of), chosen)
+
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
@@ -309,4 +324,4 @@ class BoardScreen(Colleagues, Screen[None]):
 
 
 # Keys the footer leaves out that the palette still offers.
-_PALETTE_EXTRA = {"undo_archive", "app.blank", "clear"}
+_PALETTE_EXTRA = {"undo_archive", "show_archived", "app.blank", "clear"}

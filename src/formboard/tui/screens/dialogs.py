@@ -14,7 +14,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, OptionList, Static
+from textual.widgets.option_list import Option
 
 DIALOG_CSS = """
     {name} {{ align: center middle; }}
@@ -68,6 +69,40 @@ class ChoiceDialog(ModalScreen[str | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.dismiss((event.button.id or "").removeprefix("choice-"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ListDialog(ModalScreen[str | None]):
+    """A question over a list: enter answers the chosen option's id, esc answers None.
+
+    Subclasses give ``heading``, ``hint`` and ``options()``.
+    """
+
+    DEFAULT_CSS = """
+    ListDialog { align: center middle; }
+    ListDialog > Vertical {
+        width: 80; max-width: 96%; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    ListDialog OptionList { height: auto; max-height: 20; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    heading = ""
+    hint = ""
+
+    def options(self) -> list[Option]:
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.heading, markup=False)
+            yield OptionList(*self.options())
+            yield Static(self.hint, markup=False)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
