@@ -82,28 +82,3 @@ def diff_boards(old: Board, new: Board, since: int) -> ChangeSet:
         if getattr(old, key) != getattr(new, key):
             changes.meta_changed[key] = getattr(new, key)
     return changes
-
-
-def apply_changes(board: Board, changes: ChangeSet) -> Board:
-    """``board`` with ``changes`` applied: what a viewer shows after applying them."""
-    cards = {c.id: c for c in board.cards}
-    for card in changes.cards_added + changes.cards_changed:
-        cards[card.id] = card
-    for card_id in changes.cards_removed:
-        cards.pop(card_id, None)
-    links = {link.id: link for link in board.links}
-    for link in changes.links_added + changes.links_changed:
-        links[link.id] = link
-    for link_id in changes.links_removed:
-        links.pop(link_id, None)
-    members = {m.login: m for m in board.members}
-    members.update({m.login: m for m in changes.members_changed})
-    return board.model_copy(
-        update={
-            "revision": max(board.revision, changes.revision),
-            "cards": tuple(cards.values()),
-            "links": tuple(links.values()),
-            "members": tuple(members.values()),
-            **changes.meta_changed,
-        }
-    )

@@ -145,7 +145,7 @@ def _validated(raw: dict[str, Any], path: Path, problems: list[str]) -> LoadedSe
             good[key] = value.strip().lower() if key == "watch" else value
             continue
         try:
-            Settings.model_validate({key: value})
+            checked = Settings.model_validate({key: value})
         except ValidationError as exc:
             error = exc.errors()[0]
             what = error["msg"].removeprefix("Value error, ")
@@ -155,7 +155,7 @@ def _validated(raw: dict[str, Any], path: Path, problems: list[str]) -> LoadedSe
                 what = "must be a number of minutes (0 turns hiding off)"
             problems.append(f"In {path}, {key} {what}; the default is used.")
             continue
-        good[key] = Settings.model_validate({key: value}).model_dump()[key]
+        good[key] = getattr(checked, key)
     return LoadedSettings(Settings.model_construct(**good), tuple(problems))
 
 

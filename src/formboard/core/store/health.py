@@ -22,24 +22,24 @@ from formboard.core.model import Card, Column, Link, LinkKind, Perspective, Stat
 from formboard.core.store.writes import Record, Tx
 from formboard.core.text import one_line, visible
 
-# What a person runs to set a field right ("BOARD" and "ID" are filled in by the caller).
+# What a person runs to set a field right ({board} and {id} are filled in by the caller).
 _FIXES = {
-    ("card", "column"): "formboard move BOARD ID COLUMN",
-    ("card", "position"): "formboard move BOARD ID COLUMN",
-    ("card", "status"): "formboard edit BOARD ID --status hypothesis (or agreed, retired)",
-    ("card", "domain"): "formboard edit BOARD ID --domain none (or bio, psych, social, ...)",
-    ("card", "title"): "formboard edit BOARD ID --title TEXT",
-    ("card", "body"): "formboard edit BOARD ID --body TEXT",
-    ("card", "client_words"): "formboard edit BOARD ID --words TEXT",
-    ("card", "archived"): "formboard archive BOARD ID, or formboard restore BOARD ID",
-    ("perspective", "text"): "its author runs formboard edit-perspective BOARD ID TEXT",
+    ("card", "column"): "formboard move {board} {id} COLUMN",
+    ("card", "position"): "formboard move {board} {id} COLUMN",
+    ("card", "status"): "formboard edit {board} {id} --status hypothesis (or agreed, retired)",
+    ("card", "domain"): "formboard edit {board} {id} --domain none (or bio, psych, social, ...)",
+    ("card", "title"): "formboard edit {board} {id} --title TEXT",
+    ("card", "body"): "formboard edit {board} {id} --body TEXT",
+    ("card", "client_words"): "formboard edit {board} {id} --words TEXT",
+    ("card", "archived"): "formboard archive {board} {id}, or formboard restore {board} {id}",
+    ("perspective", "text"): "its author runs formboard edit-perspective {board} {id} TEXT",
     ("perspective", "discipline"): (
-        "its author runs formboard edit-perspective BOARD ID --discipline NAME"
+        "its author runs formboard edit-perspective {board} {id} --discipline NAME"
     ),
-    ("link", "kind"): "formboard unlink BOARD ID, then formboard link again with a kind",
-    ("link", "note"): "formboard unlink BOARD ID, then formboard link again",
+    ("link", "kind"): "formboard unlink {board} {id}, then formboard link again with a kind",
+    ("link", "note"): "formboard unlink {board} {id}, then formboard link again",
 }
-_REPAIR = "formboard repair BOARD"
+_REPAIR = "formboard repair {board}"
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Problem:
         where = "the board's settings" if self.entity == "board" else (
             f"{self.entity} {self.entity_id}"
         )  # fmt: skip
-        fix = self.fix.replace("BOARD", board).replace("ID", self.entity_id)
+        fix = self.fix.format(board=board, id=self.entity_id)
         field = f"{self.field.replace('_', ' ')} " if self.field else ""
         return one_line(f"{where}: {field}{self.detail}; fix: {fix}.")
 

@@ -214,11 +214,11 @@ def read_board(conn: sqlite3.Connection) -> Board:
 
 
 def orphan_sentence(count: int) -> str:
-    things = "perspective or link" if count == 1 else "perspectives and links"
+    things = "perspective or link belongs" if count == 1 else "perspectives and links belong"
     return (
-        f"{count} {things} belong to a card that is no longer on the board (deleted "
-        "outside formboard): `formboard check` names them, `formboard repair` clears them"
-    ).replace(f"1 {things} belong", f"1 {things} belongs")
+        f"{count} {things} to a card that is no longer on the board (deleted outside "
+        "formboard): `formboard check` names them, `formboard repair` clears them"
+    )
 
 
 def read_cards(conn: sqlite3.Connection, ids: list[str]) -> dict[str, Card]:
