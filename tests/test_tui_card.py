@@ -541,3 +541,21 @@ async def test_a_colleague_who_joined_after_the_board_opened_is_named_on_a_card(
         await open_card(pilot, board["walks"])
         heading = str(app.screen.query_one("#card-heading", Static).render())
         assert "changed by Dara Lindqvist" in heading and "h3dara" not in heading
+
+
+async def test_board_keys_belong_to_the_board_screen_and_do_nothing_on_a_card(board) -> None:
+    from formboard.tui.bindings import BOARD_BINDINGS
+    from formboard.tui.screens.board import BoardScreen
+
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert isinstance(app.screen_stack[0], BoardScreen)  # the default screen
+        app_actions = {b.action for b in app.BINDINGS}
+        assert not app_actions & {b.action for b in BOARD_BINDINGS}  # none bound on the App
+        screen = await open_card(pilot, board["panic"])
+        screen.query(PerspectivePanel).first().focus()  # not a text field
+        await pilot.press("a", "shift+right", "n")  # archive, move, new: board keys
+        await pilot.pause(0.3)
+        assert app.screen is screen and app.session.pending == 0
+        card = app.board.cards[board["panic"]]
+        assert not card.archived and card.column.value == "symptoms"
