@@ -191,7 +191,9 @@ def test_log_says_who_did_what_to_which_card_in_sentences(
         "‘Panic at work’ → ‘Panic attacks’" in shown  # fmt: skip
     assert "Dara Lindqvist  moved ‘Avoiding the office’ to Qualities" in shown
     assert "added a perspective (psychiatry) on ‘Panic attacks’" in shown
-    assert "linked ‘Avoiding the office’ maintains ‘Panic attacks’" in shown  # today's title
+    assert (
+        "added the link: ‘Avoiding the office’ maintains ‘Panic attacks’" in shown
+    )  # today's title
     assert panic not in shown and office not in shown  # titles, never ids
     # A date is local midnight; one in the future leaves nothing, today everything.
     assert run("log", board_path, "--since", "2999-01-01").stdout.startswith("No changes")

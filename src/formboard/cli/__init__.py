@@ -13,6 +13,7 @@ module imports this one back.
 - ``common``: the BOARD argument, an open store per command, choices typed loosely
 - ``cards``: new, add, edit, move, archive, restore, perspectives, links
 - ``reading``: show, log, export, import (``render`` holds their text forms)
+- ``meeting``: meeting start / end / list, and note (the meeting's note for the record)
 - ``health``: check, repair, backup
 - ``app``: open, demo, and choosing a board from a folder (the terminal app)
 - ``conflict``: ``--rev`` and what a conflict prints
@@ -25,7 +26,7 @@ from pathlib import Path
 import click
 
 from formboard import __version__
-from formboard.cli import app, cards, health, reading
+from formboard.cli import app, cards, health, meeting, reading
 from formboard.cli.group import FormboardGroup
 from formboard.core.settings import load_settings
 from formboard.core.text import one_line
@@ -55,7 +56,7 @@ def cli(ctx: click.Context) -> None:
         app.choose_and_run(Path.cwd(), None)
 
 
-for _module in (cards, reading, health, app):
+for _module in (cards, reading, meeting, health, app):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

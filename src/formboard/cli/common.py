@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import click
 
 from formboard.core.errors import InvalidInput
+from formboard.core.files import private_mode, write_atomically
 from formboard.core.lock import LeaseInfo
 from formboard.core.model import Domain, LinkKind, Status
 from formboard.core.store import Store, open_store
@@ -17,6 +20,12 @@ from formboard.core.store import Store, open_store
 # readable=False: a board we may not read is the store's one sentence (exit 1), not click's
 # usage error (exit 2).
 BOARD = click.Path(path_type=Path, dir_okay=True, readable=False)
+
+# -o FILE of the commands that write a file (export, note); see ``write_output``.
+output_option = click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    help="Write to this file (owner-only) instead of printing.",
+)  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -86,3 +95,32 @@ def domain_value(value: str | None) -> str | None:
     if value.strip().lower() in ("", "none"):
         return ""  # clears the domain in an edit
     return choice(value, DOMAINS, "domain")
+
+
+def check_output_target(output: Path, board: Path) -> None:
+    """An export or a note may make a new file or replace a regular one, never a board's own files.
+
+    It replaces by rename, which would swap out a device, a FIFO or a link as well, and
+    the board's sidecar, journal, lock or presence.
+    """
+    target, own = output.absolute(), board.absolute()
+    if target == own or (target.exists() and own.exists() and target.samefile(own)):
+        raise InvalidInput("The export would replace the board itself; choose another file.")
+    beside = (own.name + "-journal", own.name + ".")  # its sidecar, journal, lock, presence
+    if target.parent == own.parent and target.name.startswith(beside):
+        raise InvalidInput("The export would replace one of the board's own files; choose another.")
+    if os.path.lexists(target) and not stat.S_ISREG(os.lstat(target).st_mode):
+        raise InvalidInput(
+            f"{target} is not a regular file (a folder, link, device or pipe); an export "
+            "only makes a new file or replaces one."
+        )
+
+
+def write_output(output: Path, text: str) -> None:
+    """Write what a command made to the file a person named, and only there.
+
+    Owner-only (0660 in a team folder), whole or not at all; its folder must exist.
+    """
+    if not output.parent.is_dir():
+        raise InvalidInput(f"The folder {output.parent} does not exist; create it first.")
+    write_atomically(output, text.encode("utf-8"), private_mode(output.parent)[0])

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 from typing import Any
 
 import click
 
-from formboard.cli.common import BOARD, opened
+from formboard.cli.common import BOARD, check_output_target, opened, output_option, write_output
 from formboard.core.errors import InvalidInput
 from formboard.core.facts import count
-from formboard.core.files import private_mode, write_atomically
 from formboard.core.model import Board
 from formboard.core.text import json_safe, one_line
 
@@ -63,8 +60,8 @@ def _since(value: str | None) -> tuple[str, Any] | None:
 @click.option("--json", "as_json", is_flag=True, help="Print the ops as a JSON list.")
 @click.option(
     "--since", default=None, metavar="WHEN", callback=lambda _c, _p, v: _since(v),
-    help="Only changes after a revision (12), a date (2026-11-01) or a date and time "
-    "(2026-11-01 14:00, your local time).",
+    help="Only changes after a revision (12), a date (2026-11-01), a date and time "
+    "(2026-11-01 14:00, your local time) or last-meeting (since the last meeting ended).",
 )  # fmt: skip
 def log(board: Path, as_json: bool, since: tuple[str, Any] | None) -> None:
     """Print the op log: who changed what, and when, in sentences.
@@ -72,12 +69,13 @@ def log(board: Path, as_json: bool, since: tuple[str, Any] | None) -> None:
     Cards are named by their titles; a change shows the value before and after.
     """
     from formboard.cli.render import render_log
-    from formboard.core.history import known_titles, ops_since, sentence
+    from formboard.core.history import known_titles, ops_since, resolve_since, sentence
 
     with opened(board) as store:
         every = store.ops()
-        current = {c.id: c.title for c in store.board().cards}
-    titles = known_titles(every, current)
+        content = store.board()
+    since = resolve_since(since, content.meetings)
+    titles = known_titles(every, {c.id: c.title for c in content.cards})
     ops = ops_since(every, since)
     if as_json:
         listed = [{**op.model_dump(mode="json"), "sentence": sentence(op, titles)} for op in ops]
@@ -92,10 +90,7 @@ def log(board: Path, as_json: bool, since: tuple[str, Any] | None) -> None:
     "--format", "fmt", type=click.Choice(["json", "markdown"], case_sensitive=False),
     default="json", show_default=True, help="The format to write.",
 )  # fmt: skip
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-    help="Write to this file (owner-only) instead of printing.",
-)  # fmt: skip
+@output_option
 def export(board: Path, fmt: str, output: Path | None) -> None:
     """Export the board as JSON or markdown.
 
@@ -104,7 +99,7 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
     from formboard.core.export import board_to_json, board_to_markdown
 
     if output is not None:
-        _check_export_target(output.expanduser(), board.expanduser())
+        check_output_target(output.expanduser(), board.expanduser())
     with opened(board) as store:
         content = store.board()
     _say_stand_ins(content)
@@ -112,10 +107,7 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    output = output.expanduser()
-    if not output.parent.is_dir():
-        raise InvalidInput(f"The folder {output.parent} does not exist; create it first.")
-    write_atomically(output, text.encode("utf-8"), private_mode(output.parent)[0])
+    write_output(output.expanduser(), text)
     click.echo(one_line(f"Exported {count(len(content.cards), 'card')} to {output}."))
 
 
@@ -128,25 +120,6 @@ def _say_stand_ins(board: Board) -> None:
             "and links show a stand-in formboard knows, and perspectives or links whose "
             "card is gone are left out. `formboard check` names each one and its fix.",
             err=True,
-        )
-
-
-def _check_export_target(output: Path, board: Path) -> None:
-    """An export may make a new file or replace a regular one, never a board's own files.
-
-    It replaces by rename, which would swap out a device, a FIFO or a link as well, and
-    the board's sidecar, journal, lock or presence.
-    """
-    target, own = output.absolute(), board.absolute()
-    if target == own or (target.exists() and own.exists() and target.samefile(own)):
-        raise InvalidInput("The export would replace the board itself; choose another file.")
-    beside = (own.name + "-journal", own.name + ".")  # its sidecar, journal, lock, presence
-    if target.parent == own.parent and target.name.startswith(beside):
-        raise InvalidInput("The export would replace one of the board's own files; choose another.")
-    if os.path.lexists(target) and not stat.S_ISREG(os.lstat(target).st_mode):
-        raise InvalidInput(
-            f"{target} is not a regular file (a folder, link, device or pipe); an export "
-            "only makes a new file or replaces one."
         )
 
 

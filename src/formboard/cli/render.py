@@ -8,7 +8,7 @@ but a file written by another program (the sqlite3 shell) is read as it is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from formboard.core.facts import (
     PROBLEM_MARK,
@@ -21,6 +21,7 @@ from formboard.core.facts import (
     ordered_cards,
 )
 from formboard.core.history import said_by, sentence
+from formboard.core.meetings import Meeting, upper_first
 from formboard.core.model import Board, Card, Column, Link, Op
 from formboard.core.text import one_line
 
@@ -176,4 +177,22 @@ def render_archived(board: Board, ops: list[Op]) -> str:
         op = archived_by.get(card.id)
         when = f" — archived by {said_by(op)} {local_time(op.at)}" if op else ""
         lines.append(f"  {card.id}  {one_line(card.title)}  [{card.column.label}]{when}")
+    return "\n".join(lines)
+
+
+def render_meetings(meetings: Sequence[Meeting]) -> str:
+    """One paragraph per meeting: number, title, when, who facilitated, who came."""
+    if not meetings:
+        return "No meetings yet. Start one with: formboard meeting start BOARD"
+    lines = []
+    for m in meetings:
+        start = local_time(m.started_at)
+        end = local_time(m.ended_at) if m.ended_at else "running now"
+        lines.append(
+            f"{upper_first(m.named())}: {start} – {end}, facilitated by {m.facilitator_said}"
+        )
+        if m.ended_by and m.ended_by != m.facilitator:
+            lines[-1] += f", ended by {one_line(m.ended_by_name or m.ended_by)}"
+        if m.attendees:
+            lines.append("  present: " + "; ".join(a.said for a in m.attendees))
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from formboard.core.changes import ChangeSet
+from formboard.core.meetings import Meeting
 from formboard.core.model import Board, Card, Link, Member
 
 
@@ -26,6 +27,7 @@ class BoardState:
     links: Mapping[str, Link] = field(default_factory=lambda: MappingProxyType({}))
     members: Mapping[str, Member] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()  # what another program left wrong (``Board.problems``)
+    meetings: tuple[Meeting, ...] = ()  # oldest first
 
     @classmethod
     def of(cls, board: Board) -> BoardState:
@@ -37,6 +39,7 @@ class BoardState:
             links=MappingProxyType({lk.id: lk for lk in board.links}),
             members=MappingProxyType({m.login: m for m in board.members}),
             problems=board.problems,
+            meetings=board.meetings,
         )
 
     def apply(self, changes: ChangeSet) -> BoardState:
@@ -51,6 +54,8 @@ class BoardState:
         for link_id in changes.links_removed:
             links.pop(link_id, None)
         members.update({m.login: m for m in changes.members_changed})
+        meetings = {m.number: m for m in self.meetings}
+        meetings.update({m.number: m for m in changes.meetings_changed})
         return BoardState(
             client=changes.meta_changed.get("client", self.client),
             title=changes.meta_changed.get("title", self.title),
@@ -59,6 +64,7 @@ class BoardState:
             links=MappingProxyType(links),
             members=MappingProxyType(members),
             problems=self.problems,
+            meetings=tuple(meetings[n] for n in sorted(meetings)),
         )
 
     def board(self) -> Board:
@@ -71,6 +77,7 @@ class BoardState:
             links=tuple(self.links.values()),
             members=tuple(self.members.values()),
             problems=self.problems,
+            meetings=self.meetings,
         )
 
     def name_of(self, login: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from formboard.core.meetings import Meeting
 from formboard.core.model import Board, Card, Link, Member, Op
 
 
@@ -30,6 +31,7 @@ class ChangeSet:
     links_removed: list[str] = field(default_factory=list)
     members_changed: list[Member] = field(default_factory=list)
     meta_changed: dict[str, str] = field(default_factory=dict)
+    meetings_changed: list[Meeting] = field(default_factory=list)
     ops: list[Op] = field(default_factory=list)
     full: bool = False
 
@@ -44,6 +46,7 @@ class ChangeSet:
             or self.links_removed
             or self.members_changed
             or self.meta_changed
+            or self.meetings_changed
         )
 
     def card_ids(self) -> set[str]:
@@ -78,6 +81,8 @@ def diff_boards(old: Board, new: Board, since: int) -> ChangeSet:
     changes.links_removed = [lid for lid in old_links if lid not in new_links]
     old_members = {m.login: m for m in old.members}
     changes.members_changed = [m for m in new.members if old_members.get(m.login) != m]
+    old_meetings = {m.number: m for m in old.meetings}
+    changes.meetings_changed = [m for m in new.meetings if old_meetings.get(m.number) != m]
     for key in ("client", "title"):
         if getattr(old, key) != getattr(new, key):
             changes.meta_changed[key] = getattr(new, key)

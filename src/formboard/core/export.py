@@ -103,19 +103,19 @@ def board_to_json(board: Board) -> str:
     return json_safe(json.dumps(board_to_dict(board), ensure_ascii=False, indent=2)) + "\n"
 
 
-def _md(text: str) -> str:
+def md_line(text: str) -> str:
     """One line of client text, made visible (core/text.py), markdown's syntax escaped."""
     return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", visible(text))
 
 
 def _md_block(text: str, quote: bool = False) -> list[str]:
     lead = "> " if quote else ""
-    return [f"{lead}{_md(line)}".rstrip() for line in text.splitlines()] + [""]
+    return [f"{lead}{md_line(line)}".rstrip() for line in text.splitlines()] + [""]
 
 
 def board_to_markdown(board: Board) -> str:
     """A readable markdown document: columns as headings, cards, perspectives, links."""
-    heading = f"# {_md(board.client)}" + (f" — {_md(board.title)}" if board.title else "")
+    heading = f"# {md_line(board.client)}" + (f" — {md_line(board.title)}" if board.title else "")
     out = [heading, "", f"Revision {board.revision}, exported {facts.local_time(now_iso())}.", ""]
     titles = {c.id: c.title for c in board.cards}
     links = facts.link_counts(board.links)
@@ -134,8 +134,8 @@ def board_to_markdown(board: Board) -> str:
         for link in board.links:
             ends = titles.get(link.from_id, link.from_id), titles.get(link.to_id, link.to_id)
             first, words, second = facts.link_sentence(link.kind, *ends)
-            note = f" ({_md(' '.join(link.note.split()))})" if link.note.strip() else ""
-            out.append(f"- {_md(first)} {words} {_md(second)}.{note}")
+            note = f" ({md_line(' '.join(link.note.split()))})" if link.note.strip() else ""
+            out.append(f"- {md_line(first)} {words} {md_line(second)}.{note}")
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -143,15 +143,15 @@ def board_to_markdown(board: Board) -> str:
 def _md_card(card: Card, links: int) -> list[str]:
     known = facts.card_facts(card, links)
     said = [known.status_word, *([known.domain.value] if known.domain else []), f"id {card.id}"]
-    out = [f"### {_md(card.title)}", "", f"*{' · '.join(said)}*", ""]
+    out = [f"### {md_line(card.title)}", "", f"*{' · '.join(said)}*", ""]
     if card.body.strip():
         out += _md_block(card.body)
     if card.client_words.strip():
         out += ["Client's words:", "", *_md_block(card.client_words, quote=True)]
     for p in card.perspectives:
-        who = _md(p.author_name or p.author)
+        who = md_line(p.author_name or p.author)
         text = " ".join(p.text.split())
-        out.append(f"- **{_md(p.discipline)}** ({who}): {_md(text)}")
+        out.append(f"- **{md_line(p.discipline)}** ({who}): {md_line(text)}")
     if card.perspectives:
         out.append("")
     return out

@@ -9,11 +9,12 @@ piece of board text goes through the one terminal-safe rule and is cut to a line
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from formboard.core.errors import InvalidInput
+from formboard.core.meetings import Meeting, last_ended
 from formboard.core.model import Column, LinkKind, Op, Status
 from formboard.core.text import one_line, visible
 
@@ -47,7 +48,7 @@ def known_titles(ops: Iterable[Op], current: Mapping[str, str] | None = None) ->
     return titles
 
 
-def _value_words(field: str, value: Any) -> str:
+def _value_words(field: str, value: Any, limit: int = _QUOTE_MAX) -> str:
     if value in (None, ""):
         return "(empty)" if field != "domain" else "none"
     if field == "status":
@@ -57,10 +58,18 @@ def _value_words(field: str, value: Any) -> str:
             return quoted(value)
     if field == "domain":
         return one_line(visible(str(value)))
-    return quoted(value)
+    return quoted(value, limit)
+
+
+class _Titles(dict[str, str]):
+    """Card titles, with the card a sentence is about (``this``) named "this part"."""
+
+    this: str | None = None
 
 
 def _card(titles: Mapping[str, str], card_id: str) -> str:
+    if card_id and card_id == getattr(titles, "this", None):
+        return "this part"
     title = titles.get(card_id)
     return quoted(title) if title else "a card"
 
@@ -81,8 +90,17 @@ def _link(op: Op, titles: Mapping[str, str]) -> str:
     return f"{_card(titles, values.get('from', ''))} {words} {_card(titles, values.get('to', ''))}"
 
 
-def sentence(op: Op, titles: Mapping[str, str]) -> str:
-    """What ``op`` did, as a sentence without its author (the caller names them)."""
+def sentence(
+    op: Op, titles: Mapping[str, str], *, this: str | None = None, limit: int = _QUOTE_MAX
+) -> str:
+    """What ``op`` did, as a sentence without its author (the caller names them).
+
+    ``this``: the card the sentence sits under (a note groups changes by card), named
+    "this part"; ``limit``: how much of a changed text is quoted.
+    """
+    if this is not None:
+        titles = _Titles(titles)
+        titles.this = this
     before, after = op.before or {}, op.after or {}
     card = _card(titles, op.entity_id)
     match op.op:
@@ -94,7 +112,7 @@ def sentence(op: Op, titles: Mapping[str, str]) -> str:
                 what += f" on {_card(titles, after.get('card_id', ''))}"
             changes = [
                 f"the {_FIELD_WORDS.get(k, k.replace('_', ' '))} "
-                f"{_value_words(k, before.get(k))} → {_value_words(k, v)}"
+                f"{_value_words(k, before.get(k), limit)} → {_value_words(k, v, limit)}"
                 for k, v in after.items()
                 if k != "card_id"
             ]
@@ -116,9 +134,9 @@ def sentence(op: Op, titles: Mapping[str, str]) -> str:
         case "remove_perspective":
             return f"removed their perspective on {_card(titles, before.get('card_id', ''))}"
         case "add_link":
-            return f"linked {_link(op, titles)}"
+            return f"added the link: {_link(op, titles)}"
         case "remove_link":
-            return f"removed the link {_link(op, titles)}"
+            return f"removed the link: {_link(op, titles)}"
         case "renumber":
             return f"made room for a card beside {card}"
         case "set_title":
@@ -135,6 +153,16 @@ def sentence(op: Op, titles: Mapping[str, str]) -> str:
             )
         case "repair" | "repair_orphan":
             return "repaired what another program had left wrong"
+        case "start_meeting":
+            title = f" {quoted(after['title'])}" if after.get("title") else ""
+            return f"started meeting {op.entity_id}{title}"
+        case "attend":
+            return f"came to meeting {op.entity_id}"
+        case "leave":
+            return f"left meeting {op.entity_id}"
+        case "end_meeting":
+            gone = " (its facilitator had left)" if after.get("facilitator_gone") else ""
+            return f"ended meeting {op.entity_id}{gone}"
     return f"did {one_line(visible(op.op))}"
 
 
@@ -158,6 +186,8 @@ def since_filter(value: str) -> tuple[str, Any]:
     text = value.strip()
     if text.isdigit():
         return "revision", int(text)
+    if text.lower() in ("last-meeting", "last meeting"):
+        return "last-meeting", None
     try:
         moment = (
             datetime.strptime(text, "%Y-%m-%d")
@@ -166,13 +196,24 @@ def since_filter(value: str) -> tuple[str, Any]:
         )
     except ValueError:
         raise InvalidInput(
-            f"--since takes a revision (such as 12), a date (2026-11-01) or a date and "
-            f"time (2026-11-01 14:00); {one_line(visible(value))!r} is none of these."
+            f"--since takes a revision (such as 12), a date (2026-11-01), a date and "
+            f"time (2026-11-01 14:00) or last-meeting; {one_line(visible(value))!r} is none "
+            "of these."
         ) from None
     if moment.tzinfo is None:
         moment = moment.astimezone()  # a person's time is local
     utc = moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return "at", utc
+
+
+def resolve_since(since: tuple[str, Any] | None, meetings: Sequence[Meeting]) -> Any:
+    """``since`` with ``last-meeting`` made the revision the last ended meeting left."""
+    if since is None or since[0] != "last-meeting":
+        return since
+    last = last_ended(meetings)
+    if last is None or last.ended_rev is None:
+        raise InvalidInput("No meeting has ended on this board yet, so there is no last meeting.")
+    return "revision", last.ended_rev
 
 
 def ops_since(ops: Iterable[Op], since: tuple[str, Any] | None) -> list[Op]:

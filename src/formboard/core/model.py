@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from formboard.core.meetings import Meeting
+
 TITLE_MAX = 200
 TEXT_MAX = 20_000
 CLIENT_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
@@ -277,6 +279,8 @@ class Board(_Model):
     members: tuple[Member, ...] = ()
     # What is wrong with the board as another program left it, in words (never exported).
     problems: tuple[str, ...] = Field(default=(), exclude=True)
+    # The board's meetings, oldest first (kept with the board, not part of an export).
+    meetings: tuple[Meeting, ...] = Field(default=(), exclude=True)
 
     def card(self, card_id: str) -> Card | None:
         return next((c for c in self.cards if c.id == card_id), None)

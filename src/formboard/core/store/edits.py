@@ -30,7 +30,7 @@ from formboard.core.model import (
     clean_text,
     validation_sentence,
 )
-from formboard.core.store import merge, ops
+from formboard.core.store import meetings, merge, ops
 from formboard.core.store.writes import Author, Tx
 
 if TYPE_CHECKING:
@@ -234,6 +234,26 @@ class BoardEdits:
     def remove_link(self, link_id: str) -> None:
         """Remove a link (the op log keeps it)."""
         self._write(lambda conn, author: ops.remove_link(conn, link_id))
+
+    # ------------------------------------------------------------ meetings
+
+    def start_meeting(self, title: str = "") -> int:
+        """Start a meeting that I facilitate; its number (InvalidInput if one is running)."""
+        discipline = self.identity.discipline
+        return self._write(lambda conn, author: meetings.start(conn, author, title, discipline))
+
+    def attend_meeting(self) -> int | None:
+        """Record me at the running meeting; its number, or None when none runs."""
+        discipline = self.identity.discipline
+        return self._write(lambda conn, author: meetings.attend(conn, author, discipline))
+
+    def leave_meeting(self) -> int | None:
+        """Record that I left the running meeting (nothing if I was not at one)."""
+        return self._write(lambda conn, author: meetings.leave(conn, author))
+
+    def end_meeting(self, facilitator_gone: bool = False) -> int:
+        """End the running meeting: mine, or anyone's whose facilitator has gone."""
+        return self._write(lambda conn, author: meetings.end(conn, author, facilitator_gone))
 
     # ------------------------------------------------- members and the board
 

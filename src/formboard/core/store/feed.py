@@ -12,6 +12,7 @@ from formboard.core.store.rows import (
     read_board,
     read_cards,
     read_links,
+    read_meetings,
     read_members,
     read_meta,
     read_revision,
@@ -57,6 +58,7 @@ def _from_ops(
     card_ids: dict[str, bool] = {}  # id -> created in this range
     link_ids: dict[str, bool] = {}
     logins: list[str] = []
+    meetings: list[int] = []
     for row in rows:
         entity, eid, created = row["entity"], row["entity_id"], row["op"] in _CREATING
         if entity == "card":
@@ -70,6 +72,8 @@ def _from_ops(
             link_ids[eid] = link_ids.get(eid, False) or created
         elif entity == "member" and eid not in logins:
             logins.append(eid)
+        elif entity == "meeting" and eid.isdigit() and int(eid) not in meetings:
+            meetings.append(int(eid))
         elif entity == "board":
             meta = read_meta(conn)
             changes.meta_changed = {
@@ -94,4 +98,6 @@ def _from_ops(
             changes.links_changed.append(links[lid])
     if logins:
         changes.members_changed = read_members(conn, logins)
+    if meetings:
+        changes.meetings_changed = read_meetings(conn, meetings)
     return changes

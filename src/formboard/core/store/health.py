@@ -84,7 +84,10 @@ def inferred_version(conn: sqlite3.Connection) -> int:
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
         "'%outside_update_bumps_rev'"
     ).fetchone()[0]
-    return 2 if found else 1
+    meetings = conn.execute(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meetings'"
+    ).fetchone()[0]
+    return 3 if meetings and found else 2 if found else 1
 
 
 def logged_revision(conn: sqlite3.Connection) -> int:

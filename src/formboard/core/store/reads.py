@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from formboard.core.changes import ChangeSet
 from formboard.core.errors import BoardBusy, BoardCorrupt, BoardLocked, BoardReadOnly
+from formboard.core.meetings import Meeting
 from formboard.core.model import Board, Card, Op
 from formboard.core.store import feed, files, health, rows
 from formboard.core.store.writes import leased
@@ -264,6 +265,10 @@ class BoardReads:
     def changes_since(self, revision: int, known: Board | None = None) -> ChangeSet:
         """What changed after ``revision`` (see ``feed.changes_since``)."""
         return self._read(partial(feed.changes_since, revision=revision, known=known))
+
+    def meetings(self) -> list[Meeting]:
+        """The board's meetings, oldest first, with who came to each."""
+        return self._read(rows.read_meetings, settled=False)
 
     def problems(self) -> list[health.Problem]:
         """Every value another program stored that formboard would not have (``health``)."""

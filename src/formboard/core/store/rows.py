@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 from formboard.core.errors import AmbiguousId, UnknownEntity
+from formboard.core.meetings import Attendee, Meeting
 from formboard.core.model import (
     Board,
     Card,
@@ -210,7 +211,50 @@ def read_board(conn: sqlite3.Connection) -> Board:
         links=tuple(links),
         members=members,
         problems=(orphan_sentence(lost),) if lost else (),
+        meetings=tuple(read_meetings(conn)),
     )
+
+
+MEETING_COLUMNS = (
+    "number, title, facilitator, facilitator_name, started_at, started_rev, ended_at, "
+    "ended_rev, ended_by, ended_by_name"
+)
+
+
+def read_meetings(conn: sqlite3.Connection, numbers: list[int] | None = None) -> list[Meeting]:
+    """Meetings (every one, or those numbered), oldest first, each with its attendees."""
+    try:
+        where, args = "", []
+        if numbers is not None:
+            if not numbers:
+                return []
+            where = f" WHERE number IN ({','.join('?' * len(numbers))})"
+            args = list(numbers)
+        rows = conn.execute(
+            f"SELECT {MEETING_COLUMNS} FROM meetings{where} ORDER BY number", args
+        ).fetchall()
+        people: dict[int, list[Attendee]] = {}
+        for r in conn.execute(
+            f"SELECT * FROM attendance{where.replace('number', 'meeting')} ORDER BY from_at, login",
+            args,
+        ):
+            people.setdefault(r["meeting"], []).append(
+                Attendee(r["login"], r["name"], r["discipline"], r["from_at"], r["to_at"])
+            )
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return []  # a board of schema 2, opened read-only (it is migrated when writable)
+        raise
+    return [meeting_from_row(r, tuple(people.get(r["number"], ()))) for r in rows]
+
+
+def meeting_from_row(row: sqlite3.Row, attendees: tuple[Attendee, ...]) -> Meeting:
+    values: dict[str, Any] = {k: row[k] for k in row.keys()}  # noqa: SIM118 (sqlite3.Row)
+    if not isinstance(values["started_rev"], int):
+        values["started_rev"] = 0  # another program's value: the meeting covers everything
+    if values["ended_at"] is not None and not isinstance(values["ended_rev"], int):
+        values["ended_rev"] = None
+    return Meeting(**values, attendees=attendees)
 
 
 def orphan_sentence(count: int) -> str:

@@ -9,7 +9,9 @@ import sqlite3
 from collections.abc import Callable
 
 FORMAT_NAME = "formboard"
-SCHEMA_VERSION = 2  # 2: a row changed outside formboard gets a new rev (outside_rev_triggers)
+# 2: a row changed outside formboard gets a new rev (outside_rev_triggers)
+# 3: meetings and who came to them (MEETINGS)
+SCHEMA_VERSION = 3
 
 # Connection settings, DESIGN §3: the same for every opener of a board, on a local disk or
 # through a mount, because colleagues may reach the same file either way.
@@ -27,6 +29,7 @@ BUSY_TIMEOUT_S = 8.0
 # Tables whose every row change bumps meta.revision, so writers that bypass
 # formboard (the sqlite3 shell) still move the revision that viewers watch.
 WATCHED_TABLES = ("cards", "perspectives", "links", "members")
+MEETING_TABLES = ("meetings", "attendance")
 
 SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -104,14 +107,44 @@ CREATE INDEX ops_by_entity ON ops (entity_id, entity_rev);
 """
 
 
-def revision_triggers() -> str:
+# Schema 3: a meeting (numbered 1, 2, ... on its board) and one row per person who came.
+# started_rev is the board's revision when it began, ended_rev when it ended: what the
+# meeting changed is the op log between the two.
+MEETINGS = """
+CREATE TABLE IF NOT EXISTS meetings (
+    number           INTEGER PRIMARY KEY,
+    title            TEXT NOT NULL DEFAULT '',
+    facilitator      TEXT NOT NULL,
+    facilitator_name TEXT NOT NULL DEFAULT '',
+    started_at       TEXT NOT NULL,
+    started_rev      INTEGER NOT NULL,
+    ended_at         TEXT,
+    ended_rev        INTEGER,
+    ended_by         TEXT,
+    ended_by_name    TEXT
+);
+CREATE TABLE IF NOT EXISTS attendance (
+    meeting    INTEGER NOT NULL REFERENCES meetings (number),
+    login      TEXT NOT NULL,
+    name       TEXT NOT NULL DEFAULT '',
+    discipline TEXT NOT NULL DEFAULT '',
+    from_at    TEXT NOT NULL,
+    to_at      TEXT,
+    PRIMARY KEY (meeting, login)
+);
+"""
+
+
+def revision_triggers(tables: tuple[str, ...] = WATCHED_TABLES) -> str:
     """Triggers that bump meta.revision on every row change of the watched tables."""
     bump = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision';"
     out = []
-    for table in WATCHED_TABLES:
+    for table in tables:
         for event in ("INSERT", "UPDATE", "DELETE"):
             name = f"{table}_{event.lower()}_bumps_revision"
-            out.append(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {bump} END;")
+            out.append(
+                f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} BEGIN {bump} END;"
+            )
     return "\n".join(out)
 
 
@@ -146,6 +179,12 @@ def _add_outside_rev_triggers(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _add_meetings(conn: sqlite3.Connection) -> None:
+    for statement in (MEETINGS + revision_triggers(MEETING_TABLES)).split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 def configure(conn: sqlite3.Connection, writable: bool = True) -> None:
     """Apply the connection settings every board connection uses.
 
@@ -165,6 +204,7 @@ def create_schema(
     for statement in (SCHEMA_V1 + revision_triggers() + "\n" + outside_rev_triggers()).split(";\n"):
         if statement.strip():
             conn.execute(statement)
+    _add_meetings(conn)
     conn.executemany(
         "INSERT INTO meta (key, value) VALUES (?, ?)",
         [
@@ -180,7 +220,10 @@ def create_schema(
 
 
 # from-version -> function that upgrades the schema by one version, inside a transaction.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_outside_rev_triggers}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _add_outside_rev_triggers,
+    2: _add_meetings,
+}
 
 
 def migrate(conn: sqlite3.Connection, from_version: int) -> int:

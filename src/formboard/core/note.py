@@ -1,0 +1,231 @@
+"""The note for the record: what a meeting did, in plain sentences a clinician can paste.
+
+Client code and board title, date and time, who came (with disciplines, from when to
+when), then every change the meeting made, each exactly once, grouped by the part of the
+formulation it touched, and the client's own words that were recorded. No card ids, no
+control characters; markdown for a text record, HTML for printing.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from formboard.core import facts
+from formboard.core.export import md_line
+from formboard.core.history import known_titles, sentence
+from formboard.core.meetings import Attendee, Meeting, upper_first
+from formboard.core.model import Board, Op
+from formboard.core.text import one_line, visible
+
+# Ops that are bookkeeping, not a change to the formulation.
+_NOT_CHANGES = {
+    "renumber", "upsert_member", "start_meeting", "attend", "leave", "end_meeting",
+    "conflict", "repair", "repair_orphan", "undo", "redo",
+}  # fmt: skip
+_FULL = 100_000  # a note quotes changed text whole
+
+
+@dataclass
+class Part:
+    """One card's changes in the note."""
+
+    card_id: str
+    title: str
+    column: str
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Note:
+    """What a note says, before it is written as markdown or HTML."""
+
+    heading: str
+    when: str
+    facilitated: str
+    present: list[str]
+    parts: list[Part]
+    other: list[str]
+    words: list[tuple[str, str]]  # (card title, the client's words)
+    count: int  # how many changes
+
+
+def meeting_ops(ops: Iterable[Op], meeting: Meeting) -> list[Op]:
+    """The ops a meeting covers: after it began, up to when it ended (or now)."""
+    end = meeting.ended_rev
+    return [
+        op
+        for op in ops
+        if op.revision > meeting.started_rev and (end is None or op.revision <= end)
+    ]
+
+
+def _card_of(op: Op) -> str | None:
+    if op.entity == "card":
+        return op.entity_id
+    values = op.after or op.before or {}
+    if op.entity == "perspective":
+        return values.get("card_id")
+    if op.entity == "link":
+        return values.get("from")
+    return None
+
+
+def _person(op: Op, disciplines: dict[str, str]) -> str:
+    name = one_line(visible(op.author_name or op.author))
+    discipline = one_line(visible(disciplines.get(op.author, "")))
+    return f"{name} ({discipline})" if discipline else name
+
+
+def build(board: Board, meeting: Meeting | None, ops: Sequence[Op], every: Sequence[Op]) -> Note:
+    """The note of ``ops`` (a meeting's, or any span's) on ``board`` as it is now."""
+    cards = {c.id: c for c in board.cards}
+    titles = known_titles(every, {c.id: c.title for c in board.cards})
+    disciplines = {m.login: m.discipline for m in board.members}
+    if meeting is not None:
+        disciplines.update({a.login: a.discipline for a in meeting.attendees if a.discipline})
+    parts: dict[str, Part] = {}
+    other: list[str] = []
+    words: dict[str, str] = {}
+    counted = 0
+    for op in ops:
+        if op.op in _NOT_CHANGES:
+            continue
+        counted += 1
+        said = f"{_person(op, disciplines)} {sentence(op, titles, this=_card_of(op), limit=_FULL)}"
+        if op.op == "add_perspective" and (op.after or {}).get("text"):
+            said += f": “{one_line(visible(op.after['text']))}”"
+        card_id = _card_of(op)
+        if card_id is None:
+            other.append(said + ".")
+            continue
+        if card_id not in parts:
+            card = cards.get(card_id)
+            column = card.column.label if card is not None else ""
+            parts[card_id] = Part(card_id, titles.get(card_id, "a card"), column)
+        parts[card_id].lines.append(said + ".")
+        recorded = (op.after or {}).get("client_words") if op.entity == "card" else None
+        if recorded and recorded.strip():
+            words[card_id] = recorded
+    order = {c.id: facts.board_order(c) for c in board.cards}
+    ordered = sorted(parts.values(), key=lambda p: order.get(p.card_id, (99, 0.0, p.card_id)))
+    return Note(
+        heading=_heading(board),
+        when=_when(meeting, ops),
+        facilitated=_facilitated(meeting, disciplines),
+        present=[_attendee(a) for a in meeting.attendees] if meeting else [],
+        parts=ordered,
+        other=other,
+        words=[(titles.get(cid, "a card"), text) for cid, text in words.items()],
+        count=counted,
+    )
+
+
+def _heading(board: Board) -> str:
+    client = one_line(visible(board.client))
+    title = one_line(visible(board.title))
+    return f"{client} — {title}" if title else client
+
+
+def _when(meeting: Meeting | None, ops: Sequence[Op]) -> str:
+    if meeting is None:
+        if not ops:
+            return "No changes in this span."
+        return f"Changes from {facts.local_time(ops[0].at)} to {facts.local_time(ops[-1].at)}."
+    start = facts.local_time(meeting.started_at)
+    end = facts.local_time(meeting.ended_at) if meeting.ended_at else "(still running)"
+    if meeting.ended_at and end[:10] == start[:10]:
+        end = end[11:]
+    return f"{upper_first(meeting.named())}, {start} – {end}."
+
+
+def _facilitated(meeting: Meeting | None, disciplines: dict[str, str]) -> str:
+    if meeting is None:
+        return ""
+    who = meeting.facilitator_said
+    discipline = disciplines.get(meeting.facilitator, "")
+    said = f"Facilitated by {who}" + (f" ({one_line(visible(discipline))})" if discipline else "")
+    if meeting.ended_by and meeting.ended_by != meeting.facilitator:
+        said += f"; ended by {one_line(visible(meeting.ended_by_name or meeting.ended_by))}"
+    return said + "."
+
+
+def _attendee(a: Attendee) -> str:
+    start = facts.local_time(a.from_at)[11:]
+    end = facts.local_time(a.to_at)[11:] if a.to_at else "the end"
+    return f"{a.said}, {start}–{end}"
+
+
+# ------------------------------------------------------------------ writing
+
+
+def markdown(note: Note) -> str:
+    """The note as markdown that also reads as plain text."""
+    out = [f"# Case meeting note: {md_line(note.heading)}", "", md_line(note.when)]
+    if note.facilitated:
+        out += ["", md_line(note.facilitated)]
+    if note.present:
+        out += ["", "## Present", "", *[f"- {md_line(p)}" for p in note.present]]
+    out += ["", f"## Changes ({facts.count(note.count, 'change')})", ""]
+    if not note.parts and not note.other:
+        out.append("No changes were made.")
+    for part in note.parts:
+        where = f" ({part.column})" if part.column else ""
+        out += [f"### {md_line(one_line(visible(part.title)))}{where}", ""]
+        out += [f"- {md_line(line)}" for line in part.lines] + [""]
+    if note.other:
+        out += ["### The board", "", *[f"- {md_line(line)}" for line in note.other], ""]
+    if note.words:
+        out += ["## The client's own words", ""]
+        for title, text in note.words:
+            out += [f"{md_line(one_line(visible(title)))}:", ""]
+            out += [f"> {md_line(line)}".rstrip() for line in visible(text).splitlines()] + [""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+_CSS = """
+body { font: 11pt/1.45 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; color: #111; }
+h1 { font-size: 1.35rem; margin-bottom: .2rem; } h2 { font-size: 1.1rem; margin-top: 1.6rem; }
+h3 { font-size: 1rem; margin: 1.1rem 0 .3rem; } .column { font-weight: normal; color: #444; }
+ul { margin: .2rem 0; padding-left: 1.3rem; } li { margin: .15rem 0; }
+blockquote { margin: .3rem 0 .8rem 1rem; padding-left: .6rem; border-left: 3px solid #888; }
+@media print { body { margin: 0; max-width: none; } }
+"""
+
+
+def _h(text: str) -> str:
+    return html.escape(one_line(visible(text)), quote=True)
+
+
+def html_page(note: Note) -> str:
+    """The note as one self-contained, printable HTML page (no script, nothing fetched)."""
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>formboard: meeting note</title>",  # no client text in a page title
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>Case meeting note: {_h(note.heading)}</h1>",
+        f"<p>{_h(note.when)}</p>",
+    ]
+    if note.facilitated:
+        out.append(f"<p>{_h(note.facilitated)}</p>")
+    if note.present:
+        out += ["<h2>Present</h2><ul>", *[f"<li>{_h(p)}</li>" for p in note.present], "</ul>"]
+    out.append(f"<h2>Changes ({facts.count(note.count, 'change')})</h2>")
+    if not note.parts and not note.other:
+        out.append("<p>No changes were made.</p>")
+    for part in note.parts:
+        column = f' <span class="column">({_h(part.column)})</span>' if part.column else ""
+        out += [f"<h3>{_h(part.title)}{column}</h3><ul>"]
+        out += [f"<li>{_h(line)}</li>" for line in part.lines] + ["</ul>"]
+    if note.other:
+        out += ["<h3>The board</h3><ul>", *[f"<li>{_h(x)}</li>" for x in note.other], "</ul>"]
+    if note.words:
+        out.append("<h2>The client's own words</h2>")
+        for title, text in note.words:
+            lines = "<br>".join(_h(line) for line in visible(text).splitlines())
+            out.append(f"<p>{_h(title)}:</p><blockquote>{lines}</blockquote>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
