@@ -182,8 +182,8 @@ async def test_same_field_conflict_between_two_apps_goes_through_the_dialog(boar
     async with ana.run_test(size=(120, 36)) as pa, ben.run_test(size=(120, 36)) as pb:
         await loaded(ana, pa)
         await loaded(ben, pb)
-        await pa.press("enter")
-        await pb.press("enter")
+        await pa.press("e")  # open the card to edit it
+        await pb.press("e")
         ana.screen.query_one("#title").value = "Panic in meetings"
         ben.screen.query_one("#title").value = "Panic on the bus"
         await pb.press("ctrl+s")

@@ -202,7 +202,8 @@ def test_presence_holds_card_ids_never_text(board: Path, card_id: str) -> None:
     assert "Panic" not in ana.path.read_text()
     assert set(written) == {
         "login", "name", "discipline", "initials", "host", "pid", "client_id",
-        "focused", "following", "at", "beat", "machine",
+        "focused", "following", "at", "beat", "machine", "view", "filter", "history_rev",
+        "summon",
     }  # fmt: skip
 
 

@@ -118,10 +118,12 @@ def test_filter_in_use(snap_compare, sample_board):
     assert snap_compare(app, terminal_size=(120, 30), run_before=type_a_filter)
 
 
-@pytest.mark.parametrize("size", [(100, 36), (80, 24)], ids=["100x36", "80x24"])
+@pytest.mark.parametrize(
+    "size", [(100, 36), (80, 24), (160, 50)], ids=["100x36", "80x24", "160x50"]
+)
 def test_card_view(snap_compare, sample_board, size):
-    """enter opens the focused card: its text, perspectives and links; at 80×24 nothing
-    that matters is cut off."""
+    """enter opens the focused card to read: its whole title, text, words, perspectives
+    side by side and links; at 80×24 nothing that matters is cut off."""
     app = board_app(sample_board)
 
     async def open_first_card(pilot) -> None:
@@ -143,7 +145,7 @@ def test_conflict_dialog(snap_compare, sample_board, monkeypatch):
     app = board_app(sample_board)
 
     async def collide_on_the_title(pilot) -> None:
-        await open_with(pilot, "enter", CardScreen)
+        await open_with(pilot, "e", CardScreen)
         card_screen = app.screen
         steady_cursors(app)
         title = card_screen.query_one("#title", Input)

@@ -333,8 +333,9 @@ async def test_the_command_palette_offers_every_board_action(board):
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         titles = {command.title for command in app.get_system_commands(app.screen)}
-        wanted = {"New (n)", "Open (⏎ or e)", "Filter (/)", "Perspective (p)", "Link (x)",
-                  "Archive (a)", "Follow (f)", "Undo archive (u)", "Help (?)", "Quit (q)"}  # fmt: skip
+        wanted = {"New (n)", "Open (⏎)", "Filter (/)", "Perspective (p)", "Link (x)",
+                  "Archive (a)", "Follow (f)", "Undo archive (u)", "Help (?)", "Quit (q)",
+                  "Meeting (M)", "Join meeting (F)", "Bring everyone (B)"}  # fmt: skip
         assert wanted <= titles, titles
         await pilot.press("ctrl+p")
         await pilot.press(*"filter", "enter")

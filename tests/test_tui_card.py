@@ -65,14 +65,14 @@ async def until(pilot: Pilot, check: Callable[[], Any], timeout: float = 5.0) ->
     raise AssertionError(f"timed out waiting for {getattr(check, '__name__', 'a condition')}")
 
 
-async def open_card(pilot: Pilot, card_id: str) -> CardScreen:
-    """Wait for the board, put the cursor on a card and open it with enter."""
+async def open_card(pilot: Pilot, card_id: str, key: str = "e") -> CardScreen:
+    """Wait for the board, put the cursor on a card and open it: e to edit, enter to read."""
     app = pilot.app
     assert isinstance(app, FormboardApp)
     await until(pilot, lambda: app.board_view.cards)
     await pilot.pause()
     assert app.board_view.focus_card(card_id)
-    await pilot.press("enter")
+    await pilot.press(key)
     screen = await until(pilot, lambda: isinstance(app.screen, CardScreen) and app.screen)
     await pilot.pause()
     return screen

@@ -49,7 +49,7 @@ async def test_f12_hides_while_typing_in_a_card_and_the_typed_text_is_still_ther
     app = FormboardApp(board)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        await pilot.press("enter")
+        await pilot.press("e")  # open the card to edit it
         await wait_for(pilot, lambda: isinstance(app.screen, CardScreen))
         await pilot.press("end", *" at night")
         await pilot.press("f12")

@@ -90,9 +90,34 @@ class Unlink:
     link_id: str
 
 
+@dataclass(frozen=True)
+class StartMeeting:
+    """A meeting that I facilitate."""
+
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class EndMeeting:
+    """End the running meeting (``facilitator_gone``: theirs, and they have left)."""
+
+    facilitator_gone: bool = False
+
+
+@dataclass(frozen=True)
+class AttendMeeting:
+    """Record me at the running meeting."""
+
+
+@dataclass(frozen=True)
+class LeaveMeeting:
+    """Record that I left the running meeting."""
+
+
 Command = (
     AddCard | EditCard | MoveCard | ArchiveCard | RestoreCard | AddPerspective
-    | EditPerspective | RemovePerspective | LinkCards | Unlink
+    | EditPerspective | RemovePerspective | LinkCards | Unlink | StartMeeting | EndMeeting
+    | AttendMeeting | LeaveMeeting
 )  # fmt: skip
 
 
@@ -121,4 +146,12 @@ def run(store: Any, command: Command) -> Any:
             return store.add_link(from_id, to_id, kind, note)
         case Unlink(link_id):
             return store.remove_link(link_id)
+        case StartMeeting(title):
+            return store.start_meeting(title)
+        case EndMeeting(facilitator_gone):
+            return store.end_meeting(facilitator_gone)
+        case AttendMeeting():
+            return store.attend_meeting()
+        case LeaveMeeting():
+            return store.leave_meeting()
     raise TypeError(f"not a command: {type(command).__name__}")

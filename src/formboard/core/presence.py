@@ -14,7 +14,9 @@ Only an entry seen for the first time is also judged by its mtime against the se
 time (a freshly written probe file, as the lease does, DESIGN §3), so a file left behind
 by a crash long ago is not shown for ``stale_after`` seconds on start-up.
 
-No client text goes into presence files: card ids and logins only, never titles.
+Presence files hold card ids, logins, where a person is (the board, a card, the history
+at a revision) and the filter they typed, never a card's text. A filter may quote the
+board, so the files are as private as the board: the same folder, the same mode.
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ class PresenceEntry:
     at: str
     beat: int
     machine: str = ""
+    # Where they are, for followers in a meeting (absent from files of older versions):
+    view: str = ""  # "" the board, "card" the focused card open, "history" the history
+    filter: str = ""  # the filter they typed on the board
+    history_rev: int = 0  # the revision their history screen shows the board at
+    summon: int = 0  # bumped by "bring everyone to me": followers of a meeting follow them
 
     @property
     def key(self) -> str:
@@ -86,7 +93,7 @@ class PresenceEntry:
             return None
         values = {}
         for f in fields(cls):
-            value = data.get(f.name, "" if f.name == "machine" else None)
+            value = data.get(f.name, _DEFAULTS.get(f.name))
             kinds = _KINDS[f.name]
             if not isinstance(value, kinds) or isinstance(value, bool):
                 return None
@@ -101,8 +108,17 @@ _OPTIONAL = (str, type(None))
 _KINDS: dict[str, type | tuple[type, ...]] = {
     "login": str, "name": str, "discipline": str, "initials": str, "host": str, "pid": int,
     "client_id": str, "focused": _OPTIONAL, "following": _OPTIONAL, "at": str, "beat": int,
-    "machine": str,
+    "machine": str, "view": str, "filter": str, "history_rev": int, "summon": int,
 }  # fmt: skip
+# What a field missing from a file (an older version wrote it) reads as.
+_DEFAULTS: dict[str, object] = {
+    "machine": "",
+    "view": "",
+    "filter": "",
+    "history_rev": 0,
+    "summon": 0,
+}
+_VIEWS = ("", "card", "history")
 
 
 def presence_folder(board_path: Path) -> Path:
@@ -149,6 +165,7 @@ class Presence:
         self.read_only = False
         self.focused: str | None = None
         self.following: str | None = None
+        self.where: dict[str, object] = {}  # view, filter, history_rev, summon
         self._beat = 0
         self._last_write: float | None = None
         self._left = False
@@ -158,14 +175,30 @@ class Presence:
 
     # --------------------------------------------------------------- writing
 
-    def announce(self, focused: str | None = None, following: str | None = None) -> None:
-        """Write my file now: ``focused`` is a card id, ``following`` a login (or None)."""
+    def announce(
+        self, focused: str | None = None, following: str | None = None, **where: object
+    ) -> None:
+        """Write my file now: ``focused`` is a card id, ``following`` a login (or None).
+
+        ``where``: ``view`` ("" the board, "card", "history"), ``filter`` (what I typed),
+        ``history_rev`` and ``summon`` (see PresenceEntry); left out, each is as it was.
+        """
         if focused is not None and not _CARD_ID.match(focused):
             raise ValueError("presence takes a card id (letters, digits, - and _), not text")
         if following is not None and (len(following) > 128 or not following.isprintable()):
             raise ValueError("presence takes a login to follow, not text")
+        if where.get("view", "") not in _VIEWS or set(where) - {
+            "view",
+            "filter",
+            "history_rev",
+            "summon",
+        }:
+            raise ValueError("presence takes a view of the board, card or history")
+        if len(str(where.get("filter", ""))) > 200:
+            raise ValueError("a filter that long is not announced")
         with self._write_lock:
             self.focused, self.following = focused, following
+            self.where.update(where)
             self._write()
 
     def heartbeat(self) -> None:
@@ -192,6 +225,7 @@ class Presence:
             login=me.login, name=me.name, discipline=me.discipline, initials=me.initials,
             host=me.host, pid=self.pid, client_id=self.client_id, focused=self.focused,
             following=self.following, at=now_iso(), beat=self._beat, machine=self.machine,
+            **self.where,  # type: ignore[arg-type]
         )  # fmt: skip
         try:
             self._make_folder(dir_mode)

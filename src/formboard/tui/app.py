@@ -276,10 +276,20 @@ class FormboardApp(Privacy, App[None]):
         """Quit (q on the board, the palette's Quit); with changes still waiting, ask."""
         await self.quit_when_safe()
 
+    def following_a_meeting(self) -> bool:
+        screen = self.board_screen
+        return screen.following is not None and screen.meeting is not None
+
     async def quit_when_safe(self) -> None:
-        """Quit; with changes still waiting to be written (a colleague holds the lock), ask."""
+        """Quit; with changes still waiting to be written (a colleague holds the lock), ask.
+
+        At a meeting, the record first says that I left (or quits anyway in a few seconds).
+        """
         waiting = self.session.pending
         if not waiting:
+            if self.board_screen.leave_then(self.exit):
+                self.set_timer(5.0, self.exit)
+                return
             self.exit()
             return
         from formboard.tui.screens.quit import QuitWhileWaiting  # pulls in the dialogs

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from formboard.core.presence import PresenceEntry
 from formboard.core.watch import WatchMode
 from formboard.tui.messages import BackupFailed, PresenceChanged, WatchTrouble
+from formboard.tui.text import plain
 from formboard.tui.widgets.board import BoardView
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class Colleagues:
     formboard: FormboardApp
     watch_trouble: str | None = None
     presence_trouble: str | None = None
+    view: str = ""  # what I have open, for followers: "" the board, "card", "history"
+    summon: int = 0
 
     def live_label(self) -> str:
         """How colleagues' edits reach this screen, for the status line."""
@@ -56,8 +59,18 @@ class Colleagues:
             )
 
     def on_board_view_focus_changed(self, message: BoardView.FocusChanged) -> None:
-        following = self.following.login if self.following else None
-        self.formboard.presence.announce(message.card.id if message.card else None, following)
+        self.announce()
+
+    def announce(self) -> None:
+        """Tell colleagues where I am: my card, whom I follow, my view, filter and summons."""
+        card = self.board_view.focused_card
+        self.formboard.presence.announce(
+            card.id if card else None,
+            self.following.login if self.following else None,
+            view=self.view,
+            filter=self.board_view.filter.text[:200],
+            summon=self.summon,
+        )
 
     def on_presence_changed(self, message: PresenceChanged) -> None:
         trouble = message.problem if message.failed else None
@@ -72,6 +85,14 @@ class Colleagues:
             if entry.focused:
                 by_card.setdefault(entry.focused, []).append(entry.initials)
         self.board_view.set_presence(by_card)
+        summoned = self.presence_seen(self.others)
+        if summoned is not None and (self.following is None or self.following.key != summoned.key):
+            self.follow(summoned)
+            self.notify(
+                plain(f"{summoned.name or summoned.login} brought everyone to them: you are "
+                      "following. Your own moves end it; F rejoins.", one_line=True),
+                title="Meeting", markup=False, timeout=8,
+            )  # fmt: skip
         if self.following is not None:
             leader = next((e for e in self.others if e.key == self.following.key), None)
             if leader is None:
@@ -80,11 +101,25 @@ class Colleagues:
                 self.stop_following(quiet=True)
             else:
                 self.following = leader
-                if leader.focused and leader.focused != getattr(
-                    self.board_view.focused_card, "id", None
-                ):
-                    self.board_view.focus_card(leader.focused)
+                self.go_where(leader)
         self.presence_bar.show(self.others, self.following)
+
+    def go_where(self, leader: PresenceEntry) -> None:
+        """Follow the leader: their card (a new one as soon as it reaches this board), the
+        card they have open (to read), and their filter."""
+        if leader.filter != self.board_view.filter.text:
+            self.set_filter_text(leader.filter)
+        here = getattr(self.board_view.focused_card, "id", None)
+        if (
+            leader.focused
+            and leader.focused != here
+            and not self.board_view.focus_card(leader.focused)
+        ):
+            # Their new card has not reached this board yet: go there when it does, and
+            # read the board now rather than at the next poll.
+            self.focus_when_shown(leader.focused)
+            self.formboard.session.sync()
+        self.follow_view(leader)
 
     def action_follow(self) -> None:
         """Pick a colleague to follow."""
@@ -94,20 +129,20 @@ class Colleagues:
 
         def chosen(key: str | None) -> None:
             leader = next((e for e in self.others if e.key == key), None)
-            if leader is None:
-                return
-            self.following = leader
-            self.status_line.extra = f"following {leader.name or leader.login}"
-            self.presence_bar.show(self.others, leader)
-            if leader.focused:
-                self.board_view.focus_card(leader.focused)
-            self.formboard.presence.announce(
-                getattr(self.board_view.focused_card, "id", None), leader.login
-            )
+            if leader is not None:
+                self.follow(leader)
 
         from formboard.tui.screens.follow import FollowPicker
 
         self.app.push_screen(FollowPicker(self.others, self.board_view.cards), chosen)
+
+    def follow(self, leader: PresenceEntry) -> None:
+        """Follow ``leader``: my cursor, open card and filter go where theirs go."""
+        self.following = leader
+        self.status_line.extra = f"following {leader.name or leader.login}"
+        self.presence_bar.show(self.others, leader)
+        self.go_where(leader)
+        self.announce()
 
     def stop_following(self, quiet: bool = False) -> None:
         """End follow mode (my own navigation does this)."""
@@ -122,7 +157,7 @@ class Colleagues:
         self.following = None
         self.status_line.extra = self.live_label()
         self.presence_bar.show(self.others, None)
-        self.formboard.presence.announce(getattr(self.board_view.focused_card, "id", None), None)
+        self.announce()
 
     def on_board_view_focused_card_gone(self, message: BoardView.FocusedCardGone) -> None:
         me = self.formboard.identity

@@ -25,7 +25,9 @@ class PresenceLoop:
     def __init__(self, presence: Presence | None, post: Callable[[Message], Any]) -> None:
         self.presence = presence  # set by the app from the store before ``start``
         self.post = post
-        self._queue: queue.Queue[tuple[str | None, str | None] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[str | None, str | None, dict[str, Any]] | None] = (
+            queue.Queue()
+        )
         self._thread: threading.Thread | None = None
         self._last: list[PresenceEntry] | None = None
         self._failed: str | None = None  # said once when reading presence failed
@@ -34,9 +36,12 @@ class PresenceLoop:
         self._thread = threading.Thread(target=self._run, name="formboard-presence", daemon=True)
         self._thread.start()
 
-    def announce(self, focused: str | None, following: str | None) -> None:
-        """Tell colleagues where my cursor is (and whom I follow); returns at once."""
-        self._queue.put((focused, following))
+    def announce(self, focused: str | None, following: str | None, **where: Any) -> None:
+        """Tell colleagues where my cursor is, whom I follow, where I am; returns at once.
+
+        ``where`` as ``Presence.announce`` takes it (view, filter, history_rev, summon).
+        """
+        self._queue.put((focused, following, where))
 
     def stop(self) -> None:
         """Leave the board: my presence file goes, the thread ends."""
@@ -63,7 +68,8 @@ class PresenceLoop:
                         if newer is None:
                             return
                         item = newer
-                    self.presence.announce(*item)
+                    focused, following, where = item
+                    self.presence.announce(focused, following, **where)
                 else:
                     self.presence.heartbeat()
                 others = self.presence.others()

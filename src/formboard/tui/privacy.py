@@ -46,7 +46,13 @@ class Privacy:
             self._last_input = time.monotonic()
         await super().on_event(event)  # type: ignore[misc]
 
+    def following_a_meeting(self) -> bool:
+        """Whether I follow someone through a running meeting (counts as being present)."""
+        return False
+
     def _check_idle(self) -> None:
+        if self.following_a_meeting():
+            self._last_input = time.monotonic()  # watching the meeting is being here
         idle = time.monotonic() - self._last_input
         if self.idle_after and idle >= self.idle_after and not self.screen_hidden:
             minutes = self.idle_after / 60

@@ -18,8 +18,10 @@ from textual.widgets import Input
 
 from formboard.core.facts import PROBLEM_MARK
 from formboard.core.model import Card, Column, Link
+from formboard.core.presence import PresenceEntry
 from formboard.tui.bindings import BOARD_BINDINGS
 from formboard.tui.colleagues import Colleagues
+from formboard.tui.meeting_room import MeetingRoom
 from formboard.tui.messages import BoardChanged, BoardLoaded, SaveState, WriteSaved
 from formboard.tui.screens.prompt import PromptDraft, PromptField
 from formboard.tui.session import WriteRequest
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
 
 
-class BoardScreen(Colleagues, Screen[None]):
+class BoardScreen(Colleagues, MeetingRoom, Screen[None]):
     """Five columns, the filter box, who else is here, the status line and the keys."""
 
     BINDINGS = BOARD_BINDINGS
@@ -74,6 +76,7 @@ class BoardScreen(Colleagues, Screen[None]):
         me = self.formboard.identity
         self.status_line.me = me.name + (f" ({me.discipline})" if me.discipline else "")
         self.query_one("#filter").display = False
+        self.start_meeting_room()
 
     # ------------------------------------------------------- what the app hands on
 
@@ -90,6 +93,7 @@ class BoardScreen(Colleagues, Screen[None]):
             self.status_line.set_state("saved")
         self.status_line.extra = self.live_label()
         self._say_outside_values([*state.cards.values(), *state.links.values()], state.problems)
+        self.meetings_changed(state)
 
     @on(BoardChanged)
     def _board_changed(self, message: BoardChanged) -> None:
@@ -101,6 +105,14 @@ class BoardScreen(Colleagues, Screen[None]):
         )
         if self._focus_when_shown and self.board_view.focus_card(self._focus_when_shown):
             self._focus_when_shown = None
+            if self.following is not None:
+                self.follow_view(self.following)
+        if changes.meetings_changed:
+            self.meetings_changed(message.state)
+
+    def focus_when_shown(self, card_id: str) -> None:
+        """Put the cursor on ``card_id`` as soon as a change set brings it to this board."""
+        self._focus_when_shown = card_id
 
     @on(SaveState)
     def _save_state(self, message: SaveState) -> None:
@@ -218,12 +230,51 @@ class BoardScreen(Colleagues, Screen[None]):
         )
 
     def action_open_card(self) -> None:
+        self.stop_following()
+        self.open_card()
+
+    def action_edit_card(self) -> None:
+        self.stop_following()
+        self.open_card(editing=True)
+
+    def open_card(self, *, followed: bool = False, editing: bool = False) -> None:
+        """Open the focused card to read (``followed``: because the one I follow did)."""
         card = self.focused_card()
         if card is None:
             return
         from formboard.tui.screens.card import CardScreen
 
-        self.app.push_screen(CardScreen(card.id))
+        self.view = "card"
+        self.announce()
+        screen = CardScreen(card.id, followed=followed, editing=editing)
+        self.app.push_screen(screen, self._card_closed)
+
+    def _card_closed(self, _result: object = None) -> None:
+        from formboard.tui.screens.card import CardScreen
+
+        if not isinstance(self.app.screen, CardScreen):
+            self.view = ""
+            self.announce()
+
+    def follow_view(self, leader: PresenceEntry) -> None:
+        """Open the card the leader has open, to read; close it when they close theirs."""
+        from formboard.tui.screens.card import CardScreen
+
+        top = self.app.screen
+        focused = getattr(self.board_view.focused_card, "id", None)
+        moved_on = leader.view != "card" or leader.focused != getattr(top, "card_id", None)
+        if isinstance(top, CardScreen) and top.followed and not top.edited() and moved_on:
+            top.dismiss()
+            top = self
+        if leader.view == "card" and top is self and leader.focused == focused:
+            self.open_card(followed=True)
+
+    def set_filter_text(self, text: str) -> None:
+        """Show the filter as ``text`` (a leader's), as if typed here."""
+        box = self.query_one("#filter", Input)
+        box.display = bool(text)
+        box.value = text
+        self.board_view.set_filter(CardFilter.parse(text))
 
     def action_link_card(self) -> None:
         card = self.focused_card()
@@ -284,6 +335,9 @@ class BoardScreen(Colleagues, Screen[None]):
             plain(wanted.problem, one_line=True) if wanted.problem else None
         )
         self.board_view.set_filter(wanted)
+        if self.focused is event.input:  # typed here, not a leader's filter shown
+            self.stop_following()
+        self.announce()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -324,4 +378,7 @@ class BoardScreen(Colleagues, Screen[None]):
 
 
 # Keys the footer leaves out that the palette still offers.
-_PALETTE_EXTRA = {"undo_archive", "show_archived", "app.blank", "clear"}
+_PALETTE_EXTRA = {
+    "undo_archive", "show_archived", "app.blank", "clear", "meeting", "follow_facilitator",
+    "bring_everyone",
+}  # fmt: skip

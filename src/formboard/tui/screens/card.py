@@ -33,6 +33,7 @@ from formboard.tui.messages import BoardChanged, SaveState
 from formboard.tui.screens.card_parts import (
     PerspectivePanel,
     PerspectiveRow,
+    reading_text,
     short_time,
 )
 from formboard.tui.screens.card_perspectives import PerspectivesAndLinks
@@ -72,6 +73,10 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
     CardScreen #body { height: 7; }
     CardScreen #client_words { height: 4; }
     CardScreen #card-tags, CardScreen #card-tags > Vertical { height: auto; }
+    CardScreen #card-fields { height: auto; }
+    CardScreen #card-reading { display: none; height: auto; margin-top: 1; }
+    CardScreen.-reading #card-reading { display: block; }
+    CardScreen.-reading #card-fields { display: none; }
     CardScreen #perspectives { height: auto; scrollbar-size-horizontal: 1; }
     """
 
@@ -80,7 +85,7 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
         Binding("ctrl+s", "save", "Save", tooltip="save the fields you changed", id="card.save"),
         Binding("escape,q", "back", "Back", tooltip="back to the board (asks first if not saved)", id="card.back"),
         Binding("p", "add_perspective", "Add view", tooltip="add your perspective", id="card.add-perspective"),
-        Binding("e", "edit_perspective", "Edit", tooltip="edit your focused perspective", id="card.edit-perspective"),
+        Binding("e", "edit", "Edit", tooltip="edit the card's fields (on your focused perspective: edit it)", id="card.edit"),
         Binding("enter", "edit_perspective", show=False),
         Binding("d,delete", "remove", "Remove", tooltip="remove your focused perspective or link (asks first)", id="card.remove"),
         Binding("x", "add_link", "Link", tooltip="link this card to another", id="card.add-link"),
@@ -92,9 +97,11 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
         # The board's own keys would act on the board behind this screen.
     ]  # fmt: skip
 
-    def __init__(self, card_id: str) -> None:
+    def __init__(self, card_id: str, *, followed: bool = False, editing: bool = False) -> None:
         super().__init__()
         self.card_id = card_id
+        self.followed = followed  # opened because the colleague I follow opened it
+        self.reading = not editing  # a card opens to read: e (or a click) starts editing
         self.draft = CardDraft()
         self.gone = ""  # why saving is off: the card was archived or removed
         self.notices: dict[str, str] = {}
@@ -117,27 +124,9 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
         yield Static("", id="card-heading")
         yield Static("", id="card-notices")
         with CardForm(id="card-form"):
-            yield Label("Title", classes="field-label")
-            # Not selected on focus: the first key typed must not replace the whole title.
-            yield TextInput(safe(card.title) if card else "", id="title", select_on_focus=False)
-            for name, label in (
-                ("body", "Body"),
-                ("client_words", "Client's own words (verbatim)"),
-            ):
-                yield Label(label, classes="field-label")
-                text = safe(getattr(card, name)) if card else ""
-                yield TextBox(text, id=name, soft_wrap=True, tab_behavior="focus")
-            status = card.status if card else Status.HYPOTHESIS
-            domain = card.domain if card and card.domain else NO_DOMAIN
-            domains = [(NO_DOMAIN, NO_DOMAIN), *((d.value, d) for d in Domain)]
-            with Horizontal(id="card-tags"):
-                with Vertical():
-                    yield Label("Status", classes="field-label")
-                    statuses = [(s.label, s) for s in Status]
-                    yield Select(statuses, id="status", allow_blank=False, value=status)
-                with Vertical():
-                    yield Label("Domain", classes="field-label")
-                    yield Select(domains, id="domain", allow_blank=False, value=domain)
+            yield Static(reading_text(card) if card else "", id="card-reading")
+            with Vertical(id="card-fields"):
+                yield from self._fields(card)
             yield Label("Perspectives — p adds yours, e edits, d removes", classes="field-label")
             yield PerspectiveRow(id="perspectives")
             yield Label("Links — x adds one, d removes the focused one", classes="field-label")
@@ -145,7 +134,28 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
         yield Static("", id="card-message")
         yield QuietFooter()
 
+    def _fields(self, card: Card | None) -> ComposeResult:
+        yield Label("Title", classes="field-label")
+        # Not selected on focus: the first key typed must not replace the whole title.
+        yield TextInput(safe(card.title) if card else "", id="title", select_on_focus=False)
+        for name, label in (("body", "Body"), ("client_words", "Client's own words (verbatim)")):
+            yield Label(label, classes="field-label")
+            text = safe(getattr(card, name)) if card else ""
+            yield TextBox(text, id=name, soft_wrap=True, tab_behavior="focus")
+        status = card.status if card else Status.HYPOTHESIS
+        domain = card.domain if card and card.domain else NO_DOMAIN
+        domains = [(NO_DOMAIN, NO_DOMAIN), *((d.value, d) for d in Domain)]
+        with Horizontal(id="card-tags"):
+            with Vertical():
+                yield Label("Status", classes="field-label")
+                statuses = [(s.label, s) for s in Status]
+                yield Select(statuses, id="status", allow_blank=False, value=status)
+            with Vertical():
+                yield Label("Domain", classes="field-label")
+                yield Select(domains, id="domain", allow_blank=False, value=domain)
+
     def on_mount(self) -> None:
+        self.set_class(self.reading, "-reading")
         card = self.board.cards.get(self.card_id)
         if card is None:
             self._set_gone(REMOVED)
@@ -158,9 +168,39 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
                 f"This board is read-only ({self.formboard.read_only_reason}): "
                 "you can read and copy here, but nothing can be saved."
             )
-        self.query_one("#title", Input).focus()
+        if self.reading:
+            # Nothing typed can change a field: focus a perspective or a link, if any.
+            first = next(iter(self.query("PerspectivePanel, LinkRow")), None)
+            if first is not None:
+                first.focus()
+        else:
+            self.query_one("#title", Input).focus()
         # Focus scrolls the form before its first layout; start at the top, label showing.
         self.call_after_refresh(self.query_one(CardForm).scroll_home, animate=False)
+
+    # -------------------------------------------------- reading and editing
+
+    def action_edit(self) -> None:
+        """e: edit the card's fields; on my focused perspective, edit that."""
+        if isinstance(self.focused, PerspectivePanel):
+            self.action_edit_perspective()
+        elif self.reading:
+            self.start_editing()
+        else:
+            self.action_edit_perspective()
+
+    def start_editing(self, field: str = "title") -> None:
+        """Leave reading for the edit fields (following ends: this is my own move)."""
+        if self.followed:
+            self.followed = False
+            self.formboard.board_screen.stop_following()
+        self.reading = False
+        self.set_class(False, "-reading")
+        self.query_one(f"#{field}").focus()
+
+    @on(events.Click, "#card-reading")
+    def _clicked_to_edit(self) -> None:
+        self.start_editing()
 
     # ---------------------------------------------------------- the fields
 
@@ -227,13 +267,15 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
 
     def _show_card(self, card: Card) -> None:
         """Heading, notices, archive state and perspectives for ``card``."""
-        heading = f"{card.column.label} · {card.status.label} · rev {card.rev}"
+        domain = f"{card.domain.value} domain" if card.domain else "no domain"
+        heading = f"{card.column.label} · {card.status.label} · {domain} · rev {card.rev}"
         if card.updated_by:
             by = self.display_name(card.updated_by)
             heading += f" · changed by {by} {short_time(card.updated_at)}"
         if card.problems:  # values another program stored (see `formboard check`)
             heading += f" · {PROBLEM_MARK} " + "; ".join(card.problems)
         self.query_one("#card-heading", Static).update(plain(heading, one_line=True))
+        self.query_one("#card-reading", Static).update(reading_text(card))
         was_gone = self.gone
         if card.archived or self.gone.endswith(ARCHIVED):
             self.gone = f"{self.display_name(card.updated_by)} {ARCHIVED}" if card.archived else ""
@@ -351,6 +393,9 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
 
     def action_back(self) -> None:
         """Back to the board; with unsaved changes, ask first."""
+        if self.followed:  # my own move: following ends
+            self.followed = False
+            self.formboard.board_screen.stop_following()
         if not self.edited():
             self.dismiss()
             return

@@ -10,7 +10,7 @@ from textual.containers import HorizontalScroll, VerticalScroll
 from textual.widgets import Static
 
 from formboard.core.facts import local_time as short_time  # the card screen's name for it
-from formboard.core.model import Perspective
+from formboard.core.model import Card, Perspective
 from formboard.tui.screens.help import HelpScreen
 from formboard.tui.text import plain
 from formboard.tui.widgets.footer import QuietFooter
@@ -72,3 +72,18 @@ class CardHelp(HelpScreen):
 
 class PerspectiveRow(HorizontalScroll, can_focus=False):
     """The perspectives side by side; focus goes to the panels, which scroll into view."""
+
+
+def reading_text(card: Card) -> Text:
+    """The card to read: its title whole, its text, the client's own words.
+
+    Never markup: every piece of board text goes through ``plain``.
+    """
+    text = plain(card.title, "bold")  # where it sits and its status: the heading above
+    if card.body.strip():
+        text.append("\n\n").append(plain(card.body))
+    if card.client_words.strip():
+        text.append("\n\n").append("Client's own words\n", style="bold")
+        text.append(plain("“" + card.client_words.strip() + "”", "italic"))
+    text.append("\n\n").append("e edits this card", style="dim")
+    return text

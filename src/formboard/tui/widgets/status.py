@@ -23,9 +23,11 @@ class StatusLine(Static):
     me = reactive("")
     save_state = reactive("opening…")
     extra = reactive("")
+    meeting = reactive("")  # "meeting: Ana · 23 min · 4 here" while one runs
 
     def render(self) -> Text:
-        parts = [self.client or "no board", f"rev {self.revision}", self.me, self.save_state]
+        parts = [self.client or "no board", f"rev {self.revision}", self.meeting, self.me]
+        parts.append(self.save_state)
         if self.extra:
             parts.append(self.extra)
         return Text(safe(" · ".join(p for p in parts if p), one_line=True), no_wrap=True)
