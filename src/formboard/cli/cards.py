@@ -275,7 +275,29 @@ def unlink(board: Path, link_id: str) -> None:
     click.echo(f"Removed link {found[0]}.")
 
 
+@click.command()
+@click.argument("board", type=BOARD)
+def undo(board: Path) -> None:
+    """Undo your latest change on the board that is not undone yet.
+
+    It is written as a new change (the log keeps both). An undo that would overwrite a
+    colleague's later change to the same field is refused, naming them.
+    """
+    with opened(board) as store:
+        done = store.undo()
+    click.echo(one_line(f"Undone: you {done.said}."))
+
+
+@click.command()
+@click.argument("board", type=BOARD)
+def redo(board: Path) -> None:
+    """Redo your latest undo, if you made no new change since."""
+    with opened(board) as store:
+        done = store.redo()
+    click.echo(one_line(f"Redone: you {done.said}."))
+
+
 COMMANDS = (
     new, add, edit, move, archive, restore,
-    perspective, edit_perspective, remove_perspective, link, unlink,
+    perspective, edit_perspective, remove_perspective, link, unlink, undo, redo,
 )  # fmt: skip

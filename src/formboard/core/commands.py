@@ -114,10 +114,20 @@ class LeaveMeeting:
     """Record that I left the running meeting."""
 
 
+@dataclass(frozen=True)
+class Undo:
+    """Undo my latest change that is not undone yet."""
+
+
+@dataclass(frozen=True)
+class Redo:
+    """Redo my latest undo."""
+
+
 Command = (
     AddCard | EditCard | MoveCard | ArchiveCard | RestoreCard | AddPerspective
     | EditPerspective | RemovePerspective | LinkCards | Unlink | StartMeeting | EndMeeting
-    | AttendMeeting | LeaveMeeting
+    | AttendMeeting | LeaveMeeting | Undo | Redo
 )  # fmt: skip
 
 
@@ -154,4 +164,8 @@ def run(store: Any, command: Command) -> Any:
             return store.attend_meeting()
         case LeaveMeeting():
             return store.leave_meeting()
+        case Undo():
+            return store.undo()
+        case Redo():
+            return store.redo()
     raise TypeError(f"not a command: {type(command).__name__}")

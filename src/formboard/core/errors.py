@@ -172,3 +172,11 @@ class BoardConflict(FormboardError):
             f"{who} changed the {names} of this {self.entity} while you were editing; "
             "nothing was overwritten. Choose which version to keep."
         )
+
+
+class UndoRefused(FormboardError):
+    """An undo or redo that would overwrite a colleague's later change (nothing was done)."""
+
+    def __init__(self, message: str, by: str = "") -> None:
+        super().__init__(message)
+        self.by = by  # the colleague's name

@@ -235,6 +235,20 @@ class BoardEdits:
         """Remove a link (the op log keeps it)."""
         self._write(lambda conn, author: ops.remove_link(conn, link_id))
 
+    # ------------------------------------------------------------ undo, redo
+
+    def undo(self) -> Any:
+        """Undo my latest change not undone yet, as a new op (``core.store.undo``)."""
+        from formboard.core.store import undo
+
+        return self._write(undo.undo)
+
+    def redo(self) -> Any:
+        """Redo my latest undo, if I made no new change since."""
+        from formboard.core.store import undo
+
+        return self._write(undo.redo)
+
     # ------------------------------------------------------------ meetings
 
     def start_meeting(self, title: str = "") -> int:

@@ -301,6 +301,30 @@ class BoardScreen(Colleagues, MeetingRoom, Screen[None]):
         if self.formboard.write(WriteRequest(RestoreCard(card_id))):
             self._focus_when_shown = card_id
 
+    def action_undo(self) -> None:
+        from formboard.core.commands import Undo  # with the first write, not at start-up
+
+        self._undo_or_redo(Undo(), "Undone")
+
+    def action_redo(self) -> None:
+        from formboard.core.commands import Redo  # with the first write, not at start-up
+
+        self._undo_or_redo(Redo(), "Redone")
+
+    def _undo_or_redo(self, command: object, word: str) -> None:
+        def saved(done: object) -> None:
+            card_id = getattr(done, "card_id", None)
+            if card_id:
+                self.focus_when_shown(card_id)
+            said = plain(f"{word}: you {getattr(done, 'said', '')}.", one_line=True)
+            self.notify(said, markup=False, timeout=6)
+
+        def failed(reason: str, _conflict: object) -> None:
+            self.notify(plain(reason, one_line=True), title=f"Not {word.lower()}",
+                        severity="warning", markup=False, timeout=10)  # fmt: skip
+
+        self.formboard.write(WriteRequest(command, on_saved=saved, on_failed=failed))
+
     def action_show_archived(self) -> None:
         state = self.board_view.state
         if not any(c.archived for c in state.cards.values()):
@@ -380,5 +404,5 @@ class BoardScreen(Colleagues, MeetingRoom, Screen[None]):
 # Keys the footer leaves out that the palette still offers.
 _PALETTE_EXTRA = {
     "undo_archive", "show_archived", "app.blank", "clear", "meeting", "follow_facilitator",
-    "bring_everyone",
+    "bring_everyone", "undo", "redo",
 }  # fmt: skip

@@ -1,0 +1,228 @@
+"""Undo and redo of my own changes, as new ops: the log is never rewritten.
+
+My changes are the writes in the op log whose author is my login, so undo survives a
+restart and works from the command line as from the app. An undo writes the inverse of
+my latest change that is not undone yet, with a first record ``undo`` naming it; a redo
+writes the inverse of my latest undo (``redo``), as long as I made no new change since.
+An undo that would overwrite a colleague's later change to the same field is refused
+(``UndoRefused``) and nothing is written: a colleague's work is never silently reverted.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from formboard.core.errors import InvalidInput, UndoRefused
+from formboard.core.history import quoted, sentence
+from formboard.core.model import Column, LinkKind, Op
+from formboard.core.store import merge, ops
+from formboard.core.store.rows import op_from_row
+from formboard.core.store.writes import Author, Record, Tx
+
+# The ops a person's write begins with that can be undone.
+UNDOABLE = {
+    "add_card", "edit_card", "move_card", "archive_card", "restore_card", "add_perspective",
+    "edit_perspective", "remove_perspective", "add_link", "remove_link",
+}  # fmt: skip
+_DEPTH = 3000  # how many of my latest op rows are looked through
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What an undo or redo did: a sentence, and the card it touched (to show it)."""
+
+    said: str
+    card_id: str | None
+
+
+@dataclass
+class _Write:
+    """One write of mine: its op rows, part 0 first."""
+
+    rows: list[Op]
+
+    @property
+    def seq(self) -> int:
+        return self.rows[0].seq
+
+    @property
+    def last_seq(self) -> int:
+        return self.rows[-1].seq
+
+    @property
+    def kind(self) -> str:
+        return self.rows[0].op
+
+    @property
+    def target(self) -> int:
+        return int(self.rows[0].entity_id)
+
+
+def _my_writes(conn: sqlite3.Connection, login: str) -> list[_Write]:
+    found = conn.execute(
+        "SELECT * FROM (SELECT * FROM ops WHERE author = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+        (login, _DEPTH),
+    ).fetchall()
+    writes: dict[tuple[str, int], _Write] = {}
+    for row in found:
+        writes.setdefault((row["client_id"], row["client_seq"]), _Write([])).rows.append(
+            op_from_row(row)
+        )
+    return [w for w in writes.values() if w.kind in UNDOABLE | {"undo", "redo"}]
+
+
+def _next_undo(writes: list[_Write]) -> _Write | None:
+    undone = {w.target for w in writes if w.kind == "undo"}
+    return next((w for w in reversed(writes) if w.kind != "undo" and w.seq not in undone), None)
+
+
+def _next_redo(writes: list[_Write]) -> _Write | None:
+    redone = {w.target for w in writes if w.kind == "redo"}
+    for w in reversed(writes):
+        if w.kind in UNDOABLE:
+            return None  # a new change of mine since: nothing to redo
+        if w.kind == "undo" and w.seq not in redone:
+            return w
+    return None
+
+
+def _changes(write: _Write) -> list[Op]:
+    """The rows that changed the board (not the undo/redo marker, not bookkeeping)."""
+    return [op for op in write.rows if op.op in UNDOABLE]
+
+
+def _fields(op: Op) -> set[str]:
+    """The fields an op set, as a later colleague's op would clash with them."""
+    match op.op:
+        case "add_card" | "archive_card" | "restore_card":
+            return {"archived"}
+        case "move_card":
+            return {"column"}
+        case "edit_card" | "edit_perspective":
+            return set(op.after or {}) - {"card_id"}
+    return set()
+
+
+def _colleagues_since(conn: sqlite3.Connection, after_seq: int, login: str) -> list[Op]:
+    """Colleagues' changes after ``after_seq`` that still stand.
+
+    A change a colleague undid since is no change (nor is the undo that cancels it); an
+    undo of theirs that reaches back before ``after_seq`` is a change like any other.
+    """
+    writes: dict[tuple[str, int], list[Op]] = {}
+    for row in conn.execute(
+        "SELECT * FROM ops WHERE seq > ? AND author != ? AND op NOT IN ('conflict', 'renumber') "
+        "ORDER BY seq",
+        (after_seq, login),
+    ):
+        writes.setdefault((row["client_id"], row["client_seq"]), []).append(op_from_row(row))
+    cancelled: set[int] = set()
+    for rows in writes.values():
+        if rows[0].op == "undo" and int(rows[0].entity_id) > after_seq:
+            cancelled |= {rows[0].seq, int(rows[0].entity_id)}
+    return [op for rows in writes.values() if rows[0].seq not in cancelled for op in rows]
+
+
+def _refuse_over_colleagues(
+    conn: sqlite3.Connection, write: _Write, login: str, titles: dict[str, str]
+) -> None:
+    later = _colleagues_since(conn, write.last_seq, login)
+    for op in _changes(write):
+        wanted = _fields(op)
+        for theirs in reversed(later):
+            clash = _fields(theirs) & wanted if theirs.entity_id == op.entity_id else set()
+            if not clash:
+                continue
+            who = theirs.author_name or theirs.author
+            field = "place" if "column" in clash else sorted(clash)[0]
+            field = {"client_words": "client's own words", "archived": "archive state",
+                     "body": "text"}.get(field, field.replace("_", " "))  # fmt: skip
+            card = op.entity_id if op.entity == "card" else (op.after or {}).get("card_id")
+            what = quoted(titles[card]) if card in titles else "that card"
+            raise UndoRefused(
+                f"{who} changed the {field} of {what} after you; undoing would overwrite "
+                "their change, so nothing was undone. The history shows both versions.",
+                by=who,
+            )
+
+
+def _inverse(conn: sqlite3.Connection, author: Author, op: Op) -> list[Record]:
+    """Records of the change that puts back what ``op`` changed."""
+    before, after = op.before or {}, op.after or {}
+    eid = op.entity_id
+    match op.op:
+        case "add_card":
+            return ops.set_archived(conn, author, eid, True).records
+        case "archive_card" | "restore_card":
+            return ops.set_archived(conn, author, eid, not after.get("archived")).records
+        case "edit_card":
+            row = ops.card_row(conn, eid)
+            wanted = {k: before.get(k) for k in after}
+            return merge.update_row(conn, author, "card", "edit_card", row, wanted, None).records
+        case "move_card":
+            column = Column(before["column"])
+            index = conn.execute(
+                "SELECT COUNT(*) FROM cards WHERE col = ? AND archived = 0 AND id != ? "
+                "AND position < ?",
+                (column.value, eid, before["position"]),
+            ).fetchone()[0]
+            return ops.move_card(conn, author, eid, column, None, index, False).records
+        case "add_perspective":
+            return ops.remove_perspective(conn, author, eid).records
+        case "edit_perspective":
+            row = ops.own_perspective(conn, author, eid)
+            wanted = {k: before.get(k) for k in after if k != "card_id"}
+            return merge.update_row(
+                conn, author, "perspective", "edit_perspective", row, wanted, None
+            ).records
+        case "remove_perspective":
+            ops.card_row(conn, before["card_id"])  # UnknownEntity if its card is gone
+            ops.insert(conn, "perspectives", [before])
+            return [Record("add_perspective", "perspective", eid, before.get("rev"), None, before)]
+        case "add_link":
+            if conn.execute("SELECT 1 FROM links WHERE id = ?", (eid,)).fetchone() is None:
+                return []  # a colleague removed it since: nothing left to undo
+            return ops.remove_link(conn, eid).records
+        case "remove_link":
+            kind = LinkKind(before["kind"])
+            return ops.add_link(
+                conn, author, eid, before["from"], before["to"], kind, before.get("note", "")
+            ).records
+    return []
+
+
+def _apply(conn: sqlite3.Connection, author: Author, write: _Write, marker: str, login: str) -> Tx:
+    # Cards are archived, never deleted: the board has every title a change can name.
+    titles = {r["id"]: r["title"] for r in conn.execute("SELECT id, title FROM cards")}
+    _refuse_over_colleagues(conn, write, login, titles)
+    records = [Record(marker, "op", str(write.seq))]
+    for op in reversed(_changes(write)):
+        records += _inverse(conn, author, op)
+    if len(records) == 1:
+        raise InvalidInput("That change was already put back by a colleague; nothing to do.")
+    main = records[1]
+    titles = {r["id"]: r["title"] for r in conn.execute("SELECT id, title FROM cards")}
+    done = Op.model_construct(
+        seq=0, revision=0, at=author.at, author=author.login, op=main.op, entity=main.entity,
+        entity_id=main.entity_id, before=main.before, after=main.after,
+    )  # fmt: skip
+    values = main.after or main.before or {}
+    card = main.entity_id if main.entity == "card" else values.get("card_id", values.get("from"))
+    return Tx(Undone(sentence(done, titles), card), records)
+
+
+def undo(conn: sqlite3.Connection, author: Author) -> Tx:
+    """Undo my latest change that is not undone yet."""
+    write = _next_undo(_my_writes(conn, author.login))
+    if write is None:
+        raise InvalidInput("Nothing of yours to undo on this board.")
+    return _apply(conn, author, write, "undo", author.login)
+
+
+def redo(conn: sqlite3.Connection, author: Author) -> Tx:
+    """Redo my latest undo, if I made no new change since."""
+    write = _next_redo(_my_writes(conn, author.login))
+    if write is None:
+        raise InvalidInput("Nothing to redo: you have undone nothing since your last change.")
+    return _apply(conn, author, write, "redo", author.login)
