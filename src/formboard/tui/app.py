@@ -175,6 +175,7 @@ class FormboardApp(Privacy, App[None]):
         crash.handle(self, error)
 
     def on_unmount(self) -> None:
+        self.board_screen.remember_visit()
         self.session.stop()
         self.presence.stop()
 

@@ -262,6 +262,15 @@ class BoardReads:
 
         return self._read(read)
 
+    def ops_after(self, revision: int) -> list[Op]:
+        """The ops that made the board after ``revision``, oldest first (index on rev_to)."""
+
+        def read(conn: sqlite3.Connection) -> list[Op]:
+            found = conn.execute("SELECT * FROM ops WHERE rev_to > ? ORDER BY seq", (revision,))
+            return [rows.op_from_row(r) for r in found]
+
+        return self._read(read)
+
     def changes_since(self, revision: int, known: Board | None = None) -> ChangeSet:
         """What changed after ``revision`` (see ``feed.changes_since``)."""
         return self._read(partial(feed.changes_since, revision=revision, known=known))

@@ -25,6 +25,7 @@ from formboard.tui.meeting_room import MeetingRoom
 from formboard.tui.messages import BoardChanged, BoardLoaded, SaveState, WriteSaved
 from formboard.tui.screens.prompt import PromptDraft, PromptField
 from formboard.tui.session import WriteRequest
+from formboard.tui.since_marks import SinceMarks
 from formboard.tui.text import plain
 from formboard.tui.widgets.board import BoardView, CardFilter
 from formboard.tui.widgets.column import ColumnList
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
 
 
-class BoardScreen(Colleagues, MeetingRoom, Screen[None]):
+class BoardScreen(Colleagues, MeetingRoom, SinceMarks, Screen[None]):
     """Five columns, the filter box, who else is here, the status line and the keys."""
 
     BINDINGS = BOARD_BINDINGS
@@ -94,6 +95,7 @@ class BoardScreen(Colleagues, MeetingRoom, Screen[None]):
         self.status_line.extra = self.live_label()
         self._say_outside_values([*state.cards.values(), *state.links.values()], state.problems)
         self.meetings_changed(state)
+        self.start_since()
 
     @on(BoardChanged)
     def _board_changed(self, message: BoardChanged) -> None:
@@ -109,6 +111,7 @@ class BoardScreen(Colleagues, MeetingRoom, Screen[None]):
                 self.follow_view(self.following)
         if changes.meetings_changed:
             self.meetings_changed(message.state)
+        self.since_changed(changes.ops)
 
     def focus_when_shown(self, card_id: str) -> None:
         """Put the cursor on ``card_id`` as soon as a change set brings it to this board."""
@@ -404,5 +407,5 @@ class BoardScreen(Colleagues, MeetingRoom, Screen[None]):
 # Keys the footer leaves out that the palette still offers.
 _PALETTE_EXTRA = {
     "undo_archive", "show_archived", "app.blank", "clear", "meeting", "follow_facilitator",
-    "bring_everyone", "undo", "redo",
+    "bring_everyone", "undo", "redo", "next_change", "since",
 }  # fmt: skip

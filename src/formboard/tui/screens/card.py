@@ -275,7 +275,8 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
         if card.problems:  # values another program stored (see `formboard check`)
             heading += f" · {PROBLEM_MARK} " + "; ".join(card.problems)
         self.query_one("#card-heading", Static).update(plain(heading, one_line=True))
-        self.query_one("#card-reading", Static).update(reading_text(card))
+        since = self.formboard.board_screen.since_sentences(card.id)
+        self.query_one("#card-reading", Static).update(reading_text(card, since))
         was_gone = self.gone
         if card.archived or self.gone.endswith(ARCHIVED):
             self.gone = f"{self.display_name(card.updated_by)} {ARCHIVED}" if card.archived else ""

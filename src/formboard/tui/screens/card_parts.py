@@ -74,8 +74,9 @@ class PerspectiveRow(HorizontalScroll, can_focus=False):
     """The perspectives side by side; focus goes to the panels, which scroll into view."""
 
 
-def reading_text(card: Card) -> Text:
-    """The card to read: its title whole, its text, the client's own words.
+def reading_text(card: Card, since: tuple[str, list[str]] = ("", [])) -> Text:
+    """The card to read: its title whole, its text, the client's own words, and ``since``
+    (a heading and sentences): what changed it since the last meeting.
 
     Never markup: every piece of board text goes through ``plain``.
     """
@@ -85,5 +86,9 @@ def reading_text(card: Card) -> Text:
     if card.client_words.strip():
         text.append("\n\n").append("Client's own words\n", style="bold")
         text.append(plain("“" + card.client_words.strip() + "”", "italic"))
+    heading, lines = since
+    if lines:  # what changed it since the last meeting (or my last visit), and who
+        text.append("\n\n").append(f"{heading}\n", style="bold")
+        text.append(plain("\n".join(f"• {line}" for line in lines)))
     text.append("\n\n").append("e edits this card", style="dim")
     return text

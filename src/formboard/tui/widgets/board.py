@@ -131,6 +131,7 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
         self.current_column = Column.SYMPTOMS
         self._marked: set[str] = set()
         self._focused_id: str | None = None
+        self.since: dict[str, str] = {}  # card id -> "new" / "changed" (core/since.py)
 
     def compose(self) -> ComposeResult:
         yield from self.panes.values()
@@ -256,6 +257,7 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
             for card in cards:
                 mark = marks.setdefault(card.id, CardMarks())
                 mark.links = link_counts.get(card.id, 0)
+                mark.since = self.since.get(card.id, "")
             pane.cards.set_cards(cards, keep=keep)
             pane.set_count(len(cards), totals[column])
         self._update_focus()
@@ -345,6 +347,17 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
                 elif link.to_id == card_id:
                     self._set_relation(link.from_id, f"{RELATION_OUT} {link_words(link.kind)}")
         self.post_message(self.FocusChanged(card))
+
+    def set_since(self, since: dict[str, str]) -> None:
+        """Mark cards "new" or "changed" since a baseline (an empty dict clears them)."""
+        old, self.since = self.since, dict(since)
+        for card_id in set(old) | set(since):
+            card = self.cards.get(card_id)
+            if card is None or old.get(card_id) == since.get(card_id):
+                continue
+            pane = self.panes[card.column].cards
+            pane.marks.setdefault(card_id, CardMarks()).since = since.get(card_id, "")
+            pane.refresh_card(card_id)
 
     def set_presence(self, initials_by_card: dict[str, list[str]]) -> None:
         """Mark the cards colleagues are on with their initials (repaints only those cards)."""

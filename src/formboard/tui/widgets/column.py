@@ -32,6 +32,7 @@ class CardMarks:
     links: int = 0
     relation: str = ""  # how it is linked to the focused card, e.g. "► maintains"
     presence: list[str] = field(default_factory=list)  # initials of colleagues focused on it
+    since: str = ""  # "new" or "changed" since the last meeting (or my last visit)
 
 
 # The widest marker line of each form (two-digit counts, the quote mark), so the form
@@ -74,6 +75,7 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
         "card--relation",
         "card--presence",
         "card--retired",
+        "card--since",
     }
 
     DEFAULT_CSS = """
@@ -90,6 +92,8 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
     ColumnList > .card--relation { color: $accent; text-style: bold; }
     ColumnList > .card--presence { color: $warning; text-style: bold; }
     ColumnList > .card--retired { color: $text-disabled; text-style: strike; }
+    ColumnList > .card--since { color: $text-success; text-style: bold; }
+    ColumnList:ansi > .card--since { color: ansi_green; text-style: bold; }
     ColumnList:ansi > .card--cursor { background: ansi_blue; }
     ColumnList:ansi > .card--cursor-blur { background: ansi_bright_black; }
     """
@@ -246,15 +250,20 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
             return Text("  ", end="").append(
                 truncate(safe(body, one_line=True), inner), self._style("card--body")
             )
+        text = Text("  ", end="")
+        if marks.since:  # in words, first: what to look at since we last met
+            text.append(marks.since, self._style("card--since"))
+            text.append(" · ", self._style("card--markers"))
+            inner -= len(marks.since) + 3
         if marks.relation:
             rel = truncate(marks.relation, inner)
             rest = inner - len(rel) - 1
-            text = Text("  ", end="").append(rel, self._style("card--relation"))
+            text.append(rel, self._style("card--relation"))
             more = markers(card, marks, rest)
             if len(more) <= rest:  # whole or not at all: a cut "2l" would read "2"
                 text.append(" " + more, self._style("card--markers"))
             return text
-        return Text("  ", end="").append(markers(card, marks, inner), self._style("card--markers"))
+        return text.append(markers(card, marks, inner), self._style("card--markers"))
 
     def _style(self, name: str) -> Style:
         # The full style blends a translucent colour ($text-muted) into a real one; the

@@ -24,9 +24,11 @@ class StatusLine(Static):
     save_state = reactive("opening…")
     extra = reactive("")
     meeting = reactive("")  # "meeting: Ana · 23 min · 4 here" while one runs
+    since = reactive("")  # "3 new · 5 changed since meeting 2 (2026-11-24) (. next)"
 
     def render(self) -> Text:
-        parts = [self.client or "no board", f"rev {self.revision}", self.meeting, self.me]
+        parts = [self.client or "no board", f"rev {self.revision}", self.meeting, self.since]
+        parts.append(self.me)
         parts.append(self.save_state)
         if self.extra:
             parts.append(self.extra)
