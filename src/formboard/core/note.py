@@ -17,6 +17,7 @@ from formboard.core.export import md_line
 from formboard.core.history import known_titles, sentence
 from formboard.core.meetings import Attendee, Meeting, upper_first
 from formboard.core.model import Board, Op
+from formboard.core.since import card_of
 from formboard.core.text import one_line, visible
 
 # Ops that are bookkeeping, not a change to the formulation.
@@ -62,14 +63,10 @@ def meeting_ops(ops: Iterable[Op], meeting: Meeting) -> list[Op]:
 
 
 def _card_of(op: Op) -> str | None:
-    if op.entity == "card":
-        return op.entity_id
-    values = op.after or op.before or {}
-    if op.entity == "perspective":
-        return values.get("card_id")
+    """The card a change sits under: a link's under the card it starts from."""
     if op.entity == "link":
-        return values.get("from")
-    return None
+        return (op.after or op.before or {}).get("from")
+    return card_of(op)
 
 
 def _person(op: Op, disciplines: dict[str, str]) -> str:
