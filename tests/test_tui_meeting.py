@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import BEN, isolate, loaded, small_board, wait_for
+from tests.tui_helpers import BEN, all_here, isolate, loaded, small_board, wait_for
 
 from formboard.core.identity import Identity
 from formboard.core.store import BoardStore
@@ -51,10 +51,7 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
         ben.run_test(size=(120, 36)) as pb,
         dara.run_test(size=(120, 36)) as pd,
     ):
-        for app, pilot in ((ana, pa), (ben, pb), (dara, pd)):
-            await loaded(app, pilot)
-        for app, pilot in ((ana, pa), (ben, pb), (dara, pd)):
-            await wait_for(pilot, lambda app=app: len(app.others) == 2, 5)
+        await all_here((ana, pa), (ben, pb), (dara, pd))
         await start_meeting(ana, pa, "Case review")
         assert ana.status_line.meeting == "meeting: you · 0 min · 3 here"
         # Everyone sees it, is offered to follow, and is recorded as there.
@@ -130,9 +127,7 @@ async def test_following_a_live_meeting_keeps_the_screen_from_hiding(board, monk
     ana = FormboardApp(path, watch="events")
     ben = FormboardApp(path, watch="events", identity=BEN)
     async with ana.run_test(size=(120, 36)) as pa, ben.run_test(size=(120, 36)) as pb:
-        await loaded(ana, pa)
-        await loaded(ben, pb)
-        await wait_for(pb, lambda: len(ben.others) == 1, 5)
+        await all_here((ana, pa), (ben, pb))
         await start_meeting(ana, pa, "Review")
         await wait_for(pb, lambda: ben.board_screen.meeting is not None, 5)
         await pb.press("F")
@@ -145,3 +140,29 @@ async def test_following_a_live_meeting_keeps_the_screen_from_hiding(board, monk
         ben._check_idle()
         await pb.pause()
         assert ben.screen_hidden
+
+
+async def test_a_follower_follows_the_filter_and_the_board_as_it_was(board):
+    from formboard.tui.screens.history import HistoryScreen
+    from formboard.tui.screens.past_board import PastBoardScreen
+
+    path, ids = board
+    ana = FormboardApp(path, watch="events")
+    ben = FormboardApp(path, watch="events", identity=BEN)
+    async with ana.run_test(size=(120, 36)) as pa, ben.run_test(size=(120, 36)) as pb:
+        await all_here((ana, pa), (ben, pb))
+        await pb.press("f", "enter")  # Ben follows Ana
+        await pa.press("slash", *"sleep", "enter")
+        await wait_for(pb, lambda: ben.board_view.filter.text == "sleep", 5)
+        assert [c.id for c in ben.board_view.column_list.cards] == [ids["sleep"]]
+        await pa.press("escape")  # Ana clears it: so does Ben's board
+        await wait_for(pb, lambda: ben.board_view.filter.text == "", 5)
+        await pa.press("t")
+        await wait_for(pa, lambda: isinstance(ana.screen, HistoryScreen))
+        await pa.pause(0.3)
+        await pa.press("enter")
+        await wait_for(pb, lambda: isinstance(ben.screen, PastBoardScreen), 5)
+        assert ben.screen.revision == ana.screen.revision
+        await pa.press("escape")
+        await wait_for(pb, lambda: not isinstance(ben.screen, PastBoardScreen), 5)
+        assert ben.board_screen.following is not None  # still following

@@ -79,3 +79,11 @@ async def new_card_refused(pilot, monkeypatch, error: Exception, title: str) -> 
     app = pilot.app
     await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen) and bool(app.screen.error))
     return app.screen
+
+
+async def all_here(*runs) -> None:
+    """Each ``(app, pilot)`` has its board loaded and sees every other one present."""
+    for app, pilot in runs:
+        await loaded(app, pilot)
+    for app, pilot in runs:
+        await wait_for(pilot, lambda app=app: len(app.others) == len(runs) - 1, 5)

@@ -224,3 +224,28 @@ def ops_since(ops: Iterable[Op], since: tuple[str, Any] | None) -> list[Op]:
     if kind == "revision":
         return [op for op in ops if op.revision > value]
     return [op for op in ops if op.at > value]
+
+
+# ------------------------------------------------------------ then and now
+
+_COMPARED = ("title", "body", "client_words", "status", "domain", "column")
+
+
+def differences(then: Iterable[Any], now: Mapping[str, Any]) -> dict[str, str]:
+    """Card id -> how a card of the board as it was differs now, in words.
+
+    "gone now" (not on the board), "archived since", "restored since", "changed since"
+    (a field, its column, its perspectives); cards that are the same are left out.
+    """
+    found: dict[str, str] = {}
+    for card in then:
+        current = now.get(card.id)
+        if current is None:
+            found[card.id] = "gone now"
+        elif current.archived != card.archived:
+            found[card.id] = "archived since" if current.archived else "restored since"
+        elif any(getattr(current, f) != getattr(card, f) for f in _COMPARED) or [
+            (p.id, p.text, p.discipline) for p in current.perspectives
+        ] != [(p.id, p.text, p.discipline) for p in card.perspectives]:
+            found[card.id] = "changed since"
+    return found

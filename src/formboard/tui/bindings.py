@@ -75,6 +75,8 @@ BOARD_BINDINGS: list[BindingType] = [
             tooltip="the next card marked new or changed since the last meeting"),
     Binding("S", "since", "Since", show=False, id="board.since",
             tooltip="new and changed markers: since the last meeting, your last visit, or off"),
+    Binding("t", "history", "History", show=False, id="board.history",
+            tooltip="every change as a sentence, by card, person or meeting; the board as it was"),
     Binding("ctrl+z", "undo", "Undo", show=False, id="board.undo",
             tooltip="undo your latest change (as a new change; never over a colleague's)"),
     Binding("ctrl+y", "redo", "Redo", show=False, id="board.redo",

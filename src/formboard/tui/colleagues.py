@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.widgets import Input
+
 from formboard.core.presence import PresenceEntry
 from formboard.core.watch import WatchMode
 from formboard.tui.messages import BackupFailed, PresenceChanged, WatchTrouble
 from formboard.tui.text import plain
-from formboard.tui.widgets.board import BoardView
+from formboard.tui.widgets.board import BoardView, CardFilter
 
 if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
@@ -32,6 +34,7 @@ class Colleagues:
     watch_trouble: str | None = None
     presence_trouble: str | None = None
     view: str = ""  # what I have open, for followers: "" the board, "card", "history"
+    history_rev: int = 0  # the revision the board as it was shows, in the history
     summon: int = 0
 
     def live_label(self) -> str:
@@ -69,6 +72,7 @@ class Colleagues:
             self.following.login if self.following else None,
             view=self.view,
             filter=self.board_view.filter.text[:200],
+            history_rev=self.history_rev,
             summon=self.summon,
         )
 
@@ -165,3 +169,35 @@ class Colleagues:
             card = self.board_view.cards.get(message.card_id)
             what = "archived" if card is not None and card.archived else "removed"
             self.notify(f"{message.by} {what} the card you were on.", markup=False, timeout=6)
+
+    def follow_view(self, leader: PresenceEntry) -> None:
+        """Open the card the leader has open, to read; close it when they close theirs.
+
+        The same for the board as it was, when the leader looks at it in the history.
+        """
+        from formboard.tui.screens.card import CardScreen
+        from formboard.tui.screens.past_board import PastBoardScreen
+
+        top = self.app.screen
+        past = leader.history_rev if leader.view == "history" else 0
+        if isinstance(top, PastBoardScreen) and top.followed and top.revision != past:
+            top.dismiss()
+            top = self
+        if past and top is self:
+            said = f"where {leader.name or leader.login} is in the history"
+            self.app.push_screen(PastBoardScreen(past, said, followed=True))
+            return
+        focused = getattr(self.board_view.focused_card, "id", None)
+        moved_on = leader.view != "card" or leader.focused != getattr(top, "card_id", None)
+        if isinstance(top, CardScreen) and top.followed and not top.edited() and moved_on:
+            top.dismiss()
+            top = self
+        if leader.view == "card" and top is self and leader.focused == focused:
+            self.open_card(followed=True)
+
+    def set_filter_text(self, text: str) -> None:
+        """Show the filter as ``text`` (a leader's), as if typed here."""
+        box = self.query_one("#filter", Input)
+        box.display = bool(text)
+        box.value = text
+        self.board_view.set_filter(CardFilter.parse(text))

@@ -24,7 +24,9 @@ def screens_with_keys() -> dict[str, list[BindingType]]:
     from formboard.tui.screens.blank import BlankScreen
     from formboard.tui.screens.card import CardScreen
     from formboard.tui.screens.conflict import ConflictDialog
+    from formboard.tui.screens.history import HistoryScreen
     from formboard.tui.screens.link_picker import LinkPicker
+    from formboard.tui.screens.past_board import PastBoardScreen
 
     everywhere = list(APP_BINDINGS)
     return {
@@ -33,6 +35,8 @@ def screens_with_keys() -> dict[str, list[BindingType]]:
         "the link picker": [*LinkPicker.BINDINGS, *everywhere],
         "the conflict dialog": [*ConflictDialog.BINDINGS, *everywhere],
         "the archived cards": [*ArchivedCards.BINDINGS, *everywhere],
+        "the history": [*HistoryScreen.BINDINGS, *everywhere],
+        "the board as it was": [*PastBoardScreen.BINDINGS, *everywhere],
         "the hidden screen": list(BlankScreen.BINDINGS),
     }
 

@@ -340,7 +340,7 @@ class BoardStore(BoardReads, BoardEdits):
                     with closing(self._connect("rw")) as conn:
                         tx, revision = run_transaction(
                             conn, self.identity, self.client_id, client_seq, bound,
-                            self.lease, self._join_record,
+                            self.lease, self._join_record, author.at,
                         )  # fmt: skip
                     if revision is not None:
                         # Inside the lease, so sidecars are written in commit order.

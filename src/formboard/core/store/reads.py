@@ -271,6 +271,48 @@ class BoardReads:
 
         return self._read(read)
 
+    def ops_page(
+        self,
+        before_seq: int | None = None,
+        limit: int = 200,
+        *,
+        card_id: str | None = None,
+        author: str | None = None,
+        revisions: tuple[int, int | None] | None = None,
+    ) -> list[Op]:
+        """A page of the op log, newest first: before ``before_seq``, about one card (its
+        own ops, its perspectives' and its links'), by one author, within revisions
+        ``(after, up_to)``. Each page costs an index walk of one page, not the log."""
+        where, args = ["seq < ?"], [before_seq if before_seq is not None else 2**62]
+        if card_id is not None:
+            where.append(
+                "(entity_id = ? OR json_extract(coalesce(after, before), '$.card_id') = ? "
+                "OR json_extract(coalesce(after, before), '$.from') = ? "
+                "OR json_extract(coalesce(after, before), '$.to') = ?)"
+            )
+            args += [card_id] * 4
+        if author is not None:
+            where.append("author = ?")
+            args.append(author)
+        if revisions is not None:
+            where.append("rev_to > ?")
+            args.append(revisions[0])
+            if revisions[1] is not None:
+                where.append("rev_to <= ?")
+                args.append(revisions[1])
+        sql = f"SELECT * FROM ops WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?"
+
+        def read(conn: sqlite3.Connection) -> list[Op]:
+            return [rows.op_from_row(r) for r in conn.execute(sql, (*args, limit))]
+
+        return self._read(read, settled=False)
+
+    def board_at(self, revision: int) -> Board:
+        """The board as it was at ``revision``, from the op log (``past.board_at``)."""
+        from formboard.core.store.past import board_at
+
+        return self._read(partial(board_at, revision=revision))
+
     def changes_since(self, revision: int, known: Board | None = None) -> ChangeSet:
         """What changed after ``revision`` (see ``feed.changes_since``)."""
         return self._read(partial(feed.changes_since, revision=revision, known=known))

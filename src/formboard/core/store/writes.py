@@ -86,8 +86,10 @@ def run_transaction(
     op_fn: OpFn,
     lease: WriteLease,
     member: Callable[[sqlite3.Connection], Record | None],
+    at: str | None = None,
 ) -> tuple[Tx, int | None]:
-    """One op as one transaction.
+    """One op as one transaction, logged at ``at`` (the op's own timestamp, so a row's
+    ``updated_at`` is its op's ``at`` and the board as it was can be told exactly).
 
     Returns the op's Tx and the board revision to announce in the sidecar, or None
     when the op changed nothing (a no-op, or a conflict that only logged my version).
@@ -112,7 +114,7 @@ def run_transaction(
         if joined is not None:
             tx.records.append(joined)
         rev_to = read_revision(conn)
-        at = now_iso()
+        at = at or now_iso()
         conn.executemany(
             "INSERT INTO ops (rev_from, rev_to, at, author, author_name, host, client_id, "
             "client_seq, part, op, entity, entity_id, entity_rev, before, after) "

@@ -18,7 +18,6 @@ from textual.widgets import Input
 
 from formboard.core.facts import PROBLEM_MARK
 from formboard.core.model import Card, Column, Link
-from formboard.core.presence import PresenceEntry
 from formboard.tui.bindings import BOARD_BINDINGS
 from formboard.tui.colleagues import Colleagues
 from formboard.tui.meeting_room import MeetingRoom
@@ -259,25 +258,18 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, Screen[None]):
             self.view = ""
             self.announce()
 
-    def follow_view(self, leader: PresenceEntry) -> None:
-        """Open the card the leader has open, to read; close it when they close theirs."""
-        from formboard.tui.screens.card import CardScreen
+    def action_history(self) -> None:
+        from formboard.tui.screens.history import HistoryScreen
 
-        top = self.app.screen
-        focused = getattr(self.board_view.focused_card, "id", None)
-        moved_on = leader.view != "card" or leader.focused != getattr(top, "card_id", None)
-        if isinstance(top, CardScreen) and top.followed and not top.edited() and moved_on:
-            top.dismiss()
-            top = self
-        if leader.view == "card" and top is self and leader.focused == focused:
-            self.open_card(followed=True)
+        self.stop_following()
+        self.view = "history"
+        self.announce()
+        card = self.focused_card()
+        self.app.push_screen(HistoryScreen(card.id if card else None), self._history_closed)
 
-    def set_filter_text(self, text: str) -> None:
-        """Show the filter as ``text`` (a leader's), as if typed here."""
-        box = self.query_one("#filter", Input)
-        box.display = bool(text)
-        box.value = text
-        self.board_view.set_filter(CardFilter.parse(text))
+    def _history_closed(self, _result: object = None) -> None:
+        self.view, self.history_rev = "", 0
+        self.announce()
 
     def action_link_card(self) -> None:
         card = self.focused_card()
@@ -407,5 +399,5 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, Screen[None]):
 # Keys the footer leaves out that the palette still offers.
 _PALETTE_EXTRA = {
     "undo_archive", "show_archived", "app.blank", "clear", "meeting", "follow_facilitator",
-    "bring_everyone", "undo", "redo", "next_change", "since",
+    "bring_everyone", "undo", "redo", "next_change", "since", "history",
 }  # fmt: skip

@@ -74,7 +74,9 @@ class PerspectiveRow(HorizontalScroll, can_focus=False):
     """The perspectives side by side; focus goes to the panels, which scroll into view."""
 
 
-def reading_text(card: Card, since: tuple[str, list[str]] = ("", [])) -> Text:
+def reading_text(
+    card: Card, since: tuple[str, list[str]] = ("", []), *, editable: bool = True
+) -> Text:
     """The card to read: its title whole, its text, the client's own words, and ``since``
     (a heading and sentences): what changed it since the last meeting.
 
@@ -90,5 +92,6 @@ def reading_text(card: Card, since: tuple[str, list[str]] = ("", [])) -> Text:
     if lines:  # what changed it since the last meeting (or my last visit), and who
         text.append("\n\n").append(f"{heading}\n", style="bold")
         text.append(plain("\n".join(f"• {line}" for line in lines)))
-    text.append("\n\n").append("e edits this card", style="dim")
+    if editable:
+        text.append("\n\n").append("e edits this card", style="dim")
     return text

@@ -263,7 +263,10 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
             if len(more) <= rest:  # whole or not at all: a cut "2l" would read "2"
                 text.append(" " + more, self._style("card--markers"))
             return text
-        return text.append(markers(card, marks, inner), self._style("card--markers"))
+        more = markers(card, marks, inner)
+        if len(more) > inner:  # beside "changed": the status alone rather than a cut line
+            more = card_facts(card, marks.links).status_short[: max(inner, 0)]
+        return text.append(more, self._style("card--markers"))
 
     def _style(self, name: str) -> Style:
         # The full style blends a translucent colour ($text-muted) into a real one; the
