@@ -265,6 +265,7 @@ def test_the_presence_loop_survives_any_error_says_so_once_and_recovers() -> Non
     class Flaky:
         problem = None
         calls = 0
+        moves: dict[str, tuple[str, str]] = {}
 
         def heartbeat(self) -> None:
             pass

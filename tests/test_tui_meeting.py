@@ -166,3 +166,88 @@ async def test_a_follower_follows_the_filter_and_the_board_as_it_was(board):
         await pa.press("escape")
         await wait_for(pb, lambda: not isinstance(ben.screen, PastBoardScreen), 5)
         assert ben.board_screen.following is not None  # still following
+
+
+async def test_in_a_collision_everyone_is_named_rightly_and_the_replaced_text_is_told(board):
+    from formboard.tui.screens.conflict import ConflictDialog
+
+    path, _ = board
+    ana = FormboardApp(path, watch="events")
+    ben = FormboardApp(path, watch="events", identity=BEN)
+    async with ana.run_test(size=(120, 36)) as pa, ben.run_test(size=(120, 36)) as pb:
+        await all_here((ana, pa), (ben, pb))
+        await pa.press("e")
+        await pb.press("e")
+        ana.screen.query_one("#title").value = "Panic in meetings"
+        ben.screen.query_one("#title").value = "Panic on the bus"
+        await pa.press("ctrl+s")
+        await wait_for(pb, lambda: "changed the title" in str(ben.screen.notices), 5)
+        assert ben.screen.notices["title"].startswith("Ana Ruiz changed the title")
+        await pb.press("ctrl+s")
+        await wait_for(pb, lambda: isinstance(ben.screen, ConflictDialog), 5)
+        assert "Ben Okafor" not in str(ben.screen.query("Static").first().render())
+        await pb.press("m")  # Ben keeps his title over Ana's
+        await wait_for(pa, lambda: "replaced your title" in notices(ana), 5)
+        said = notices(ana)
+        assert (
+            "Ben Okafor replaced your title of ‘Panic on the bus’ (‘Panic in meetings’) with "
+            "‘Panic on the bus’. Yours is kept in the history" in said
+        )
+        heading = str(ana.screen.query_one("#card-heading").render())
+        assert "changed by Ben Okafor" in heading and "changed by ben " not in heading
+
+
+async def test_a_meeting_goes_on_to_the_next_client_and_followers_come_along(tmp_path, monkeypatch):
+    from formboard.core.identity import current_identity
+    from formboard.core.presence import record_move
+
+    isolate(monkeypatch, tmp_path)
+    first, second = tmp_path / "C-0001.board", tmp_path / "C-0002.board"
+    small_board(first)
+    with BoardStore.create(second, "C-0002"):
+        pass
+    ana = FormboardApp(first, watch="events", from_folder=tmp_path)
+    ben = FormboardApp(first, watch="events", identity=BEN)
+    async with ben.run_test(size=(120, 36)) as pb:
+        async with ana.run_test(size=(120, 36)) as pa:
+            await all_here((ana, pa), (ben, pb))
+            await pb.press("f", "enter")  # Ben follows Ana
+            assert ben.board_screen.following is not None
+            await pa.press("o")  # Ana goes back to the folder's list
+            await wait_for(pa, lambda: ana.return_value == ("list",), 5)
+        # The command line opens her next board and says so beside the first.
+        record_move(first, current_identity(), second)
+        await wait_for(pb, lambda: ben.board_screen.go_with is not None, 5)
+        assert "moved on to the board C-0002.board. Press G" in notices(ben)
+        await pb.press("G")
+        await wait_for(pb, lambda: ben.return_value is not None, 5)
+    assert ben.return_value == ("open", second, current_identity().login)
+
+
+def test_the_folder_loop_goes_back_to_the_list_and_on_with_a_colleague(tmp_path, monkeypatch):
+    from formboard.cli import app as cli_app
+    from formboard.tui import chooser
+
+    isolate(monkeypatch, tmp_path)
+    first, second = tmp_path / "C-0001.board", tmp_path / "C-0002.board"
+    small_board(first)
+    with BoardStore.create(second, "C-0002"):
+        pass
+    (tmp_path / "C-0001.board.presence").mkdir()
+    opened = []
+    outcomes = iter([("list",), ("open", first, "ben"), None])
+
+    def run_board(board, theme, watch=None, **options):
+        opened.append((board.name, options["from_folder"], options["follow_login"]))
+        return next(outcomes)
+
+    monkeypatch.setattr(cli_app, "run_board", run_board)
+    monkeypatch.setattr(chooser.BoardChooser, "run", lambda self: second)
+    cli_app.run_boards(first, tmp_path, None)
+    assert opened == [
+        ("C-0001.board", tmp_path, None),  # o: back to the list, which chose C-0002
+        ("C-0002.board", tmp_path, None),  # G: on to where Ben went, following him
+        ("C-0001.board", tmp_path, "ben"),
+    ]
+    moved = (tmp_path / "C-0001.board.presence").glob("moved-*.json")
+    assert ['"to": "C-0002.board"' in p.read_text() for p in moved] == [True]

@@ -39,32 +39,65 @@ def require_terminal() -> None:
         )
 
 
-def run_board(path: Path, theme: str | None, watch: str | None = None) -> None:
-    """Open the app on one board (the board is checked first, so errors are sentences)."""
+def run_board(path: Path, theme: str | None, watch: str | None = None, **options: object) -> object:
+    """Open the app on one board (the board is checked first, so errors are sentences).
+
+    Returns what the app ended with: ``("list",)`` to go back to the folder's boards,
+    ``("open", board, login)`` to go on to a colleague's next board, or None to stop.
+    """
     from formboard.tui.app import FormboardApp
 
-    app = FormboardApp(path, theme=theme, watch=watch)
+    app = FormboardApp(path, theme=theme, watch=watch, **options)  # type: ignore[arg-type]
     app.open_board()
     try:
         require_terminal()
     except CommandFailed:
         app.session.stop()  # closes the board it opened
         raise
-    app.run()
+    ended = app.run()
     if app.return_code:
         raise SystemExit(app.return_code)
+    return ended
 
 
 def choose_and_run(folder: Path, theme: str | None, watch: str | None = None) -> None:
-    """List the boards in ``folder``; open the one chosen."""
+    """List the boards in ``folder``; open the one chosen; o on it comes back to the list."""
     from formboard.tui.chooser import BoardChooser
 
     if not folder.is_dir():
         raise CommandFailed(f"There is no folder {folder}.")
     require_terminal()
-    chosen = BoardChooser(folder, theme=theme).run()
-    if chosen is not None:
-        run_board(chosen, theme, watch)
+    run_boards(BoardChooser(folder, theme=theme).run(), folder, theme, watch)
+
+
+def run_boards(
+    board: Path | None, folder: Path | None, theme: str | None, watch: str | None = None
+) -> None:
+    """Open ``board``, then whatever the app goes on to, until one is closed with q.
+
+    A team meeting goes through several clients in turn: a board opened from a folder's
+    list goes back to it with o (q still quits); leaving one board for the next tells the
+    colleagues who followed me there (``presence.record_move``), and one who comes along
+    (G) opens that board next, following me.
+    """
+    from formboard.core.identity import current_identity
+    from formboard.core.presence import record_move
+    from formboard.tui.chooser import BoardChooser
+
+    previous: Path | None = None
+    follow: str | None = None
+    while board is not None:
+        if previous is not None and previous != board:
+            record_move(previous, current_identity(), board)
+        ended = run_board(board, theme, watch, from_folder=folder, follow_login=follow)
+        previous, follow = board, None
+        match ended:
+            case ("list",) if folder is not None:
+                board = BoardChooser(folder, theme=theme).run()
+            case ("open", Path() as there, str() as login):
+                board, follow = there, login
+            case _:
+                board = None
 
 
 @click.command("open")
@@ -77,7 +110,7 @@ def open_board(board: Path | None, theme: str | None, watch: str | None) -> None
     if target.is_dir():
         choose_and_run(target, theme, watch)
     else:
-        run_board(target, theme, watch)
+        run_boards(target, None, theme, watch)
 
 
 @click.command()
@@ -132,7 +165,7 @@ def demo(
     if no_open:
         click.echo(str(target))
         return
-    run_board(target, theme, watch)
+    run_boards(target, None, theme, watch)
 
 
 COMMANDS = (open_board, demo)

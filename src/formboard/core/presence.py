@@ -172,6 +172,7 @@ class Presence:
         self._seen: dict[str, tuple[tuple[object, ...], float]] = {}  # name -> (version, since)
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
+        self.moves: dict[str, tuple[str, str]] = {}  # login -> (board file moved on to, when)
 
     # --------------------------------------------------------------- writing
 
@@ -269,7 +270,13 @@ class Presence:
         seen: dict[str, tuple[tuple[object, ...], float]] = {}
         fresh: list[PresenceEntry] = []
         first_sight: dict[str, float] = {}  # name -> mtime, to judge by server time
+        moves: dict[str, tuple[str, str]] = {}
         for name in names:
+            if name.startswith(MOVED) and name.endswith(".json"):
+                moved = _read_move(self.folder / name)
+                if moved is not None:
+                    moves[moved[0]] = moved[1]
+                continue
             if name.startswith(".") or not name.endswith(".json") or name == self.path.name:
                 continue
             found = _read_entry(self.folder / name)
@@ -292,6 +299,7 @@ class Presence:
         if first_sight:
             fresh = self._judge_first_sight(fresh, first_sight, seen, now)
         self._seen = seen
+        self.moves = moves
         return sorted(fresh, key=lambda e: (e.name.casefold(), e.login, e.key))
 
     def _judge_first_sight(
@@ -333,6 +341,44 @@ class Presence:
         if not self.read_only:
             with contextlib.suppress(OSError):
                 os.unlink(self.folder / name)
+
+
+MOVED = "moved-"  # a file that says where someone went on from this board
+
+
+def record_move(board_path: Path, identity: Identity, to_board: Path) -> None:
+    """Say, beside ``board_path``, that I went on to ``to_board`` (a board in the same
+    folder): colleagues who followed me there are offered to come along.
+
+    Only the board file's name is written (a client code), never client text; a folder
+    that cannot be written is no error (nobody is told, nothing else changes).
+    """
+    to_board = Path(to_board)
+    if to_board.parent.absolute() != Path(board_path).parent.absolute():
+        return
+    folder = presence_folder(Path(board_path))
+    file_mode, _ = private_mode(folder.parent)
+    data = json.dumps({"login": identity.login, "to": to_board.name, "at": now_iso()}).encode()
+    with contextlib.suppress(OSError):
+        if folder.is_dir():
+            write_atomically(folder / file_name(MOVED + identity.login), data, file_mode)
+
+
+def _read_move(path: Path) -> tuple[str, tuple[str, str]] | None:
+    """``(login, (board file name, when))`` from a move file, or None for anything odd."""
+    try:
+        with open(path, "rb") as f:
+            data = json.loads(f.read(_MAX_FILE))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    login, to, at = data.get("login"), data.get("to"), data.get("at")
+    if not all(isinstance(v, str) and v for v in (login, to, at)):
+        return None
+    if "/" in to or "\\" in to or to.startswith(".") or not to.isprintable():
+        return None
+    return login, (to, at)
 
 
 def _read_entry(path: Path) -> tuple[PresenceEntry, float] | None:

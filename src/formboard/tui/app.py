@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +71,13 @@ class FormboardApp(Privacy, App[None]):
         store_options: dict[str, Any] | None = None,
         watch: str | None = None,
         watch_options: dict[str, Any] | None = None,
+        from_folder: Path | None = None,
+        follow_login: str | None = None,
     ) -> None:
         super().__init__()
         self.board_path = Path(path)
+        self.from_folder = from_folder  # opened from a folder's list: o goes back to it
+        self.follow_login = follow_login  # came along with a colleague: follow them here
         self.identity = identity or current_identity()
         self.requested_theme = theme
         self.watch_mode, self.watch_reason = choose_mode(self.board_path, watch)
@@ -280,6 +285,14 @@ class FormboardApp(Privacy, App[None]):
     def following_a_meeting(self) -> bool:
         screen = self.board_screen
         return screen.following is not None and screen.meeting is not None
+
+    def leave_then_exit(self, result: Any = None) -> None:
+        """Exit with ``result`` (for the folder's list), the meeting told first that I left."""
+        done = partial(self.exit, result)
+        if self.board_screen.leave_then(done):
+            self.set_timer(5.0, done)
+            return
+        done()
 
     async def quit_when_safe(self) -> None:
         """Quit; with changes still waiting to be written (a colleague holds the lock), ask.

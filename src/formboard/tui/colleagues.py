@@ -6,10 +6,12 @@ A mixin of the board screen; its handlers use Textual's naming convention
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.widgets import Input
 
+from formboard.core.changes import ChangeSet
 from formboard.core.presence import PresenceEntry
 from formboard.core.watch import WatchMode
 from formboard.tui.messages import BackupFailed, PresenceChanged, WatchTrouble
@@ -33,6 +35,10 @@ class Colleagues:
     formboard: FormboardApp
     watch_trouble: str | None = None
     presence_trouble: str | None = None
+    _my_saved: dict[tuple[str, str], str]
+    _left: tuple[PresenceEntry, tuple[str, str] | None] | None = None  # whom I followed, gone
+    go_with: tuple[Path, str] | None = None  # the board they moved on to, and their login
+    _moves: dict[str, tuple[str, str]] = {}
     view: str = ""  # what I have open, for followers: "" the board, "card", "history"
     history_rev: int = 0  # the revision the board as it was shows, in the history
     summon: int = 0
@@ -102,11 +108,52 @@ class Colleagues:
             if leader is None:
                 self.notify(f"{self.following.name or self.following.login} closed the board; "
                             "you are no longer following.", markup=False)  # fmt: skip
+                # They may be going on to the next client's board: offer to come along
+                # when a move of theirs appears that was not there while they were here.
+                self._left = (self.following, self._moves.get(self.following.login))
                 self.stop_following(quiet=True)
             else:
                 self.following = leader
                 self.go_where(leader)
+        self._offer_to_come_along(message.moves)
+        self._moves = message.moves
+        self._follow_on_arrival()
         self.presence_bar.show(self.others, self.following)
+
+    def _offer_to_come_along(self, moves: dict[str, tuple[str, str]]) -> None:
+        """The colleague I followed moved on to another board of this folder: offer it."""
+        if self._left is None:
+            return
+        leader, before = self._left
+        moved = moves.get(leader.login)
+        if moved is None or moved == before:
+            return
+        self._left = None
+        target = self.formboard.board_path.parent / moved[0]
+        if not target.is_file():
+            return
+        self.go_with = (target, leader.login)
+        self.notify(
+            plain(f"{leader.name or leader.login} moved on to the board {moved[0]}. "
+                  "Press G to go there and follow them.", one_line=True),
+            title="Next client", markup=False, timeout=30,
+        )  # fmt: skip
+
+    def _follow_on_arrival(self) -> None:
+        """Having come along to this board: follow the colleague as soon as they are here."""
+        wanted = self.formboard.follow_login
+        arrived = next((e for e in self.others if e.login == wanted), None) if wanted else None
+        if arrived is not None:
+            self.formboard.follow_login = None
+            self.follow(arrived)
+
+    def action_go_with(self) -> None:
+        """Go to the board the colleague I followed moved on to, and follow them there."""
+        if self.go_with is None:
+            self.notify("Nobody you followed has moved on to another board.", markup=False)
+            return
+        target, login = self.go_with
+        self.formboard.leave_then_exit(("open", target, login))
 
     def go_where(self, leader: PresenceEntry) -> None:
         """Follow the leader: their card (a new one as soon as it reaches this board), the
@@ -201,3 +248,34 @@ class Colleagues:
         box.display = bool(text)
         box.value = text
         self.board_view.set_filter(CardFilter.parse(text))
+
+    def _say_replaced(self, changes: ChangeSet) -> None:
+        """A colleague's change replaced text I saved (their choice in a conflict, say):
+        tell me who chose what, and where mine is."""
+        from formboard.core.history import quoted
+
+        me = self.formboard.identity.login
+        for op in changes.ops:
+            if op.op != "edit_card" or op.author == me:
+                continue
+            for name, new in (op.after or {}).items():
+                mine = self._my_saved.get((op.entity_id, name))
+                was = str((op.before or {}).get(name) or "")
+                if mine is None or was != mine or str(new or "") == mine:
+                    continue
+                del self._my_saved[(op.entity_id, name)]
+                field = name.replace("client_words", "client's own words").replace("_", " ")
+                card = self.board_view.cards.get(op.entity_id)
+                of = f" of {quoted(card.title)}" if card else ""
+                self.notify(
+                    plain(
+                        f"{op.author_name or op.author} replaced your {field}{of} "
+                        f"({quoted(mine)}) with {quoted(new)}. Yours is kept in the "
+                        "history: t, then p puts it back.",
+                        one_line=True,
+                    ),
+                    title="Your text was replaced",
+                    severity="warning",
+                    markup=False,
+                    timeout=20,
+                )

@@ -8,7 +8,7 @@ do not bubble: a screen that has no handler for one simply lets it go.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -93,6 +93,7 @@ class PresenceChanged(SessionMessage):
     others: list[Any]
     problem: str | None = None
     failed: bool = False  # reading presence raised: others may be out of date
+    moves: dict[str, Any] = field(default_factory=dict)  # login -> (board moved to, when)
 
 
 @dataclass

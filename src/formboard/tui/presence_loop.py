@@ -30,6 +30,7 @@ class PresenceLoop:
         )
         self._thread: threading.Thread | None = None
         self._last: list[PresenceEntry] | None = None
+        self._moves: dict[str, tuple[str, str]] = {}
         self._failed: str | None = None  # said once when reading presence failed
 
     def start(self) -> None:
@@ -73,6 +74,7 @@ class PresenceLoop:
                 else:
                     self.presence.heartbeat()
                 others = self.presence.others()
+                moves = dict(self.presence.moves)
             except OSError:
                 continue  # a flaky share: try again on the next beat
             except Exception as exc:  # a bug or a file we did not foresee: never stop
@@ -83,7 +85,7 @@ class PresenceLoop:
                     )
                     self.post(PresenceChanged(self._last or [], self._failed, failed=True))
                 continue
-            if others != self._last or self._failed is not None:
+            if others != self._last or moves != self._moves or self._failed is not None:
                 self._failed = None
-                self._last = others
-                self.post(PresenceChanged(others, self.presence.problem))
+                self._last, self._moves = others, moves
+                self.post(PresenceChanged(others, self.presence.problem, moves=moves))

@@ -52,6 +52,7 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, Screen[None]):
         self.archived_this_session: list[str] = []
         self._focus_when_shown: str | None = None
         self._odd_said: set[str] = set()  # cards and links whose odd values were said
+        self._my_saved: dict[tuple[str, str], str] = {}  # (card, field) -> what I saved
 
     @property
     def formboard(self) -> FormboardApp:
@@ -111,6 +112,7 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, Screen[None]):
         if changes.meetings_changed:
             self.meetings_changed(message.state)
         self.since_changed(changes.ops)
+        self._say_replaced(changes)
 
     def focus_when_shown(self, card_id: str) -> None:
         """Put the cursor on ``card_id`` as soon as a change set brings it to this board."""
@@ -126,10 +128,14 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, Screen[None]):
         from formboard.core.commands import (  # with the first write, not at start-up
             AddCard,
             ArchiveCard,
+            EditCard,
             MoveCard,
         )
 
         match message.command:
+            case EditCard(card_id=card_id, fields=fields):
+                for name, value in fields.items():  # to tell me if a colleague replaces it
+                    self._my_saved[(card_id, name)] = str(getattr(value, "value", value) or "")
             case AddCard() | MoveCard() if isinstance(message.result, Card):
                 # The change set that shows the card comes right after this message.
                 self._focus_when_shown = message.result.id
@@ -343,8 +349,14 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, Screen[None]):
         self.set_focus(box)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back_to_list":  # only on a board opened from a folder's list
+            return self.formboard.from_folder is not None
         # "/" is a priority key: typed in the filter box it is text, not the filter again.
         return not (action == "filter" and isinstance(self.focused, Input))
+
+    def action_back_to_list(self) -> None:
+        """Back to the folder's boards, to open the next client's (q still quits)."""
+        self.formboard.leave_then_exit(("list",))
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -399,5 +411,6 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, Screen[None]):
 # Keys the footer leaves out that the palette still offers.
 _PALETTE_EXTRA = {
     "undo_archive", "show_archived", "app.blank", "clear", "meeting", "follow_facilitator",
-    "bring_everyone", "undo", "redo", "next_change", "since", "history",
+    "bring_everyone", "undo", "redo", "next_change", "since", "history", "back_to_list",
+    "go_with",
 }  # fmt: skip

@@ -240,10 +240,14 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
         changes = message.changes
         if self.card_id in changes.cards_removed:
             self._set_gone(REMOVED)
+        me = self.formboard.identity.login
         for card in changes.cards_added + changes.cards_changed:
             if card.id == self.card_id:
-                ops = [op for op in changes.ops if op.entity_id == self.card_id]
-                self._absorb(card, who=(ops[-1].author_name or ops[-1].author) if ops else "")
+                # Who changed it: a colleague's change, not my own conflict record.
+                ops = [op for op in changes.ops if op.entity_id == card.id and op.op != "conflict"]
+                theirs = [op for op in ops if op.author != me] or ops
+                who = (theirs[-1].author_name or theirs[-1].author) if theirs else ""
+                self._absorb(card, who=who)
         self._show_links()
 
     def on_screen_resume(self, _event: events.ScreenResume) -> None:
@@ -263,14 +267,14 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
         who = who or self.display_name(card.updated_by)
         for name in clashes:
             self.notices[name] = f"{who} changed the {FIELD_LABELS[name]} while you were editing"
-        self._show_card(card)
+        self._show_card(card, by=who)
 
-    def _show_card(self, card: Card) -> None:
-        """Heading, notices, archive state and perspectives for ``card``."""
+    def _show_card(self, card: Card, by: str = "") -> None:
+        """Heading, notices, archive state and perspectives (``by``: who changed it last)."""
         domain = f"{card.domain.value} domain" if card.domain else "no domain"
         heading = f"{card.column.label} · {card.status.label} · {domain} · rev {card.rev}"
         if card.updated_by:
-            by = self.display_name(card.updated_by)
+            by = by or self.display_name(card.updated_by)
             heading += f" · changed by {by} {short_time(card.updated_at)}"
         if card.problems:  # values another program stored (see `formboard check`)
             heading += f" · {PROBLEM_MARK} " + "; ".join(card.problems)
