@@ -360,3 +360,17 @@ def test_a_caching_mount_that_read_an_old_owner_file_never_breaks_a_live_lease(
         holder.release()
     with WriteLease(on_a, LeaseOwner.create("ana", host="host-a"), wait=10.0) as mine:
         assert mine.verify()
+
+
+async def test_a_scripted_meeting_with_colleagues_on_both_mounts(
+    folder: tuple[Path, Path, Path],
+) -> None:
+    """Ana on the file server's own disk, Ben through the uncached mount, Dara through the
+    caching one: the whole meeting, and its note lists each change once (issue 11)."""
+    from tests.meeting_script import check_the_note, scripted_meeting
+    from tests.tui_helpers import small_board
+
+    on_a, on_b, on_server = (f / "C-0001.board" for f in folder)
+    small_board(on_server)
+    lines = await scripted_meeting((on_server, on_b, on_a), within=20.0)
+    check_the_note(lines)

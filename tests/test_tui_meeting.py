@@ -251,3 +251,11 @@ def test_the_folder_loop_goes_back_to_the_list_and_on_with_a_colleague(tmp_path,
     ]
     moved = (tmp_path / "C-0001.board.presence").glob("moved-*.json")
     assert ['"to": "C-0002.board"' in p.read_text() for p in moved] == [True]
+
+
+async def test_a_scripted_meeting_of_three_and_its_note_lists_each_change_once(board):
+    from tests.meeting_script import check_the_note, scripted_meeting
+
+    path, _ = board
+    lines = await scripted_meeting((path, path, path), watch="events")
+    check_the_note(lines)

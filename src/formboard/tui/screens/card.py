@@ -85,7 +85,7 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
         Binding("ctrl+s", "save", "Save", tooltip="save the fields you changed", id="card.save"),
         Binding("escape,q", "back", "Back", tooltip="back to the board (asks first if not saved)", id="card.back"),
         Binding("p", "add_perspective", "Add view", tooltip="add your perspective", id="card.add-perspective"),
-        Binding("e", "edit", "Edit", tooltip="edit the card's fields (on your focused perspective: edit it)", id="card.edit"),
+        Binding("e", "edit", "Edit", tooltip="edit the card's fields (while editing, on your perspective: edit it)", id="card.edit"),
         Binding("enter", "edit_perspective", show=False),
         Binding("d,delete", "remove", "Remove", tooltip="remove your focused perspective or link (asks first)", id="card.remove"),
         Binding("x", "add_link", "Link", tooltip="link this card to another", id="card.add-link"),
@@ -127,7 +127,9 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
             yield Static(reading_text(card) if card else "", id="card-reading")
             with Vertical(id="card-fields"):
                 yield from self._fields(card)
-            yield Label("Perspectives — p adds yours, e edits, d removes", classes="field-label")
+            yield Label(
+                "Perspectives — p adds yours, enter edits yours, d removes", classes="field-label"
+            )
             yield PerspectiveRow(id="perspectives")
             yield Label("Links — x adds one, d removes the focused one", classes="field-label")
             yield LinkList(id="links")
@@ -181,10 +183,8 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
     # -------------------------------------------------- reading and editing
 
     def action_edit(self) -> None:
-        """e: edit the card's fields; on my focused perspective, edit that."""
-        if isinstance(self.focused, PerspectivePanel):
-            self.action_edit_perspective()
-        elif self.reading:
+        """e: while reading, edit the card's fields; while editing, my focused perspective."""
+        if self.reading:
             self.start_editing()
         else:
             self.action_edit_perspective()
