@@ -100,9 +100,11 @@ async def scripted_meeting(
         for app, pilot in ((ben, pb), (dara, pd)):
             await wait_for(pilot, lambda app=app: app.board_screen.meeting is None, within)
     with BoardStore.open(paths[0], read_only=True) as store:
-        board, every = store.board(), store.ops()
-    meeting = board.meetings[-1]
-    built = notes.build(board, meeting, notes.meeting_ops(every, meeting), every)
+        board = store.board()
+        meeting = board.meetings[-1]
+        built = notes.build(
+            board, meeting, store.ops_between(meeting.started_rev, meeting.ended_rev)
+        )
     return notes.markdown(built).splitlines()
 
 

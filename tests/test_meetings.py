@@ -67,7 +67,7 @@ def test_only_the_facilitator_ends_a_meeting_unless_they_have_gone(path: Path) -
         with pytest.raises(InvalidInput, match="No meeting is running"):
             ana.end_meeting()
     assert meeting.ended_by == "ben" and meeting.facilitator == "ana"
-    built = notes.build(BoardStore.open(path).board(), meeting, [], [])
+    built = notes.build(BoardStore.open(path).board(), meeting, [])
     assert "ended by Ben Okafor" in built.facilitated
 
 

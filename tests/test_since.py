@@ -42,7 +42,7 @@ def test_markers_come_from_the_ops_after_the_baseline(board) -> None:
         meetings = store.meetings()
         (first, _visit) = since.baselines(meetings, 3)
         assert first.said.startswith("since meeting 2 ‘Second’")
-        found = since.marks(store.ops_after(meetings[0].ended_rev))
+        found = since.marks(store.touches_after(meetings[0].ended_rev))
     titles = {c.id: c.title for c in BoardStore.open(path).board().cards}
     assert sorted((titles[c], m) for c, m in found.items()) == [
         ("Close friend from school", "changed"),

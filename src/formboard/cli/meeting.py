@@ -91,24 +91,29 @@ def note(board: Path, number: int | None, since: str | None, fmt: str, output: P
         raise click.UsageError("Give --meeting or --since, not both.")
     if output is not None:
         check_output_target(output.expanduser(), board.expanduser())
-    with opened(board) as store:
-        content, every = store.board(), store.ops()
-    meetings = content.meetings
     chosen: Any = None
-    if since is not None:
-        ops = ops_since(every, resolve_since(since_filter(since), meetings))
-    else:
-        if not meetings:
-            raise InvalidInput("No meeting has been held on this board; --since gives a span.")
-        chosen = meetings[-1] if number is None else next(
-            (m for m in meetings if m.number == number), None
-        )  # fmt: skip
-        if chosen is None:
-            raise InvalidInput(
-                f"There is no meeting {number} on this board (it has 1 to {meetings[-1].number})."
-            )
-        ops = notes.meeting_ops(every, chosen)
-    built = notes.build(content, chosen, ops, every)
+    with opened(board) as store:
+        content = store.board()
+        meetings = content.meetings
+        if since is not None:
+            span = resolve_since(since_filter(since), meetings)
+            if span[0] == "revision":
+                ops = store.ops_between(span[1])  # by the index, not the whole log
+            else:
+                ops = ops_since(store.ops(), span)
+        else:
+            if not meetings:
+                raise InvalidInput("No meeting has been held on this board; --since gives a span.")
+            chosen = meetings[-1] if number is None else next(
+                (m for m in meetings if m.number == number), None
+            )  # fmt: skip
+            if chosen is None:
+                raise InvalidInput(
+                    f"There is no meeting {number} on this board "
+                    f"(it has 1 to {meetings[-1].number})."
+                )
+            ops = store.ops_between(chosen.started_rev, chosen.ended_rev)
+    built = notes.build(content, chosen, ops)
     text = notes.html_page(built) if fmt.lower() == "html" else notes.markdown(built)
     if output is None:
         click.echo(text, nl=False)

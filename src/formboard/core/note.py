@@ -9,7 +9,7 @@ control characters; markdown for a text record, HTML for printing.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from formboard.core import facts
@@ -52,16 +52,6 @@ class Note:
     count: int  # how many changes
 
 
-def meeting_ops(ops: Iterable[Op], meeting: Meeting) -> list[Op]:
-    """The ops a meeting covers: after it began, up to when it ended (or now)."""
-    end = meeting.ended_rev
-    return [
-        op
-        for op in ops
-        if op.revision > meeting.started_rev and (end is None or op.revision <= end)
-    ]
-
-
 def _card_of(op: Op) -> str | None:
     """The card a change sits under: a link's under the card it starts from."""
     if op.entity == "link":
@@ -75,10 +65,14 @@ def _person(op: Op, disciplines: dict[str, str]) -> str:
     return f"{name} ({discipline})" if discipline else name
 
 
-def build(board: Board, meeting: Meeting | None, ops: Sequence[Op], every: Sequence[Op]) -> Note:
-    """The note of ``ops`` (a meeting's, or any span's) on ``board`` as it is now."""
+def build(board: Board, meeting: Meeting | None, ops: Sequence[Op]) -> Note:
+    """The note of ``ops`` (a meeting's, or any span's) on ``board`` as it is now.
+
+    Cards are named by their titles now (cards are archived, never deleted), else by the
+    last title the ops know.
+    """
     cards = {c.id: c for c in board.cards}
-    titles = known_titles(every, {c.id: c.title for c in board.cards})
+    titles = known_titles(ops, {c.id: c.title for c in board.cards})
     disciplines = {m.login: m.discipline for m in board.members}
     if meeting is not None:
         disciplines.update({a.login: a.discipline for a in meeting.attendees if a.discipline})

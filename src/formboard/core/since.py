@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from formboard.core.facts import local_time
 from formboard.core.files import make_private_folders, write_atomically
@@ -35,6 +36,41 @@ class Baseline:
     said: str
 
 
+class Touch(NamedTuple):
+    """Which cards one op touched (``store.touches_after``), and by whom."""
+
+    seq: int
+    op: str
+    author: str
+    cards: tuple[str, ...]
+    created: bool  # the op made its card (a new card)
+
+
+def touch(
+    seq: int, op: str, entity: str, entity_id: str, author: str,
+    card_id: str | None, from_id: str | None, to_id: str | None,
+) -> Touch:  # fmt: skip
+    """The Touch of an op, from its columns (and its JSON's card_id, from and to)."""
+    if entity == "card":
+        cards: tuple[str, ...] = (entity_id,)
+    elif entity == "perspective":
+        cards = (card_id,) if card_id else ()
+    elif entity == "link":
+        cards = tuple(c for c in (from_id, to_id) if c)
+    else:
+        cards = ()
+    return Touch(seq, op, author, cards, entity == "card" and op in ("add_card", "import"))
+
+
+def touch_of(op: Op) -> Touch:
+    """The Touch of a whole op (one that just arrived in a change set)."""
+    values = op.after or op.before or {}
+    return touch(
+        op.seq, op.op, op.entity, op.entity_id, op.author,
+        values.get("card_id"), values.get("from"), values.get("to"),
+    )  # fmt: skip
+
+
 def card_of(op: Op) -> str | None:
     """The card an op changed: its own, its perspective's, or its link's two ends' first."""
     if op.entity == "card":
@@ -45,25 +81,17 @@ def card_of(op: Op) -> str | None:
     return None
 
 
-def marks(ops: Iterable[Op]) -> dict[str, str]:
-    """Card id -> "new" or "changed", from the ops after a baseline."""
+def marks(touches: Iterable[Touch]) -> dict[str, str]:
+    """Card id -> "new" or "changed", from what the ops after a baseline touched."""
     found: dict[str, str] = {}
-    for op in ops:
-        if op.op in NOT_CHANGES:
+    for t in touches:
+        if t.op in NOT_CHANGES:
             continue
-        if op.entity == "link":
-            values = op.after or op.before or {}
-            for end in (values.get("from"), values.get("to")):
-                if end:
-                    found.setdefault(end, CHANGED)
-            continue
-        card = card_of(op)
-        if card is None:
-            continue
-        if op.op in ("add_card", "import"):
-            found[card] = NEW
-        else:
-            found.setdefault(card, CHANGED)
+        for card in t.cards:
+            if t.created:
+                found[card] = NEW
+            else:
+                found.setdefault(card, CHANGED)
     return found
 
 

@@ -272,9 +272,10 @@ class MeetingRoom:
             store = self.formboard.session.store
             try:
                 assert store is not None
-                board, every = store.board(), store.ops()
+                board = store.board()
                 meeting = next(m for m in board.meetings if m.number == number)
-                built = notes.build(board, meeting, notes.meeting_ops(every, meeting), every)
+                ops = store.ops_between(meeting.started_rev, meeting.ended_rev)
+                built = notes.build(board, meeting, ops)
                 text = notes.html_page(built) if fmt == "html" else notes.markdown(built)
                 if path == default:
                     make_private_folders(path.parent)  # our own data folder

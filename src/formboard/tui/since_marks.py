@@ -31,11 +31,11 @@ class SinceMarks:
     board_id = ""
     since_choices: list[since.Baseline]
     since_chosen: since.Baseline | None = None
-    since_ops: list[Op]
+    since_touches: list[since.Touch]
 
     def start_since(self) -> None:
         """Find the baseline and the ops after it, off the UI thread."""
-        self.since_choices, self.since_ops = [], []
+        self.since_choices, self.since_touches = [], []
         state = self.formboard.board
 
         def work() -> None:
@@ -45,8 +45,8 @@ class SinceMarks:
             board_id = store.meta().get("board_id", "")
             choices = since.baselines(state.meetings, since.last_visit(board_id))
             chosen = choices[0] if choices else None
-            ops = store.ops_after(chosen.revision) if chosen else []
-            self.app.call_from_thread(self._since_found, board_id, choices, chosen, ops)
+            touches = store.touches_after(chosen.revision) if chosen else []
+            self.app.call_from_thread(self._since_found, board_id, choices, chosen, touches)
 
         self.app.run_worker(work, thread=True, group="since", exit_on_error=False)
 
@@ -55,14 +55,14 @@ class SinceMarks:
         board_id: str,
         choices: list[since.Baseline],
         chosen: since.Baseline | None,
-        ops: list[Op],
+        touches: list[since.Touch],
     ) -> None:
         self.board_id, self.since_choices = board_id, choices
-        self.since_chosen, self.since_ops = chosen, ops
+        self.since_chosen, self.since_touches = chosen, touches
         self.show_since()
 
     def show_since(self) -> None:
-        found = since.marks(self.since_ops) if self.since_chosen else {}
+        found = since.marks(self.since_touches) if self.since_chosen else {}
         found = {cid: m for cid, m in found.items() if cid in self.board_view.cards}
         self.board_view.set_since(found)
         if self.since_chosen is None:
@@ -80,21 +80,26 @@ class SinceMarks:
         if self.since_chosen is None:
             return
         me = self.formboard.identity.login
-        theirs = [op for op in ops if op.author != me]
+        theirs = [since.touch_of(op) for op in ops if op.author != me]
         if theirs:
-            self.since_ops = self.since_ops + theirs
+            self.since_touches = self.since_touches + theirs
             self.show_since()
 
     def since_sentences(self, card_id: str) -> tuple[str, list[str]]:
-        """For the open card: since when, and what changed it, a sentence each."""
-        chosen = self.since_chosen
-        if chosen is None:
+        """For the open card: since when, and what changed it, a sentence each.
+
+        The markers know which ops touched it; only those are read whole (by their
+        number, a handful at most), on the UI thread.
+        """
+        chosen, store = self.since_chosen, self.formboard.session.store
+        seqs = [t.seq for t in self.since_touches if card_id in t.cards]
+        if chosen is None or store is None or not seqs:
             return "", []
         titles = {c.id: c.title for c in self.board_view.cards.values()}
         lines = [
             f"{said_by(op)} {sentence(op, titles, this=card_id)} · {local_time(op.at)[11:]}"
-            for op in self.since_ops
-            if op.op not in since.NOT_CHANGES and card_id in _cards_of(op)
+            for op in store.ops_by_seq(seqs[-20:])  # the latest twenty
+            if op.op not in since.NOT_CHANGES
         ]
         return upper_first(chosen.said), lines
 
@@ -129,9 +134,9 @@ class SinceMarks:
 
         def work() -> None:
             store = self.formboard.session.store
-            ops = store.ops_after(chosen.revision) if store else []
+            touches = store.touches_after(chosen.revision) if store else []
             self.app.call_from_thread(
-                self._since_found, self.board_id, self.since_choices, chosen, ops
+                self._since_found, self.board_id, self.since_choices, chosen, touches
             )
 
         self.app.run_worker(work, thread=True, group="since", exit_on_error=False)
@@ -141,11 +146,3 @@ class SinceMarks:
         state = self.formboard.board
         if self.board_id and state is not None:
             since.record_visit(self.board_id, state.revision)
-
-
-def _cards_of(op: Op) -> set[str]:
-    if op.entity == "link":
-        values = op.after or op.before or {}
-        return {values.get("from", ""), values.get("to", "")}
-    card = since.card_of(op)
-    return {card} if card else set()

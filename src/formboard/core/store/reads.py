@@ -25,6 +25,7 @@ from formboard.core.changes import ChangeSet
 from formboard.core.errors import BoardBusy, BoardCorrupt, BoardLocked, BoardReadOnly
 from formboard.core.meetings import Meeting
 from formboard.core.model import Board, Card, Op
+from formboard.core.since import Touch, touch
 from formboard.core.store import feed, files, health, rows
 from formboard.core.store.writes import leased
 
@@ -262,12 +263,45 @@ class BoardReads:
 
         return self._read(read)
 
-    def ops_after(self, revision: int) -> list[Op]:
-        """The ops that made the board after ``revision``, oldest first (index on rev_to)."""
+    def ops_between(self, after: int, up_to: int | None = None) -> list[Op]:
+        """The ops with a revision after ``after`` and up to ``up_to`` (a meeting's span)."""
+        where = "rev_to > ?" + (" AND rev_to <= ?" if up_to is not None else "")
+        args = (after,) if up_to is None else (after, up_to)
 
         def read(conn: sqlite3.Connection) -> list[Op]:
-            found = conn.execute("SELECT * FROM ops WHERE rev_to > ? ORDER BY seq", (revision,))
+            found = conn.execute(f"SELECT * FROM ops WHERE {where} ORDER BY seq", args)
             return [rows.op_from_row(r) for r in found]
+
+        return self._read(read)
+
+    def ops_by_seq(self, seqs: list[int]) -> list[Op]:
+        """The ops numbered ``seqs``, oldest first."""
+
+        def read(conn: sqlite3.Connection) -> list[Op]:
+            found = []
+            for start in range(0, len(seqs), 900):
+                chunk = seqs[start : start + 900]
+                found += conn.execute(
+                    f"SELECT * FROM ops WHERE seq IN ({','.join('?' * len(chunk))})", chunk
+                ).fetchall()
+            return sorted((rows.op_from_row(r) for r in found), key=lambda op: op.seq)
+
+        return self._read(read, settled=False)
+
+    def touches_after(self, revision: int) -> list[Touch]:
+        """Which cards each op after ``revision`` touched, without reading the ops whole:
+        what the since-last-meeting markers need, cheap on a long log."""
+
+        def read(conn: sqlite3.Connection) -> list[Touch]:
+            found = conn.execute(
+                "SELECT seq, op, entity, entity_id, author, "
+                "json_extract(coalesce(after, before), '$.card_id'), "
+                "json_extract(coalesce(after, before), '$.from'), "
+                "json_extract(coalesce(after, before), '$.to') "
+                "FROM ops WHERE rev_to > ? ORDER BY seq",
+                (revision,),
+            )
+            return [touch(*r) for r in found]
 
         return self._read(read)
 
