@@ -80,40 +80,6 @@ def presence_bar_no_layout() -> None:
     PresenceBar.show = no_layout_show  # type: ignore[method-assign]
 
 
-@patch
-def column_repaints_changed_cards() -> None:
-    """A column whose cards are the same, in the same order, repaints only changed cards.
-
-    Cards that did not change keep their objects across a change set (BoardView keeps
-    them in ``cards``), so ``is`` finds the changed ones; link counts are compared too.
-    """
-    from textual.geometry import Size
-
-    from formboard.tui.widgets.column import CARD_HEIGHT, ColumnList
-
-    def set_cards(self: ColumnList, cards: list[Any], keep: str | None = None) -> None:
-        old, old_cursor = self.cards, self.cursor
-        self.cards = cards
-        if keep is not None:
-            index = self.index_of(keep)
-            if index is not None:
-                self.cursor = index
-        self.cursor = max(0, min(self.cursor, len(cards) - 1))
-        self.virtual_size = Size(self.size.width, len(cards) * CARD_HEIGHT)
-        drawn = getattr(self, "_drawn_links", {})
-        links = {c.id: getattr(self.marks.get(c.id), "links", 0) for c in cards}
-        self._drawn_links = links
-        same = len(old) == len(cards) and all(a.id == b.id for a, b in zip(old, cards, strict=True))
-        if same and self.cursor == old_cursor:
-            for i, (before, card) in enumerate(zip(old, cards, strict=True)):
-                if before is not card or drawn.get(card.id) != links[card.id]:
-                    self._refresh_index(i)
-            return
-        self.refresh()
-
-    ColumnList.set_cards = set_cards  # type: ignore[method-assign]
-
-
 def apply_patches(names: list[str]) -> None:
     for name in names:
         PATCHES[name]()

@@ -225,3 +225,26 @@ def test_archived_cards(snap_compare, sample_board, size, monkeypatch):
         await open_with(pilot, "A", ArchivedCards)
 
     assert snap_compare(app, terminal_size=size, run_before=open_the_archive)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+def test_history_screen(snap_compare, tmp_path, monkeypatch, utc, size):
+    """t: every change as a sentence, newest first, with who and when."""
+    from formboard.tui.screens.history import HistoryScreen
+
+    isolate(monkeypatch, tmp_path)
+    monkeypatch.setenv("FORMBOARD_WATCH", "poll")
+    monkeypatch.setattr(board_store, "now_iso", lambda: "2026-10-12T09:15:00Z")
+    path = tmp_path / "C-0421.board"
+    import_board(SAMPLE, path).close()
+    with BoardStore.open(path, identity=BEN) as ben:
+        ben.edit_card(FIRST_CARD, status="hypothesis", title="Panic attacks in the car park")
+        ben.archive_card(FIRST_CARD)
+    app = board_app(path)
+
+    async def open_the_history(pilot) -> None:
+        await open_with(pilot, "t", HistoryScreen)
+        await wait_for(pilot, lambda: app.screen.query_one("OptionList").option_count > 0)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=open_the_history)

@@ -26,6 +26,7 @@ from formboard.core.files import make_private_folders, write_atomically
 CONFIG_FILE = "config.toml"
 IDLE_MINUTES = 10.0  # the default; 0 turns the idle hide off
 WATCH_MODES = ("auto", "events", "poll")
+DENSITIES = ("compact", "comfortable", "full")  # how much of a card's title the board shows
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -39,6 +40,7 @@ class Settings(BaseModel):
     theme: str = ""
     idle_minutes: float = Field(default=IDLE_MINUTES, ge=0)
     watch: str = ""
+    density: str = "comfortable"
     keymap: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("idle_minutes", mode="before")
@@ -53,6 +55,13 @@ class Settings(BaseModel):
     def _watch(cls, value: Any) -> str:
         if not isinstance(value, str) or value.strip().lower() not in ("", *WATCH_MODES):
             raise ValueError("must be auto, events or poll")
+        return value.strip().lower()
+
+    @field_validator("density", mode="before")
+    @classmethod
+    def _density(cls, value: Any) -> str:
+        if not isinstance(value, str) or value.strip().lower() not in DENSITIES:
+            raise ValueError("must be compact, comfortable or full")
         return value.strip().lower()
 
     @field_validator("name", "discipline", "theme", mode="before")
@@ -172,6 +181,8 @@ def _plainly_valid(key: str, value: Any) -> bool:
         return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
     if key == "watch":
         return isinstance(value, str) and value.strip().lower() in ("", *WATCH_MODES)
+    if key == "density":
+        return isinstance(value, str) and value in DENSITIES
     if key == "keymap":
         return isinstance(value, dict) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()

@@ -103,6 +103,7 @@ class HistoryScreen(Screen[None]):
 
     def _reload(self) -> None:
         self.ops, self.oldest_seq, self.complete = {}, None, False
+        self._imports: set[tuple[str, int]] = set()
         self.query_one(OptionList).clear_options()
         self.query_one("#history-heading", Static).update(
             plain(f"History, newest first: {self.where.said()}", one_line=True)
@@ -141,6 +142,12 @@ class HistoryScreen(Screen[None]):
         for op in page:
             if op.op in _QUIET:
                 continue
+            if op.op == "import":  # one line for an import, not one per card and link
+                write = (op.client_id, op.client_seq)
+                if write in self._imports:
+                    continue
+                self._imports.add(write)
+                op = op.model_copy(update={"entity": "board"})
             self.ops[str(op.seq)] = op
             line = Text(f"{local_time(op.at)[5:]}  ", style="dim")
             line.append(safe(said_by(op), one_line=True), style="bold")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from textual import events
 from textual.app import ComposeResult
@@ -19,9 +20,26 @@ from formboard.core.board_state import BoardState
 from formboard.core.changes import ChangeSet
 from formboard.core.facts import RELATION_IN, RELATION_OUT, link_words
 from formboard.core.model import Card, Column, Link, Status
-from formboard.tui.widgets.column import CARD_HEIGHT, CardMarks, ColumnList
+from formboard.core.settings import settings
+from formboard.tui.widgets.column import MAX_TITLE_LINES, CardMarks, ColumnList
 
 MIN_COLUMN_WIDTH = 24
+
+
+TALL = 40  # rows: from here "comfortable" shows whole titles
+
+
+def title_lines(density: str, height: int) -> int:
+    """At most how many lines of a title a card shows.
+
+    compact: one; comfortable: two on a small screen (80×24), the whole title (up to
+    MAX_TITLE_LINES) from TALL rows; full: the whole title always.
+    """
+    if density == "compact":
+        return 1
+    if density == "full" or height >= TALL:
+        return MAX_TITLE_LINES
+    return 2
 
 
 @dataclass(frozen=True)
@@ -131,7 +149,9 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
         self.current_column = Column.SYMPTOMS
         self._marked: set[str] = set()
         self._focused_id: str | None = None
+        self._align_pending = False
         self.since: dict[str, str] = {}  # card id -> "new" / "changed" (core/since.py)
+        self.density = settings().density  # how much of a title a card shows
 
     def compose(self) -> ComposeResult:
         yield from self.panes.values()
@@ -142,6 +162,11 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
         width = event.size.width // fits
         for pane in self.panes.values():
             pane.styles.width = width
+        lines = title_lines(self.density, event.size.height)
+        if lines != self.panes[Column.SYMPTOMS].cards.title_lines:
+            for pane in self.panes.values():
+                pane.cards.title_lines = lines
+            self.align_rows()
         self.call_after_refresh(
             self.scroll_to_widget, self.panes[self.current_column], animate=False
         )
@@ -260,7 +285,25 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
                 mark.since = self.since.get(card.id, "")
             pane.cards.set_cards(cards, keep=keep)
             pane.set_count(len(cards), totals[column])
+        self.align_rows()
         self._update_focus()
+
+    def align_rows(self) -> None:
+        """Give the cards of each row the same height in every column, so rows line up."""
+        heights = [pane.cards.natural_heights() for pane in self.panes.values()]
+        rows = [max(h) for h in zip_longest(*heights, fillvalue=0)]
+        for pane in self.panes.values():
+            pane.cards.set_row_heights(rows[: len(pane.cards.cards)])
+
+    def on_column_list_reflowed(self, event: ColumnList.Reflowed) -> None:
+        event.stop()
+        if not self._align_pending:  # one alignment for the five columns' resizes
+            self._align_pending = True
+            self.call_after_refresh(self._aligned)
+
+    def _aligned(self) -> None:
+        self._align_pending = False
+        self.align_rows()
 
     # ---------------------------------------------------------- navigation
 
@@ -301,8 +344,8 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
             if not 0 <= position < len(order):
                 return
             target = order[position]
-            y = here.cursor_screen_y()
-            index = self.panes[target].cards.index_at_screen_y(y + CARD_HEIGHT // 2 - 1)
+            # The card nearest on screen to the middle of mine.
+            index = self.panes[target].cards.index_at_screen_y(here.cursor_screen_y())
             self.focus_column(target, index)
         elif rows:
             here.move_cursor(here.cursor + rows)

@@ -3,12 +3,19 @@
 A column draws its cards itself (like Toolong's log view) instead of mounting
 a widget per card: a 1000-card board stays as quick to start and to move
 around as a 20-card one, and a colleague's change repaints one card's lines.
+
+A card is its title, wrapped to as many lines as the density allows (``title_lines``),
+the first line of its body, its markers in words, and a blank line. The board gives
+the cards of one row the same height in every column (``set_row_heights``), so rows
+line up, and a column scrolls by whole cards.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -22,7 +29,53 @@ from formboard.core.model import Card, Column, Status
 from formboard.core.text import first_line
 from formboard.tui.text import safe, truncate
 
-CARD_HEIGHT = 4  # title, body, markers, gap
+CARD_HEIGHT = 4  # the least a card takes: a title line, body, markers, gap
+_BELOW_TITLE = 3  # body, markers, gap
+MAX_TITLE_LINES = 8  # a 200-character title in a narrow column
+
+
+def wrap_title(title: str, width: int, most: int) -> list[str]:
+    """``title`` on at most ``most`` lines of ``width`` cells, words kept whole where they
+    fit; the last line ends with "…" when the title goes on."""
+    if width <= 0:
+        return [""]
+    if cell_len(title) <= width:
+        return [title]
+    lines: list[str] = []
+    line = ""
+    for word in title.split(" "):
+        while cell_len(word) > width:  # a word longer than the line: cut it
+            room = width - cell_len(line) - (1 if line else 0)
+            if room <= 0:
+                lines.append(line)
+                line, room = "", width
+            head = _cells(word, room)
+            lines.append(f"{line} {head}".strip() if line else head)
+            line, word = "", word[len(head) :]
+        joined = f"{line} {word}" if line else word
+        if cell_len(joined) <= width:
+            line = joined
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    if len(lines) > most:
+        rest = " ".join(lines[most - 1 :])
+        lines = [*lines[: most - 1], truncate(rest + " …", width) if cell_len(rest) <= width
+                 else truncate(rest, width)]  # fmt: skip
+    return lines or [""]
+
+
+def _cells(word: str, room: int) -> str:
+    """The longest start of ``word`` that fits ``room`` cells (at least one character)."""
+    out, used = [], 0
+    for ch in word:
+        if used + cell_len(ch) > room and out:
+            break
+        out.append(ch)
+        used += cell_len(ch)
+    return "".join(out)
 
 
 @dataclass
@@ -35,24 +88,27 @@ class CardMarks:
     since: str = ""  # "new" or "changed" since the last meeting (or my last visit)
 
 
-# The widest marker line of each form (two-digit counts, the quote mark), so the form
-# depends on the column's width only and every card of a column reads alike.
-_LONG_WIDTH = len(f"retired · 99 views · 99 links · {WORDS_MARK}")
-_SHORT_WIDTH = len(f"ret · 99v · 99l · {WORDS_MARK}")
-
-
 def markers(card: Card, marks: CardMarks, width: int) -> str:
-    """The card's facts (core/facts.py) as the marker line, shortened to fit the width."""
+    """The card's facts (core/facts.py) as the marker line, in words where they fit.
+
+    "agreed · psych · 3 views · 9 links · “”", else shorter forms, down to "agr 3v 9l".
+    """
     facts = card_facts(card, marks.links)
     # A value another program stored ends the line with ⚠ (the card view says what it is).
     quote = [WORDS_MARK] if facts.client_words else []
     quote += [PROBLEM_MARK] if facts.problems else []
-    if width >= _LONG_WIDTH:
-        counts = [count(facts.perspectives, "view"), count(facts.links, "link")]
-        return " · ".join([facts.status_short, *counts, *quote])
+    domain = [facts.domain.value] if facts.domain else []
+    counts = [count(facts.perspectives, "view"), count(facts.links, "link")]
     short = [facts.status_short[:3], f"{facts.perspectives}v", f"{facts.links}l"]
-    if width >= _SHORT_WIDTH:
-        return " · ".join(short + quote)
+    for form in (
+        [facts.status_word, *domain, *counts, *quote],
+        [facts.status_short, *domain, *counts, *quote],
+        [facts.status_short, *counts, *quote],
+        short + quote,
+    ):
+        text = " · ".join(form)
+        if len(text) <= width:
+            return text
     text = " ".join(short + quote)
     return text if len(text) <= width else " ".join(short)  # never half a “”
 
@@ -107,6 +163,9 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
             self.index = index
             self.chain = chain
 
+    class Reflowed(Message):
+        """The column's width changed: its titles wrap anew (the board lines rows up)."""
+
     def __init__(self, column: Column, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.column = column
@@ -117,6 +176,11 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
         self.lit = False  # the board has focus and this is its current column
         self._base = Style()  # set once per repaint by render_lines
         self._width = 0
+        self._laid_width = 0
+        self.title_lines = 2  # at most, per card (the board sets it from the density)
+        self._wrapped: dict[str, tuple[str, int, int, list[str]]] = {}  # id -> (title, ...)
+        self._row_heights: list[int] = []  # from the board: each row's height in every column
+        self._starts: list[int] = [0]  # first line of each card, and the end
 
     # ------------------------------------------------------------- content
 
@@ -134,7 +198,7 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
             if index is not None:
                 self.cursor = index
         self.cursor = max(0, min(self.cursor, len(cards) - 1))
-        self.virtual_size = Size(self.size.width, len(cards) * CARD_HEIGHT)
+        self._lay_out()
         drawn = self._drawn_links
         self._drawn_links = {c.id: getattr(self.marks.get(c.id), "links", 0) for c in cards}
         same = len(old) == len(cards) and all(a.id == b.id for a, b in zip(old, cards, strict=True))
@@ -144,6 +208,46 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
                     self._refresh_index(i)
             return
         self.refresh()
+
+    # --------------------------------------------------------------- layout
+
+    @property
+    def inner(self) -> int:
+        """The cells a card's text may take: the gutter before it, a space after it."""
+        return max(self.scrollable_content_region.width - 3, 1)
+
+    def wrapped_title(self, card: Card) -> list[str]:
+        """The card's title as its lines, wrapped to the column (cached per title and width)."""
+        inner, most = self.inner, self.title_lines
+        kept = self._wrapped.get(card.id)
+        if kept is not None and kept[0] == card.title and kept[1] == inner and kept[2] == most:
+            return kept[3]
+        lines = wrap_title(safe(card.title, one_line=True), inner, most)
+        self._wrapped[card.id] = (card.title, inner, most, lines)
+        return lines
+
+    def natural_heights(self) -> list[int]:
+        """Each card's own height: its title lines, body, markers and the gap."""
+        return [len(self.wrapped_title(c)) + _BELOW_TITLE for c in self.cards]
+
+    def set_row_heights(self, heights: list[int]) -> None:
+        """The height of each row, the same in every column (the board's choice)."""
+        if heights != self._row_heights:
+            self._row_heights = heights
+            self._lay_out()
+            self.refresh()
+
+    def _height(self, index: int) -> int:
+        own = len(self.wrapped_title(self.cards[index])) + _BELOW_TITLE
+        row = self._row_heights[index] if index < len(self._row_heights) else 0
+        return max(own, row)
+
+    def _lay_out(self) -> None:
+        starts = [0]
+        for i in range(len(self.cards)):
+            starts.append(starts[-1] + self._height(i))
+        self._starts = starts
+        self.virtual_size = Size(self.size.width, starts[-1])
 
     def index_of(self, card_id: str) -> int | None:
         return next((i for i, c in enumerate(self.cards) if c.id == card_id), None)
@@ -159,8 +263,10 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
             self._refresh_index(index)
 
     def _refresh_index(self, index: int) -> None:
-        y = index * CARD_HEIGHT - self.scroll_offset.y
-        self.refresh(Region(0, y, self.size.width, CARD_HEIGHT))
+        if index + 1 >= len(self._starts):
+            return
+        top, bottom = self._starts[index], self._starts[index + 1]
+        self.refresh(Region(0, top - round(self.scroll_offset.y), self.size.width, bottom - top))
 
     def move_cursor(self, index: int) -> None:
         """Put the cursor on card ``index`` and scroll it into view."""
@@ -173,30 +279,54 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
         self.scroll_to_cursor()
 
     def scroll_to_cursor(self) -> None:
-        top = self.cursor * CARD_HEIGHT
-        region = Region(0, top, 1, CARD_HEIGHT)
-        self.scroll_to_region(region, animate=False, immediate=True)
+        """Scroll by whole cards until the cursor's card shows: a column never starts
+        with half a card."""
+        if not self.cards or self.cursor + 1 >= len(self._starts):
+            return
+        starts, view = self._starts, self.scrollable_content_region.height
+        top, bottom = starts[self.cursor], starts[self.cursor + 1]
+        now = round(self.scroll_offset.y)
+        if top < now:
+            y = top
+        elif bottom > now + view:
+            first = self.cursor  # the first card such that the cursor's card ends in view
+            while first > 0 and bottom - starts[first - 1] <= view:
+                first -= 1
+            y = starts[first]
+        else:
+            return
+        self.scroll_to(y=y, animate=False, immediate=True)
 
     @property
     def page_cards(self) -> int:
         """How many cards fit in the visible height (at least one)."""
-        return max(1, self.scrollable_content_region.height // CARD_HEIGHT)
+        if not self.cards:
+            return 1
+        average = self._starts[-1] / len(self.cards)
+        return max(1, int(self.scrollable_content_region.height // max(average, 1)))
 
     def cursor_screen_y(self) -> int:
-        """The cursor's row relative to the top of the visible area."""
-        return self.cursor * CARD_HEIGHT - round(self.scroll_offset.y)
+        """The middle of the cursor's card, relative to the top of the visible area."""
+        if not self.cards:
+            return 0
+        top, bottom = self._starts[self.cursor], self._starts[self.cursor + 1]
+        return (top + bottom) // 2 - round(self.scroll_offset.y)
 
     def index_at_screen_y(self, y: int) -> int:
         """The card nearest to visible row ``y`` (for keeping the row across columns)."""
         if not self.cards:
             return 0
-        index = (y + round(self.scroll_offset.y)) // CARD_HEIGHT
+        index = bisect_right(self._starts, y + round(self.scroll_offset.y)) - 1
         return max(0, min(index, len(self.cards) - 1))
 
     # ----------------------------------------------------------- rendering
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self.cards) * CARD_HEIGHT)
+        width = self.scrollable_content_region.width
+        if width != self._laid_width:
+            self._laid_width = width
+            self.post_message(self.Reflowed())  # titles wrap anew: the board lines rows up
+        self._lay_out()
 
     def set_lit(self, lit: bool) -> None:
         """Show the cursor as the board's (▶, strong) or as a kept place (›, faint)."""
@@ -213,44 +343,56 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
     def render_line(self, y: int) -> Strip:
         width = self._width
         line = y + round(self.scroll_offset.y)
-        index, row = divmod(line, CARD_HEIGHT)
+        index = bisect_right(self._starts, line) - 1
         base = self._base
-        if index >= len(self.cards) or row == CARD_HEIGHT - 1:
+        if index >= len(self.cards) or line >= self._starts[-1]:
             return Strip.blank(width, base)
+        row = line - self._starts[index]
+        if row >= self._starts[index + 1] - self._starts[index] - 1:
+            return Strip.blank(width, base)  # the gap after a card
         card = self.cards[index]
         is_cursor = index == self.cursor
         background = base
         if is_cursor:
             name = "card--cursor" if self.lit else "card--cursor-blur"
             background = base + self.get_component_rich_style(name)
-        text = self._card_line(card, row, width, is_cursor)
+        text = self._card_line(card, row, is_cursor)
         text.stylize_before(background)  # under the parts' own styles: their colours show
         segments = list(text.render(self.app.console))
-        strip = Strip(segments).crop_extend(0, width, background)
-        return strip
+        return Strip(segments).crop_extend(0, width, background)
 
-    def _card_line(self, card: Card, row: int, width: int, is_cursor: bool) -> Text:
+    def _gutter(self, row: int, is_cursor: bool) -> str:
+        """The focused card's left edge: ▶ on its title, a bar down the rest of it, so it
+        stands out in any theme, in 16 colours, and without colour at all."""
+        if not is_cursor:
+            return "  "
+        if self.lit:
+            return "▶ " if row == 0 else "▌ "
+        return "› " if row == 0 else "  "
+
+    def _card_line(self, card: Card, row: int, is_cursor: bool) -> Text:
         marks = self.marks.get(card.id) or CardMarks()
-        inner = max(width - 2, 1)
-        if row == 0:
-            gutter = "▶ " if is_cursor and self.lit else ("› " if is_cursor else "  ")
+        inner = self.inner
+        title = self.wrapped_title(card)
+        text = Text(self._gutter(row, is_cursor), end="")
+        if row < len(title):
             style = "card--retired" if card.status is Status.RETIRED else "card--title"
-            presence = " ".join(marks.presence)
-            room = inner - (len(presence) + 1 if presence else 0)
-            text = Text(gutter, end="")
-            text.append(truncate(safe(card.title, one_line=True), room), self._style(style))
+            presence = " ".join(marks.presence) if row == 0 else ""
+            text.append(title[row], self._style(style))
             if presence:
-                text.append(" " * max(room - len(text.plain) + 2, 1))
+                text.append(" " * max(inner - cell_len(title[row]) - len(presence) + 1, 1))
                 text.append(presence, self._style("card--presence"))
             return text
-        if row == 1:
+        row -= len(title)
+        if row == 0:
             body = first_line(card.body) or (
                 f"“{first_line(card.client_words)}”" if card.client_words else ""
             )
-            return Text("  ", end="").append(
+            return text.append(
                 truncate(safe(body, one_line=True), inner), self._style("card--body")
             )
-        text = Text("  ", end="")
+        if row > 1:
+            return text  # the row is taller than this card: blank below its markers
         if marks.since:  # in words, first: what to look at since we last met
             text.append(marks.since, self._style("card--since"))
             text.append(" · ", self._style("card--markers"))
@@ -278,7 +420,8 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
     # --------------------------------------------------------------- mouse
 
     def on_click(self, event: events.Click) -> None:
-        index = (event.y + round(self.scroll_offset.y)) // CARD_HEIGHT
-        if 0 <= index < len(self.cards):
+        line = event.y + round(self.scroll_offset.y)
+        index = bisect_right(self._starts, line) - 1
+        if 0 <= index < len(self.cards) and line < self._starts[-1]:
             event.stop()
             self.post_message(self.Clicked(self, index, event.chain))

@@ -1,0 +1,104 @@
+"""Readable cards: wrapped titles, markers in words, rows that line up, whole-card scrolling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.tui_helpers import isolate, loaded, wait_for
+
+from formboard.core.model import Card, Column, Domain, Status
+from formboard.core.settings import save_settings
+from formboard.core.store import BoardStore
+from formboard.tui.app import FormboardApp
+from formboard.tui.widgets.column import CardMarks, markers, wrap_title
+
+LONG = "Panic attacks in the staff car park before early shifts, three or four a week"
+
+
+def test_titles_wrap_by_words_and_say_when_they_go_on() -> None:
+    assert wrap_title("Poor sleep", 20, 2) == ["Poor sleep"]
+    assert wrap_title(LONG, 24, 8) == [
+        "Panic attacks in the",
+        "staff car park before",
+        "early shifts, three or",
+        "four a week",
+    ]
+    assert wrap_title(LONG, 24, 2) == ["Panic attacks in the", "staff car park before e…"]
+    # Wide characters take two cells; a word longer than the line is cut, not lost.
+    assert wrap_title("睡眠不足と不安が続いている", 10, 3) == ["睡眠不足と", "不安が続い", "ている"]
+    assert wrap_title("Supercalifragilistic", 8, 3) == ["Supercal", "ifragili", "stic"]
+
+
+def test_markers_are_words_where_they_fit_and_show_the_domain() -> None:
+    card = Card(id="c1", column=Column.SYMPTOMS, position=1.0, title="T",
+                status=Status.AGREED, domain=Domain.PSYCH, client_words="x")  # fmt: skip
+    marks = CardMarks(links=9)
+    assert markers(card, marks, 60) == "agreed with client · psych · 0 views · 9 links · “”"
+    assert markers(card, marks, 40) == "agreed · psych · 0 views · 9 links · “”"
+    assert markers(card, marks, 31) == "agreed · 0 views · 9 links · “”"
+    assert markers(card, marks, 20) == "agr · 0v · 9l · “”"
+    assert " ·" not in markers(card, marks, 9)
+
+
+@pytest.fixture
+def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, str]]:
+    isolate(monkeypatch, tmp_path)
+    path = tmp_path / "C-0001.board"
+    ids = {}
+    with BoardStore.create(path, "C-0001") as store:
+        ids["long"] = store.add_card("symptoms", LONG).id
+        for i in range(12):
+            ids[f"s{i}"] = store.add_card("symptoms", f"Symptom {i}").id
+        ids["source"] = store.add_card("sources", "Early loss").id
+        ids["source2"] = store.add_card("sources", "Night shifts").id
+    return path, ids
+
+
+def title_rows(app: FormboardApp, column: Column, rows: int) -> list[str]:
+    cards = app.board_view.panes[column].cards
+    return [cards.render_line(y).text.rstrip() for y in range(rows)]
+
+
+async def test_a_long_title_wraps_to_two_lines_at_80x24_and_whole_on_a_tall_screen(board):
+    path, _ = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app, pilot)
+        rows = title_rows(app, Column.SYMPTOMS, 4)
+        assert rows[0].startswith("▶ Panic attacks in") and rows[1].startswith("▌ ")
+        assert rows[1].endswith("…")
+        await pilot.resize_terminal(160, 50)
+        await wait_for(pilot, lambda: app.board_view.panes[Column.SYMPTOMS].cards.title_lines > 2)
+        await pilot.pause()
+        text = " ".join(r[2:] for r in title_rows(app, Column.SYMPTOMS, 4))
+        assert "three or four a week" in text
+
+
+async def test_the_compact_density_keeps_one_line(board):
+    path, _ = board
+    save_settings({"density": "compact"})
+    app = FormboardApp(path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await loaded(app, pilot)
+        rows = title_rows(app, Column.SYMPTOMS, 4)
+        assert rows[0].endswith("…") and rows[1] == "▌"  # the title's one line, then the body
+        assert app.board_view.panes[Column.SYMPTOMS].cards.title_lines == 1
+
+
+async def test_rows_line_up_across_columns_and_a_column_scrolls_by_whole_cards(board):
+    path, ids = board
+    app = FormboardApp(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app, pilot)
+        symptoms = app.board_view.panes[Column.SYMPTOMS].cards
+        sources = app.board_view.panes[Column.SOURCES].cards
+        # The long title's row is as tall in Sources as in Symptoms: rows line up.
+        assert sources._starts[:3] == symptoms._starts[:3]
+        for _ in range(9):
+            await pilot.press("down")
+        await pilot.pause()
+        assert round(symptoms.scroll_offset.y) in symptoms._starts  # never half a card
+        # Across columns: the card nearest on screen to mine.
+        await pilot.press("up", "up", "up", "up", "up", "up", "up", "up", "up", "l")
+        assert app.board_view.focused_card.id == ids["source"]
