@@ -75,7 +75,7 @@ async def test_the_app_marks_what_changed_since_the_last_meeting(board) -> None:
         await loaded(app, pilot)
         await wait_for(pilot, lambda: bool(app.board_view.since), 5)
         assert app.board_view.since == {new: "new", ids["panic"]: "changed"}
-        assert app.status_line.since.startswith("1 new · 1 changed since meeting 1 ‘Weekly’")
+        assert app.status_line.since == "1 new · 1 changed since meeting 1 (. next)"
         marks = app.board_view.panes[app.board.cards[new].column].cards.marks
         assert marks[new].since == "new"
         assert app.board_view.focused_card.id == ids["panic"]  # where the board opens

@@ -34,6 +34,7 @@ class Baseline:
     kind: str  # "meeting", "visit"
     revision: int
     said: str
+    short: str = ""  # for the status line: "since meeting 2"
 
 
 class Touch(NamedTuple):
@@ -101,9 +102,10 @@ def baselines(meetings: Sequence[Meeting], visit: int | None) -> list[Baseline]:
     last = last_ended(meetings)
     if last is not None and last.ended_rev is not None:
         when = local_time(last.ended_at or "")[:10]
-        found.append(Baseline("meeting", last.ended_rev, f"since {last.named()} ({when})"))
+        said = f"since {last.named()} ({when})"
+        found.append(Baseline("meeting", last.ended_rev, said, f"since meeting {last.number}"))
     if visit is not None:
-        found.append(Baseline("visit", visit, "since your last visit"))
+        found.append(Baseline("visit", visit, "since your last visit", "since your last visit"))
     return found
 
 

@@ -70,10 +70,11 @@ class SinceMarks:
             return
         new = sum(1 for m in found.values() if m == since.NEW)
         changed = len(found) - new
+        short = self.since_chosen.short or self.since_chosen.said
         if not found:
-            self.status_line.since = f"nothing new {self.since_chosen.said}"
+            self.status_line.since = f"nothing new {short}"
             return
-        self.status_line.since = f"{new} new · {changed} changed {self.since_chosen.said} (. next)"
+        self.status_line.since = f"{new} new · {changed} changed {short} (. next)"
 
     def since_changed(self, ops: list[Op]) -> None:
         """Colleagues' changes that just arrived join the markers (mine I know)."""

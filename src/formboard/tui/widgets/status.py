@@ -10,7 +10,7 @@ from formboard.tui.text import safe
 
 
 class StatusLine(Static):
-    """One line: ``C-0421 · rev 42 · Ana Ruiz (psychology) · saved``."""
+    """One line: ``C-0421 · rev 42 · saved · meeting: Ana · 3 min · 4 here · Ana Ruiz (psychology)``."""
 
     DEFAULT_CSS = """
     StatusLine { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
@@ -27,9 +27,9 @@ class StatusLine(Static):
     since = reactive("")  # "3 new · 5 changed since meeting 2 (2026-11-24) (. next)"
 
     def render(self) -> Text:
-        parts = [self.client or "no board", f"rev {self.revision}", self.meeting, self.since]
-        parts.append(self.me)
-        parts.append(self.save_state)
+        # The save state early: at 80 columns the end of the line may not show.
+        parts = [self.client or "no board", f"rev {self.revision}", self.save_state]
+        parts += [self.meeting, self.since, self.me]
         if self.extra:
             parts.append(self.extra)
         return Text(safe(" · ".join(p for p in parts if p), one_line=True), no_wrap=True)
