@@ -96,9 +96,10 @@ async def test_the_history_screen_lists_sentences_shows_the_board_as_it_was_and_
         listing = app.screen.query_one(OptionList)
         await wait_for(pilot, lambda: listing.option_count > 0)
         lines = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
-        assert "Ben Okafor archived ‘Poor sleep’" in lines[0]
+        assert "Ben Okafor (psychiatry) archived ‘Poor sleep’" in lines[0]
         assert (
-            "Ben Okafor changed ‘Panic in team meetings’: the status hypothesis → agreed with "
+            "Ben Okafor (psychiatry) changed ‘Panic in team meetings’: the status hypothesis → "
+            "agreed with "
             "client; the title ‘Panic at work’ → ‘Panic in team meetings’" in lines[1]
         )
         await pilot.press("c")  # the card the board's cursor was on: "Panic in team meetings"

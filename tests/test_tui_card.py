@@ -559,3 +559,23 @@ async def test_board_keys_belong_to_the_board_screen_and_do_nothing_on_a_card(bo
         assert app.screen is screen and app.session.pending == 0
         card = app.board.cards[board["panic"]]
         assert not card.archived and card.column.value == "symptoms"
+
+
+async def test_reading_a_card_no_key_but_the_edit_keys_changes_a_field(board):
+    app = FormboardApp(board["path"], watch="events")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"], key="enter")
+        assert screen.reading and not screen.query_one("#card-fields").display
+        before = app.board.cards[board["panic"]]
+        # A stray hand on the keyboard: letters, digits, space, backspace, arrows, tab.
+        await pilot.press(*"abcfghijklmnorstuvwyz0123456789", "space", "backspace")
+        await pilot.press("up", "down", "left", "right", "tab", "delete")
+        await pilot.pause(0.3)
+        if not isinstance(app.screen, CardScreen):  # d/delete asks before removing: no
+            await pilot.press("escape")
+        assert isinstance(app.screen, CardScreen) and app.screen.reading
+        assert not screen.edited() and app.session.pending == 0
+        assert app.board.cards[board["panic"]] == before
+        assert BoardStore.open(board["path"]).card(board["panic"]).rev == before.rev
+        await pilot.press("e")  # the edit key: now the fields take keys
+        assert not screen.reading and screen.focused is screen.query_one("#title")

@@ -142,7 +142,7 @@ def _refuse_over_colleagues(
             what = quoted(titles[card]) if card in titles else "that card"
             raise UndoRefused(
                 f"{who} changed the {field} of {what} after you; undoing would overwrite "
-                "their change, so nothing was undone. The history shows both versions.",
+                "their change, so nothing was undone. The history (t) shows both versions.",
                 by=who,
             )
 

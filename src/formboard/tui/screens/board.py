@@ -95,7 +95,7 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, Screen[None]):
         self.status_line.extra = self.live_label()
         self._say_outside_values([*state.cards.values(), *state.links.values()], state.problems)
         self.meetings_changed(state)
-        self.start_since()
+        self.call_after_refresh(self.start_since)  # after the first frame, not before it
 
     @on(BoardChanged)
     def _board_changed(self, message: BoardChanged) -> None:

@@ -150,7 +150,10 @@ class HistoryScreen(Screen[None]):
                 op = op.model_copy(update={"entity": "board"})
             self.ops[str(op.seq)] = op
             line = Text(f"{local_time(op.at)[5:]}  ", style="dim")
-            line.append(safe(said_by(op), one_line=True), style="bold")
+            discipline = state.members.get(op.author) if state else None
+            who = said_by(op) + (f" ({discipline.discipline})" if discipline and
+                                 discipline.discipline else "")  # fmt: skip
+            line.append(safe(who, one_line=True), style="bold")
             line.append(" ").append(safe(sentence(op, titles), one_line=True))
             options.append(Option(line, id=str(op.seq)))
         listing = self.query_one(OptionList)

@@ -213,11 +213,17 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
 
     @property
     def inner(self) -> int:
-        """The cells a card's text may take: the gutter before it, a space after it."""
-        return max(self.scrollable_content_region.width - 3, 1)
+        """The cells a card's text may take: the gutter before it, a space after it.
+
+        Known once the column is laid out (``on_resize``); asking Textual for the region
+        on every card would cost more than drawing it.
+        """
+        return max(self._laid_width - 3, 1)
 
     def wrapped_title(self, card: Card) -> list[str]:
         """The card's title as its lines, wrapped to the column (cached per title and width)."""
+        if not self._laid_width:
+            return [card.title]  # not laid out yet: one line until the width is known
         inner, most = self.inner, self.title_lines
         kept = self._wrapped.get(card.id)
         if kept is not None and kept[0] == card.title and kept[1] == inner and kept[2] == most:
