@@ -105,13 +105,15 @@ def check_output_target(output: Path, board: Path) -> None:
     """
     target, own = output.absolute(), board.absolute()
     if target == own or (target.exists() and own.exists() and target.samefile(own)):
-        raise InvalidInput("The export would replace the board itself; choose another file.")
+        raise InvalidInput("Writing there would replace the board itself; choose another file.")
     beside = (own.name + "-journal", own.name + ".")  # its sidecar, journal, lock, presence
     if target.parent == own.parent and target.name.startswith(beside):
-        raise InvalidInput("The export would replace one of the board's own files; choose another.")
+        raise InvalidInput(
+            "Writing there would replace one of the board's own files; choose another."
+        )
     if os.path.lexists(target) and not stat.S_ISREG(os.lstat(target).st_mode):
         raise InvalidInput(
-            f"{target} is not a regular file (a folder, link, device or pipe); an export "
+            f"{target} is not a regular file (a folder, link, device or pipe); formboard "
             "only makes a new file or replaces one."
         )
 
