@@ -11,7 +11,8 @@ from formboard.core.model import Card, Column, Domain, Status
 from formboard.core.settings import save_settings
 from formboard.core.store import BoardStore
 from formboard.tui.app import FormboardApp
-from formboard.tui.widgets.column import CardMarks, markers, wrap_title
+from formboard.tui.text import wrap_title
+from formboard.tui.widgets.column import CardMarks, markers
 
 LONG = "Panic attacks in the staff car park before early shifts, three or four a week"
 

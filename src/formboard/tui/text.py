@@ -42,3 +42,47 @@ def truncate(value: str, width: int) -> str:
         out.append(ch)
         used += w
     return "".join(out) + "…"
+
+
+def wrap_title(title: str, width: int, most: int) -> list[str]:
+    """``title`` on at most ``most`` lines of ``width`` cells, words kept whole where they
+    fit; the last line ends with "…" when the title goes on."""
+    if width <= 0:
+        return [""]
+    if cell_len(title) <= width:
+        return [title]
+    lines: list[str] = []
+    line = ""
+    for word in title.split(" "):
+        while cell_len(word) > width:  # a word longer than the line: cut it
+            room = width - cell_len(line) - (1 if line else 0)
+            if room <= 0:
+                lines.append(line)
+                line, room = "", width
+            head = _cells(word, room)
+            lines.append(f"{line} {head}".strip() if line else head)
+            line, word = "", word[len(head) :]
+        joined = f"{line} {word}" if line else word
+        if cell_len(joined) <= width:
+            line = joined
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    if len(lines) > most:
+        rest = " ".join(lines[most - 1 :])
+        lines = [*lines[: most - 1], truncate(rest + " …", width) if cell_len(rest) <= width
+                 else truncate(rest, width)]  # fmt: skip
+    return lines or [""]
+
+
+def _cells(word: str, room: int) -> str:
+    """The longest start of ``word`` that fits ``room`` cells (at least one character)."""
+    out, used = [], 0
+    for ch in word:
+        if used + cell_len(ch) > room and out:
+            break
+        out.append(ch)
+        used += cell_len(ch)
+    return "".join(out)
