@@ -218,7 +218,9 @@ async def test_a_meeting_goes_on_to_the_next_client_and_followers_come_along(tmp
         # The command line opens her next board and says so beside the first.
         record_move(first, current_identity(), second)
         await wait_for(pb, lambda: ben.board_screen.go_with is not None, 5)
-        assert "moved on to the board C-0002.board. Press G" in notices(ben)
+        assert not ben.screen_hidden  # (a hidden screen holds its notices back)
+        said = "moved on to the board C-0002.board. Press G"
+        await wait_for(pb, lambda: said in notices(ben), 5)
         await pb.press("G")
         await wait_for(pb, lambda: ben.return_value is not None, 5)
     assert ben.return_value == ("open", second, current_identity().login)
