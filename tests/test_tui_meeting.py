@@ -71,12 +71,15 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
         await pa.press("n", *"Sleeps in the car", "enter")
         await wait_for(pa, lambda: ana.board_view.focused_card.title == "Sleeps in the car", 5)
         await wait_for(pb, lambda: ben.board_view.focused_card.title == "Sleeps in the car", 5)
+        for i in range(5):  # card after card, the follower is never left behind
+            await pa.press("n", *f"New part {i}", "enter")
+            await wait_for(pb, lambda i=i: ben.board_view.focused_card.title == f"New part {i}", 5)
         # Dara was not following: "bring everyone" makes her follow Ana.
         assert dara.board_screen.following is None
         await pa.press("B")
         await wait_for(pd, lambda: dara.board_screen.following is not None, 5)
         assert "Ana Ruiz brought everyone to them" in notices(dara)
-        await wait_for(pd, lambda: dara.board_view.focused_card.title == "Sleeps in the car", 5)
+        await wait_for(pd, lambda: dara.board_view.focused_card.title == "New part 4", 5)
         # Ben and Dara cannot end Ana's meeting while she is here.
         await pb.press("M")
         assert "only they can end it" in notices(ben)
