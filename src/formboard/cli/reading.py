@@ -29,18 +29,28 @@ def show(board: Path, as_json: bool, plain: bool, archived: bool) -> None:
     With --archived, the archived cards follow, each with the id `formboard restore` takes.
     """
     from formboard.cli.render import render_archived, render_board, render_plain
-    from formboard.core.export import board_to_json
+    from formboard.core.export import board_to_dict
 
     if as_json and (plain or archived):
         raise click.UsageError("--json has every card already; give it alone.")
     with opened(board) as store:
         content = store.board()
         ops = store.ops() if archived else []
+    from formboard.core.graph import cycle_json, cycles  # networkx: only here
+
+    found = cycles(content)
+    titles = {c.id: c.title for c in content.cards}
     if as_json:
         _say_stand_ins(content)
-        click.echo(board_to_json(content), nl=False)
+        exported = board_to_dict(content)
+        exported["cycles"] = [cycle_json(c, titles) for c in found]
+        click.echo(json_safe(json.dumps(exported, ensure_ascii=False, indent=2)) + "\n", nl=False)
         return
     click.echo(render_plain(content) if plain else render_board(content))
+    if plain and found:
+        click.echo(f"\nMaintaining cycles ({count(len(found), 'cycle')})")
+        for cycle in found:
+            click.echo(one_line(cycle.sentence(titles)) + ".")
     if archived:
         click.echo("\n" + render_archived(content, ops))
 

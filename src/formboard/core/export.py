@@ -31,7 +31,9 @@ One UTF-8 JSON object. ``board_to_dict`` writes it, ``importing.board_from_json`
       "links": [                      optional: typed, directed links between cards of this file
         {"id", "from" (card id), "to" (card id), "kind" (triggers|maintains|protects-against|
          predisposes|gives-meaning-to|relates-to), "note", "author", "created_at"}],
-      "members": [{"login" (required), "name", "discipline", "initials"}]
+      "members": [{"login" (required), "name", "discipline", "initials"}],
+      "cycles": [{"cards", "kinds", "sentence"}]   `show --json` only: the maintaining
+                                      cycles it found (core/graph.py); ignored on import
     }
 
 Ids are 1-40 lowercase letters, digits, ``-`` or ``_``. Enum values are read case-insensitively.

@@ -141,6 +141,8 @@ class ExportFile(_FileModel):
     cards: list[CardIn]
     links: list[LinkIn] = []
     members: list[MemberIn] = []
+    # `show --json` adds the maintaining cycles it found; they are worked out, not kept.
+    cycles: list[dict[str, Any]] | None = None
 
 
 # ------------------------------------------------------------------ import

@@ -1,0 +1,132 @@
+"""Maintaining cycles: found on hand-made boards, and every one a real closed path."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from formboard.core.graph import MAINTAINING, cycles, in_cycles
+from formboard.core.model import Board, Card, Column, Link, LinkKind
+
+M, T, P = LinkKind.MAINTAINS, LinkKind.TRIGGERS, LinkKind.PROTECTS_AGAINST
+
+
+def board(n: int, links: list[tuple[int, int, LinkKind]], archived: set[int] = set()) -> Board:  # noqa: B006
+    cards = tuple(
+        Card(id=f"c{i:02d}", column=Column.SYMPTOMS, position=float(i), title=f"Part {i}",
+             archived=i in archived)
+        for i in range(n)
+    )  # fmt: skip
+    made = tuple(
+        Link(id=f"l{k}", from_id=f"c{a:02d}", to_id=f"c{b:02d}", kind=kind)
+        for k, (a, b, kind) in enumerate(links)
+    )
+    return Board(client="C-0001", cards=cards, links=made)
+
+
+def named(b: Board) -> list[str]:
+    titles = {c.id: c.title for c in b.cards}
+    return [c.sentence(titles) for c in cycles(b)]
+
+
+def test_no_cycle_on_a_chain_or_through_other_kinds() -> None:
+    assert named(board(3, [(0, 1, M), (1, 2, T)])) == []
+    assert named(board(2, [(0, 1, M), (1, 0, P)])) == []  # protects against does not maintain
+
+
+def test_one_cycle_is_named_from_its_first_card_in_board_order() -> None:
+    b = board(3, [(1, 2, T), (2, 0, M), (0, 1, M)])
+    assert named(b) == ["Part 0 → maintains → Part 1 → triggers → Part 2 → maintains → Part 0"]
+    assert in_cycles(cycles(b)) == {"c00": 3, "c01": 3, "c02": 3}
+
+
+def test_two_overlapping_cycles_are_both_found_shortest_first() -> None:
+    b = board(4, [(0, 1, M), (1, 0, T), (1, 2, M), (2, 3, T), (3, 1, M)])
+    assert named(b) == [
+        "Part 0 → maintains → Part 1 → triggers → Part 0",
+        "Part 1 → maintains → Part 2 → triggers → Part 3 → maintains → Part 1",
+    ]
+    assert in_cycles(cycles(b))["c01"] == 2
+
+
+def test_a_self_link_another_program_wrote_is_a_cycle_of_one() -> None:
+    assert named(board(1, [(0, 0, M)])) == ["Part 0 → maintains → Part 0"]
+
+
+def test_a_twelve_card_cycle_and_archived_cards_left_out() -> None:
+    ring = [(i, (i + 1) % 12, M if i % 2 else T) for i in range(12)]
+    (found,) = cycles(board(12, ring))
+    assert len(found.cards) == 12 and found.cards[0] == "c00"
+    assert cycles(board(12, ring, archived={5})) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=8).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(
+                st.tuples(
+                    st.integers(0, n - 1), st.integers(0, n - 1), st.sampled_from(list(LinkKind))
+                ),
+                max_size=16,
+            ),
+        )
+    )
+)
+def test_every_cycle_found_is_a_closed_path_of_maintaining_links(case) -> None:
+    n, links = case
+    b = board(n, links)
+    edges = {(f"c{a:02d}", f"c{b_:02d}", kind) for a, b_, kind in links}
+    found = cycles(b)
+    assert len({c.cards for c in found}) == len(found)  # each once
+    for cycle in found:
+        path = list(cycle.cards)
+        for here, there, kind in zip(path, [*path[1:], path[0]], cycle.kinds, strict=True):
+            assert kind in MAINTAINING and (here, there, kind) in edges
+        assert len(set(path)) == len(path)  # simple: no card twice
+
+
+def test_show_json_lists_the_cycles_plain_says_them_and_the_json_imports(tmp_path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from formboard.cli import cli
+    from formboard.core.store import BoardStore
+
+    path = tmp_path / "C-0421.board"
+    with BoardStore.create(path, "C-0421") as store:
+        panic = store.add_card("symptoms", "Panic in the car park").id
+        avoid = store.add_card("qualities", "Avoiding the office").id
+        chest = store.add_card("symptoms", "Chest tightness").id
+        store.add_link(panic, avoid, "maintains")
+        store.add_link(avoid, chest, "triggers")
+        store.add_link(chest, panic, "maintains")
+    runner = CliRunner()
+    shown = json.loads(runner.invoke(cli, ["show", str(path), "--json"]).output)
+    assert shown["cycles"] == [{
+        "cards": [panic, avoid, chest],
+        "kinds": ["maintains", "triggers", "maintains"],
+        "sentence": "Panic in the car park → maintains → Avoiding the office → triggers → "
+        "Chest tightness → maintains → Panic in the car park",
+    }]  # fmt: skip
+    plain = runner.invoke(cli, ["show", str(path), "--plain"]).output
+    assert "Maintaining cycles (1 cycle)" in plain
+    exported = tmp_path / "shown.json"
+    exported.write_text(json.dumps(shown))
+    result = runner.invoke(cli, ["import", str(exported), str(tmp_path / "copy.board")])
+    assert result.exit_code == 0, result.output
+
+
+def test_networkx_is_not_imported_at_start_up() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, formboard.startup, formboard.cli, formboard.tui.app\n"
+        "import formboard.tui.screens.board, formboard.core.store.board_store\n"
+        "assert 'networkx' not in sys.modules, 'networkx was imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
