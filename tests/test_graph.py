@@ -130,3 +130,36 @@ def test_networkx_is_not_imported_at_start_up() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+async def test_the_board_marks_cards_in_a_cycle_lists_them_and_follows_new_links(
+    tmp_path, monkeypatch
+) -> None:
+    from tests.tui_helpers import isolate, loaded, small_board, wait_for
+
+    from formboard.core.store import BoardStore
+    from formboard.tui.app import FormboardApp
+    from formboard.tui.screens.cycles import CycleList
+
+    isolate(monkeypatch, tmp_path)
+    path = tmp_path / "C-0001.board"
+    ids = small_board(path)  # avoid maintains panic; loss predisposes avoid: no cycle yet
+    app = FormboardApp(path, watch="events")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await loaded(app, pilot)
+        await wait_for(pilot, lambda: app.board_screen.found_cycles is not None)
+        assert app.board_screen.found_cycles == [] and app.board_view.cycles == {}
+        with BoardStore.open(path) as store:  # a colleague closes the circle
+            store.add_link(ids["panic"], ids["avoid"], "triggers")
+        await wait_for(pilot, lambda: app.board_view.cycles == {ids["panic"]: 2, ids["avoid"]: 2})
+        marks = app.board_view.panes[Column.SYMPTOMS].cards
+        assert "cycle of 2" in "".join(marks.render_line(y).text for y in range(6))
+        await pilot.press("l", "l", "c")  # from "Avoiding the office"
+        await wait_for(pilot, lambda: isinstance(app.screen, CycleList))
+        options = app.screen.query_one("OptionList")
+        assert str(options.get_option_at_index(0).prompt) == (
+            "Panic at work → triggers → Avoiding the office → maintains → Panic at work"
+        )
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CycleList))
+        assert app.board_view.focused_card.id == ids["panic"]

@@ -76,6 +76,9 @@ async def wait_until_loaded(pilot) -> None:
     app = pilot.app
     await loaded(app, pilot)
     await wait_for(pilot, lambda: app.presence._last is not None)
+    # Worked out after the first frame: the cycles' and the since markers.
+    await wait_for(pilot, lambda: app.board_screen.found_cycles is not None)
+    await wait_for(pilot, lambda: app.board_screen.since_read)
     await pilot.pause()
 
 

@@ -81,6 +81,8 @@ BOARD_BINDINGS: list[BindingType] = [
             tooltip="back to the folder's boards, to open another client's (q still quits)"),
     Binding("G", "go_with", "Go with", show=False, id="board.go-with",
             tooltip="go to the board the colleague you followed moved on to, and follow them"),
+    Binding("c", "cycles", "Cycles", show=False, id="board.cycles",
+            tooltip="every maintaining cycle as a sentence; enter goes to its first card"),
     Binding("ctrl+z", "undo", "Undo", show=False, id="board.undo",
             tooltip="undo your latest change (as a new change; never over a colleague's)"),
     Binding("ctrl+y", "redo", "Redo", show=False, id="board.redo",

@@ -32,6 +32,7 @@ class SinceMarks:
     since_choices: list[since.Baseline]
     since_chosen: since.Baseline | None = None
     since_touches: list[since.Touch]
+    since_read = False  # the baseline and its markers have been read once
 
     def start_since(self) -> None:
         """Find the baseline and the ops after it, off the UI thread."""
@@ -59,6 +60,7 @@ class SinceMarks:
     ) -> None:
         self.board_id, self.since_choices = board_id, choices
         self.since_chosen, self.since_touches = chosen, touches
+        self.since_read = True
         self.show_since()
 
     def show_since(self) -> None:

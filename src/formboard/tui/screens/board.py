@@ -20,6 +20,7 @@ from formboard.core.facts import PROBLEM_MARK
 from formboard.core.model import Card, Column, Link
 from formboard.tui.bindings import BOARD_BINDINGS
 from formboard.tui.colleagues import Colleagues
+from formboard.tui.cycle_marks import CycleMarks
 from formboard.tui.meeting_room import MeetingRoom
 from formboard.tui.messages import BoardChanged, BoardLoaded, SaveState, WriteSaved
 from formboard.tui.screens.prompt import PromptDraft, PromptField
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
 
 
-class BoardScreen(Colleagues, MeetingRoom, SinceMarks, Screen[None]):
+class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, Screen[None]):
     """Five columns, the filter box, who else is here, the status line and the keys."""
 
     BINDINGS = BOARD_BINDINGS
@@ -96,6 +97,7 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, Screen[None]):
         self._say_outside_values([*state.cards.values(), *state.links.values()], state.problems)
         self.meetings_changed(state)
         self.call_after_refresh(self.start_since)  # after the first frame, not before it
+        self.call_after_refresh(self.start_cycles)
 
     @on(BoardChanged)
     def _board_changed(self, message: BoardChanged) -> None:
@@ -112,6 +114,7 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, Screen[None]):
         if changes.meetings_changed:
             self.meetings_changed(message.state)
         self.since_changed(changes.ops)
+        self.cycles_changed(changes)
         self._say_replaced(changes)
 
     def focus_when_shown(self, card_id: str) -> None:
@@ -412,5 +415,5 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, Screen[None]):
 _PALETTE_EXTRA = {
     "undo_archive", "show_archived", "app.blank", "clear", "meeting", "follow_facilitator",
     "bring_everyone", "undo", "redo", "next_change", "since", "history", "back_to_list",
-    "go_with",
+    "go_with", "cycles",
 }  # fmt: skip

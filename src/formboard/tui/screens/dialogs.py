@@ -102,7 +102,11 @@ class ListDialog(ModalScreen[str | None]):
             yield Static(self.hint, markup=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.dismiss(self.answer(event.option.id))
+
+    def answer(self, option_id: str | None) -> str | None:
+        """What choosing the option answers (its id, unless a subclass says otherwise)."""
+        return option_id
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -7,8 +7,8 @@ redraws the columns it touched; it keeps no copy of the board and never reads th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from itertools import zip_longest
+from typing import Any
 
 from textual import events
 from textual.app import ComposeResult
@@ -19,9 +19,12 @@ from textual.widgets import Static
 from formboard.core.board_state import BoardState
 from formboard.core.changes import ChangeSet
 from formboard.core.facts import RELATION_IN, RELATION_OUT, link_words
-from formboard.core.model import Card, Column, Link, Status
+from formboard.core.model import Card, Column, Link
 from formboard.core.settings import settings
+from formboard.tui.widgets.card_filter import CardFilter
 from formboard.tui.widgets.column import MAX_TITLE_LINES, CardMarks, ColumnList
+
+__all__ = ["BoardView", "CardFilter", "ColumnPane", "title_lines"]
 
 MIN_COLUMN_WIDTH = 24
 
@@ -40,63 +43,6 @@ def title_lines(density: str, height: int) -> int:
     if density == "full" or height >= TALL:
         return MAX_TITLE_LINES
     return 2
-
-
-@dataclass(frozen=True)
-class CardFilter:
-    """What the filter bar asks for; an empty filter shows everything."""
-
-    text: str = ""
-    discipline: str = ""
-    author: str = ""
-    status: Status | None = None
-    problem: str = ""  # a part of the query that means nothing, in words
-
-    @property
-    def active(self) -> bool:
-        return bool(self.text or self.discipline or self.author or self.status)
-
-    def matches(self, card: Card) -> bool:
-        if self.status is not None and card.status is not self.status:
-            return False
-        if self.discipline and not any(
-            self.discipline in p.discipline.casefold() for p in card.perspectives
-        ):
-            return False
-        if self.author:
-            authors = {card.created_by, card.updated_by}
-            for p in card.perspectives:
-                authors.update((p.author, p.author_name))
-            if not any(self.author in a.casefold() for a in authors if a):
-                return False
-        if self.text:
-            haystack = [card.title, card.body, card.client_words]
-            haystack += [p.text for p in card.perspectives]
-            if not any(self.text in h.casefold() for h in haystack):
-                return False
-        return True
-
-    @classmethod
-    def parse(cls, query: str) -> CardFilter:
-        """``anxiety by:ana disc:psychiatry status:agreed`` → a filter (case-insensitive)."""
-        words, fields = [], {"discipline": "", "author": "", "status": None, "problem": ""}
-        for word in query.split():
-            key, sep, value = word.partition(":")
-            key = key.casefold()
-            if sep and key in ("by", "author") and value:
-                fields["author"] = value.casefold()
-            elif sep and key in ("disc", "discipline") and value:
-                fields["discipline"] = value.casefold()
-            elif sep and key == "status" and value:
-                fields["status"] = next(
-                    (s for s in Status if s.value.startswith(value.casefold())), None
-                )
-                if fields["status"] is None:
-                    known = ", ".join(s.value for s in Status)
-                    fields["problem"] = f"status can be {known}; not {value!r}"
-            else:
-                words.append(word)
-        return cls(text=" ".join(words).casefold(), **fields)
 
 
 class ColumnPane(Vertical):
@@ -151,6 +97,7 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
         self._focused_id: str | None = None
         self._align_pending = False
         self.since: dict[str, str] = {}  # card id -> "new" / "changed" (core/since.py)
+        self.cycles: dict[str, int] = {}  # card id -> its shortest cycle's length (core/graph.py)
         self.density = settings().density  # how much of a title a card shows
 
     def compose(self) -> ComposeResult:
@@ -283,6 +230,7 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
                 mark = marks.setdefault(card.id, CardMarks())
                 mark.links = link_counts.get(card.id, 0)
                 mark.since = self.since.get(card.id, "")
+                mark.cycle = self.cycles.get(card.id, 0)
             pane.cards.set_cards(cards, keep=keep)
             pane.set_count(len(cards), totals[column])
         self.align_rows()
@@ -394,12 +342,21 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
     def set_since(self, since: dict[str, str]) -> None:
         """Mark cards "new" or "changed" since a baseline (an empty dict clears them)."""
         old, self.since = self.since, dict(since)
-        for card_id in set(old) | set(since):
+        self._remark("since", old, self.since, "")
+
+    def set_cycles(self, cycles: dict[str, int]) -> None:
+        """Mark the cards in a maintaining cycle with its length ("cycle of 3")."""
+        old, self.cycles = self.cycles, dict(cycles)
+        self._remark("cycle", old, self.cycles, 0)
+
+    def _remark(self, name: str, old: dict[str, Any], new: dict[str, Any], none: Any) -> None:
+        """Set one kind of mark on the cards whose value changed; repaint only those."""
+        for card_id in set(old) | set(new):
             card = self.cards.get(card_id)
-            if card is None or old.get(card_id) == since.get(card_id):
+            if card is None or old.get(card_id) == new.get(card_id):
                 continue
             pane = self.panes[card.column].cards
-            pane.marks.setdefault(card_id, CardMarks()).since = since.get(card_id, "")
+            setattr(pane.marks.setdefault(card_id, CardMarks()), name, new.get(card_id, none))
             pane.refresh_card(card_id)
 
     def set_presence(self, initials_by_card: dict[str, list[str]]) -> None:

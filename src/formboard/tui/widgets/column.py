@@ -42,6 +42,7 @@ class CardMarks:
     relation: str = ""  # how it is linked to the focused card, e.g. "► maintains"
     presence: list[str] = field(default_factory=list)  # initials of colleagues focused on it
     since: str = ""  # "new" or "changed" since the last meeting (or my last visit)
+    cycle: int = 0  # the length of the shortest maintaining cycle it is in (0: none)
 
 
 def markers(card: Card, marks: CardMarks, width: int) -> str:
@@ -355,10 +356,14 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
             )
         if row > 1:
             return text  # the row is taller than this card: blank below its markers
-        if marks.since:  # in words, first: what to look at since we last met
-            text.append(marks.since, self._style("card--since"))
-            text.append(" · ", self._style("card--markers"))
-            inner -= len(marks.since) + 3
+        for word, style in (
+            (marks.since, "card--since"),  # what to look at since we last met
+            (f"cycle of {marks.cycle}" if marks.cycle else "", "card--relation"),
+        ):
+            if word:  # in words, first
+                text.append(word, self._style(style))
+                text.append(" · ", self._style("card--markers"))
+                inner -= len(word) + 3
         if marks.relation:
             rel = truncate(marks.relation, inner)
             rest = inner - len(rel) - 1
