@@ -163,3 +163,71 @@ async def test_the_board_marks_cards_in_a_cycle_lists_them_and_follows_new_links
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, CycleList))
         assert app.board_view.focused_card.id == ids["panic"]
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "</svg><img src=x onerror=alert(1)>",
+    'Quote " and back\\slash ]] --> x',
+    "Ctrl \x1b[31mred\x1b[0m \u202eevil",
+    "%% mermaid comment\nclick c_1 call x()",
+]
+
+
+def hostile_board() -> Board:
+    cards = tuple(
+        Card.model_construct(id=f"h{i}", column=list(Column)[i % 5], position=float(i),
+                             title=t, archived=False)
+        for i, t in enumerate(HOSTILE)
+    )  # fmt: skip
+    links = tuple(
+        Link(id=f"l{i}", from_id=f"h{i}", to_id=f"h{(i + 1) % len(HOSTILE)}", kind=M)
+        for i in range(len(HOSTILE))
+    )
+    return Board.model_construct(client="C-0001", title="", cards=cards, links=links)
+
+
+def test_mermaid_and_dot_show_every_hostile_title_as_text() -> None:
+    import re
+
+    from formboard.core.diagram import board_to_dot, board_to_mermaid
+
+    mermaid = board_to_mermaid(hostile_board())
+    assert mermaid.startswith("flowchart LR\n")
+    labels = re.findall(r'\["([^"]*)"\]', mermaid)
+    assert len(labels) == 2 * len(HOSTILE)  # a column and a card each
+    for line in mermaid.splitlines()[1:]:
+        # Inside quotes only letters, digits, spaces and #NN; codes: nothing to interpret.
+        for quoted in re.findall(r'"([^"]*)"', line):
+            assert re.fullmatch(r"[A-Za-z0-9 ]*(#\d+;[A-Za-z0-9 ]*)*", quoted), quoted
+    assert "<script>" not in mermaid and "\x1b" not in mermaid and "\u202e" not in mermaid
+    assert mermaid.count(' -- "maintains" --> ') == len(HOSTILE)
+
+    dot = board_to_dot(hostile_board())
+    assert dot.startswith("digraph formboard {") and dot.rstrip().endswith("}")
+    assert '[label="Quote \\" and back\\\\slash ]] --> x"]' in dot
+    for label in re.findall(r'label="((?:[^"\\]|\\.)*)"', dot):
+        assert "\n" not in label and "\x1b" not in label and "\u202e" not in label
+    assert dot.count(" -> ") == len(HOSTILE)
+
+
+def test_export_writes_mermaid_and_dot(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from formboard.cli import cli
+    from formboard.core.store import BoardStore
+
+    path = tmp_path / "C-0421.board"
+    with BoardStore.create(path, "C-0421") as store:
+        a = store.add_card("symptoms", "Panic").id
+        b = store.add_card("qualities", "Avoiding").id
+        store.add_link(a, b, "maintains")
+    runner = CliRunner()
+    mermaid = runner.invoke(cli, ["export", str(path), "--format", "mermaid"]).output
+    assert (
+        f'c_{a} -- "maintains" --> c_{b}' in mermaid and 'subgraph symptoms["Symptoms"]' in mermaid
+    )
+    out = tmp_path / "links.dot"
+    result = runner.invoke(cli, ["export", str(path), "--format", "dot", "-o", str(out)])
+    assert result.exit_code == 0 and f'c_{a} -> c_{b} [label="maintains"];' in out.read_text()
+    assert oct(out.stat().st_mode & 0o777) == "0o600"

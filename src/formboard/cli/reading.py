@@ -97,14 +97,18 @@ def log(board: Path, as_json: bool, since: tuple[str, Any] | None) -> None:
 @click.command()
 @click.argument("board", type=BOARD)
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "markdown"], case_sensitive=False),
-    default="json", show_default=True, help="The format to write.",
+    "--format", "fmt",
+    type=click.Choice(["json", "markdown", "mermaid", "dot"], case_sensitive=False),
+    default="json", show_default=True,
+    help="json (everything, can be imported), markdown (to read), or the links as a "
+    "diagram: mermaid or dot (Graphviz).",
 )  # fmt: skip
 @output_option
 def export(board: Path, fmt: str, output: Path | None) -> None:
-    """Export the board as JSON or markdown.
+    """Export the board as JSON, markdown, or its links as a Mermaid or DOT diagram.
 
-    JSON keeps everything and can be imported; markdown is for reading.
+    JSON keeps everything and can be imported; markdown is for reading; mermaid and dot
+    draw the cards by column and the links between them, labelled with their kind.
     """
     from formboard.core.export import board_to_json, board_to_markdown
 
@@ -113,7 +117,11 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
     with opened(board) as store:
         content = store.board()
     _say_stand_ins(content)
-    text = board_to_json(content) if fmt.lower() == "json" else board_to_markdown(content)
+    from formboard.core.diagram import board_to_dot, board_to_mermaid
+
+    writers = {"json": board_to_json, "markdown": board_to_markdown,
+               "mermaid": board_to_mermaid, "dot": board_to_dot}  # fmt: skip
+    text = writers[fmt.lower()](content)
     if output is None:
         click.echo(text, nl=False)
         return
