@@ -60,7 +60,21 @@ async def scripted_meeting(
         # Into the card and back: the followers read it with her, and come back with her.
         await pa.press("enter")
         for app, pilot in ((ben, pb), (dara, pd)):
-            await wait_for(pilot, lambda app=app: isinstance(app.screen, CardScreen), within)
+            try:
+                await wait_for(pilot, lambda app=app: isinstance(app.screen, CardScreen), within)
+            except AssertionError:
+                f = app.board_screen.following
+                print(
+                    "DEBUG",
+                    app.identity.login,
+                    app.screen,
+                    app.screen_stack,
+                    f and (f.view, f.focused),
+                    app.board_view.focused_card.id,
+                    new,
+                    [(e.login, e.view, e.focused) for e in app.others],
+                )
+                raise
             assert app.screen.card_id == new and app.screen.reading
         await pa.press("escape")
         for app, pilot in ((ben, pb), (dara, pd)):

@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 
 from formboard.core import presence as presence_module
-from formboard.core.presence import Presence, PresenceEntry, file_name, presence_folder
+from formboard.core.presence import (
+    STALE_AFTER,
+    Presence,
+    PresenceEntry,
+    file_name,
+    presence_folder,
+)
 from formboard.core.store import BoardStore
 from helpers_store import fictional_env, person
 
@@ -293,3 +299,28 @@ def test_the_presence_loop_survives_any_error_says_so_once_and_recovers() -> Non
         loop.stop()
     assert [m.failed for m in posted] == [True, False]  # once, then recovered
     assert "OverflowError" in (posted[0].problem or "") and posted[1].problem is None
+
+
+def test_a_read_that_fails_for_a_moment_is_not_a_colleague_leaving(
+    board: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caching mount can fail to read a presence file just replaced: a follower must not
+    take that for the leader closing the board (it ended following, issue 11)."""
+    clock = Clock()
+    ana, ben = present(board, "ana", "Ana Lima", clock), present(board, "ben", "Ben Okafor", clock)
+    ana.announce()
+    assert [e.login for e in ben.others()] == ["ana"]
+    real = presence_module._read_entry
+    monkeypatch.setattr(presence_module, "_read_entry", lambda path: None)
+    assert [e.login for e in ben.others()] == ["ana"]  # as it was
+    monkeypatch.setattr(
+        presence_module.os, "listdir", lambda path: (_ for _ in ()).throw(OSError(5, "EIO"))
+    )
+    assert [e.login for e in ben.others()] == ["ana"]  # the folder away for a moment
+    monkeypatch.undo()
+    clock.now += STALE_AFTER + 1  # and when it stays away, the entry goes stale as ever
+    monkeypatch.setattr(presence_module, "_read_entry", lambda path: None)
+    assert ben.others() == []
+    monkeypatch.setattr(presence_module, "_read_entry", real)
+    ana.leave()
+    assert ben.others() == []  # a file removed is a colleague gone at once

@@ -170,6 +170,9 @@ class Presence:
         self._last_write: float | None = None
         self._left = False
         self._seen: dict[str, tuple[tuple[object, ...], float]] = {}  # name -> (version, since)
+        self._entries: dict[str, PresenceEntry] = {}  # name -> the entry last read
+        self._fresh: list[PresenceEntry] = []  # the last answer of others()
+        self._read_at = float("-inf")
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self.moves: dict[str, tuple[str, str]] = {}  # login -> (board file moved on to, when)
@@ -262,11 +265,13 @@ class Presence:
             return self._others()
 
     def _others(self) -> list[PresenceEntry]:
+        now = self.clock()
         try:
             names = os.listdir(self.folder)
         except OSError:
-            return []
-        now = self.clock()
+            # A drive away for a moment is not everyone leaving (a follower would stop
+            # following): the last answer stands until it would have gone stale.
+            return self._fresh if now - self._read_at < self.stale_after else []
         seen: dict[str, tuple[tuple[object, ...], float]] = {}
         fresh: list[PresenceEntry] = []
         first_sight: dict[str, float] = {}  # name -> mtime, to judge by server time
@@ -280,8 +285,13 @@ class Presence:
             if name.startswith(".") or not name.endswith(".json") or name == self.path.name:
                 continue
             found = _read_entry(self.folder / name)
-            if found is None:
-                continue  # partial, corrupt, or gone since listdir
+            if found is None:  # partial, corrupt, gone since listdir, or a caching mount
+                before = self._seen.get(name)  # that failed a read for a moment: as it was
+                if before is not None and name in self._entries:
+                    seen[name] = before
+                    if now - before[1] < self.stale_after:
+                        fresh.append(self._entries[name])
+                continue
             entry, mtime = found
             if file_name(entry.key) != name:
                 continue  # a file under someone else's name
@@ -296,11 +306,15 @@ class Presence:
                 seen.pop(name)
             elif now - since < self.stale_after:
                 fresh.append(entry)
+            self._entries[name] = entry
         if first_sight:
             fresh = self._judge_first_sight(fresh, first_sight, seen, now)
         self._seen = seen
+        self._entries = {n: e for n, e in self._entries.items() if n in seen}
         self.moves = moves
-        return sorted(fresh, key=lambda e: (e.name.casefold(), e.login, e.key))
+        self._fresh = sorted(fresh, key=lambda e: (e.name.casefold(), e.login, e.key))
+        self._read_at = now
+        return self._fresh
 
     def _judge_first_sight(
         self,
