@@ -63,18 +63,11 @@ async def scripted_meeting(
             try:
                 await wait_for(pilot, lambda app=app: isinstance(app.screen, CardScreen), within)
             except AssertionError:
-                f = app.board_screen.following
-                print(
-                    "DEBUG",
-                    app.identity.login,
-                    app.screen,
-                    app.screen_stack,
-                    f and (f.view, f.focused),
-                    app.board_view.focused_card.id,
-                    new,
-                    [(e.login, e.view, e.focused) for e in app.others],
-                )
-                raise
+                seen = [(e.login, e.view, e.focused) for e in app.others]
+                raise AssertionError(
+                    f"{app.identity.login} did not follow into the card: following "
+                    f"{app.board_screen.following is not None}, sees {seen}"
+                ) from None
             assert app.screen.card_id == new and app.screen.reading
         await pa.press("escape")
         for app, pilot in ((ben, pb), (dara, pd)):
