@@ -28,6 +28,12 @@ _FIELD_WORDS = {
     "text": "text",
     "discipline": "discipline",
 }
+_STATE_WORDS = {"archived": "archive state", "column": "place"}
+
+
+def field_words(name: str) -> str:
+    """A field as people say it: "client's own words", "text", "archive state"."""
+    return _FIELD_WORDS.get(name) or _STATE_WORDS.get(name) or name.replace("_", " ")
 
 
 def quoted(text: Any, limit: int = _QUOTE_MAX) -> str:
@@ -111,7 +117,7 @@ def sentence(
             if op.op == "edit_perspective":
                 what += f" on {_card(titles, after.get('card_id', ''))}"
             changes = [
-                f"the {_FIELD_WORDS.get(k, k.replace('_', ' '))} "
+                f"the {field_words(k)} "
                 f"{_value_words(k, before.get(k), limit)} → {_value_words(k, v, limit)}"
                 for k, v in after.items()
                 if k != "card_id"

@@ -17,14 +17,9 @@ from formboard.core.export import md_line
 from formboard.core.history import known_titles, sentence
 from formboard.core.meetings import Attendee, Meeting, upper_first
 from formboard.core.model import Board, Op
-from formboard.core.since import card_of
+from formboard.core.since import NOT_CHANGES, card_of
 from formboard.core.text import one_line, visible
 
-# Ops that are bookkeeping, not a change to the formulation.
-_NOT_CHANGES = {
-    "renumber", "upsert_member", "start_meeting", "attend", "leave", "end_meeting",
-    "conflict", "repair", "repair_orphan", "undo", "redo",
-}  # fmt: skip
 _FULL = 100_000  # a note quotes changed text whole
 
 
@@ -81,7 +76,7 @@ def build(board: Board, meeting: Meeting | None, ops: Sequence[Op]) -> Note:
     words: dict[str, str] = {}
     counted = 0
     for op in ops:
-        if op.op in _NOT_CHANGES:
+        if op.op in NOT_CHANGES:  # bookkeeping, not a change to the formulation
             continue
         counted += 1
         said = f"{_person(op, disciplines)} {sentence(op, titles, this=_card_of(op), limit=_FULL)}"

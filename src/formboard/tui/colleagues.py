@@ -252,7 +252,7 @@ class Colleagues:
     def _say_replaced(self, changes: ChangeSet) -> None:
         """A colleague's change replaced text I saved (their choice in a conflict, say):
         tell me who chose what, and where mine is."""
-        from formboard.core.history import quoted
+        from formboard.core.history import field_words, quoted
 
         me = self.formboard.identity.login
         for op in changes.ops:
@@ -264,7 +264,7 @@ class Colleagues:
                 if mine is None or was != mine or str(new or "") == mine:
                     continue
                 del self._my_saved[(op.entity_id, name)]
-                field = name.replace("client_words", "client's own words").replace("_", " ")
+                field = field_words(name)
                 card = self.board_view.cards.get(op.entity_id)
                 of = f" of {quoted(card.title)}" if card else ""
                 self.notify(

@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from formboard.core.errors import InvalidInput, UndoRefused
-from formboard.core.history import quoted, sentence
+from formboard.core.history import field_words, quoted, sentence
 from formboard.core.model import Column, LinkKind, Op
 from formboard.core.store import merge, ops
 from formboard.core.store.rows import op_from_row
@@ -135,9 +135,7 @@ def _refuse_over_colleagues(
             if not clash:
                 continue
             who = theirs.author_name or theirs.author
-            field = "place" if "column" in clash else sorted(clash)[0]
-            field = {"client_words": "client's own words", "archived": "archive state",
-                     "body": "text"}.get(field, field.replace("_", " "))  # fmt: skip
+            field = field_words("column" if "column" in clash else sorted(clash)[0])
             card = op.entity_id if op.entity == "card" else (op.after or {}).get("card_id")
             what = quoted(titles[card]) if card in titles else "that card"
             raise UndoRefused(
