@@ -209,7 +209,7 @@ def test_presence_holds_card_ids_never_text(board: Path, card_id: str) -> None:
     assert set(written) == {
         "login", "name", "discipline", "initials", "host", "pid", "client_id",
         "focused", "following", "at", "beat", "machine", "view", "filter", "history_rev",
-        "summon",
+        "summon", "centre",
     }  # fmt: skip
 
 

@@ -251,3 +251,18 @@ def test_history_screen(snap_compare, tmp_path, monkeypatch, utc, size):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=open_the_history)
+
+
+@pytest.mark.parametrize("theme", ["formboard-dark", "formboard-ansi"])
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+def test_link_map(snap_compare, sample_board, theme, size):
+    """m: the map of links around the first card, in the theme's column colours."""
+    from formboard.tui.screens.link_map import MapScreen
+
+    app = board_app(sample_board, theme)
+
+    async def open_the_map(pilot) -> None:
+        await open_with(pilot, "m", MapScreen)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=open_the_map)

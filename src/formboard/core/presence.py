@@ -68,10 +68,11 @@ class PresenceEntry:
     beat: int
     machine: str = ""
     # Where they are, for followers in a meeting (absent from files of older versions):
-    view: str = ""  # "" the board, "card" the focused card open, "history" the history
+    view: str = ""  # "" the board, "card" the focused card open, "history", "map"
     filter: str = ""  # the filter they typed on the board
     history_rev: int = 0  # the revision their history screen shows the board at
     summon: int = 0  # bumped by "bring everyone to me": followers of a meeting follow them
+    centre: str = ""  # the card in the middle of their map of links (view "map")
 
     @property
     def key(self) -> str:
@@ -108,17 +109,13 @@ _OPTIONAL = (str, type(None))
 _KINDS: dict[str, type | tuple[type, ...]] = {
     "login": str, "name": str, "discipline": str, "initials": str, "host": str, "pid": int,
     "client_id": str, "focused": _OPTIONAL, "following": _OPTIONAL, "at": str, "beat": int,
-    "machine": str, "view": str, "filter": str, "history_rev": int, "summon": int,
+    "machine": str, "view": str, "filter": str, "history_rev": int, "summon": int, "centre": str,
 }  # fmt: skip
 # What a field missing from a file (an older version wrote it) reads as.
 _DEFAULTS: dict[str, object] = {
-    "machine": "",
-    "view": "",
-    "filter": "",
-    "history_rev": 0,
-    "summon": 0,
-}
-_VIEWS = ("", "card", "history")
+    "machine": "", "view": "", "filter": "", "history_rev": 0, "summon": 0, "centre": "",
+}  # fmt: skip
+_VIEWS = ("", "card", "history", "map")
 
 
 def presence_folder(board_path: Path) -> Path:
@@ -184,20 +181,19 @@ class Presence:
     ) -> None:
         """Write my file now: ``focused`` is a card id, ``following`` a login (or None).
 
-        ``where``: ``view`` ("" the board, "card", "history"), ``filter`` (what I typed),
-        ``history_rev`` and ``summon`` (see PresenceEntry); left out, each is as it was.
+        ``where``: ``view`` ("" the board, "card", "history", "map"), ``filter`` (what I
+        typed), ``history_rev``, ``summon`` and ``centre`` (see PresenceEntry); left out,
+        each is as it was.
         """
         if focused is not None and not _CARD_ID.match(focused):
             raise ValueError("presence takes a card id (letters, digits, - and _), not text")
         if following is not None and (len(following) > 128 or not following.isprintable()):
             raise ValueError("presence takes a login to follow, not text")
-        if where.get("view", "") not in _VIEWS or set(where) - {
-            "view",
-            "filter",
-            "history_rev",
-            "summon",
-        }:
-            raise ValueError("presence takes a view of the board, card or history")
+        if where.get("view", "") not in _VIEWS or set(where) - (_DEFAULTS.keys() - {"machine"}):
+            raise ValueError("presence takes a view of the board, card, history or map")
+        centre = str(where.get("centre", ""))
+        if centre and not _CARD_ID.match(centre):
+            raise ValueError("presence takes a card id (letters, digits, - and _), not text")
         if len(str(where.get("filter", ""))) > 200:
             raise ValueError("a filter that long is not announced")
         with self._write_lock:

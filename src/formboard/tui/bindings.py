@@ -83,6 +83,8 @@ BOARD_BINDINGS: list[BindingType] = [
             tooltip="go to the board the colleague you followed moved on to, and follow them"),
     Binding("c", "cycles", "Cycles", show=False, id="board.cycles",
             tooltip="every maintaining cycle as a sentence; enter goes to its first card"),
+    Binding("m", "map", "Map", show=False, id="board.map",
+            tooltip="the map of links around the focused card, two steps out"),
     Binding("ctrl+z", "undo", "Undo", show=False, id="board.undo",
             tooltip="undo your latest change (as a new change; never over a colleague's)"),
     Binding("ctrl+y", "redo", "Redo", show=False, id="board.redo",

@@ -19,6 +19,8 @@ from formboard.tui.text import plain
 from formboard.tui.widgets.board import BoardView, CardFilter
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from formboard.tui.app import FormboardApp
     from formboard.tui.widgets.presence_bar import PresenceBar
     from formboard.tui.widgets.status import StatusLine
@@ -39,9 +41,14 @@ class Colleagues:
     _left: tuple[PresenceEntry, tuple[str, str] | None] | None = None  # whom I followed, gone
     go_with: tuple[Path, str] | None = None  # the board they moved on to, and their login
     _moves: dict[str, tuple[str, str]] = {}
-    view: str = ""  # what I have open, for followers: "" the board, "card", "history"
+    view: str = ""  # what I have open, for followers: "" the board, "card", "history", "map"
     history_rev: int = 0  # the revision the board as it was shows, in the history
     summon: int = 0
+    map_centre: str = ""
+    map_focus: str = ""
+    if TYPE_CHECKING:  # the board screen's, through CycleMarks
+
+        def follow_map(self, leader: PresenceEntry) -> Screen[object] | None: ...
 
     def live_label(self) -> str:
         """How colleagues' edits reach this screen, for the status line."""
@@ -73,13 +80,15 @@ class Colleagues:
     def announce(self) -> None:
         """Tell colleagues where I am: my card, whom I follow, my view, filter and summons."""
         card = self.board_view.focused_card
+        on_map = self.view in ("map", "card") and self.map_focus
         self.formboard.presence.announce(
-            card.id if card else None,
+            self.map_focus if on_map else (card.id if card else None),
             self.following.login if self.following else None,
             view=self.view,
             filter=self.board_view.filter.text[:200],
             history_rev=self.history_rev,
             summon=self.summon,
+            centre=self.map_centre if self.view == "map" else "",
         )
 
     def on_presence_changed(self, message: PresenceChanged) -> None:
@@ -225,7 +234,9 @@ class Colleagues:
         from formboard.tui.screens.card import CardScreen
         from formboard.tui.screens.past_board import PastBoardScreen
 
-        top = self.app.screen
+        top = self.follow_map(leader)
+        if top is None:
+            return
         past = leader.history_rev if leader.view == "history" else 0
         if isinstance(top, PastBoardScreen) and top.followed and top.revision != past:
             top.dismiss()

@@ -26,6 +26,7 @@ def screens_with_keys() -> dict[str, list[BindingType]]:
     from formboard.tui.screens.conflict import ConflictDialog
     from formboard.tui.screens.cycles import CycleList
     from formboard.tui.screens.history import HistoryScreen
+    from formboard.tui.screens.link_map import MapScreen
     from formboard.tui.screens.link_picker import LinkPicker
     from formboard.tui.screens.past_board import PastBoardScreen
 
@@ -38,6 +39,7 @@ def screens_with_keys() -> dict[str, list[BindingType]]:
         "the archived cards": [*ArchivedCards.BINDINGS, *everywhere],
         "the history": [*HistoryScreen.BINDINGS, *everywhere],
         "the cycles": [*CycleList.BINDINGS, *everywhere],
+        "the map": [*MapScreen.BINDINGS, *everywhere],
         "the board as it was": [*PastBoardScreen.BINDINGS, *everywhere],
         "the hidden screen": list(BlankScreen.BINDINGS),
     }

@@ -415,5 +415,5 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, Screen[None])
 _PALETTE_EXTRA = {
     "undo_archive", "show_archived", "app.blank", "clear", "meeting", "follow_facilitator",
     "bring_everyone", "undo", "redo", "next_change", "since", "history", "back_to_list",
-    "go_with", "cycles",
+    "go_with", "cycles", "map",
 }  # fmt: skip
