@@ -267,7 +267,7 @@ class MeetingRoom:
     def _write_note(self, number: int, fmt: str, path: Path, default: Path) -> None:
         def work() -> None:
             from formboard.core import note as notes
-            from formboard.core.files import make_private_folders, private_mode, write_atomically
+            from formboard.core.records import write_private
 
             store = self.formboard.session.store
             try:
@@ -277,11 +277,7 @@ class MeetingRoom:
                 ops = store.ops_between(meeting.started_rev, meeting.ended_rev)
                 built = notes.build(board, meeting, ops)
                 text = notes.html_page(built) if fmt == "html" else notes.markdown(built)
-                if path == default:
-                    make_private_folders(path.parent)  # our own data folder
-                if not path.parent.is_dir():
-                    raise FileNotFoundError(f"the folder {path.parent} does not exist")
-                write_atomically(path, text.encode(), private_mode(path.parent)[0])
+                write_private(path, text, our_folder=path == default)
             except Exception as exc:  # one sentence, never a traceback with client text
                 reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
                 said = f"The note was not written: {reason}. `formboard note` writes it too."

@@ -23,6 +23,7 @@ from formboard.tui.colleagues import Colleagues
 from formboard.tui.cycle_marks import CycleMarks
 from formboard.tui.meeting_room import MeetingRoom
 from formboard.tui.messages import BoardChanged, BoardLoaded, SaveState, WriteSaved
+from formboard.tui.record_export import RecordExports
 from formboard.tui.screens.prompt import PromptDraft, PromptField
 from formboard.tui.session import WriteRequest
 from formboard.tui.since_marks import SinceMarks
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
 
 
-class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, Screen[None]):
+class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports, Screen[None]):
     """Five columns, the filter box, who else is here, the status line and the keys."""
 
     BINDINGS = BOARD_BINDINGS
@@ -409,6 +410,7 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, Screen[None])
                     binding.tooltip[:1].upper() + binding.tooltip[1:],
                     lambda action=binding.action: self.run_action(action),
                 )
+        yield from self.export_commands()
 
 
 # Keys the footer leaves out that the palette still offers.
