@@ -8,13 +8,13 @@ control characters; markdown for a text record, HTML for printing.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from formboard.core import facts
 from formboard.core.export import md_line
 from formboard.core.history import known_titles, sentence
+from formboard.core.html_page import h, h_block, page
 from formboard.core.meetings import Attendee, Meeting, upper_first
 from formboard.core.model import Board, Op
 from formboard.core.since import NOT_CHANGES, card_of
@@ -45,6 +45,7 @@ class Note:
     other: list[str]
     words: list[tuple[str, str]]  # (card title, the client's words)
     count: int  # how many changes
+    client: str = ""  # the client code alone, for the confidential header
 
 
 def _card_of(op: Op) -> str | None:
@@ -105,6 +106,7 @@ def build(board: Board, meeting: Meeting | None, ops: Sequence[Op]) -> Note:
         other=other,
         words=[(titles.get(cid, "a card"), text) for cid, text in words.items()],
         count=counted,
+        client=board.client,
     )
 
 
@@ -170,48 +172,27 @@ def markdown(note: Note) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-_CSS = """
-body { font: 11pt/1.45 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; color: #111; }
-h1 { font-size: 1.35rem; margin-bottom: .2rem; } h2 { font-size: 1.1rem; margin-top: 1.6rem; }
-h3 { font-size: 1rem; margin: 1.1rem 0 .3rem; } .column { font-weight: normal; color: #444; }
-ul { margin: .2rem 0; padding-left: 1.3rem; } li { margin: .15rem 0; }
-blockquote { margin: .3rem 0 .8rem 1rem; padding-left: .6rem; border-left: 3px solid #888; }
-@media print { body { margin: 0; max-width: none; } }
-"""
-
-
-def _h(text: str) -> str:
-    return html.escape(one_line(visible(text)), quote=True)
-
-
 def html_page(note: Note) -> str:
-    """The note as one self-contained, printable HTML page (no script, nothing fetched)."""
+    """The note as one self-contained, printable HTML page (``core/html_page.py``)."""
     out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<title>formboard: meeting note</title>",  # no client text in a page title
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1>Case meeting note: {_h(note.heading)}</h1>",
-        f"<p>{_h(note.when)}</p>",
+        f"<h1>Case meeting note: {h(note.heading)}</h1>",
+        f"<p>{h(note.when)}</p>",
     ]
     if note.facilitated:
-        out.append(f"<p>{_h(note.facilitated)}</p>")
+        out.append(f"<p>{h(note.facilitated)}</p>")
     if note.present:
-        out += ["<h2>Present</h2><ul>", *[f"<li>{_h(p)}</li>" for p in note.present], "</ul>"]
+        out += ["<h2>Present</h2><ul>", *[f"<li>{h(p)}</li>" for p in note.present], "</ul>"]
     out.append(f"<h2>Changes ({facts.count(note.count, 'change')})</h2>")
     if not note.parts and not note.other:
         out.append("<p>No changes were made.</p>")
     for part in note.parts:
-        column = f' <span class="column">({_h(part.column)})</span>' if part.column else ""
-        out += [f"<h3>{_h(part.title)}{column}</h3><ul>"]
-        out += [f"<li>{_h(line)}</li>" for line in part.lines] + ["</ul>"]
+        column = f' <span class="column">({h(part.column)})</span>' if part.column else ""
+        out += [f"<h3>{h(part.title)}{column}</h3><ul>"]
+        out += [f"<li>{h(line)}</li>" for line in part.lines] + ["</ul>"]
     if note.other:
-        out += ["<h3>The board</h3><ul>", *[f"<li>{_h(x)}</li>" for x in note.other], "</ul>"]
+        out += ["<h3>The board</h3><ul>", *[f"<li>{h(x)}</li>" for x in note.other], "</ul>"]
     if note.words:
         out.append("<h2>The client's own words</h2>")
         for title, text in note.words:
-            lines = "<br>".join(_h(line) for line in visible(text).splitlines())
-            out.append(f"<p>{_h(title)}:</p><blockquote>{lines}</blockquote>")
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
+            out.append(f"<p>{h(title)}:</p><blockquote>{h_block(text)}</blockquote>")
+    return page(tab_title="formboard: meeting note", client=note.client, body=out)
