@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from formboard.core.graph import MAINTAINING, cycles, in_cycles
 from formboard.core.model import Board, Card, Column, Link, LinkKind
+from helpers_hostile import HOSTILE, hostile_board
 
 M, T, P = LinkKind.MAINTAINS, LinkKind.TRIGGERS, LinkKind.PROTECTS_AGAINST
 
@@ -165,28 +169,6 @@ async def test_the_board_marks_cards_in_a_cycle_lists_them_and_follows_new_links
         assert app.board_view.focused_card.id == ids["panic"]
 
 
-HOSTILE = [
-    "<script>alert(1)</script>",
-    "</svg><img src=x onerror=alert(1)>",
-    'Quote " and back\\slash ]] --> x',
-    "Ctrl \x1b[31mred\x1b[0m \u202eevil",
-    "%% mermaid comment\nclick c_1 call x()",
-]
-
-
-def hostile_board() -> Board:
-    cards = tuple(
-        Card.model_construct(id=f"h{i}", column=list(Column)[i % 5], position=float(i),
-                             title=t, archived=False)
-        for i, t in enumerate(HOSTILE)
-    )  # fmt: skip
-    links = tuple(
-        Link(id=f"l{i}", from_id=f"h{i}", to_id=f"h{(i + 1) % len(HOSTILE)}", kind=M)
-        for i in range(len(HOSTILE))
-    )
-    return Board.model_construct(client="C-0001", title="", cards=cards, links=links)
-
-
 def test_mermaid_and_dot_show_every_hostile_title_as_text() -> None:
     import re
 
@@ -195,7 +177,7 @@ def test_mermaid_and_dot_show_every_hostile_title_as_text() -> None:
     mermaid = board_to_mermaid(hostile_board())
     assert mermaid.startswith("flowchart LR\n")
     labels = re.findall(r'\["([^"]*)"\]', mermaid)
-    assert len(labels) == 2 * len(HOSTILE)  # a column and a card each
+    assert len(labels) == len(Column) + len(HOSTILE)  # a label per column and per card
     for line in mermaid.splitlines()[1:]:
         # Inside quotes only letters, digits, spaces and #NN; codes: nothing to interpret.
         for quoted in re.findall(r'"([^"]*)"', line):
@@ -231,3 +213,62 @@ def test_export_writes_mermaid_and_dot(tmp_path) -> None:
     result = runner.invoke(cli, ["export", str(path), "--format", "dot", "-o", str(out)])
     assert result.exit_code == 0 and f'c_{a} -> c_{b} [label="maintains"];' in out.read_text()
     assert oct(out.stat().st_mode & 0o777) == "0o600"
+
+
+class _Parsed(HTMLParser):
+    """Every element the browser would make of a page, with its attributes and text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.started: list[tuple[str, dict[str, str | None]]] = []
+        self.ended: list[str] = []
+        self.text: dict[str, str] = {}  # text inside each element name (style, title, ...)
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.started.append((tag, dict(attrs)))
+        if tag not in ("meta", "br"):
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.started.append((tag, dict(attrs)))
+        self.ended.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.ended.append(tag)
+        assert self.open and self.open[-1] == tag, (tag, self.open[-3:])
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        for tag in {*self.open, "all"}:
+            self.text[tag] = self.text.get(tag, "") + data
+
+
+def test_html_shows_every_hostile_field_as_text_and_never_as_markup() -> None:
+    from formboard.core.record_html import board_to_html
+    from formboard.core.text import one_line, visible
+
+    page = board_to_html(hostile_board())
+    parsed = _Parsed()
+    parsed.feed(page)
+    parsed.close()
+    assert parsed.open == []  # every element closed, in order
+    tags = [tag for tag, _ in parsed.started]
+    assert "script" not in tags and "img" not in tags and "iframe" not in tags
+    assert tags.count("svg") == 1 and parsed.ended.count("svg") == 1
+    assert tags.count("style") == 1 and tags.count("p") > 0
+    assert parsed.text["title"].startswith("formboard: formulation")  # no client text
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]", page)
+    # Every field's text is there, as text: made visible, never interpreted.
+    shown = " ".join(parsed.text["all"].split())
+    for text in HOSTILE:
+        assert " ".join(one_line(visible(text)).split()) in shown, text
+    assert "&amp;amp;" in page and "[bold]x[/]" in shown and "␛[31mred" in shown
+    assert f"Confidential — {one_line(visible(HOSTILE[3]))}" in shown
+    # The header of every printed page is a CSS string that nothing in it can end.
+    assert "</" not in parsed.text["style"] and "Confidential \\002014 " in parsed.text["style"]
+    # One labelled path per link, labelled with its sentence.
+    links = [a for tag, a in parsed.started if tag == "path" and "link" in (a.get("class") or "")]
+    assert len(links) == len(HOSTILE)
+    assert all(a["data-kind"] == "maintains" and "’ maintains ‘" in a["aria-label"] for a in links)
+    assert f"‘{one_line(visible(HOSTILE[0]))}’ maintains" in links[0]["aria-label"]

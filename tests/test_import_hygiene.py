@@ -68,6 +68,7 @@ HEADLESS = [  # the command, then what follows the board
     ("check",),
     ("export",),
     ("export", "--format", "markdown"),
+    ("export", "--format", "html"),
 ]
 
 

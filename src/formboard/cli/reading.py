@@ -98,17 +98,20 @@ def log(board: Path, as_json: bool, since: tuple[str, Any] | None) -> None:
 @click.argument("board", type=BOARD)
 @click.option(
     "--format", "fmt",
-    type=click.Choice(["json", "markdown", "mermaid", "dot"], case_sensitive=False),
+    type=click.Choice(["json", "markdown", "html", "mermaid", "dot"], case_sensitive=False),
     default="json", show_default=True,
-    help="json (everything, can be imported), markdown (to read), or the links as a "
-    "diagram: mermaid or dot (Graphviz).",
+    help="json (everything, can be imported), markdown (to read), html (one printable "
+    "page with a diagram, for the record), or the links as a diagram: mermaid or dot "
+    "(Graphviz).",
 )  # fmt: skip
 @output_option
 def export(board: Path, fmt: str, output: Path | None) -> None:
-    """Export the board as JSON, markdown, or its links as a Mermaid or DOT diagram.
+    """Export the board as JSON, markdown, HTML, or its links as a Mermaid or DOT diagram.
 
-    JSON keeps everything and can be imported; markdown is for reading; mermaid and dot
-    draw the cards by column and the links between them, labelled with their kind.
+    JSON keeps everything and can be imported; markdown is for reading; html is one
+    self-contained printable page for the record (cards, links and maintaining cycles in
+    sentences, and the links drawn); mermaid and dot draw the cards by column and the
+    links between them, labelled with their kind.
     """
     from formboard.core.export import board_to_json, board_to_markdown
 
@@ -118,8 +121,9 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
         content = store.board()
     _say_stand_ins(content)
     from formboard.core.diagram import board_to_dot, board_to_mermaid
+    from formboard.core.record_html import board_to_html
 
-    writers = {"json": board_to_json, "markdown": board_to_markdown,
+    writers = {"json": board_to_json, "markdown": board_to_markdown, "html": board_to_html,
                "mermaid": board_to_mermaid, "dot": board_to_dot}  # fmt: skip
     text = writers[fmt.lower()](content)
     if output is None:
