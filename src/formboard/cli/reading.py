@@ -113,19 +113,14 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
     sentences, and the links drawn); mermaid and dot draw the cards by column and the
     links between them, labelled with their kind.
     """
-    from formboard.core.export import board_to_json, board_to_markdown
+    from formboard.core.records import render  # each writer imported only when used
 
     if output is not None:
         check_output_target(output.expanduser(), board.expanduser())
     with opened(board) as store:
         content = store.board()
     _say_stand_ins(content)
-    from formboard.core.diagram import board_to_dot, board_to_mermaid
-    from formboard.core.record_html import board_to_html
-
-    writers = {"json": board_to_json, "markdown": board_to_markdown, "html": board_to_html,
-               "mermaid": board_to_mermaid, "dot": board_to_dot}  # fmt: skip
-    text = writers[fmt.lower()](content)
+    text = render(content, fmt.lower())
     if output is None:
         click.echo(text, nl=False)
         return
