@@ -107,26 +107,40 @@ def neighbourhood(
     cards: Mapping[str, Card], links: Iterable[Link], centre: str, steps: int
 ) -> dict[str, int]:
     """Card id -> layer, for the cards within ``steps`` links of ``centre`` either way."""
-    shown = {cid for cid, c in cards.items() if not c.archived}
-    outgoing: dict[str, list[str]] = {}
-    incoming: dict[str, list[str]] = {}
-    for link in links:
-        if link.from_id in shown and link.to_id in shown:
-            outgoing.setdefault(link.from_id, []).append(link.to_id)
-            incoming.setdefault(link.to_id, []).append(link.from_id)
-    order = {cid: board_order(cards[cid]) for cid in shown}
-    layer = {centre: 0}
-    frontier = [centre]
-    for _ in range(steps):
-        reached = []
-        for here in frontier:
-            for there, side in [*((t, 1) for t in sorted(outgoing.get(here, ()), key=order.get)),
-                                *((t, -1) for t in sorted(incoming.get(here, ()), key=order.get))]:  # fmt: skip
-                if there not in layer:
-                    layer[there] = layer[here] + side
-                    reached.append(there)
-        frontier = reached
-    return layer
+    return _Links(cards, links).around(centre, steps)
+
+
+class _Links:
+    """The links between cards on the board (archived cards left out), both ways."""
+
+    def __init__(self, cards: Mapping[str, Card], links: Iterable[Link]) -> None:
+        self.cards = cards
+        self.outgoing: dict[str, list[str]] = {}
+        self.incoming: dict[str, list[str]] = {}
+        for link in links:
+            ends = cards.get(link.from_id), cards.get(link.to_id)
+            if ends[0] and ends[1] and not ends[0].archived and not ends[1].archived:
+                self.outgoing.setdefault(link.from_id, []).append(link.to_id)
+                self.incoming.setdefault(link.to_id, []).append(link.from_id)
+
+    def around(self, centre: str, steps: int) -> dict[str, int]:
+        """Card id -> layer: what ``centre`` links to to its right, what links to it to its
+        left, out to ``steps`` links, each card where it is first reached."""
+        layer = {centre: 0}
+        frontier = [centre]
+        for _ in range(steps):
+            reached = []
+            for here in frontier:
+                for there, side in [*((t, 1) for t in self._ordered(self.outgoing, here)),
+                                    *((t, -1) for t in self._ordered(self.incoming, here))]:  # fmt: skip
+                    if there not in layer:
+                        layer[there] = layer[here] + side
+                        reached.append(there)
+            frontier = reached
+        return layer
+
+    def _ordered(self, ends: dict[str, list[str]], card_id: str) -> list[str]:
+        return sorted(ends.get(card_id, ()), key=lambda c: board_order(self.cards[c]))
 
 
 def lay_out(
@@ -140,9 +154,10 @@ def lay_out(
     fit (the widest boxes that do), else one; wider than the screen only when even one
     step of the narrowest boxes is."""
     links = list(links)
-    within = neighbourhood(cards, links, centre, STEPS)
+    graph = _Links(cards, links)
+    within = graph.around(centre, STEPS)
     for steps in range(STEPS, 0, -1):
-        layers = neighbourhood(cards, links, centre, steps)
+        layers = within if steps == STEPS else graph.around(centre, steps)
         drawing = _Drawing(cards, links, layers, centre, cycles or {})
         # Narrow boxes, but never too narrow to name their column in full (the name may
         # take the box's right margin).

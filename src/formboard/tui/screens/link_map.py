@@ -163,33 +163,39 @@ class MapScreen(Screen[str | None]):
     def _text(self, layout: MapLayout) -> Text:
         """The cells as Rich text: boxes in their column's colour, the focused one heavy."""
         colours = self._column_colours()
+        styles: dict[tuple[str, str], Style] = {}  # (role, card) -> its style, made once
         out = Text(no_wrap=True, end="")
         for r, row in enumerate(layout.cells):
             if r:
                 out.append("\n")
-            run, style = "", Style()
+            run: list[str] = []
+            key = ("", "")
             for ch, role, cid in row:
-                here = self._style(role, cid, layout, colours)
-                if cid == self.at and role == "border":
-                    ch = ch.translate(_HEAVY)
-                if here != style and run:
-                    out.append(run, style)
-                    run = ""
-                run, style = run + ch, here
-            out.append(run, style)
+                here = (role, cid)
+                if here != key:
+                    if run:
+                        out.append("".join(run), self._style(key, layout, colours, styles))
+                    run, key = [], here
+                run.append(ch.translate(_HEAVY) if cid == self.at and role == "border" else ch)
+            out.append("".join(run), self._style(key, layout, colours, styles))
         return out
 
-    def _style(self, role: str, cid: str, layout: MapLayout,
-               colours: dict[Column, Style]) -> Style:  # fmt: skip
-        if not cid:
-            return Style(dim=True) if role == "line" else Style(bold=role == "arrow")
-        column = colours[layout.boxes[cid].column]
+    def _style(self, key: tuple[str, str], layout: MapLayout, colours: dict[Column, Style],
+               styles: dict[tuple[str, str], Style]) -> Style:  # fmt: skip
+        if key in styles:
+            return styles[key]
+        role, cid = key
         focused = cid == self.at
-        if role == "border" or role == "column":
-            return column + Style(bold=focused)
-        if role == "cycle":
-            return Style(italic=True, bold=focused)
-        return Style(bold=focused, reverse=focused and role == "title")
+        if not cid:
+            style = Style(dim=True) if role == "line" else Style(bold=role == "arrow")
+        elif role in ("border", "column"):
+            style = colours[layout.boxes[cid].column] + Style(bold=focused)
+        elif role == "cycle":
+            style = Style(italic=True, bold=focused)
+        else:
+            style = Style(bold=focused, reverse=focused and role == "title")
+        styles[key] = style
+        return style
 
     def _column_colours(self) -> dict[Column, Style]:
         variables = self.app.get_css_variables()
