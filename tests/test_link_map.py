@@ -201,7 +201,7 @@ async def test_a_follower_sees_the_facilitators_map(board) -> None:
         await pb.press("f", "enter")  # Ben follows Ana
         ana.board_view.focus_card(ids["avoid"])
         await pa.press("m")
-        await wait_for(pb, lambda: isinstance(ben.screen, MapScreen), 5)
+        await wait_for(pb, lambda: isinstance(ben.screen, MapScreen) and ben.screen.drawn, 5)
         heading = ben.screen.query_one("#map-heading")
         await wait_for(pb, lambda: "following" in str(heading.render()), 5)
         assert ben.screen.centre == ids["avoid"]

@@ -72,7 +72,7 @@ def test_export_html_writes_one_private_page_that_fetches_nothing(board_path: Pa
     # The confidential header on screen, and on every printed page after the first.
     assert '<p class="confidential">Confidential — C-0421</p>' in page
     assert '@top-center { content: "Confidential \\002014  C-0421"' in page
-    assert result.output.startswith("Exported 3 cards to ")
+    assert result.output.startswith("Exported 2 cards (1 archived left out) to ")
 
 
 def test_every_column_is_named_and_coloured_as_the_light_theme_says() -> None:

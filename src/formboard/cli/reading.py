@@ -125,7 +125,11 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
         click.echo(text, nl=False)
         return
     write_output(output.expanduser(), text)
-    click.echo(one_line(f"Exported {count(len(content.cards), 'card')} to {output}."))
+    cards = count(len(content.cards), "card")
+    archived = sum(1 for c in content.cards if c.archived)
+    if archived and fmt.lower() in ("html", "mermaid", "dot"):  # these leave them out
+        cards = f"{count(len(content.cards) - archived, 'card')} ({archived} archived left out)"
+    click.echo(one_line(f"Exported {cards} to {output}."))
 
 
 def _say_stand_ins(board: Board) -> None:

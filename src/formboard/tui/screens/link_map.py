@@ -91,8 +91,8 @@ class MapScreen(Screen[str | None]):
     def draw(self) -> None:
         """Lay the map out again around the centre, for this width, and show it."""
         state = self.formboard.board
-        if state is None:
-            return
+        if state is None or not self.is_mounted or not self.query("#map-canvas"):
+            return  # not composed yet (on_mount draws), or closing
         card = state.cards.get(self.centre)
         if card is None or card.archived:
             return
