@@ -209,6 +209,12 @@ async def test_a_follower_sees_the_facilitators_map(board) -> None:
         await wait_for(pb, lambda: ben.screen.centre == ids["loss"], 5)
         await pa.press("l")
         await wait_for(pb, lambda: ben.screen.at == ids["avoid"], 5)
+        await pa.press("o")  # Ana opens the card from the map: so does Ben, and back
+        await wait_for(pb, lambda: isinstance(ben.screen, CardScreen), 5)
+        assert ben.screen.card_id == ids["avoid"] and ben.screen.reading
+        await pa.press("escape")
+        await wait_for(pb, lambda: isinstance(ben.screen, MapScreen) and ben.screen.drawn, 5)
+        assert (ben.screen.centre, ben.screen.at) == (ids["loss"], ids["avoid"])
         await pa.press("escape")
         await wait_for(pb, lambda: not isinstance(ben.screen, MapScreen), 5)
         assert ben.board_screen.following is not None

@@ -141,6 +141,11 @@ class CycleMarks:
                 top.dismiss(None)
                 return cast("Screen[object]", self)
             return top
+        from formboard.tui.screens.card import CardScreen
+
+        if isinstance(top, CardScreen) and top.followed and not top.edited():
+            top.dismiss()  # they closed the card they opened from the map: back to it
+            top = cast("Screen[object]", self)
         if isinstance(top, MapScreen):
             if top.followed:
                 top.show(leader.centre, leader.focused)
