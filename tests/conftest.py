@@ -49,3 +49,21 @@ def board_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "C-0001.board"
     small_board(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for the session (``tests/pg_cluster.py``)."""
+    from tests.pg_cluster import Cluster
+
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """The URL of a new board's place on the test server (skips, saying why, without one)."""
+    if pg_cluster.reason:
+        pytest.skip(pg_cluster.reason)
+    return pg_cluster.url()

@@ -1,4 +1,9 @@
-"""BoardStore: every op, merging and conflicts, ids, positions, the change feed, opening."""
+"""The store: every op, merging and conflicts, ids, positions, the change feed, opening.
+
+The tests that take ``store`` are the contract both backends keep: each runs on a board
+file and on a board on a PostgreSQL server (``tests/pg_cluster.py``; skipped, saying why,
+where no server can start). The rest are about the file itself.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from formboard.core.errors import (
     UnknownEntity,
 )
 from formboard.core.model import Board, Card, Column, Domain, Link, LinkKind, Member, Status
-from formboard.core.store import BoardStore, edits, files, schema
+from formboard.core.store import BoardStore, create_store, edits, files, open_store, schema
 from formboard.core.store.positions import POSITION_STEP
 from helpers_store import fictional_env, long_board, person, raw, subprocess_env, titles
 
@@ -42,14 +47,49 @@ def path(tmp_path: Path) -> Path:
     return folder / "C-0421.board"
 
 
+@pytest.fixture(params=["file", "postgresql"])
+def location(request: pytest.FixtureRequest, path: Path) -> Path | str:
+    """Where the contract tests' board is: a file, or a board on a PostgreSQL server."""
+    return path if request.param == "file" else request.getfixturevalue("pg_url")
+
+
 @pytest.fixture
-def store(path: Path) -> BoardStore:
+def store(location: Path | str) -> BoardStore:
+    with create_store(location, "C-0421", "Formulation") as s:
+        yield s
+
+
+@pytest.fixture
+def file_store(path: Path) -> BoardStore:
     with BoardStore.create(path, "C-0421", "Formulation") as s:
         yield s
 
 
-def colleague(path: Path, login: str = "sam", name: str = "Sam Lee") -> BoardStore:
-    return BoardStore.open(path, identity=person(login, name))
+def where(store: BoardStore) -> Path | str:
+    """The store's location: its file's path, or its server URL."""
+    return getattr(store, "url", store.path)
+
+
+def colleague(location: Path | str, login: str = "sam", name: str = "Sam Lee") -> BoardStore:
+    return open_store(location, identity=person(login, name))
+
+
+def outside(store: BoardStore, *statements: tuple[str, tuple]) -> None:
+    """Write as someone bypassing formboard would: the sqlite3 shell, or psql."""
+    if not hasattr(store, "url"):
+        conn = raw(store.path)
+        for statement, args in statements:
+            conn.execute(statement, args)
+        conn.close()
+        return
+    import psycopg
+
+    with psycopg.connect(store.conninfo) as conn:
+        conn.execute(
+            psycopg.sql.SQL("SET search_path TO {}").format(psycopg.sql.Identifier(store.schema))
+        )
+        for statement, args in statements:
+            conn.execute(statement.replace("?", "%s"), args)
 
 
 def ops_named(store: BoardStore, op: str) -> list:
@@ -67,7 +107,7 @@ def test_new_board_is_empty_at_revision_zero_with_its_client_and_title(store: Bo
 
 def test_creating_where_a_file_already_is_raises_board_exists(store: BoardStore) -> None:
     with pytest.raises(BoardExists):
-        BoardStore.create(store.path, "C-0421")
+        create_store(where(store), "C-0421")
 
 
 def test_a_client_code_that_could_be_a_name_is_refused(tmp_path: Path) -> None:
@@ -200,10 +240,10 @@ def umask_022() -> None:
 
 
 @pytest.mark.usefixtures("umask_022")
-def test_board_and_sidecar_are_owner_only(store: BoardStore) -> None:
-    store.add_card("symptoms", "Panic at work")
-    assert mode_of(store.path) == 0o600
-    assert mode_of(store.sidecar_path) == 0o600
+def test_board_and_sidecar_are_owner_only(file_store: BoardStore) -> None:
+    file_store.add_card("symptoms", "Panic at work")
+    assert mode_of(file_store.path) == 0o600
+    assert mode_of(file_store.sidecar_path) == 0o600
 
 
 @pytest.mark.usefixtures("umask_022")
@@ -221,7 +261,8 @@ def sidecar(store: BoardStore) -> dict:
     return json.loads(store.sidecar_path.read_text())
 
 
-def test_the_sidecar_holds_the_revision_after_each_commit(store: BoardStore) -> None:
+def test_the_sidecar_holds_the_revision_after_each_commit(file_store: BoardStore) -> None:
+    store = file_store
     assert sidecar(store)["revision"] == 0
     card = store.add_card("symptoms", "Panic at work")
     assert sidecar(store)["revision"] == store.revision() > 0
@@ -231,8 +272,9 @@ def test_the_sidecar_holds_the_revision_after_each_commit(store: BoardStore) -> 
 
 
 def test_the_sidecar_is_written_while_the_lease_is_held(
-    store: BoardStore, monkeypatch: pytest.MonkeyPatch
+    file_store: BoardStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    store = file_store
     # Written after release, two writers could leave the older revision in the sidecar.
     held: list[bool] = []
     real = files.write_sidecar
@@ -434,7 +476,7 @@ def test_edit_and_remove_my_own_perspective(store: BoardStore) -> None:
 
 def test_someone_elses_perspective_is_not_mine_to_change(store: BoardStore) -> None:
     card = store.add_card("symptoms", "Voices at night")
-    with colleague(store.path) as sam:
+    with colleague(where(store)) as sam:
         theirs = sam.add_perspective(card.id, "Spiritual emergence?", discipline="nursing")
     with pytest.raises(NotYours):
         store.edit_perspective(theirs.id, text="Mine now")
@@ -543,7 +585,7 @@ def store_perspective(card_id: str):
 
 def test_colleagues_move_and_my_edit_both_survive(store: BoardStore) -> None:
     card = store.add_card("symptoms", "Panic at work")
-    with colleague(store.path) as sam:
+    with colleague(where(store)) as sam:
         sam.move_card(card.id, "qualities")
     edited = store.edit_card(card.id, base_rev=card.rev, body="Started in March")
     assert (edited.column, edited.body, edited.rev) == (Column.QUALITIES, "Started in March", 3)
@@ -551,7 +593,7 @@ def test_colleagues_move_and_my_edit_both_survive(store: BoardStore) -> None:
 
 def test_two_people_editing_different_fields_both_survive(store: BoardStore) -> None:
     card = store.add_card("symptoms", "Panic at work")
-    with colleague(store.path) as sam:
+    with colleague(where(store)) as sam:
         sam.edit_card(card.id, base_rev=card.rev, title="Panic on the train")
     store.edit_card(card.id, base_rev=card.rev, body="Started in March", status="agreed")
     final = store.card(card.id)
@@ -564,7 +606,7 @@ def test_the_same_field_is_a_conflict_with_both_versions_and_mine_is_logged(
     store: BoardStore,
 ) -> None:
     card = store.add_card("symptoms", "Panic at work", body="first")
-    with colleague(store.path) as sam:
+    with colleague(where(store)) as sam:
         sam.edit_card(card.id, base_rev=card.rev, body="Sam's reading")
     revision = store.revision()
     with pytest.raises(BoardConflict) as caught:
@@ -586,7 +628,7 @@ def test_the_same_field_is_a_conflict_with_both_versions_and_mine_is_logged(
 def test_the_same_field_changed_to_the_same_value_is_still_a_conflict(store: BoardStore) -> None:
     # A read-modify-write (a counter, an appended line) must never count once for two.
     card = store.add_card("symptoms", "Counter", body="5")
-    with colleague(store.path) as sam:
+    with colleague(where(store)) as sam:
         sam.edit_card(card.id, base_rev=card.rev, body="6")
     with pytest.raises(BoardConflict):
         store.edit_card(card.id, base_rev=card.rev, body="6")
@@ -594,7 +636,7 @@ def test_the_same_field_changed_to_the_same_value_is_still_a_conflict(store: Boa
 
 def test_a_field_sent_unchanged_from_my_base_lets_theirs_stand(store: BoardStore) -> None:
     card = store.add_card("symptoms", "Panic at work", body="first")
-    with colleague(store.path) as sam:
+    with colleague(where(store)) as sam:
         sam.edit_card(card.id, base_rev=card.rev, title="Panic on the train")
     # A form that sends every field: the title is as I read it, the body is mine.
     edited = store.edit_card(card.id, base_rev=card.rev, title="Panic at work", body="second")
@@ -604,7 +646,7 @@ def test_a_field_sent_unchanged_from_my_base_lets_theirs_stand(store: BoardStore
 def test_perspective_edits_are_optimistic_too(store: BoardStore) -> None:
     card = store.add_card("symptoms", "Voices at night")
     p = store.add_perspective(card.id, "First")
-    twin = BoardStore.open(store.path)  # me, in another window
+    twin = open_store(where(store))  # me, in another window
     twin.edit_perspective(p.id, base_rev=p.rev, text="From the other window")
     twin.close()
     with pytest.raises(BoardConflict) as caught:
@@ -728,10 +770,11 @@ def test_a_write_that_bypasses_formboard_is_found_by_a_full_diff(store: BoardSto
     a = store.add_card("symptoms", "Panic at work")
     b = store.add_card("symptoms", "Insomnia")
     known, since = store.board(), store.revision()
-    conn = raw(store.path)  # someone with the sqlite3 shell
-    conn.execute("UPDATE cards SET title = 'Edited outside' WHERE id = ?", (a.id,))
-    conn.execute("DELETE FROM cards WHERE id = ?", (b.id,))
-    conn.close()
+    outside(  # someone with the sqlite3 shell, or psql
+        store,
+        ("UPDATE cards SET title = 'Edited outside' WHERE id = ?", (a.id,)),
+        ("DELETE FROM cards WHERE id = ?", (b.id,)),
+    )
     changes = store.changes_since(since, known)
     assert changes.full
     assert [c.title for c in changes.cards_changed] == ["Edited outside"]
@@ -740,7 +783,8 @@ def test_a_write_that_bypasses_formboard_is_found_by_a_full_diff(store: BoardSto
     assert unknown.full and [c.id for c in unknown.cards_added] == [a.id]
 
 
-def test_a_board_whose_revision_went_back_is_diffed_in_full(store: BoardStore) -> None:
+def test_a_board_whose_revision_went_back_is_diffed_in_full(file_store: BoardStore) -> None:
+    store = file_store
     store.add_card("symptoms", "Panic at work")
     copy = store.backup(store.path.parent / "backup.board")
     store.add_card("symptoms", "Insomnia")

@@ -8,6 +8,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,10 +17,26 @@ from formboard.core.files import private_mode, write_atomically
 from formboard.core.lock import LeaseInfo
 from formboard.core.model import Domain, LinkKind, Status
 from formboard.core.store import Store, open_store
+from formboard.core.store.interface import is_server_location
 
-# readable=False: a board we may not read is the store's one sentence (exit 1), not click's
-# usage error (exit 2).
-BOARD = click.Path(path_type=Path, dir_okay=True, readable=False)
+
+class BoardLocation(click.ParamType):
+    """A board: a file's path, or a ``postgresql://host/db?board=C-0421`` URL (kept as text).
+
+    readable=False: a board we may not read is the store's one sentence (exit 1), not
+    click's usage error (exit 2).
+    """
+
+    name = "board"
+    _path = click.Path(path_type=Path, dir_okay=True, readable=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and is_server_location(value):
+            return value
+        return self._path.convert(value, param, ctx)
+
+
+BOARD = BoardLocation()
 
 # -o FILE of the commands that write a file (export, note); see ``write_output``.
 output_option = click.option(
@@ -97,13 +114,17 @@ def domain_value(value: str | None) -> str | None:
     return choice(value, DOMAINS, "domain")
 
 
-def check_output_target(output: Path, board: Path) -> None:
+def check_output_target(output: Path, board: Path | str) -> None:
     """An export or a note may make a new file or replace a regular one, never a board's own files.
 
     It replaces by rename, which would swap out a device, a FIFO or a link as well, and
     the board's sidecar, journal, lock or presence.
     """
-    target, own = output.absolute(), board.absolute()
+    target = output.absolute()
+    if is_server_location(board):
+        own = target.with_name(".formboard-no-board")  # a board on a server has no files here
+    else:
+        own = Path(board).expanduser().absolute()
     if target == own or (target.exists() and own.exists() and target.samefile(own)):
         raise InvalidInput("Writing there would replace the board itself; choose another file.")
     beside = (own.name + "-journal", own.name + ".")  # its sidecar, journal, lock, presence

@@ -93,7 +93,7 @@ def warn_if_replacing(store: Store, before: dict[str, Any], author: str, what: s
     click.echo(
         one_line(
             f"formboard: this replaced the {names} of the {what} last written by {author}; "
-            f"their version is in `formboard log {store.path}`. Give --rev to be stopped "
+            f"their version is in `formboard log {store.location}`. Give --rev to be stopped "
             "instead when a colleague changed it."
         ),
         err=True,

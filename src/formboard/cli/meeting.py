@@ -90,7 +90,7 @@ def note(board: Path, number: int | None, since: str | None, fmt: str, output: P
     if number is not None and since is not None:
         raise click.UsageError("Give --meeting or --since, not both.")
     if output is not None:
-        check_output_target(output.expanduser(), board.expanduser())
+        check_output_target(output.expanduser(), board)
     chosen: Any = None
     with opened(board) as store:
         content = store.board()

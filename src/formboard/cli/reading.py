@@ -116,7 +116,7 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
     from formboard.core.records import render  # each writer imported only when used
 
     if output is not None:
-        check_output_target(output.expanduser(), board.expanduser())
+        check_output_target(output.expanduser(), board)
     with opened(board) as store:
         content = store.board()
     _say_stand_ins(content)
@@ -155,7 +155,9 @@ def import_(file: Path, board: Path) -> None:
         content = store.board()
     cards, links = len(content.cards), len(content.links)
     click.echo(
-        one_line(f"Imported {count(cards, 'card')} and {count(links, 'link')} into {store.path}.")
+        one_line(
+            f"Imported {count(cards, 'card')} and {count(links, 'link')} into {store.location}."
+        )
     )
 
 

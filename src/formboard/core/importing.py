@@ -348,6 +348,10 @@ def import_board(source: Path | str, board_path: Path | str, **store_kwargs: Any
     try:
         store.load_board(board)
     except BaseException:
+        discard = getattr(store, "discard", None)
+        if discard is not None:  # a board on a server: its schema goes
+            discard()
+            raise
         made = [store.path, store.sidecar_path, store.path.with_name(store.path.name + "-journal")]
         store.close()
         for path in made:

@@ -257,6 +257,11 @@ class BoardStore(BoardReads, BoardEdits):
         return self.read_only_reason is not None
 
     @property
+    def location(self) -> str:
+        """Where the board is, to say in a message: its file's path."""
+        return str(self.path)
+
+    @property
     def sidecar_path(self) -> Path:
         """``<board>.rev``: the revision, rewritten after every commit."""
         return files.sidecar_path(self.path)

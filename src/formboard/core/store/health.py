@@ -164,13 +164,15 @@ def _archived_flag(value: Any) -> Any:
 
 def orphans(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """(entity, id) of perspectives and links whose card is not on the board."""
-    found = []
-    for table, rowid, *_ in conn.execute("PRAGMA foreign_key_check").fetchall():
-        if table in ("perspectives", "links"):
-            row = conn.execute(f"SELECT id FROM {table} WHERE rowid = ?", (rowid,)).fetchone()
-            if row is not None:
-                found.append((table.removesuffix("s"), row["id"]))
-    return list(dict.fromkeys(found))
+    found = conn.execute(
+        "SELECT 'perspective', p.id FROM perspectives p LEFT JOIN cards c ON c.id = p.card_id "
+        "WHERE c.id IS NULL"
+    ).fetchall()
+    found += conn.execute(
+        "SELECT 'link', l.id FROM links l LEFT JOIN cards a ON a.id = l.from_id "
+        "LEFT JOIN cards b ON b.id = l.to_id WHERE a.id IS NULL OR b.id IS NULL"
+    ).fetchall()
+    return list(dict.fromkeys((str(entity), str(eid)) for entity, eid in found))
 
 
 def _orphan(entity: str, eid: str) -> Problem:
@@ -211,7 +213,9 @@ def repair(conn: sqlite3.Connection, sidecar_revision: int | None) -> Tx:
         _set_meta(conn, "revision", revision)
         records.append(_meta_record("revision", meta.get("revision"), revision))
     elif records:
-        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+        conn.execute(
+            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'revision'"
+        )
     return Tx([_said(r) for r in records], records)
 
 

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 class Store(Protocol):
     """One open board: read it, change it, follow it, look after it."""
 
-    path: Path
+    path: Path  # the file (a board on a server: a name for it, not a file)
+    location: str  # where it is, fit to show: the file's path, or the URL without a password
     identity: Identity
     read_only_reason: str | None  # why it cannot be written, in words; None if it can
 
@@ -92,8 +93,30 @@ class Store(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
+def is_server_location(location: Path | str) -> bool:
+    """Whether ``location`` is a board on a database server (``postgresql://…?board=…``)."""
+    return isinstance(location, str) and location.split("://", 1)[0] in ("postgresql", "postgres")
+
+
+def _server_store() -> Any:
+    try:
+        from formboard.core.store.pg_store import PgStore
+    except ImportError:
+        from formboard.core.errors import InvalidInput
+
+        raise InvalidInput(
+            "Boards on PostgreSQL need psycopg: pip install 'formboard[postgres]'."
+        ) from None
+    return PgStore
+
+
 def open_store(location: Path | str, **options: Any) -> Store:
-    """Open the board at ``location`` (BoardNotFound, NotABoard, BoardCorrupt if it can't be)."""
+    """Open the board at ``location`` (BoardNotFound, NotABoard, BoardCorrupt if it can't be).
+
+    A path is a board file; a ``postgresql://host/db?board=C-0421`` URL a board on a server.
+    """
+    if is_server_location(location):
+        return _server_store().open(str(location), **options)
     from formboard.core.store.board_store import BoardStore
 
     return BoardStore.open(Path(location), **options)
@@ -101,6 +124,8 @@ def open_store(location: Path | str, **options: Any) -> Store:
 
 def create_store(location: Path | str, client: str, title: str = "", **options: Any) -> Store:
     """Create a new board at ``location`` (BoardExists if something is there)."""
+    if is_server_location(location):
+        return _server_store().create(str(location), client, title, **options)
     from formboard.core.store.board_store import BoardStore
 
     return BoardStore.create(Path(location), client, title, **options)
@@ -108,6 +133,15 @@ def create_store(location: Path | str, client: str, title: str = "", **options: 
 
 def check_board(location: Path | str) -> list[Check]:
     """Every check on the board at ``location``, one that cannot open included."""
+    if is_server_location(location):
+        from formboard.core.errors import FormboardError
+        from formboard.core.store.checks import Check
+
+        try:
+            with open_store(location, read_only=True) as store:
+                return store.check()
+        except FormboardError as exc:
+            return [Check("server", False, str(exc))]
     from formboard.core.store.checks import check_board as check_sqlite_board
 
     return check_sqlite_board(Path(location))

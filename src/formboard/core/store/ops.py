@@ -278,7 +278,9 @@ def set_title(conn: sqlite3.Connection, title: str) -> Tx:
     old = conn.execute("SELECT value FROM meta WHERE key = 'title'").fetchone()[0]
     conn.execute("UPDATE meta SET value = ? WHERE key = 'title'", (title,))
     # meta has no revision trigger (it holds the revision itself), so bump by hand.
-    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+    conn.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'revision'"
+    )
     return Tx(None, [Record("set_title", "board", "meta", None, {"title": old}, {"title": title})])
 
 

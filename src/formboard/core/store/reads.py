@@ -255,10 +255,12 @@ class BoardReads:
         """The op log after ``since_seq``, oldest first."""
 
         def read(conn: sqlite3.Connection) -> list[Op]:
-            found = conn.execute(
-                "SELECT * FROM ops WHERE seq > ? ORDER BY seq LIMIT ?",
-                (since_seq, -1 if limit is None else limit),
-            )
+            if limit is None:
+                found = conn.execute("SELECT * FROM ops WHERE seq > ? ORDER BY seq", (since_seq,))
+            else:
+                found = conn.execute(
+                    "SELECT * FROM ops WHERE seq > ? ORDER BY seq LIMIT ?", (since_seq, limit)
+                )
             return [rows.op_from_row(r) for r in found]
 
         return self._read(read)

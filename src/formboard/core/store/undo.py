@@ -61,7 +61,8 @@ class _Write:
 
 def _my_writes(conn: sqlite3.Connection, login: str) -> list[_Write]:
     found = conn.execute(
-        "SELECT * FROM (SELECT * FROM ops WHERE author = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+        "SELECT * FROM (SELECT * FROM ops WHERE author = ? ORDER BY seq DESC LIMIT ?) AS mine "
+        "ORDER BY seq",
         (login, _DEPTH),
     ).fetchall()
     writes: dict[tuple[str, int], _Write] = {}

@@ -1,0 +1,368 @@
+"""PgStore: a board on a PostgreSQL server, behind the same Store interface as the file.
+
+A board is addressed by a URL, ``postgresql://host/db?board=C-0421``: everything but
+``board`` (and ``team``) is libpq's own, and libpq finds the rest the usual way (the
+service file, ``PGPASSFILE``, ``PG*`` variables); a password is never asked for, printed
+or kept. Each board is one schema (``board_C-0421``) with the file's tables.
+
+The guarantees are the file's (DESIGN §3), kept by the database's transactions instead of
+a lease: every write is one transaction that appends to the op log and bumps the revision
+(``pg_sql`` says how), so an op is whole or absent; writers of one board take turns on its
+revision row; a write whose COMMIT met a dropped connection is tried again with the same
+``(client_id, client_seq)``, which finds it if it landed; a newer schema opens read-only.
+Reads are REPEATABLE READ snapshots, never torn. One connection per store, used by one
+thread at a time (a lock); a dropped one is opened again on the next read or write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from formboard.core.errors import BoardBusy, BoardExists, BoardNotFound, BoardReadOnly, InvalidInput
+from formboard.core.identity import Identity, current_identity
+from formboard.core.model import Member, clean_client_code, clean_line, now_iso
+from formboard.core.store import health, ops, pg_schema, schema
+from formboard.core.store.edits import BoardEdits, new_id
+from formboard.core.store.pg_sql import PgConnection
+from formboard.core.store.reads import RETRY_PAUSES, BoardReads, meta_or_nothing
+from formboard.core.store.writes import Author, OpFn, Record, run_transaction
+
+if TYPE_CHECKING:
+    from formboard.core.store.checks import Check
+
+T = TypeVar("T")
+URL_SCHEMES = ("postgresql", "postgres")
+
+
+def is_board_url(location: object) -> bool:
+    """Whether ``location`` names a board on a server rather than a file."""
+    return isinstance(location, str) and location.split("://", 1)[0] in URL_SCHEMES
+
+
+def parse_board_url(url: str) -> tuple[str, str, str | None]:
+    """``(conninfo for libpq, board code, team role or None)`` from a board URL."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    wanted = {k: v for k, v in query if k in ("board", "team")}
+    rest = [(k, v) for k, v in query if k not in ("board", "team")]
+    if "password" in {k for k, _ in rest} or parts.password:
+        raise InvalidInput(
+            "Give the password the libpq way (a ~/.pgpass file, PGPASSFILE or a service "
+            "file), never in the board's address."
+        )
+    board = wanted.get("board", "")
+    try:
+        board = clean_client_code(board)
+    except ValueError:
+        raise InvalidInput(
+            f"The address {redacted(url)} names no board: add ?board=<client code>, such "
+            "as ?board=C-0421."
+        ) from None
+    conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}" + (
+        f"?{urlencode(rest)}" if rest else ""
+    )
+    return conninfo, board, wanted.get("team") or None
+
+
+def redacted(url: str) -> str:
+    """The address without any password, fit to show."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password:
+        host = netloc.rsplit("@", 1)[1]
+        netloc = f"{parts.username}@{host}" if parts.username else host
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.scheme}://{netloc}{parts.path}{query}"
+
+
+class _NoLease:
+    """The write path's lease check: the database's transaction is the lease here."""
+
+    def verify(self) -> bool:
+        return True
+
+
+class PgStore(BoardReads, BoardEdits):
+    """Create, open, read and write one board on a PostgreSQL server."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        identity: Identity | None = None,
+        read_only: bool = False,
+        on_busy: Callable[[float], None] | None = None,
+        _create: tuple[str, str] | None = None,
+        **_file_options: Any,  # the file's lease options mean nothing here
+    ) -> None:
+        self.url = url
+        self.conninfo, self.board_code, self.team = parse_board_url(url)
+        self.schema = pg_schema.schema_name(self.board_code)
+        self.location = redacted(url)
+        self.path = Path(f"{self.board_code}.board")  # a name for messages, not a file
+        self.identity = identity or current_identity()
+        self.client_id = secrets.token_hex(8)
+        self.read_only_reason: str | None = "it was opened read-only" if read_only else None
+        self.on_busy = on_busy
+        self.on_lock_wait = None
+        self.network = True
+        self._closed = False
+        self._opened = False
+        self._lock = threading.RLock()
+        self._conn: PgConnection | None = None
+        self._client_seq = 0
+        self._member_recorded = False
+        if _create is not None:
+            self._create(*_create)
+        else:
+            self._open_existing()
+
+    @classmethod
+    def create(cls, url: str, client: str, title: str = "", **kwargs: Any) -> PgStore:
+        try:
+            client = clean_client_code(client)
+            title = clean_line(title)
+        except ValueError as exc:
+            raise InvalidInput(f"The board {exc}.") from None
+        return cls(url, _create=(client, title), **kwargs)
+
+    @classmethod
+    def open(cls, url: str, **kwargs: Any) -> PgStore:
+        return cls(url, **kwargs)
+
+    # ------------------------------------------------------------- the connection
+
+    def _connection(self) -> PgConnection:
+        if self._conn is not None and not self._conn.raw.closed:
+            return self._conn
+        try:
+            raw = psycopg.connect(self.conninfo, autocommit=False, application_name="formboard",
+                                  connect_timeout=10)  # fmt: skip
+        except psycopg.OperationalError as exc:
+            raise BoardNotFound(
+                f"The board server for {self.location} could not be reached "
+                f"({_first_line(exc)}); check the address and that the server is up."
+            ) from None
+        raw.execute(
+            psycopg.sql.SQL("SET search_path TO {}").format(psycopg.sql.Identifier(self.schema))
+        )
+        raw.commit()
+        self._conn = PgConnection(raw, self.schema)
+        return self._conn
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.close()
+        self._conn = None
+
+    def _create(self, client: str, title: str) -> None:
+        with self._lock:
+            conn = self._connection()
+            try:
+                for statement in pg_schema.create_statements(self.schema):
+                    conn.raw.execute(statement)
+                conn.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    pg_schema.meta_rows(client, title, new_id(), now_iso()),
+                )
+                if self.team:
+                    grant(conn.raw, self.schema, self.team)
+                conn.raw.commit()
+            except pg_errors.DuplicateSchema:
+                conn.raw.rollback()
+                raise BoardExists(
+                    f"There is a board {self.board_code} at {self.location} already."
+                ) from None
+            except psycopg.Error as exc:
+                conn.raw.rollback()
+                raise BoardReadOnly(
+                    f"The board could not be created ({_first_line(exc)})."
+                ) from None
+        self._opened = True
+
+    def _open_existing(self) -> None:
+        meta = self._read(meta_or_nothing, settled=False)
+        if meta.get("format") != schema.FORMAT_NAME:
+            raise BoardNotFound(f"There is no board {self.board_code} at {self.location}.")
+        self._opened = True
+        version = health.int_setting(meta, "schema_version") or 0
+        if version > schema.SCHEMA_VERSION:
+            self.read_only_reason = (
+                f"it was written by a newer formboard (schema {version}; this one knows "
+                f"{schema.SCHEMA_VERSION}): update formboard to edit it"
+            )
+
+    # ------------------------------------------------------------- reading
+
+    def _read(self, fn: Callable[[Any], T], *, settled: bool = True) -> T:
+        """``fn(conn)`` in one REPEATABLE READ, READ ONLY transaction; a dropped
+        connection is opened again and the read tried again, bounded."""
+        if self._closed:
+            raise BoardReadOnly("The board is closed.")
+        waited = 0.0
+        for pause in (*RETRY_PAUSES, None):
+            with self._lock:
+                conn = self._connection()
+                try:
+                    conn.execute("BEGIN")
+                    return fn(conn)
+                except pg_errors.UndefinedTable:
+                    raise BoardNotFound(
+                        f"There is no board {self.board_code} at {self.location}."
+                    ) from None
+                except psycopg.OperationalError:
+                    self._drop_connection()
+                except psycopg.Error as exc:
+                    raise BoardNotFound(
+                        f"The board {self.board_code} at {self.location} could not be read "
+                        f"({_first_line(exc)})."
+                    ) from None
+                finally:
+                    if self._conn is not None and self._conn.in_transaction:
+                        self._conn.rollback()  # a read has nothing to commit
+            if pause is None:
+                break
+            waited = self._pause(pause, waited)
+        raise BoardBusy("The board server did not answer; try again in a moment.")
+
+    def quick_check(self) -> str | None:
+        return None  # PostgreSQL keeps its own pages whole (checksums, WAL)
+
+    def integrity_check(self) -> str | None:
+        return None
+
+    def damage(self) -> str | None:
+        return None
+
+    # ------------------------------------------------------------- writing
+
+    def _write(self, op_fn: Callable[..., Any]) -> Any:
+        """Run ``op_fn(conn, author)`` as one transaction; a retry never applies it twice."""
+        if self.read_only_reason is not None:
+            raise BoardReadOnly(f"The board cannot be changed: {self.read_only_reason}.")
+        if self._closed:
+            raise BoardReadOnly("The board is closed.")
+        self._client_seq += 1
+        client_seq = self._client_seq
+        waited = 0.0
+        for pause in (*RETRY_PAUSES, None):
+            author = Author(self.identity.login, self.identity.name, now_iso())
+            bound: OpFn = partial(op_fn, author=author)
+            with self._lock:
+                try:
+                    conn = self._connection()
+                    tx, _revision = run_transaction(
+                        conn, self.identity, self.client_id, client_seq, bound,  # type: ignore[arg-type]
+                        _NoLease(), self._join_record, author.at,  # type: ignore[arg-type]
+                    )  # fmt: skip
+                except (psycopg.OperationalError, pg_errors.SerializationFailure,
+                        pg_errors.DeadlockDetected):  # fmt: skip
+                    # The connection dropped (the COMMIT may have landed: the retry's
+                    # look at the op log finds it) or the server asked to try again.
+                    self._drop_connection()
+                except psycopg.Error as exc:
+                    self._drop_connection()
+                    raise BoardReadOnly(
+                        f"The board could not be written ({_first_line(exc)}); nothing was changed."
+                    ) from None
+                else:
+                    self._member_recorded = True
+                    if tx.conflict is not None:
+                        raise tx.conflict
+                    return tx.result
+            if pause is not None:
+                waited = self._pause(pause, waited)
+        raise BoardBusy(
+            "The board server could not be reached to save; your last change may not "
+            "have been saved. The board shows what was."
+        )
+
+    def _join_record(self, conn: Any) -> Record | None:
+        if self._member_recorded:
+            return None
+        ident = self.identity
+        me = Member(login=ident.login, name=ident.name, discipline=ident.discipline,
+                    initials=ident.initials, last_seen=now_iso())  # fmt: skip
+        return ops.upsert_member(conn, me)
+
+    # ------------------------------------------------------------- looking after it
+
+    def check(self) -> list[Check]:
+        from formboard.core.store.checks import Check
+
+        problems = self.problems()
+        said = (
+            f"{len(problems)} values another program stored"
+            if problems
+            else "as formboard writes them"
+        )
+        return [
+            Check("server", True, f"the board {self.board_code} at {self.location}"),
+            Check("values", not problems, said),
+        ]
+
+    def backup(self, dest: Path) -> Path:
+        raise BoardReadOnly("Back up a board on a server with the server's own tools (pg_dump).")
+
+    def repair(self) -> list[str]:
+        return []
+
+    def discard(self) -> None:
+        """Drop a board just made whose filling failed (an import), then close."""
+        with self._lock:
+            conn = self._connection()
+            if conn.in_transaction:
+                conn.rollback()
+            conn.raw.execute(psycopg.sql.SQL("DROP SCHEMA {} CASCADE").format(
+                psycopg.sql.Identifier(self.schema)))  # fmt: skip
+            conn.raw.commit()
+        self.close()
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            self._drop_connection()
+
+    def __enter__(self) -> PgStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def read_only(self) -> bool:
+        return self.read_only_reason is not None
+
+    def _pause(self, pause: float, waited: float) -> float:
+        if self.on_busy is not None:
+            self.on_busy(waited)
+        time.sleep(pause)
+        return waited + pause
+
+
+def grant(conn: psycopg.Connection[Any], schema_name: str, role: str) -> None:
+    """Let ``role`` (a team) read and write the board in ``schema_name``, and nobody else."""
+    s, r = psycopg.sql.Identifier(schema_name), psycopg.sql.Identifier(role)
+    for statement in (
+        "REVOKE ALL ON SCHEMA {s} FROM PUBLIC",
+        "GRANT USAGE ON SCHEMA {s} TO {r}",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r}",
+        "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
+    ):
+        conn.execute(psycopg.sql.SQL(statement).format(s=s, r=r))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

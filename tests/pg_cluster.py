@@ -1,0 +1,101 @@
+"""A throwaway PostgreSQL cluster for the tests that put boards on a server.
+
+``initdb`` into a temporary folder as an unprivileged user (``postgres`` when the tests
+run as root: the server refuses root), a Unix socket in that folder and no TCP at all,
+``fsync`` off (the data is thrown away). Started once per test session, stopped at its
+end. Where it cannot start (no PostgreSQL installed, no psycopg), ``reason`` says why and
+the server tests skip with that sentence.
+
+    .ci/run installs Debian's postgresql package where it is missing.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+
+def _bin_dir() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(versions[-1]).parent if versions else None
+
+
+class Cluster:
+    """One running cluster: ``url(board)`` addresses a board on it."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.folder: Path | None = None
+        self.user = "postgres"
+        self._as: list[str] = []
+
+    def start(self) -> Cluster:
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            self.reason = "psycopg is not installed (pip install 'formboard[postgres]')"
+            return self
+        bin_dir = _bin_dir()
+        if bin_dir is None:
+            self.reason = "PostgreSQL is not installed (Debian: apt-get install postgresql)"
+            return self
+        self.folder = Path(tempfile.mkdtemp(prefix="formboard-pg-"))
+        if os.geteuid() == 0:
+            try:
+                owner = pwd.getpwnam("postgres")
+            except KeyError:
+                self.reason = (
+                    "the tests run as root and there is no postgres user to run the server"
+                )
+                return self
+            os.chown(self.folder, owner.pw_uid, owner.pw_gid)
+            self._as = ["runuser", "-u", "postgres", "--"]
+        else:
+            self.user = pwd.getpwuid(os.geteuid()).pw_name
+        data = self.folder / "data"
+        steps = [
+            [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", self.user,
+             "-E", "UTF8", "--no-locale", "--no-instructions"],
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(self.folder / "server.log"),
+             "-w", "-t", "60", "-o",
+             f"-c listen_addresses='' -k {self.folder} -c fsync=off -c full_page_writes=off "
+             "-c max_connections=60", "start"],
+        ]  # fmt: skip
+        for step in steps:
+            done = subprocess.run([*self._as, *step], capture_output=True, text=True)
+            if done.returncode != 0:
+                said = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no message"]
+                self.reason = f"PostgreSQL did not start ({step[0].rsplit('/', 1)[-1]}: {said[0]})"
+                self.stop()
+                return self
+        self._pg_ctl = str(bin_dir / "pg_ctl")
+        return self
+
+    def url(self, board: str | None = None, **params: str) -> str:
+        """``postgresql:///postgres?host=<folder>&user=…&board=<board>`` (a fresh code if None)."""
+        assert self.folder is not None and self.reason is None
+        board = board or f"T-{secrets.token_hex(4)}"
+        extra = "".join(f"&{k}={v}" for k, v in params.items())
+        return f"postgresql:///postgres?host={self.folder}&user={self.user}&board={board}{extra}"
+
+    def conninfo(self, user: str | None = None) -> str:
+        assert self.folder is not None
+        return f"host={self.folder} user={user or self.user} dbname=postgres"
+
+    def stop(self) -> None:
+        if self.folder is None:
+            return
+        if getattr(self, "_pg_ctl", None):
+            subprocess.run([*self._as, self._pg_ctl, "-D", str(self.folder / "data"), "-m",
+                            "immediate", "stop"], capture_output=True)  # fmt: skip
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder = None

@@ -1,0 +1,189 @@
+"""Boards on PostgreSQL: the address, the server's answers, retries, NOTIFY, teams, and
+writers in parallel or killed mid-transaction (the contract itself is tests/test_store.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from formboard.core.errors import BoardNotFound, BoardReadOnly, InvalidInput
+from formboard.core.store import create_store, open_store
+from helpers_store import person, subprocess_env
+
+psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
+
+
+def test_an_address_names_its_board_and_never_holds_a_password() -> None:
+    from formboard.core.store.pg_store import parse_board_url, redacted
+
+    conninfo, board, team = parse_board_url("postgresql://db.example/care?board=C-0421&team=t_a")
+    assert (conninfo, board, team) == ("postgresql://db.example/care", "C-0421", "t_a")
+    with pytest.raises(InvalidInput, match="names no board"):
+        parse_board_url("postgresql://db.example/care")
+    with pytest.raises(InvalidInput, match="never in the board's address"):
+        parse_board_url("postgresql://ana:secret@db.example/care?board=C-0421")
+    assert (
+        redacted("postgresql://ana:secret@db/care?board=C-1")
+        == "postgresql://ana@db/care?board=C-1"
+    )
+
+
+def test_a_server_that_is_not_there_and_a_board_that_is_not_are_one_sentence(tmp_path, pg_url):
+    nowhere = f"postgresql:///postgres?host={tmp_path}&board=C-0421"
+    with pytest.raises(BoardNotFound, match="could not be reached"):
+        open_store(nowhere)
+    with pytest.raises(BoardNotFound, match="There is no board"):
+        open_store(pg_url)
+
+
+def test_a_board_from_a_newer_formboard_opens_read_only(pg_url) -> None:
+    with create_store(pg_url, "C-0421") as store:
+        store.add_card("symptoms", "Panic at work")
+        with psycopg.connect(store.conninfo) as conn:
+            conn.execute(psycopg.sql.SQL("UPDATE {}.meta SET value = '99' WHERE key = "
+                                         "'schema_version'").format(psycopg.sql.Identifier(store.schema)))  # fmt: skip
+    with open_store(pg_url) as newer:
+        assert "newer formboard (schema 99" in newer.read_only_reason
+        assert [c.title for c in newer.board().cards] == ["Panic at work"]
+        with pytest.raises(BoardReadOnly):
+            newer.add_card("symptoms", "Insomnia")
+
+
+def test_a_commit_whose_answer_is_lost_is_tried_again_and_lands_once(pg_url, monkeypatch):
+    from formboard.core.store.pg_sql import PgConnection
+
+    real = PgConnection.execute
+    lost: list[bool] = []
+
+    def execute(self, statement, params=None):
+        result = real(self, statement, params)
+        if statement.strip().upper() == "COMMIT" and not lost and self._writing is False:
+            lost.append(True)
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return result
+
+    with create_store(pg_url, "C-0421") as store:
+        monkeypatch.setattr(PgConnection, "execute", execute)
+        card = store.add_card("symptoms", "Panic at work")
+        monkeypatch.undo()
+        assert lost == [True]
+        assert [c.id for c in store.board().cards] == [card.id]
+        assert [op.op for op in store.ops()].count("add_card") == 1
+
+
+def test_every_write_is_notified_on_the_boards_channel(pg_url) -> None:
+    with create_store(pg_url, "C-0421") as store:
+        listener = psycopg.connect(store.conninfo, autocommit=True)
+        listener.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(store.schema)))
+        store.add_card("symptoms", "Panic at work")
+        heard = [n.payload for n in listener.notifies(timeout=5, stop_after=1)]
+        listener.close()
+        assert heard == [str(store.revision())]
+
+
+def test_the_cli_works_on_a_board_on_the_server(pg_url) -> None:
+    from formboard.cli import cli
+
+    runner = CliRunner()
+    made = runner.invoke(cli, ["new", pg_url, "--client", "C-0421", "--title", "On the server"])
+    assert made.exit_code == 0, made.output
+    assert "Created a board for C-0421 at postgresql://" in made.output
+    added = runner.invoke(cli, ["add", pg_url, "symptoms", "Panic at work"])
+    assert added.exit_code == 0, added.output
+    shown = runner.invoke(cli, ["show", pg_url, "--plain"])
+    assert "Panic at work" in shown.output
+    checked = runner.invoke(cli, ["check", pg_url])
+    assert checked.exit_code == 0 and "server: ok" in checked.output
+
+
+def test_a_team_reaches_only_its_own_boards_even_by_hand(pg_cluster, pg_url) -> None:
+    """Each team is a role; a board made with ?team= is granted to that role alone."""
+    admin = psycopg.connect(pg_cluster.conninfo(), autocommit=True)
+    for role in ("team_a", "team_b"):
+        admin.execute(f"DROP ROLE IF EXISTS {role}_member")
+        admin.execute(f"DROP ROLE IF EXISTS {role}")
+        admin.execute(f"CREATE ROLE {role} NOLOGIN")
+        admin.execute(f"CREATE ROLE {role}_member LOGIN IN ROLE {role}")
+    board_a = pg_url + "&team=team_a"
+    with create_store(board_a, "C-0421") as store:
+        store.add_card("symptoms", "Panic at work")
+        schema = store.schema
+    ana = board_a.replace(f"user={pg_cluster.user}", "user=team_a_member")
+    with open_store(ana, identity=person("ana", "Ana Ruiz")) as mine:
+        mine.add_card("symptoms", "Insomnia")  # a member of team A reads and writes it
+        assert len(mine.board().cards) == 2
+    ben = board_a.replace(f"user={pg_cluster.user}", "user=team_b_member")
+    with pytest.raises(BoardNotFound):
+        open_store(ben)
+    by_hand = psycopg.connect(pg_cluster.conninfo("team_b_member"))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        by_hand.execute(f'SELECT title FROM "{schema}".cards').fetchall()
+    by_hand.close()
+    admin.close()
+
+
+WRITER = """
+import sys
+from formboard.core.store import open_store
+from helpers_store import person
+url, who, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open_store(url, identity=person(who, who)) as store:
+    for i in range(n):
+        store.add_card("symptoms", f"{who} {i}")
+"""
+
+
+def test_four_writers_a_hundred_ops_each_lose_nothing(pg_url) -> None:
+    with create_store(pg_url, "C-0421") as store:
+        pass
+    env = {**subprocess_env(), "PYTHONPATH": subprocess_env()["PYTHONPATH"] + os.pathsep + "tests"}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, pg_url, f"w{k}", "100"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for k in range(4)
+    ]
+    errors = [w.communicate(timeout=240)[1] for w in writers]
+    assert [w.returncode for w in writers] == [0] * 4, errors
+    with open_store(pg_url) as store:
+        board = store.board()
+        assert len(board.cards) == 400
+        assert len({c.title for c in board.cards}) == 400
+        assert [op.op for op in store.ops()].count("add_card") == 400
+        assert store.revision() == max(op.revision for op in store.ops())
+
+
+def test_a_writer_killed_mid_transaction_leaves_only_whole_ops(pg_url) -> None:
+    with create_store(pg_url, "C-0421") as store:
+        pass
+    env = {**subprocess_env(), "PYTHONPATH": subprocess_env()["PYTHONPATH"] + os.pathsep + "tests"}
+    for k in range(10):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, pg_url, f"k{k}", "1000"],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        time.sleep(0.6 + 0.05 * k)
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+    with open_store(pg_url) as store:
+        board = store.board()
+        added = [op for op in store.ops() if op.op == "add_card"]
+        assert {c.id for c in board.cards} == {op.entity_id for op in added}
+        store.add_card("symptoms", "After the crashes")  # nothing is stuck
+        assert store.revision() == max(op.revision for op in store.ops())
+
+
+def test_the_app_says_it_does_not_open_a_board_on_a_server_yet(pg_url) -> None:
+    from formboard.cli import cli
+
+    said = CliRunner().invoke(cli, ["open", pg_url])
+    assert said.exit_code == 1
+    assert "The app does not open boards on a server yet" in said.output
