@@ -1,4 +1,9 @@
-"""Live collaboration: colleagues' edits appear by themselves (two apps and a CLI writer)."""
+"""Live collaboration: colleagues' edits appear by themselves (two apps and a CLI writer).
+
+The tests that take ``board`` run on a board file and on a board on a PostgreSQL server
+(where edits arrive through the server's notifications); ``file_board`` ones are about the
+file (the sqlite3 shell, its lease).
+"""
 
 from __future__ import annotations
 
@@ -13,15 +18,25 @@ from tests.tui_helpers import BEN, isolate, loaded, small_board, store_card, wai
 
 from formboard.core.lock import LeaseOwner, WriteLease
 from formboard.core.model import Column
-from formboard.core.store import BoardStore
+from formboard.core.store import open_store
 from formboard.tui.app import FormboardApp
 from formboard.tui.screens.conflict import ConflictDialog
 
 FAST = {"poll_interval": 0.2, "fresh_check": 0.5}
 
 
+@pytest.fixture(params=["file", "postgresql"])
+def board(request, tmp_path, monkeypatch) -> tuple[Path | str, dict[str, str]]:
+    isolate(monkeypatch, tmp_path)
+    if request.param == "file":
+        path: Path | str = tmp_path / "C-0001.board"
+    else:
+        path = request.getfixturevalue("pg_url")
+    return path, small_board(path)
+
+
 @pytest.fixture
-def board(tmp_path, monkeypatch) -> tuple[Path, dict[str, str]]:
+def file_board(tmp_path, monkeypatch) -> tuple[Path, dict[str, str]]:
     isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     return path, small_board(path)
@@ -68,9 +83,7 @@ async def test_cli_edits_show_up_in_an_events_app_and_a_poll_app_without_a_key_p
             pane = app.board_view.panes[Column.RESOURCES].cards
             await wait_for(pilot, lambda pane=pane: new_id not in [c.id for c in pane.cards], 5)
         assert ana.board_view.focused_card.id == ids["avoid"]  # focus survived it all
-        assert (
-            ana.status_line.revision == ben.status_line.revision == BoardStore.open(path).revision()
-        )
+        assert ana.status_line.revision == ben.status_line.revision == open_store(path).revision()
 
 
 async def test_a_colleague_moving_my_focused_card_takes_my_focus_with_it(board):
@@ -97,8 +110,8 @@ async def test_a_colleague_archiving_my_focused_card_moves_focus_and_says_who(bo
 
 
 @pytest.mark.parametrize("mode", ["events", "poll"])
-async def test_a_sqlite3_shell_write_is_picked_up(board, mode):
-    path, ids = board
+async def test_a_sqlite3_shell_write_is_picked_up(file_board, mode):
+    path, ids = file_board
     app = FormboardApp(path, watch=mode, watch_options=FAST)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
@@ -125,8 +138,8 @@ async def test_a_burst_of_fifty_edits_is_a_few_repaints(board, mode, monkeypatch
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         script = (
-            "import sys\nfrom formboard.core.store import BoardStore\n"
-            "s = BoardStore.open(sys.argv[1])\n"
+            "import sys\nfrom formboard.core.store import open_store\n"
+            "s = open_store(sys.argv[1])\n"
             "for i in range(50):\n    s.edit_card(sys.argv[2], body=f'note {i}')\n"
         )
         subprocess.run(
@@ -192,15 +205,15 @@ async def test_same_field_conflict_between_two_apps_goes_through_the_dialog(boar
         await wait_for(pa, lambda: isinstance(ana.screen, ConflictDialog), 5)
         await pa.press("m")  # keep mine
         await wait_for(pa, lambda: store_card(path, ids["panic"]).title == "Panic in meetings", 5)
-        with BoardStore.open(path) as store:
+        with open_store(path) as store:
             kept = [op.after.get("title") for op in store.ops() if op.after and "title" in op.after]
         assert "Panic on the bus" in kept
 
 
 async def test_waiting_for_a_colleagues_lock_never_freezes_and_queued_edits_land_in_order(
-    board, monkeypatch
+    file_board, monkeypatch
 ):
-    path, ids = board
+    path, ids = file_board
     monkeypatch.setenv("FORMBOARD_LOCK_WAIT", "20")
     holder = WriteLease(path, LeaseOwner.create("ben", "Ben Okafor"))
     holder.acquire()

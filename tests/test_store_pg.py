@@ -179,11 +179,3 @@ def test_a_writer_killed_mid_transaction_leaves_only_whole_ops(pg_url) -> None:
         assert {c.id for c in board.cards} == {op.entity_id for op in added}
         store.add_card("symptoms", "After the crashes")  # nothing is stuck
         assert store.revision() == max(op.revision for op in store.ops())
-
-
-def test_the_app_says_it_does_not_open_a_board_on_a_server_yet(pg_url) -> None:
-    from formboard.cli import cli
-
-    said = CliRunner().invoke(cli, ["open", pg_url])
-    assert said.exit_code == 1
-    assert "The app does not open boards on a server yet" in said.output

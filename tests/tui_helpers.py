@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from formboard.core.identity import Identity
-from formboard.core.store import BoardStore
+from formboard.core.store import BoardStore, create_store, open_store
 from formboard.tui.app import FormboardApp
 from formboard.tui.screens.prompt import PromptScreen
 
@@ -24,10 +24,10 @@ def isolate(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
-def small_board(path: Path) -> dict[str, str]:
+def small_board(path: Path | str) -> dict[str, str]:
     """A fictional board with cards in every column, a perspective and two links."""
     ids = {}
-    with BoardStore.create(path, "C-0001", "Test board") as store:
+    with create_store(path, "C-0001", "Test board") as store:
         ids["panic"] = store.add_card(
             "symptoms", "Panic at work", body="Racing heart in meetings"
         ).id
@@ -40,7 +40,7 @@ def small_board(path: Path) -> dict[str, str]:
         ids["sister"] = store.add_card("relationships", "Sister lives nearby").id
         store.add_link(ids["avoid"], ids["panic"], "maintains")
         store.add_link(ids["loss"], ids["avoid"], "predisposes")
-    with BoardStore.open(path, identity=BEN) as ben:
+    with open_store(path, identity=BEN) as ben:
         ben.add_perspective(ids["panic"], "Could be a panic disorder; rule out thyroid.")
     return ids
 
@@ -60,8 +60,8 @@ async def loaded(app: FormboardApp, pilot) -> None:
     await pilot.pause()
 
 
-def store_card(path: Path, card_id: str):
-    with BoardStore.open(path) as store:
+def store_card(path: Path | str, card_id: str):
+    with open_store(path) as store:
         return store.card(card_id)
 
 

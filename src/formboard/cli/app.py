@@ -106,12 +106,9 @@ def run_boards(
 @watch_option
 def open_board(board: Path | None, theme: str | None, watch: str | None) -> None:
     """Open BOARD in the terminal app; a folder (or nothing: this folder) lists its boards."""
-    if isinstance(board, str):  # a board on a server
-        raise CommandFailed(
-            "The app does not open boards on a server yet (it will, live through the "
-            "server's notifications); every other command works on them: formboard show, "
-            "add, edit, log, export, note …"
-        )
+    if isinstance(board, str):  # a board on a server: live through its notifications
+        run_board(board, theme, watch)  # type: ignore[arg-type]
+        return
     target = board or Path.cwd()
     if target.is_dir():
         choose_and_run(target, theme, watch)

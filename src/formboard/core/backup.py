@@ -59,7 +59,12 @@ def take_backup(store: Store) -> Path:
 
 
 def backup_if_due(store: Store, every: float = EVERY_SECONDS) -> Path | None:
-    """Take a backup when the newest is older than ``every`` seconds (or there is none)."""
+    """Take a backup when the newest is older than ``every`` seconds (or there is none).
+
+    A board on a server is backed up by the server's own tools: nothing to do here.
+    """
+    if hasattr(store, "url"):
+        return None
     newest = verified_backups(store.path)  # a failed backup is no reason to wait an hour
     if newest and time.time() - newest[0].stat().st_mtime < every:
         return None

@@ -218,15 +218,8 @@ class Presence:
     def _write(self) -> None:
         if self._left or self.read_only:
             return
-        me = self.identity
         file_mode, dir_mode = private_mode(self.board_path.parent)
-        self._beat += 1
-        entry = PresenceEntry(
-            login=me.login, name=me.name, discipline=me.discipline, initials=me.initials,
-            host=me.host, pid=self.pid, client_id=self.client_id, focused=self.focused,
-            following=self.following, at=now_iso(), beat=self._beat, machine=self.machine,
-            **self.where,  # type: ignore[arg-type]
-        )  # fmt: skip
+        entry = self.entry()
         try:
             self._make_folder(dir_mode)
             write_atomically(self.path, entry.to_json(), file_mode)
@@ -245,6 +238,17 @@ class Presence:
             return
         self._last_write = self.clock()
         self.problem = None
+
+    def entry(self) -> PresenceEntry:
+        """My entry as colleagues read it, with the next beat."""
+        me = self.identity
+        self._beat += 1
+        return PresenceEntry(
+            login=me.login, name=me.name, discipline=me.discipline, initials=me.initials,
+            host=me.host, pid=self.pid, client_id=self.client_id, focused=self.focused,
+            following=self.following, at=now_iso(), beat=self._beat, machine=self.machine,
+            **self.where,  # type: ignore[arg-type]
+        )  # fmt: skip
 
     def _make_folder(self, dir_mode: int) -> None:
         try:

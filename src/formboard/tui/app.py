@@ -24,7 +24,8 @@ from formboard.core.board_state import BoardState
 from formboard.core.errors import FormboardError
 from formboard.core.identity import Identity, current_identity
 from formboard.core.settings import load_settings, save_settings, settings
-from formboard.core.watch import choose_mode
+from formboard.core.store.interface import is_server_location
+from formboard.core.watch import WatchMode, choose_mode
 from formboard.gc_pause import resume_collector
 from formboard.tui import crash
 from formboard.tui.bindings import APP_BINDINGS
@@ -64,7 +65,7 @@ class FormboardApp(Privacy, App[None]):
 
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         *,
         theme: str | None = None,
         identity: Identity | None = None,
@@ -75,14 +76,20 @@ class FormboardApp(Privacy, App[None]):
         follow_login: str | None = None,
     ) -> None:
         super().__init__()
-        self.board_path = Path(path)
+        # A board file, or a board on a server (a postgresql:// URL, kept as text).
+        self.on_server = is_server_location(path)
+        self.location: Path | str = path if self.on_server else Path(path)
+        self.board_path = Path(path) if not self.on_server else Path("server.board")
         self.from_folder = from_folder  # opened from a folder's list: o goes back to it
         self.follow_login = follow_login  # came along with a colleague: follow them here
         self.identity = identity or current_identity()
         self.requested_theme = theme
-        self.watch_mode, self.watch_reason = choose_mode(self.board_path, watch)
+        if self.on_server:  # the server's notifications, whatever --watch says
+            self.watch_mode, self.watch_reason = WatchMode.EVENTS, "the server's notifications"
+        else:
+            self.watch_mode, self.watch_reason = choose_mode(self.board_path, watch)
         self.session = BoardSession(
-            self.board_path,
+            self.location,
             self.post_message,
             self.identity,
             store_options,

@@ -52,7 +52,9 @@ class Colleagues:
 
     def live_label(self) -> str:
         """How colleagues' edits reach this screen, for the status line."""
-        if self.watch_trouble:
+        if self.formboard.on_server:
+            label = "live: server" if not self.watch_trouble else "live: server away, trying again"
+        elif self.watch_trouble:
             label = "live: polling (file events failed)"
         else:
             events = self.formboard.watch_mode is WatchMode.EVENTS

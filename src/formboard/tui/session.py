@@ -256,7 +256,8 @@ class BoardSession:
         except BoardBusy:
             # Sound but busy: say so, and read again in a moment (no watcher event may come).
             self._read_busy = True
-            self.post(SaveState(BUSY_STATE))
+            away = hasattr(self.store, "url")  # a board on a server: the server is away
+            self.post(SaveState("waiting for the board server" if away else BUSY_STATE))
             retry = threading.Timer(BUSY_RETRY_PAUSE, self.sync)
             retry.daemon = True
             retry.start()

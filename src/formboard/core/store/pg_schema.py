@@ -16,6 +16,11 @@ from psycopg import sql
 from formboard.core.store import schema
 
 SCHEMA_PREFIX = "board_"
+# Who has the board open (``pg_live.PgPresence``): unlogged, never in the op log, no trigger.
+PRESENCE_TABLE = (
+    "CREATE UNLOGGED TABLE presence "
+    "(key TEXT PRIMARY KEY, entry TEXT NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now())"
+)
 
 
 def schema_name(board: str) -> str:
@@ -75,6 +80,7 @@ def create_statements(name: str) -> list[str]:
         f"CREATE SCHEMA {s}",
         f"SET LOCAL search_path = {s}",
         *tables,
+        PRESENCE_TABLE,
         *_functions(name),
         *_triggers(name),
     ]

@@ -150,6 +150,11 @@ class PgStore(BoardReads, BoardEdits):
             raw = psycopg.connect(self.conninfo, autocommit=False, application_name="formboard",
                                   connect_timeout=10)  # fmt: skip
         except psycopg.OperationalError as exc:
+            if self._opened:  # it was there: away for a moment, as a busy file is
+                raise BoardBusy(
+                    "The board server cannot be reached just now; nothing was lost, "
+                    "formboard tries again."
+                ) from None
             raise BoardNotFound(
                 f"The board server for {self.location} could not be reached "
                 f"({_first_line(exc)}); check the address and that the server is up."
@@ -296,6 +301,20 @@ class PgStore(BoardReads, BoardEdits):
         me = Member(login=ident.login, name=ident.name, discipline=ident.discipline,
                     initials=ident.initials, last_seen=now_iso())  # fmt: skip
         return ops.upsert_member(conn, me)
+
+    # ------------------------------------------------------------- following it
+
+    def watch(self, on_change: Callable[[], None], mode: Any, **options: Any) -> Any:
+        """A listener on the board's channel (``pg_live``): no polling, whatever ``mode``."""
+        from formboard.core.store.pg_live import PgWatcher
+
+        return PgWatcher(self.conninfo, self.schema, on_change)
+
+    def presence(self) -> Any:
+        """Who else has the board open: the board's ``presence`` table (``pg_live``)."""
+        from formboard.core.store.pg_live import PgPresence
+
+        return PgPresence(self, self.identity)
 
     # ------------------------------------------------------------- looking after it
 

@@ -1,0 +1,167 @@
+"""A board on a server, live: its notifications, and who else is here, in the database.
+
+``PgWatcher`` LISTENs on the board's channel (every write NOTIFYs it in its own
+transaction, ``pg_sql``) and nudges the app's session to read what changed: no polling.
+A dropped connection is a ``problem`` the status line says, tried again with backoff;
+when it is back the session is nudged once more and catches up from its last revision.
+
+``PgPresence`` is ``core.presence.Presence`` with its entries in an UNLOGGED table of the
+board's schema instead of files beside it: never in the op log, never moving the
+revision, gone with a crash of the server (as presence should be). Entries hold card ids
+and a filter, never card text; a stale one (no beat for ``stale_after``) is not shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from formboard.core.identity import Identity
+from formboard.core.presence import Presence, PresenceEntry
+from formboard.core.store.pg_sql import channel
+from formboard.core.watch import WatchMode
+
+BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between tries while the server is away
+GATHER, GATHER_MAX = 0.02, 0.1  # a burst: notifications this close are one nudge
+AWAY = "the board server cannot be reached: trying again; your changes wait"
+
+
+def _connect(conninfo: str, schema: str) -> psycopg.Connection[Any]:
+    conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=5,
+                           application_name="formboard")  # fmt: skip
+    conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+    return conn
+
+
+class PgWatcher:
+    """Calls ``on_change`` when the board's channel is notified, or the server comes back."""
+
+    def __init__(self, conninfo: str, schema: str, on_change: Callable[[], None]) -> None:
+        self.conninfo, self.schema, self.on_change = conninfo, schema, on_change
+        self.mode = WatchMode.EVENTS
+        self.problem: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="formboard-listen", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=3.0)
+
+    def _run(self) -> None:
+        tries = 0
+        while not self._stop.is_set():
+            try:
+                with _connect(self.conninfo, self.schema) as conn:
+                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel(self.schema))))
+                    if tries or self.problem is not None:
+                        self.problem = None
+                        self.on_change()  # back: read what was missed
+                    tries = 0
+                    self._listen(conn)
+            except psycopg.Error:
+                if self._stop.is_set():
+                    return
+                if self.problem is None:
+                    self.problem = AWAY
+                    self.on_change()  # the session says so, and its reads wait
+                self._stop.wait(BACKOFF[min(tries, len(BACKOFF) - 1)])
+                tries += 1
+
+    def _listen(self, conn: psycopg.Connection[Any]) -> None:
+        idle = 0
+        while not self._stop.is_set():
+            heard = any(True for _ in conn.notifies(timeout=1.0, stop_after=1))
+            if heard:
+                # A burst of writes is one read: gather what comes within a moment.
+                deadline = time.monotonic() + GATHER_MAX
+                while time.monotonic() < deadline and any(
+                    True for _ in conn.notifies(timeout=GATHER, stop_after=1)
+                ):
+                    pass
+                self.on_change()
+            idle = 0 if heard else idle + 1
+            if idle >= 5:  # a quiet connection is asked whether it is still there
+                conn.execute("SELECT 1")
+                idle = 0
+
+
+class PgPresence(Presence):
+    """Presence in the board's ``presence`` table (see the module docstring)."""
+
+    def __init__(self, store: Any, identity: Identity | None = None, **options: Any) -> None:
+        super().__init__(Path(f"{store.board_code}.board"), identity, client_id=store.client_id,
+                         **options)  # fmt: skip
+        self.conninfo, self.schema = store.conninfo, store.schema
+        self.key = f"{self.identity.login}@{self.identity.host}-{self.pid}"
+        self._conn: psycopg.Connection[Any] | None = None
+        self._db_lock = threading.Lock()
+
+    def _db(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = _connect(self.conninfo, self.schema)
+        return self._conn
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.close()
+        self._conn = None
+
+    def _write(self) -> None:
+        if self._left or self.read_only:
+            return
+        entry = self.entry()
+        try:
+            with self._db_lock:
+                self._db().execute(
+                    "INSERT INTO presence (key, entry, at) VALUES (%s, %s, now()) "
+                    "ON CONFLICT (key) DO UPDATE SET entry = excluded.entry, at = now()",
+                    (self.key, entry.to_json().decode()),
+                )
+        except psycopg.Error:
+            self._drop()
+            self.problem = (
+                "Colleagues may not see that you have this board open: the board server "
+                "cannot be reached."
+            )
+            return
+        self._last_write = self.clock()
+        self.problem = None
+
+    def leave(self) -> None:
+        with self._write_lock:
+            self._left = True
+            with self._db_lock, contextlib.suppress(psycopg.Error):
+                self._db().execute("DELETE FROM presence WHERE key = %s", (self.key,))
+            self._drop()
+
+    def _others(self) -> list[PresenceEntry]:
+        try:
+            with self._db_lock:
+                found = (
+                    self._db()
+                    .execute(
+                        "SELECT entry FROM presence WHERE key <> %s AND at > now() - "
+                        "make_interval(secs => %s)",
+                        (self.key, float(self.stale_after)),
+                    )
+                    .fetchall()
+                )
+        except psycopg.Error:
+            self._drop()
+            return self._fresh  # the last answer stands while the server is away
+        entries = [e for (raw,) in found if (e := PresenceEntry.from_json(raw.encode()))]
+        self._fresh = sorted(entries, key=lambda e: (e.name.casefold(), e.key))
+        return self._fresh
