@@ -179,3 +179,17 @@ def test_a_writer_killed_mid_transaction_leaves_only_whole_ops(pg_url) -> None:
         assert {c.id for c in board.cards} == {op.entity_id for op in added}
         store.add_card("symptoms", "After the crashes")  # nothing is stuck
         assert store.revision() == max(op.revision for op in store.ops())
+
+
+def test_each_op_records_the_database_role_beside_the_os_login(pg_cluster, pg_url) -> None:
+    """The server sets the role (DEFAULT current_user): a client cannot write another's."""
+    with create_store(pg_url, "C-0421") as store:
+        store.add_card("symptoms", "Panic at work")
+        with psycopg.connect(store.conninfo) as conn:
+            found = conn.execute(
+                psycopg.sql.SQL("SELECT author, role FROM {}.ops ORDER BY seq").format(
+                    psycopg.sql.Identifier(store.schema)
+                )
+            ).fetchall()
+    assert found and {role for _author, role in found} == {pg_cluster.user}
+    assert {author for author, _role in found} == {store.identity.login}

@@ -41,8 +41,10 @@ def fill(conn: Any, rows: dict[str, list[dict[str, Any]]]) -> None:
     """Insert ``rows`` into a new, empty board in the caller's transaction, then set its
     settings to the source's (the inserts' triggers moved its revision)."""
     for table in TABLES:
+        described = conn.execute(f"SELECT * FROM {table} LIMIT 0").description or ()
+        columns = {getattr(d, "name", None) or d[0] for d in described}
         for row in rows[table]:
-            names = list(row)
+            names = [n for n in row if n in columns]  # a server's op log has a role too
             conn.execute(
                 f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
                 [row[n] for n in names],

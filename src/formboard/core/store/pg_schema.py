@@ -73,9 +73,17 @@ def _triggers(name: str) -> list[str]:
 
 
 def create_statements(name: str) -> list[str]:
-    """Every statement that makes a new board's schema, in order (one transaction)."""
+    """Every statement that makes a new board's schema, in order (one transaction).
+
+    The op log gains ``role``: the database role that wrote each op, set by the server
+    itself (``DEFAULT current_user``), beside the OS login the client gives as ``author``.
+    """
     s = sql.Identifier(name).as_string(None)
-    tables = [t for t in _pg(schema.SCHEMA_V1 + schema.MEETINGS).split(";\n") if t.strip()]
+    ddl = _pg(schema.SCHEMA_V1 + schema.MEETINGS).replace(
+        "    after       TEXT,\n",
+        "    after       TEXT,\n    role        TEXT NOT NULL DEFAULT current_user,\n",
+    )
+    tables = [t for t in ddl.split(";\n") if t.strip()]
     return [
         f"CREATE SCHEMA {s}",
         f"SET LOCAL search_path = {s}",
