@@ -193,3 +193,28 @@ def test_each_op_records_the_database_role_beside_the_os_login(pg_cluster, pg_ur
             ).fetchall()
     assert found and {role for _author, role in found} == {pg_cluster.user}
     assert {author for author, _role in found} == {store.identity.login}
+
+
+def test_presence_is_in_the_database_and_a_crashed_apps_entry_is_forgotten(pg_url) -> None:
+    from formboard.core.store.pg_live import PgPresence
+
+    with create_store(pg_url, "C-0421") as store:
+        card = store.add_card("symptoms", "Panic at work")
+        ana = PgPresence(store, person("ana", "Ana Ruiz"), stale_after=0.5)
+        ben = PgPresence(store, person("ben", "Ben Okafor"), stale_after=0.5)
+        ana.announce(card.id, None, view="card")
+        ben.announce(None, None)
+        (seen,) = ben.others()
+        assert (seen.name, seen.focused, seen.view) == ("Ana Ruiz", card.id, "card")
+        assert [op.op for op in store.ops()] == ["add_card", "upsert_member"]  # no op for it
+        time.sleep(2.5)  # Ana's app was killed: no beat, no leave; Ben's beats
+        ben.announce(None, None)
+        assert ben.others() == []
+        with psycopg.connect(store.conninfo) as conn:
+            left = conn.execute(
+                psycopg.sql.SQL("SELECT key FROM {}.presence").format(
+                    psycopg.sql.Identifier(store.schema)
+                )
+            ).fetchall()
+        assert left == [(ben.key,)]
+        ben.leave()

@@ -24,7 +24,7 @@ import psycopg
 from psycopg import sql
 
 from formboard.core.identity import Identity
-from formboard.core.presence import Presence, PresenceEntry
+from formboard.core.presence import _FORGET_AFTER, Presence, PresenceEntry
 from formboard.core.store.pg_sql import channel
 from formboard.core.watch import WatchMode
 
@@ -150,15 +150,17 @@ class PgPresence(Presence):
     def _others(self) -> list[PresenceEntry]:
         try:
             with self._db_lock:
-                found = (
-                    self._db()
-                    .execute(
-                        "SELECT entry FROM presence WHERE key <> %s AND at > now() - "
-                        "make_interval(secs => %s)",
-                        (self.key, float(self.stale_after)),
-                    )
-                    .fetchall()
+                db = self._db()
+                # An app that ended without leaving (killed, its machine off) is forgotten.
+                db.execute(
+                    "DELETE FROM presence WHERE at < now() - make_interval(secs => %s)",
+                    (float(self.stale_after) * _FORGET_AFTER,),
                 )
+                found = db.execute(
+                    "SELECT entry FROM presence WHERE key <> %s AND at > now() - "
+                    "make_interval(secs => %s)",
+                    (self.key, float(self.stale_after)),
+                ).fetchall()
         except psycopg.Error:
             self._drop()
             return self._fresh  # the last answer stands while the server is away
