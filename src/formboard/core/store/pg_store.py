@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -363,12 +362,6 @@ class PgStore(BoardReads, BoardEdits):
     @property
     def read_only(self) -> bool:
         return self.read_only_reason is not None
-
-    def _pause(self, pause: float, waited: float) -> float:
-        if self.on_busy is not None:
-            self.on_busy(waited)
-        time.sleep(pause)
-        return waited + pause
 
 
 def grant(conn: psycopg.Connection[Any], schema_name: str, role: str) -> None:
