@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,3 +71,22 @@ def pg_url(pg_cluster) -> str:
     if pg_cluster.reason:
         pytest.skip(pg_cluster.reason)
     return pg_cluster.url()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium for the module; a skip that says what is missing."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        pytest.skip("Playwright's Python package is not installed (pip install -e '.[test]').")
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.access(executable, os.X_OK):
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    with sync_playwright() as playwright:
+        try:  # the sandbox needs user namespaces, which root in a container lacks
+            browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        except Error as exc:
+            pytest.skip(f"Chromium did not start: {str(exc).splitlines()[0]}")
+        yield browser
+        browser.close()

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,25 +40,6 @@ def private(path: Path) -> Path:
     """Artefacts hold (fictional) client text: owner-only, like every export."""
     path.chmod(0o600)
     return path
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    """One headless Chromium for the module; a skip that says what is missing."""
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError:
-        pytest.skip("Playwright's Python package is not installed (pip install -e '.[test]').")
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.access(executable, os.X_OK):
-        pytest.skip("Chromium is not installed (apt-get install chromium).")
-    with sync_playwright() as playwright:
-        try:  # the sandbox needs user namespaces, which root in a container lacks
-            browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        except Error as exc:
-            pytest.skip(f"Chromium did not start: {str(exc).splitlines()[0]}")
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

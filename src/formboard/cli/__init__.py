@@ -26,7 +26,7 @@ from pathlib import Path
 import click
 
 from formboard import __version__
-from formboard.cli import app, cards, health, meeting, reading
+from formboard.cli import app, cards, health, meeting, reading, serve
 from formboard.cli.group import FormboardGroup
 from formboard.core.settings import load_settings
 from formboard.core.text import one_line
@@ -56,7 +56,7 @@ def cli(ctx: click.Context) -> None:
         app.choose_and_run(Path.cwd(), None)
 
 
-for _module in (cards, reading, meeting, health, app):
+for _module in (cards, reading, meeting, health, app, serve):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

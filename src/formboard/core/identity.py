@@ -7,6 +7,7 @@ record of who wrote what matches the file server's idea of who wrote it.
 from __future__ import annotations
 
 import os
+import re
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,10 @@ def current_identity() -> Identity:
         "discipline",
     )
     host = socket.gethostname().split(".")[0] or "localhost"
+    if os.environ.get("FORMBOARD_SERVED") == "1":  # a browser tab of `formboard serve`
+        tab = os.environ.get("FORMBOARD_WEB_LOGIN", "")
+        if re.fullmatch(r"web-[a-z0-9-]{1,40}", tab):
+            login = tab  # each person at a browser has a login of their own
     return Identity(login=login, name=name, discipline=discipline, host=host)
 
 
