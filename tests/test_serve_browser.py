@@ -160,3 +160,38 @@ def test_open_from_a_pipe_is_still_refused_even_claiming_to_be_served(tmp_path, 
     done = subprocess.run([sys.executable, "-m", "formboard", "open", str(board)],
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)  # fmt: skip
     assert done.returncode == 1 and "opens only in a terminal" in done.stderr
+
+
+def test_a_served_folder_lists_its_boards_in_the_tab(chromium: Any, tmp_path, monkeypatch):
+    isolate(monkeypatch, tmp_path)
+    folder = tmp_path / "team"
+    folder.mkdir()
+    import_board(SAMPLE, folder / "C-0421.board").close()
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "formboard", "serve", str(folder), "--port", str(port)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        url = server.stdout.readline().strip().removeprefix("Open ")
+        page = chromium.new_page(viewport={"width": 1200, "height": 800})
+        screen = bytearray()
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived", lambda d: screen.extend(d if isinstance(d, bytes) else d.encode())
+        ))  # fmt: skip
+        for _ in range(50):
+            try:
+                page.goto(url)
+                break
+            except Exception:  # not listening yet
+                time.sleep(0.1)
+        page.fill("#name", "Dara Lindqvist")
+        page.click("#open")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "C-0421" not in screen.decode("utf-8", "ignore"):
+            page.wait_for_timeout(200)
+        assert "C-0421" in screen.decode("utf-8", "ignore")  # the folder's list, by client code
+        page.close()
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)

@@ -23,7 +23,9 @@ LOCAL = ("127.0.0.1", "localhost", "::1")
 @click.option("--public-url", default=None, help="The https address your proxy serves it at.")
 @click.option("--new-token", is_flag=True, help="Make a new secret: old addresses stop working.")
 def serve(board: Path | str, port: int, host: str, public_url: str | None, new_token: bool) -> None:
-    """Serve BOARD to web browsers: each tab is the app, as its own person.
+    """Serve BOARD (or a folder of boards: each tab lists them) to web browsers.
+
+    Each tab is the app, as its own person.
 
     Needs the web extra: pip install 'formboard[web]'. Every page needs the secret token in
     the address this prints; without it a page says nothing about any board.
@@ -35,8 +37,8 @@ def serve(board: Path | str, port: int, host: str, public_url: str | None, new_t
             "Serving to a browser needs textual-serve: pip install 'formboard[web]'."
         ) from None
     location = str(board) if is_server_location(board) else str(Path(board).expanduser().absolute())
-    if not is_server_location(board) and not Path(location).is_file():
-        raise CommandFailed(f"There is no board at {location}.")
+    if not is_server_location(board) and not Path(location).exists():
+        raise CommandFailed(f"There is no board or folder at {location}.")
     token = server_token(rotate=new_token)
     shown = public_url or f"http://{'127.0.0.1' if host in LOCAL else host}:{port}"
     click.echo(f"Open {shown.rstrip('/')}/?token={token}")
