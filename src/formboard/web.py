@@ -20,7 +20,6 @@ import asyncio
 import hmac
 import html
 import logging
-import os
 import re
 import secrets
 import shlex
@@ -34,13 +33,12 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from formboard.core.files import make_private_folders, write_atomically
+from formboard.core.identity import SERVED_ENV, WEB_LOGIN_ENV
 from formboard.core.model import clean_line
 from formboard.core.settings import data_dir, settings
 
 TEMPLATES = Path(__file__).parent / "web_templates"
 log = logging.getLogger("formboard.serve")
-SERVED_ENV = "FORMBOARD_SERVED"  # set for the apps the server starts: they have no tty
-WEB_LOGIN_ENV = "FORMBOARD_WEB_LOGIN"
 
 
 def token_path() -> Path:
@@ -207,11 +205,4 @@ class BoardServer(Server):
                     print=None, handle_signals=True)  # fmt: skip
 
 
-def served() -> bool:
-    """Whether this process is an app that ``formboard serve`` started for a browser tab."""
-    return os.environ.get(SERVED_ENV) == "1" and "web_driver" in os.environ.get(
-        "TEXTUAL_DRIVER", ""
-    )
-
-
-__all__ = ["AppService", "BoardServer", "served", "server_token", "web_login"]
+__all__ = ["BoardServer", "server_token", "web_login"]

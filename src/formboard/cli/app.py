@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from importlib.resources import as_file
@@ -33,10 +32,9 @@ def require_terminal() -> None:
 
     Without this, Textual started with input from /dev/null or a pipe spins a core.
     """
-    served = os.environ.get("FORMBOARD_SERVED") == "1" and "web_driver" in os.environ.get(
-        "TEXTUAL_DRIVER", ""
-    )  # started by `formboard serve` for a browser tab: the browser is its terminal
-    if not served and not (sys.stdin.isatty() and sys.stdout.isatty()):
+    from formboard.core.identity import served_tab
+
+    if not served_tab() and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CommandFailed(
             "The board opens only in a terminal (standard input and output are not one "
             "here); to print it instead, use `formboard show BOARD`."

@@ -121,21 +121,22 @@ def check_output_target(output: Path, board: Path | str) -> None:
     the board's sidecar, journal, lock or presence.
     """
     target = output.absolute()
-    if is_server_location(board):
-        own = target.with_name(".formboard-no-board")  # a board on a server has no files here
-    else:
-        own = Path(board).expanduser().absolute()
+    if not is_server_location(board):  # a board on a server has no files of its own here
+        _not_the_boards_own(target, Path(board).expanduser().absolute())
+    if os.path.lexists(target) and not stat.S_ISREG(os.lstat(target).st_mode):
+        raise InvalidInput(
+            f"{target} is not a regular file (a folder, link, device or pipe); formboard "
+            "only makes a new file or replaces one."
+        )
+
+
+def _not_the_boards_own(target: Path, own: Path) -> None:
     if target == own or (target.exists() and own.exists() and target.samefile(own)):
         raise InvalidInput("Writing there would replace the board itself; choose another file.")
     beside = (own.name + "-journal", own.name + ".")  # its sidecar, journal, lock, presence
     if target.parent == own.parent and target.name.startswith(beside):
         raise InvalidInput(
             "Writing there would replace one of the board's own files; choose another."
-        )
-    if os.path.lexists(target) and not stat.S_ISREG(os.lstat(target).st_mode):
-        raise InvalidInput(
-            f"{target} is not a regular file (a folder, link, device or pipe); formboard "
-            "only makes a new file or replaces one."
         )
 
 

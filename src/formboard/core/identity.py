@@ -53,14 +53,24 @@ def current_identity() -> Identity:
         "discipline",
     )
     host = socket.gethostname().split(".")[0] or "localhost"
-    if os.environ.get("FORMBOARD_SERVED") == "1":  # a browser tab of `formboard serve`
-        tab = os.environ.get("FORMBOARD_WEB_LOGIN", "")
+    if served_tab():
+        tab = os.environ.get(WEB_LOGIN_ENV, "")
         if re.fullmatch(r"web-[a-z0-9-]{1,40}", tab):
             login = tab  # each person at a browser has a login of their own
     return Identity(login=login, name=name, discipline=discipline, host=host)
 
 
 _ACCOUNT_NAME = "your account's full name"
+SERVED_ENV = "FORMBOARD_SERVED"  # set by `formboard serve` for the apps of its browser tabs
+WEB_LOGIN_ENV = "FORMBOARD_WEB_LOGIN"  # the login it gives each tab's person
+
+
+def served_tab() -> bool:
+    """Whether this app is a browser tab of ``formboard serve``: started by the server
+    (which sets SERVED_ENV) with Textual's web driver, the browser being its terminal."""
+    return os.environ.get(SERVED_ENV) == "1" and "web_driver" in os.environ.get(
+        "TEXTUAL_DRIVER", ""
+    )
 
 
 def _setting(*sources_and_what: Any) -> str:

@@ -23,7 +23,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
-from psycopg import sql
 from psycopg.adapt import Dumper
 from psycopg.pq import TransactionStatus
 
@@ -127,7 +126,3 @@ class PgConnection:
 def channel(schema: str) -> str:
     """The NOTIFY channel of a board: its schema's name (an identifier, ≤ 63 bytes)."""
     return schema
-
-
-def schema_identifier(schema: str) -> sql.Identifier:
-    return sql.Identifier(schema)
