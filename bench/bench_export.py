@@ -13,23 +13,18 @@ Medians over ``--runs``. Prints a table and writes JSON to bench/results/.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from bench_meeting import timed  # bench/ is sys.path[0] when run as a script
 from bench_tui import child_env
 from boards import board_with
+from runs import fictional_folder, save, timed
 from stats import verdict
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 
 
 def export_once(path: Path, fmt: str, out: Path) -> None:
@@ -47,12 +42,7 @@ def main() -> None:
     args = parser.parse_args()
     src = ROOT / "src"
     sys.path.insert(0, str(src))
-    folder = Path(tempfile.mkdtemp(prefix="formboard-bench-export-", dir=args.dir))
-    os.environ.update(
-        FORMBOARD_USER="Bench Runner", FORMBOARD_DISCIPLINE="psychology",
-        FORMBOARD_CONFIG_DIR=str(folder / "config"), FORMBOARD_DATA_DIR=str(folder / "data"),
-        PYTHONPATH=str(src),
-    )  # fmt: skip
+    folder = fictional_folder("export", args.dir)
     from formboard.core.graph import cycles
     from formboard.core.record_html import board_to_html
     from formboard.core.store import BoardStore
@@ -74,10 +64,7 @@ def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report(result)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"export-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out.relative_to(ROOT)}")
+    save("export", result)
 
 
 def report(r: dict[str, Any]) -> None:

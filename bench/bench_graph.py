@@ -18,21 +18,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import random
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from boards import realistic_board  # bench/ is sys.path[0] when run as a script
+from runs import fictional_folder, save, timed
 from stats import summary, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 CARDS, LINKS = 1000, 3000
 
 
@@ -55,16 +52,6 @@ def linked_board(seed: int = 12, keeping: float = 0.0) -> Any:
             seen.add((a, b, kind))
             links.append(Link(id=f"x{len(links):09d}", from_id=a, to_id=b, kind=kind))
     return board.model_copy(update={"links": tuple(links)})
-
-
-def timed(fn: Any, runs: int) -> dict[str, float]:
-    fn()  # warm the imports
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return summary(samples)
 
 
 def hub(board: Any) -> str:
@@ -114,11 +101,7 @@ def main() -> None:
     args = parser.parse_args()
     src = ROOT / "src"
     sys.path.insert(0, str(src))
-    folder = Path(tempfile.mkdtemp(prefix="formboard-bench-graph-", dir=args.dir))
-    os.environ.update(
-        FORMBOARD_USER="Bench Runner", FORMBOARD_DISCIPLINE="psychology",
-        FORMBOARD_CONFIG_DIR=str(folder / "config"), FORMBOARD_DATA_DIR=str(folder / "data"),
-    )  # fmt: skip
+    folder = fictional_folder("graph", args.dir)
     from formboard.core.graph import cycles, in_cycles
     from formboard.core.store import BoardStore
     from formboard.tui.map_layout import lay_out
@@ -144,10 +127,7 @@ def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report(result)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"graph-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out.relative_to(ROOT)}")
+    save("graph", result)
 
 
 def report(r: dict[str, Any]) -> None:

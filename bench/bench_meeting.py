@@ -19,24 +19,21 @@ about two minutes. Prints a table and writes JSON to bench/results/.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
 import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from bench_tui import child_env, start_once  # bench/ is sys.path[0] when run as a script
 from boards import board_with
+from runs import fictional_folder, save, timed
 from stats import summary, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 CARDS = 1000
 MEETING_CHANGES = 200
 
@@ -77,16 +74,6 @@ def change(store: Any, rng: random.Random, ids: list[str], i: int) -> None:
         store.add_perspective(card, f"A reading of the week {i}.")
     else:
         store.edit_card(card, title=f"A part renamed in week {i}")
-
-
-def timed(fn: Any, runs: int) -> dict[str, float]:
-    fn()  # warm the page cache and the imports
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return summary(samples)
 
 
 def first_page(store: Any) -> None:
@@ -137,12 +124,7 @@ def main() -> None:
     args = parser.parse_args()
     src = ROOT / "src"
     sys.path.insert(0, str(src))
-    folder = Path(tempfile.mkdtemp(prefix="formboard-bench-meeting-", dir=args.dir))
-    os.environ.update(
-        FORMBOARD_USER="Bench Runner", FORMBOARD_DISCIPLINE="psychology",
-        FORMBOARD_CONFIG_DIR=str(folder / "config"), FORMBOARD_DATA_DIR=str(folder / "data"),
-        PYTHONPATH=str(src),
-    )  # fmt: skip
+    folder = fictional_folder("meeting", args.dir)
     from formboard.core.store import BoardStore
 
     try:
@@ -170,10 +152,7 @@ def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     report(result)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"meeting-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out.relative_to(ROOT)}")
+    save("meeting", result)
 
 
 def report(r: dict[str, Any]) -> None:

@@ -24,17 +24,16 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from boards import realistic_board  # bench/ is sys.path[0] when run as a script
+from runs import fictional_folder, save
 from stats import summary, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 
 WRITER = """
 import json, sys, time
@@ -140,11 +139,7 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     sys.path.insert(0, str(ROOT))
-    folder = Path(tempfile.mkdtemp(prefix="formboard-bench-pg-"))
-    os.environ.update(
-        FORMBOARD_USER="Bench Runner", FORMBOARD_DISCIPLINE="psychology",
-        FORMBOARD_CONFIG_DIR=str(folder / "config"), FORMBOARD_DATA_DIR=str(folder / "data"),
-    )  # fmt: skip
+    folder = fictional_folder("pg")
     from tests.pg_cluster import Cluster
 
     from formboard.core.store import create_store
@@ -174,10 +169,7 @@ def main() -> None:
         cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
     report(result)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"pg-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out.relative_to(ROOT)}")
+    save("pg", result)
 
 
 def report(r: dict[str, Any]) -> None:

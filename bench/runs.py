@@ -1,0 +1,48 @@
+"""What every benchmark script does around its measures: a fictional practitioner in a
+throwaway folder, timing a call, and writing the results to bench/results/."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from stats import summary
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+
+
+def fictional_folder(prefix: str, under: Path | None = None) -> Path:
+    """A new temporary folder, with this process (and its children) a fictional
+    practitioner whose settings and data live in it."""
+    folder = Path(tempfile.mkdtemp(prefix=f"formboard-bench-{prefix}-", dir=under))
+    os.environ.update(
+        FORMBOARD_USER="Bench Runner", FORMBOARD_DISCIPLINE="psychology",
+        FORMBOARD_CONFIG_DIR=str(folder / "config"), FORMBOARD_DATA_DIR=str(folder / "data"),
+        PYTHONPATH=str(ROOT / "src"),
+    )  # fmt: skip
+    return folder
+
+
+def timed(fn: Callable[[], Any], runs: int) -> dict[str, float]:
+    """Milliseconds of ``fn()`` over ``runs`` calls after one to warm up (imports, caches)."""
+    fn()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return summary(samples)
+
+
+def save(kind: str, result: dict[str, Any]) -> None:
+    """``bench/results/<kind>-<time>.json``, and say where."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(result, indent=2))
+    print(f"wrote {out.relative_to(ROOT)}")
