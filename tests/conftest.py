@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.needs import missing, tool
 
 # Settings that change how formboard behaves; a developer's own values must not leak in.
 _BEHAVIOUR_ENV = (
@@ -36,6 +35,23 @@ def formboard_env(
     for name in _BEHAVIOUR_ENV:
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def notices_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot apps draw their notices, as a terminal does.
+
+    Textual's ``run_test`` leaves notices undrawn by default; that hid every notice that
+    could not be drawn (and crashed the app in a terminal) from 697 passing tests.
+    """
+    from textual.app import App
+
+    run_test = App.run_test
+
+    def drawing(self: Any, *args: Any, notifications: bool = True, **kwargs: Any) -> Any:
+        return run_test(self, *args, notifications=notifications, **kwargs)
+
+    monkeypatch.setattr(App, "run_test", drawing)
 
 
 @pytest.fixture
@@ -69,7 +85,7 @@ def pg_cluster():
 def pg_url(pg_cluster) -> str:
     """The URL of a new board's place on the test server (skips, saying why, without one)."""
     if pg_cluster.reason:
-        pytest.skip(pg_cluster.reason)
+        missing(pg_cluster.reason)
     return pg_cluster.url()
 
 
@@ -79,14 +95,12 @@ def chromium() -> Iterator[Any]:
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
-        pytest.skip("Playwright's Python package is not installed (pip install -e '.[test]').")
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.access(executable, os.X_OK):
-        pytest.skip("Chromium is not installed (apt-get install chromium).")
+        missing("Playwright's Python package is not installed (pip install -e '.[test]').")
+    executable = tool("chromium", "chromium")
     with sync_playwright() as playwright:
         try:  # the sandbox needs user namespaces, which root in a container lacks
             browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         except Error as exc:
-            pytest.skip(f"Chromium did not start: {str(exc).splitlines()[0]}")
+            missing(f"Chromium did not start: {str(exc).splitlines()[0]}")
         yield browser
         browser.close()

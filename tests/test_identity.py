@@ -227,7 +227,7 @@ def test_a_broken_settings_file_is_said_once_on_the_command_line(
 
 
 async def test_the_app_says_a_broken_settings_file_in_one_notice(board_file: Path) -> None:
-    from tests.tui_helpers import loaded
+    from tests.tui_helpers import drawn_notices, loaded, notice_drawn, unwrapped
 
     from formboard.tui.app import FormboardApp
 
@@ -237,5 +237,6 @@ async def test_the_app_says_a_broken_settings_file_in_one_notice(board_file: Pat
     app = FormboardApp(board_file)
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(app, pilot)
-        said = [n for n in app._notifications if n.title == "Settings"]
-    assert len(said) == 1 and str(path) in said[0].message
+        said = await notice_drawn(pilot, "Settings")
+        assert len([n for n in drawn_notices(app) if n.startswith("Settings")]) == 1
+    assert said.startswith("Settings") and unwrapped(str(path)) in unwrapped(said)

@@ -14,7 +14,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import BEN, isolate, loaded, small_board, store_card, wait_for
+from tests.tui_helpers import (
+    BEN,
+    isolate,
+    loaded,
+    notice_drawn,
+    small_board,
+    store_card,
+    wait_for,
+)
 
 from formboard.core.lock import LeaseOwner, WriteLease
 from formboard.core.model import Column
@@ -104,9 +112,7 @@ async def test_a_colleague_archiving_my_focused_card_moves_focus_and_says_who(bo
         await loaded(app, pilot)
         cli(path, "archive", ids["panic"])
         await wait_for(pilot, lambda: app.board_view.focused_card.id == ids["sleep"], 5)
-        await wait_for(
-            pilot, lambda: any("Ben Okafor archived" in n.message for n in app._notifications)
-        )
+        await notice_drawn(pilot, "Ben Okafor archived")
 
 
 @pytest.mark.parametrize("mode", ["events", "poll"])

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from tests.test_cli import board as board
 from tests.test_cli import run
-from tests.tui_helpers import isolate, loaded, small_board, wait_for
+from tests.tui_helpers import isolate, loaded, notice_drawn, small_board, wait_for
 
 from formboard.core.store import BoardStore
 from formboard.tui.app import FormboardApp
@@ -166,8 +166,8 @@ async def test_an_open_app_keeps_following_after_a_shell_writes_an_unknown_statu
         await loaded(app, pilot)
         shell(path, "UPDATE cards SET status = 'maybe' WHERE id = ?", ids["sleep"])
         await wait_for(pilot, lambda: bool(app.board_view.cards[ids["sleep"]].problems), 5)
-        notes = [n.message for n in app._notifications]
-        assert any("written outside formboard" in m and "formboard check" in m for m in notes)
+        said = await notice_drawn(pilot, "written outside formboard")
+        assert "formboard check" in said
         with BoardStore.open(path) as store:
             later = store.add_card("symptoms", "Added after the shell write").id
         await wait_for(pilot, lambda: later in app.board_view.cards, 5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import loaded, wait_for
+from tests.tui_helpers import drawn_notices, loaded, notice_drawn, notices, wait_for
 
 from formboard.core.identity import current_identity
 from formboard.core.settings import config_path, load_settings, save_settings, settings
@@ -75,7 +75,7 @@ async def test_a_keymap_from_the_settings_rebinds_a_key_and_the_help_shows_it(bo
         assert keys["add a card to the focused column"] == shown
         footer = {str(k.key) for k in app.screen_stack[0].query("FooterKey")}
         assert "ctrl+n" in footer and "n" not in footer
-        assert not [n for n in app._notifications if n.title == "Settings"]
+        assert "Settings" not in notices(app)
 
 
 async def test_an_unknown_id_or_a_clash_in_the_keymap_is_one_notice(board_file: Path):
@@ -83,12 +83,12 @@ async def test_an_unknown_id_or_a_clash_in_the_keymap_is_one_notice(board_file: 
     app = FormboardApp(board_file)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        (notice,) = [n for n in app._notifications if n.title == "Settings"]
-        assert "'card.nwe', which is not a key formboard has" in notice.message
-        assert "gives 'a' to both 'card.link' and 'card.archive'" in notice.message
+        notice = await notice_drawn(pilot, "Settings")
+        assert len([n for n in drawn_notices(app) if n.startswith("Settings")]) == 1
+        assert "'card.nwe', which is not a key formboard has" in notice
+        assert "gives 'a' to both 'card.link' and 'card.archive'" in notice
         await pilot.press("ctrl+f")  # the rest of the keymap applies
-        await pilot.pause()
-        assert "Nobody else has this board open" in " ".join(n.message for n in app._notifications)
+        await notice_drawn(pilot, "Nobody else has this board open")
 
 
 def test_the_readme_lists_every_key_id() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.tui_helpers import isolate, loaded, small_board, wait_for
+from tests.tui_helpers import drawn_notices, isolate, loaded, notice_drawn, small_board, wait_for
 from textual.widgets import DataTable
 
 from formboard.cli import cli
@@ -60,8 +60,8 @@ async def test_a_broken_theme_file_is_one_notice_and_the_app_starts(board, tmp_p
     app = FormboardApp(board)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(app, pilot)
-        notices = [n.message for n in app._notifications]
-        assert len(notices) == 1 and "mine.toml" in notices[0]
+        said = await notice_drawn(pilot, "mine.toml")
+        assert drawn_notices(app) == [said] and said.startswith("Themes")
         assert app.theme == "formboard-dark"
 
 
@@ -70,7 +70,7 @@ async def test_an_unknown_theme_falls_back_with_a_notice(board):
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(app, pilot)
         assert app.theme == "formboard-dark"
-        assert any("no-such-theme" in n.message for n in app._notifications)
+        await notice_drawn(pilot, "no-such-theme")
 
 
 async def test_no_color_keeps_every_label_in_words(board, monkeypatch):
@@ -231,7 +231,7 @@ async def test_failing_file_events_show_in_the_status_line_until_they_work_again
         await loaded(app, pilot)
         status = lambda: str(app.status_line.render())  # noqa: E731
         await wait_for(pilot, lambda: "live: polling (file events failed)" in status())
-        assert any("File events stopped" in n.message for n in app._notifications)
+        await notice_drawn(pilot, "File events stopped")
         failing[0] = False  # the watcher tries events again after a second
         await wait_for(pilot, lambda: "live: events" in status(), timeout=15)
 

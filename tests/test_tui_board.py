@@ -11,6 +11,7 @@ from tests.tui_helpers import (
     isolate,
     loaded,
     new_card_refused,
+    notice_drawn,
     small_board,
     store_card,
     wait_for,
@@ -442,8 +443,7 @@ async def test_shift_a_lists_the_archived_cards_and_restores_a_colleagues(board)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         await pilot.press("A")
-        await pilot.pause()
-        assert any("Nothing is archived" in n.message for n in app._notifications)
+        await notice_drawn(pilot, "Nothing is archived on this board.")
         with BoardStore.open(path, identity=BEN) as ben:
             ben.archive_card(ids["sleep"])
         await wait_for(pilot, lambda: app.board_view.cards[ids["sleep"]].archived)

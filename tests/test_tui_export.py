@@ -7,13 +7,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import isolate, loaded, small_board, wait_for
+from tests.tui_helpers import isolate, loaded, notice_drawn, small_board, unwrapped
 
 from formboard.tui.app import FormboardApp
-
-
-def notices(app: FormboardApp) -> str:
-    return " | ".join(str(n.message) for n in app._notifications)
 
 
 @pytest.fixture
@@ -43,9 +39,9 @@ async def test_the_palette_exports_the_board_into_the_data_folder(
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert f"Export as {name}" in titles
         await pilot.press("ctrl+p", *f"Export as {name}", "enter")
-        await wait_for(pilot, lambda: "Wrote the board as" in notices(app), 10)
+        said = await notice_drawn(pilot, "Wrote the board as")
         (written,) = (tmp_path / "data" / "exports").glob(f"C-0001-*.{suffix}")
-        assert f"to {written}." in notices(app)
+        assert unwrapped(f"to {written}.") in unwrapped(said)
         assert stat.S_IMODE(written.stat().st_mode) == 0o600
         assert stat.S_IMODE(written.parent.stat().st_mode) == 0o700
         assert check(written.read_text(encoding="utf-8"))
@@ -59,8 +55,7 @@ async def test_an_export_that_cannot_be_written_is_one_sentence(board, tmp_path,
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         app.board_screen.export_board("markdown")
-        await wait_for(pilot, lambda: "export was not written" in notices(app), 10)
-        (said,) = [str(n.message) for n in app._notifications if "export was" in str(n.message)]
-        assert (
-            said == f"The markdown export was not written: Not a directory ({blocked / 'exports'})."
+        said = await notice_drawn(pilot, "export was not written")
+        assert unwrapped(said) == unwrapped(
+            f"The markdown export was not written: Not a directory ({blocked / 'exports'})."
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests.helpers_store import REMOTE_CARDS, finished, remote_commit
-from tests.tui_helpers import loaded, store_card, wait_for
+from tests.tui_helpers import loaded, notices, store_card, wait_for
 
 from formboard.core.lock import LeaseOwner, WriteLease
 from formboard.core.model import Column
@@ -52,7 +52,7 @@ async def test_changes_made_while_a_colleague_holds_the_lock_land_in_order_after
         await wait_for(pilot, lambda: "waiting for the lock held by Dara Lindqvist" in status())
         await pilot.pause(1.0)  # three times the lock wait: still waiting, nothing dropped
         assert "not saved" not in status() and app.session.pending == 2
-        assert not any("Not saved" in str(n.title) for n in app._notifications)
+        assert "Not saved" not in notices(app)
         assert symptoms(board_file) == before
         dara.release()
         await wait_for(pilot, lambda: app.session.pending == 0 and "saved" in status())

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import BEN, all_here, isolate, loaded, small_board, wait_for
+from tests.tui_helpers import (
+    BEN,
+    all_here,
+    isolate,
+    loaded,
+    notice_drawn,
+    small_board,
+    wait_for,
+)
 
 from formboard.core.identity import Identity
 from formboard.core.store import BoardStore
@@ -28,10 +36,6 @@ def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[s
 def meetings(path: Path):
     with BoardStore.open(path, read_only=True) as store:
         return store.meetings()
-
-
-def notices(app: FormboardApp) -> str:
-    return " | ".join(str(n.message) for n in app._notifications)
 
 
 async def start_meeting(app: FormboardApp, pilot, title: str) -> None:
@@ -57,7 +61,7 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
         # Everyone sees it, is offered to follow, and is recorded as there.
         await wait_for(pb, lambda: ben.board_screen.meeting is not None, 5)
         assert ben.status_line.meeting == "meeting: Ana · 0 min · 3 here"
-        assert "Ana Ruiz is running meeting 1 ‘Case review’. Press F to follow" in notices(ben)
+        await notice_drawn(pb, "Ana Ruiz is running meeting 1 ‘Case review’. Press F to follow")
         await wait_for(pd, lambda: len(meetings(path)[0].attendees) == 3, 5)
         # Ben accepts with one key; Ana opens a card: Ben reads it too, and leaves with her.
         await pb.press("F")
@@ -78,11 +82,11 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
         assert dara.board_screen.following is None
         await pa.press("B")
         await wait_for(pd, lambda: dara.board_screen.following is not None, 5)
-        assert "Ana Ruiz brought everyone to them" in notices(dara)
+        await notice_drawn(pd, "Ana Ruiz brought everyone to them")
         await wait_for(pd, lambda: dara.board_view.focused_card.title == "New part 4", 5)
         # Ben and Dara cannot end Ana's meeting while she is here.
         await pb.press("M")
-        assert "only they can end it" in notices(ben)
+        await notice_drawn(pb, "only they can end it")
         # Ana ends it and writes the note where she is offered.
         await pa.press("M")
         await wait_for(pa, lambda: isinstance(ana.screen, ChoiceDialog), 5)
@@ -95,7 +99,7 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
         await pa.press("enter")
         await wait_for(pa, lambda: note.exists(), 5)
         await wait_for(pb, lambda: ben.board_screen.meeting is None, 5)
-        assert "Ana Ruiz ended meeting 1" in notices(ben)
+        await notice_drawn(pb, "Ana Ruiz ended meeting 1")
         assert ben.status_line.meeting == "" and ben.board_screen.following is None
     text = note.read_text()
     assert "- Ana Ruiz (psychology) added this part to Sources." in text
@@ -190,8 +194,7 @@ async def test_in_a_collision_everyone_is_named_rightly_and_the_replaced_text_is
         await wait_for(pb, lambda: isinstance(ben.screen, ConflictDialog), 5)
         assert "Ben Okafor" not in str(ben.screen.query("Static").first().render())
         await pb.press("m")  # Ben keeps his title over Ana's
-        await wait_for(pa, lambda: "replaced your title" in notices(ana), 5)
-        said = notices(ana)
+        said = await notice_drawn(pa, "replaced your title")
         assert (
             "Ben Okafor replaced your title of ‘Panic on the bus’ (‘Panic in meetings’) with "
             "‘Panic on the bus’. Yours is kept in the history" in said
@@ -223,7 +226,7 @@ async def test_a_meeting_goes_on_to_the_next_client_and_followers_come_along(tmp
         await wait_for(pb, lambda: ben.board_screen.go_with is not None, 5)
         assert not ben.screen_hidden  # (a hidden screen holds its notices back)
         said = "moved on to the board C-0002.board. Press G"
-        await wait_for(pb, lambda: said in notices(ben), 5)
+        await notice_drawn(pb, said)
         await pb.press("G")
         await wait_for(pb, lambda: ben.return_value is not None, 5)
     assert ben.return_value == ("open", second, current_identity().login)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import loaded, wait_for
+from tests.tui_helpers import loaded, notice_drawn, notices, screen_text, wait_for
 from textual.widgets import Input
 
 from formboard.core.settings import save_settings
@@ -17,11 +17,6 @@ from formboard.tui.screens.card import CardScreen
 @pytest.fixture
 def board(board_file: Path) -> Path:
     return board_file
-
-
-def screen_text(app: FormboardApp) -> str:
-    """Everything the terminal shows now, as plain text."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def test_b_hides_every_card_until_enter_and_nothing_else_gets_through(board):
@@ -91,7 +86,7 @@ async def test_idle_minutes_zero_never_hides_and_a_bad_value_is_one_notice(board
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         assert app.idle_after == 600
-        assert any("idle_minutes" in n.message for n in app._notifications)
+        await notice_drawn(pilot, "idle_minutes")
 
 
 async def test_a_notice_that_arrives_while_hidden_waits_for_the_screen_to_come_back(board):
@@ -100,13 +95,11 @@ async def test_a_notice_that_arrives_while_hidden_waits_for_the_screen_to_come_b
         await loaded(app, pilot)
         await pilot.press("b")
         await pilot.pause()
-        app.notify("Ben Okafor archived the card Panic at work.", markup=False)
-        await pilot.pause()
-        assert "Panic" not in screen_text(app)
-        assert not any("Panic" in n.message for n in app._notifications)
+        app.notify("Ben Okafor archived the card Panic at work.")
+        await pilot.pause(0.3)
+        assert "Panic" not in screen_text(app) and notices(app) == ""
         await pilot.press("enter")
-        await pilot.pause()
-        assert any("Panic" in n.message for n in app._notifications)
+        await notice_drawn(pilot, "Ben Okafor archived the card Panic at work.")
 
 
 async def test_the_palette_offers_no_screenshot_of_client_text(board):

@@ -106,7 +106,7 @@ async def test_ctrl_z_and_ctrl_y_in_the_app_and_a_refusal_names_the_colleague(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.tui_helpers import BEN as BEN_APP
-    from tests.tui_helpers import isolate, loaded, small_board, wait_for
+    from tests.tui_helpers import isolate, loaded, notice_drawn, small_board, wait_for
 
     from formboard.tui.app import FormboardApp
 
@@ -121,16 +121,16 @@ async def test_ctrl_z_and_ctrl_y_in_the_app_and_a_refusal_names_the_colleague(
         new = app.board_view.focused_card.id
         await pilot.press("ctrl+z")
         await wait_for(pilot, lambda: app.board.cards[new].archived)
-        said = [str(n.message) for n in app._notifications]
-        assert "Undone: you archived ‘Tearful at night’." in said
+        await notice_drawn(pilot, "Undone: you archived ‘Tearful at night’.")
         await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: not app.board.cards[new].archived)
         with BoardStore.open(board) as me, BoardStore.open(board, identity=BEN_APP) as ben:
             me.edit_card(ids["panic"], title="Panic in meetings")  # mine, from a shell
             ben.edit_card(ids["panic"], title="Panic in team meetings")  # Ben's, after it
         await pilot.press("ctrl+z")
-        await wait_for(pilot, lambda: len(app._notifications) >= 3)
-        said = str(list(app._notifications)[-1].message)
-        assert said.startswith("Ben Okafor changed the title of ‘Panic in team meetings’")
+        said = await notice_drawn(pilot, "Ben Okafor changed the title of")
+        assert said.startswith(
+            "Not undone Ben Okafor changed the title of ‘Panic in team meetings’"
+        )
         await pilot.pause(0.3)
         assert app.board.cards[ids["panic"]].title == "Panic in team meetings"

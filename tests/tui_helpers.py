@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual.widgets._toast import Toast
+
 from formboard.core.identity import Identity
 from formboard.core.store import BoardStore, create_store, open_store
 from formboard.tui.app import FormboardApp
@@ -87,3 +89,59 @@ async def all_here(*runs) -> None:
         await loaded(app, pilot)
     for app, pilot in runs:
         await wait_for(pilot, lambda app=app: len(app.others) == len(runs) - 1, 5)
+
+
+def screen_text(app) -> str:
+    """Everything the terminal shows now (the top screen and its notices), as plain text.
+
+    Drawing it runs every widget's render, as the terminal would: a widget that cannot be
+    drawn fails the test here.
+    """
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def drawn_notices(app) -> list[str]:
+    """Each notice as it is drawn on screen now, its wrapped lines joined into one line.
+
+    Read from the drawn screen (the conftest makes every Pilot app draw its notices, as a
+    terminal does), never from the app's list of notifications.
+    """
+    compositor = app.screen._compositor
+    strips = compositor.render_strips()
+    said = []
+    for toast in app.screen.query(Toast):
+        box = toast.region
+        lines = [  # the rows where the toast is on top (the footer may cover its last)
+            strips[y].crop(box.x, box.right).text
+            for y in range(box.y, min(box.bottom, len(strips)))
+            if compositor.get_widget_at(box.x + 1, y)[0] is toast
+        ]
+        said.append(" ".join(" ".join(lines).replace("▌", " ").split()))
+    return said
+
+
+def notices(app) -> str:
+    """Every notice drawn on screen now, in one string (`` | `` between notices)."""
+    return " | ".join(drawn_notices(app))
+
+
+def unwrapped(text: str) -> str:
+    """``text`` without any spacing: a path wraps anywhere in a notice's box."""
+    return "".join(text.split())
+
+
+async def notice_drawn(pilot, words: str, timeout: float = 10.0) -> str:
+    """Wait until a notice holding ``words`` is drawn on screen; return that notice."""
+    found: list[str] = []
+
+    def shown() -> bool:
+        found[:] = [n for n in drawn_notices(pilot.app) if unwrapped(words) in unwrapped(n)]
+        return bool(found)
+
+    try:
+        await wait_for(pilot, shown, timeout)
+    except AssertionError:
+        raise AssertionError(
+            f"no notice with {words!r} on screen; drawn: {drawn_notices(pilot.app)}"
+        ) from None
+    return found[0]

@@ -56,7 +56,9 @@ def run_board(path: Path, theme: str | None, watch: str | None = None, **options
     except CommandFailed:
         app.session.stop()  # closes the board it opened
         raise
-    ended = app.run()
+    from formboard.tui import crash
+
+    ended = crash.run(app)
     if app.return_code:
         raise SystemExit(app.return_code)
     return ended
@@ -64,12 +66,22 @@ def run_board(path: Path, theme: str | None, watch: str | None = None, **options
 
 def choose_and_run(folder: Path, theme: str | None, watch: str | None = None) -> None:
     """List the boards in ``folder``; open the one chosen; o on it comes back to the list."""
-    from formboard.tui.chooser import BoardChooser
-
     if not folder.is_dir():
         raise CommandFailed(f"There is no folder {folder}.")
     require_terminal()
-    run_boards(BoardChooser(folder, theme=theme).run(), folder, theme, watch)
+    run_boards(choose(folder, theme), folder, theme, watch)
+
+
+def choose(folder: Path, theme: str | None) -> Path | None:
+    """The board chosen from ``folder``'s list, or None (q); a crash ends with its sentence."""
+    from formboard.tui import crash
+    from formboard.tui.chooser import BoardChooser
+
+    chooser = BoardChooser(folder, theme=theme)
+    chosen = crash.run(chooser)
+    if chooser.return_code:
+        raise SystemExit(chooser.return_code)
+    return chosen
 
 
 def run_boards(
@@ -84,7 +96,6 @@ def run_boards(
     """
     from formboard.core.identity import current_identity
     from formboard.core.presence import record_move
-    from formboard.tui.chooser import BoardChooser
 
     previous: Path | None = None
     follow: str | None = None
@@ -95,7 +106,7 @@ def run_boards(
         previous, follow = board, None
         match ended:
             case ("list",) if folder is not None:
-                board = BoardChooser(folder, theme=theme).run()
+                board = choose(folder, theme)
             case ("open", Path() as there, str() as login):
                 board, follow = there, login
             case _:

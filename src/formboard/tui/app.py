@@ -10,6 +10,7 @@ everywhere (hide the screen, close the Keys panel).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import on
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.screen import Screen
 
 from formboard.core.board_state import BoardState
@@ -27,7 +28,6 @@ from formboard.core.settings import load_settings, save_settings, settings
 from formboard.core.store.interface import is_server_location
 from formboard.core.watch import WatchMode, choose_mode
 from formboard.gc_pause import resume_collector
-from formboard.tui import crash
 from formboard.tui.bindings import APP_BINDINGS
 from formboard.tui.messages import (
     BackupFailed,
@@ -43,6 +43,7 @@ from formboard.tui.messages import (
 )
 from formboard.tui.presence_loop import PresenceLoop
 from formboard.tui.privacy import Privacy
+from formboard.tui.safe_app import SafeApp
 from formboard.tui.screens.blank import BlankScreen
 from formboard.tui.screens.board import BoardScreen
 from formboard.tui.screens.prompt import PromptDraft, PromptScreen
@@ -53,7 +54,7 @@ from formboard.tui.widgets.presence_bar import PresenceBar
 from formboard.tui.widgets.status import StatusLine
 
 
-class FormboardApp(Privacy, App[None]):
+class FormboardApp(Privacy, SafeApp[None]):
     """A board in the terminal."""
 
     TITLE = "formboard"
@@ -166,9 +167,7 @@ class FormboardApp(Privacy, App[None]):
             problems += wrong
         for title, said in (("Settings", problems), ("Themes", self._theme_problems)):
             if said:
-                self.notify(
-                    "\n".join(said), title=title, severity="warning", markup=False, timeout=15
-                )
+                self.notify("\n".join(said), title=title, severity="warning", timeout=15)
 
     def _start_threads(self) -> None:
         resume_collector()  # start-up is over (gc_pause.py)
@@ -184,7 +183,13 @@ class FormboardApp(Privacy, App[None]):
             save_settings({"theme": theme})
 
     def _handle_exception(self, error: Exception) -> None:
-        crash.handle(self, error)
+        super()._handle_exception(error)
+        # The board's threads end now: a failing shutdown may never reach on_unmount, and
+        # a session thread still waiting for work would keep the process from ending.
+        with contextlib.suppress(Exception):
+            self.session.stop()
+        with contextlib.suppress(Exception):
+            self.presence.stop()
 
     def on_unmount(self) -> None:
         self.board_screen.remember_visit()
@@ -233,9 +238,7 @@ class FormboardApp(Privacy, App[None]):
         if request.on_failed is not None:
             request.on_failed(message.reason, message.conflict)
         else:
-            self.notify(
-                message.reason, title="Not saved", severity="error", markup=False, timeout=10
-            )
+            self.notify(message.reason, title="Not saved", severity="error", timeout=10)
 
     @on(SaveState)
     @on(PresenceChanged)
@@ -252,7 +255,6 @@ class FormboardApp(Privacy, App[None]):
             self.notify(
                 f"This board is read-only: {self.read_only_reason}.",
                 severity="warning",
-                markup=False,
             )
             return False
         return True

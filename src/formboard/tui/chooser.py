@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
 from formboard.core.store.summary import BoardSummary, find_boards
 from formboard.gc_pause import resume_collector
+from formboard.tui.safe_app import SafeApp
 from formboard.tui.text import safe
 from formboard.tui.themes import start_theme
 
@@ -20,7 +21,7 @@ def when(iso: str) -> str:
     return iso[:16].replace("T", " ") if iso else ""
 
 
-class BoardChooser(App[Path | None]):
+class BoardChooser(SafeApp[Path | None]):
     """Lists the boards in a folder; enter opens the chosen one."""
 
     TITLE = "formboard"
@@ -78,7 +79,7 @@ class BoardChooser(App[Path | None]):
             return
         chosen = self.summaries[table.cursor_row]
         if chosen.problem:
-            self.notify(f"{chosen.path.name} {chosen.problem}.", severity="warning", markup=False)
+            self.notify(f"{chosen.path.name} {chosen.problem}.", severity="warning")
             return
         self.exit(chosen.path)
 

@@ -15,7 +15,6 @@ from formboard.core.changes import ChangeSet
 from formboard.core.presence import PresenceEntry
 from formboard.core.watch import WatchMode
 from formboard.tui.messages import BackupFailed, PresenceChanged, WatchTrouble
-from formboard.tui.text import plain
 from formboard.tui.widgets.board import BoardView, CardFilter
 
 if TYPE_CHECKING:
@@ -64,17 +63,13 @@ class Colleagues:
         return label
 
     def on_backup_failed(self, message: BackupFailed) -> None:
-        self.notify(
-            message.reason, title="Backup not taken", severity="warning", markup=False, timeout=15
-        )
+        self.notify(message.reason, title="Backup not taken", severity="warning", timeout=15)
 
     def on_watch_trouble(self, message: WatchTrouble) -> None:
         self.watch_trouble = message.problem
         self.status_line.extra = self.live_label()
         if message.problem:
-            self.notify(
-                message.problem, title="Live updates", severity="warning", markup=False, timeout=10
-            )
+            self.notify(message.problem, title="Live updates", severity="warning", timeout=10)
 
     def on_board_view_focus_changed(self, message: BoardView.FocusChanged) -> None:
         self.announce()
@@ -99,7 +94,7 @@ class Colleagues:
             self.presence_trouble = trouble
             self.status_line.extra = self.live_label()
             if trouble:
-                self.notify(trouble, title="Who else is here", severity="warning", markup=False)
+                self.notify(trouble, title="Who else is here", severity="warning")
         self.others = message.others
         by_card: dict[str, list[str]] = {}
         for entry in self.others:
@@ -110,15 +105,15 @@ class Colleagues:
         if summoned is not None and (self.following is None or self.following.key != summoned.key):
             self.follow(summoned)
             self.notify(
-                plain(f"{summoned.name or summoned.login} brought everyone to them: you are "
-                      "following. Your own moves end it; F rejoins.", one_line=True),
-                title="Meeting", markup=False, timeout=8,
+                f"{summoned.name or summoned.login} brought everyone to them: you are "
+                      "following. Your own moves end it; F rejoins.",
+                title="Meeting", timeout=8,
             )  # fmt: skip
         if self.following is not None:
             leader = next((e for e in self.others if e.key == self.following.key), None)
             if leader is None:
                 self.notify(f"{self.following.name or self.following.login} closed the board; "
-                            "you are no longer following.", markup=False)  # fmt: skip
+                            "you are no longer following.")  # fmt: skip
                 # They may be going on to the next client's board: offer to come along
                 # when a move of theirs appears that was not there while they were here.
                 self._left = (self.following, self._moves.get(self.following.login))
@@ -145,9 +140,9 @@ class Colleagues:
             return
         self.go_with = (target, leader.login)
         self.notify(
-            plain(f"{leader.name or leader.login} moved on to the board {moved[0]}. "
-                  "Press G to go there and follow them.", one_line=True),
-            title="Next client", markup=False, timeout=30,
+            f"{leader.name or leader.login} moved on to the board {moved[0]}. "
+                  "Press G to go there and follow them.",
+            title="Next client", timeout=30,
         )  # fmt: skip
 
     def _follow_on_arrival(self) -> None:
@@ -161,7 +156,7 @@ class Colleagues:
     def action_go_with(self) -> None:
         """Go to the board the colleague I followed moved on to, and follow them there."""
         if self.go_with is None:
-            self.notify("Nobody you followed has moved on to another board.", markup=False)
+            self.notify("Nobody you followed has moved on to another board.")
             return
         target, login = self.go_with
         self.formboard.leave_then_exit(("open", target, login))
@@ -186,7 +181,7 @@ class Colleagues:
     def action_follow(self) -> None:
         """Pick a colleague to follow."""
         if not self.others:
-            self.notify("Nobody else has this board open right now.", markup=False)
+            self.notify("Nobody else has this board open right now.")
             return
 
         def chosen(key: str | None) -> None:
@@ -213,7 +208,6 @@ class Colleagues:
         if not quiet:
             self.notify(
                 f"Stopped following {self.following.name or self.following.login}.",
-                markup=False,
                 timeout=3,
             )
         self.following = None
@@ -226,7 +220,7 @@ class Colleagues:
         if message.by not in (me.name, me.login):
             card = self.board_view.cards.get(message.card_id)
             what = "archived" if card is not None and card.archived else "removed"
-            self.notify(f"{message.by} {what} the card you were on.", markup=False, timeout=6)
+            self.notify(f"{message.by} {what} the card you were on.", timeout=6)
 
     def follow_view(self, leader: PresenceEntry) -> None:
         """Open the card the leader has open, to read; close it when they close theirs.
@@ -281,14 +275,10 @@ class Colleagues:
                 card = self.board_view.cards.get(op.entity_id)
                 of = f" of {quoted(card.title)}" if card else ""
                 self.notify(
-                    plain(
-                        f"{op.author_name or op.author} replaced your {field}{of} "
-                        f"({quoted(mine)}) with {quoted(new)}. Yours is kept in the "
-                        "history: t, then p puts it back.",
-                        one_line=True,
-                    ),
+                    f"{op.author_name or op.author} replaced your {field}{of} "
+                    f"({quoted(mine)}) with {quoted(new)}. Yours is kept in the "
+                    "history: t, then p puts it back.",
                     title="Your text was replaced",
                     severity="warning",
-                    markup=False,
                     timeout=20,
                 )

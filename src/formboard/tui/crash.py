@@ -9,17 +9,25 @@ The handler runs while the app is already failing, so it must not fail itself
 one is the one reported, and each stage (report, sentence, exit) is tried on
 its own, so a full disk still exits with a sentence and a broken sentence still
 exits.
+
+And the process always ends. Textual prints the sentence while it shuts down; when the
+shutdown fails too (a widget that cannot be drawn fails again as the screens close),
+``run`` prints it instead, and a last resort ends a process that something (a thread
+that will not stop) still keeps alive a few seconds after the crash, terminal restored
+and sentence said: a person never looks at a blank, hung screen.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
+import threading
 import time
 import traceback
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
 
@@ -36,6 +44,10 @@ SAFE_SENTENCE = (
 
 # Apps whose crash is being or has been handled: a second one must not recurse or hide it.
 _crashed: weakref.WeakSet[App[object]] = weakref.WeakSet()
+# Seconds after a crash before the last resort ends a process that has not ended by itself.
+LAST_RESORT_S = 5.0
+_said = threading.Lock()  # the sentence is printed once, by whoever gets there first
+ResultType = TypeVar("ResultType")
 
 
 def report_text(error: BaseException) -> str:
@@ -87,15 +99,60 @@ def handle(app: App[object], error: Exception) -> None:
     with contextlib.suppress(Exception):
         report = save_report(error)
 
-    sentence: str | Text = SAFE_SENTENCE
+    sentence = SAFE_SENTENCE
     with contextlib.suppress(Exception):
-        # Text, not a str: Textual prints a str as markup, and a folder may hold "[...]".
-        sentence = Text(sentence_for(error, report))
+        sentence = sentence_for(error, report)
 
-    _exit(app, error, sentence)
+    # Text, not a str: Textual prints a str as markup, and a folder may hold "[...]".
+    _exit(app, error, Text(sentence))
+    with contextlib.suppress(Exception):
+        if not app.is_headless:  # a test's app (Pilot) must not end the test run
+            threading.Thread(
+                target=_last_resort, args=(app,), name="formboard-crash-exit", daemon=True
+            ).start()
 
 
-def _exit(app: App[object], error: Exception, sentence: str | Text) -> None:
+def run(app: App[ResultType]) -> ResultType | None:
+    """Run ``app`` in this terminal; after a crash the sentence is always said.
+
+    Textual says it while it shuts down; when its shutdown fails as well, it raises out of
+    ``App.run`` before saying it, and it is said here.
+    """
+    try:
+        return app.run()
+    except Exception as error:  # the shutdown after a crash failed (or the start did)
+        handle(app, error)  # the first bug is the one reported
+        return None
+    finally:
+        if app in _crashed:
+            _say_what_is_left(app)
+
+
+def _say_what_is_left(app: App[object]) -> None:
+    """Print the sentence if Textual has not (it clears what it printed); never raises."""
+    with contextlib.suppress(Exception), _said:
+        left, app._exit_renderables[:] = list(app._exit_renderables), []
+        if left:
+            text = left[0].plain if isinstance(left[0], Text) else SAFE_SENTENCE
+            sys.__stderr__.write(text + "\n")
+            sys.__stderr__.flush()
+
+
+def _last_resort(app: App[object]) -> None:
+    """A few seconds after a crash, end a process that is still running, and say why.
+
+    Normally the process has ended long before (this thread is a daemon and dies with it).
+    """
+    time.sleep(LAST_RESORT_S)
+    with contextlib.suppress(Exception):
+        driver = app._driver
+        if driver is not None:
+            driver.stop_application_mode()  # the terminal as it was: cursor, keys, screen
+    _say_what_is_left(app)
+    os._exit(1)
+
+
+def _exit(app: App[object], error: Exception, sentence: Text) -> None:
     """Record the failure, leave the sentence for after the terminal is restored, close."""
     with contextlib.suppress(Exception):
         app._return_code = 1

@@ -72,14 +72,12 @@ class CycleMarks:
         """List every maintaining cycle as a sentence; enter goes to its first card."""
         found = self.found_cycles
         if found is None:
-            self.notify("The cycles are still being worked out; try again in a moment.",
-                        markup=False)  # fmt: skip
+            self.notify("The cycles are still being worked out; try again in a moment.")  # fmt: skip
             return
         if not found:
             self.notify(
                 "No maintaining cycle: no chain of maintains and triggers links returns to "
                 "where it started.",
-                markup=False,
             )
             return
         from formboard.tui.screens.cycles import CycleList
@@ -98,7 +96,7 @@ class CycleMarks:
         """The map of links around the focused card."""
         card = self.board_view.focused_card
         if card is None:
-            self.notify("No card to draw the map around: the board is empty.", markup=False)
+            self.notify("No card to draw the map around: the board is empty.")
             return
         self.stop_following()
         self.open_map(card.id, card.id)
@@ -123,7 +121,7 @@ class CycleMarks:
         self.view, self.map_centre, self.map_focus = "", "", ""
         if focused and not self.board_view.focus_card(focused):
             self.notify("The card you were on in the map is hidden by the filter; esc on "
-                        "the board clears it.", markup=False)  # fmt: skip
+                        "the board clears it.")  # fmt: skip
         self.announce()
 
     def follow_map(self, leader: PresenceEntry) -> Screen[object] | None:

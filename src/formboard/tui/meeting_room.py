@@ -58,7 +58,7 @@ class MeetingRoom:
             ended = next((m for m in state.meetings if m.number == before.number), before)
             if ended.ended_by and ended.ended_by != me:
                 who = ended.ended_by_name or ended.ended_by
-                self.notify(plain(f"{who} ended {ended.named()}.", one_line=True), markup=False)
+                self.notify(f"{who} ended {ended.named()}.")
             if self.following is not None and self.following.login == before.facilitator:
                 self.stop_following(quiet=True)
         if now is not None:
@@ -66,13 +66,9 @@ class MeetingRoom:
             if now.facilitator != me and self._offered != now.number:
                 self._offered = now.number
                 self.notify(
-                    plain(
-                        f"{now.facilitator_said} is running {now.named()}. Press F to follow "
-                        "them (your own moves end following; F rejoins).",
-                        one_line=True,
-                    ),
+                    f"{now.facilitator_said} is running {now.named()}. Press F to follow "
+                    "them (your own moves end following; F rejoins).",
                     title="Meeting",
-                    markup=False,
                     timeout=12,
                 )
         self.show_meeting()
@@ -147,12 +143,8 @@ class MeetingRoom:
             )
         else:
             self.notify(
-                plain(
-                    f"{meeting.facilitator_said} is running {meeting.named()}; only they can end "
-                    "it while they are here.",
-                    one_line=True,
-                ),
-                markup=False,
+                f"{meeting.facilitator_said} is running {meeting.named()}; only they can end "
+                "it while they are here.",
             )
 
     def _ask_title(self) -> None:
@@ -164,7 +156,6 @@ class MeetingRoom:
                 f"Meeting {number} started. Colleagues are offered to follow you; B brings "
                 "everyone to you; M ends it.",
                 title="Meeting",
-                markup=False,
                 timeout=8,
             )
 
@@ -191,18 +182,15 @@ class MeetingRoom:
         """Follow the meeting's facilitator (the one key that accepts the offer)."""
         meeting = self.meeting
         if meeting is None:
-            self.notify("No meeting is running on this board.", markup=False)
+            self.notify("No meeting is running on this board.")
             return
         if meeting.facilitator == self.formboard.identity.login:
-            self.notify("You are running this meeting; B brings everyone to you.", markup=False)
+            self.notify("You are running this meeting; B brings everyone to you.")
             return
         leader = next((e for e in self.others if e.login == meeting.facilitator), None)
         if leader is None:
             self.notify(
-                plain(
-                    f"{meeting.facilitator_said} does not have the board open now.", one_line=True
-                ),
-                markup=False,
+                f"{meeting.facilitator_said} does not have the board open now.",
             )
             return
         self.follow(leader)
@@ -211,13 +199,11 @@ class MeetingRoom:
         """As the facilitator: everyone at the meeting follows me."""
         meeting = self.meeting
         if meeting is None or meeting.facilitator != self.formboard.identity.login:
-            self.notify(
-                "Only the facilitator of a running meeting brings everyone to them.", markup=False
-            )
+            self.notify("Only the facilitator of a running meeting brings everyone to them.")
             return
         self.summon += 1
         self.announce()
-        self.notify("Everyone at the meeting now follows you.", markup=False, timeout=4)
+        self.notify("Everyone at the meeting now follows you.", timeout=4)
 
     def leave_then(self, done: Any) -> bool:
         """Record that I left the meeting, then ``done()``; False when I was at none."""
@@ -281,13 +267,9 @@ class MeetingRoom:
             except Exception as exc:  # one sentence, never a traceback with client text
                 reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
                 said = f"The note was not written: {reason}. `formboard note` writes it too."
-                self.app.call_from_thread(
-                    self.notify, plain(said, one_line=True), severity="error", markup=False
-                )
+                self.app.call_from_thread(self.notify, said, severity="error")
                 return
             said = f"Wrote the note ({built.count} changes) to {path}."
-            self.app.call_from_thread(
-                self.notify, plain(said, one_line=True), markup=False, timeout=10
-            )
+            self.app.call_from_thread(self.notify, said, timeout=10)
 
         self.app.run_worker(work, thread=True, group="meeting-note", exit_on_error=False)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from textual.app import SystemCommand
 
 from formboard.core.facts import count
-from formboard.tui.text import plain
 
 if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
@@ -54,12 +53,12 @@ class RecordExports:
                 said = f"The {name} export was not written: {reason}" + (
                     f" ({where})." if where else "."
                 )
-                self.app.call_from_thread(self.notify, plain(said, one_line=True),
-                                          severity="error", markup=False)  # fmt: skip
+                self.app.call_from_thread(self.notify, said,
+                                          severity="error")  # fmt: skip
                 return
             cards = count(sum(1 for c in board.cards if not c.archived), "card")
             said = f"Wrote the board as {name} ({cards}) to {path}."
-            self.app.call_from_thread(self.notify, plain(said, one_line=True), markup=False,
+            self.app.call_from_thread(self.notify, said,
                                       timeout=15)  # fmt: skip
 
         self.app.run_worker(work, thread=True, group="export", exit_on_error=False)

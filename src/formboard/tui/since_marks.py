@@ -8,6 +8,7 @@ changes that arrive while the board is open join them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from formboard.core import since
@@ -29,14 +30,14 @@ class SinceMarks:
     board_view: BoardView
     status_line: StatusLine
     board_id = ""
-    since_choices: list[since.Baseline]
+    # Empty until the worker has read them (a key may come first, just after opening).
+    since_choices: Sequence[since.Baseline] = ()
     since_chosen: since.Baseline | None = None
-    since_touches: list[since.Touch]
+    since_touches: Sequence[since.Touch] = ()
     since_read = False  # the baseline and its markers have been read once
 
     def start_since(self) -> None:
         """Find the baseline and the ops after it, off the UI thread."""
-        self.since_choices, self.since_touches = [], []
         state = self.formboard.board
 
         def work() -> None:
@@ -85,7 +86,7 @@ class SinceMarks:
         me = self.formboard.identity.login
         theirs = [since.touch_of(op) for op in ops if op.author != me]
         if theirs:
-            self.since_touches = self.since_touches + theirs
+            self.since_touches = [*self.since_touches, *theirs]
             self.show_since()
 
     def since_sentences(self, card_id: str) -> tuple[str, list[str]]:
@@ -106,14 +107,23 @@ class SinceMarks:
         ]
         return upper_first(chosen.said), lines
 
+    def _since_not_read(self) -> bool:
+        """True (and said) while the markers are still being read, just after opening."""
+        if not self.since_read:
+            self.notify("The new and changed cards are still being worked out; try again in "
+                        "a moment.")  # fmt: skip
+        return not self.since_read
+
     def action_next_change(self) -> None:
         """Go to the next card marked new or changed, in board order."""
+        if self._since_not_read():
+            return
         marked = [
             c for c in self.board_view.cards.values()
             if c.id in self.board_view.since and self.board_view.visible(c)
         ]  # fmt: skip
         if not marked:
-            self.notify("No card is marked new or changed.", markup=False)
+            self.notify("No card is marked new or changed.")
             return
         marked.sort(key=board_order)
         here = self.board_view.focused_card
@@ -123,16 +133,18 @@ class SinceMarks:
 
     def action_since(self) -> None:
         """Switch the markers: since the last meeting, since my last visit, or off."""
+        if self._since_not_read():
+            return
         choices: list[since.Baseline | None] = [*self.since_choices, None]
         if len(choices) == 1:
             self.notify("No meeting has ended here and this is your first visit: nothing "
-                        "to compare with yet.", markup=False)  # fmt: skip
+                        "to compare with yet.")  # fmt: skip
             return
         index = choices.index(self.since_chosen) if self.since_chosen in choices else -1
         chosen = choices[(index + 1) % len(choices)]
         if chosen is None:
             self._since_found(self.board_id, self.since_choices, None, [])
-            self.notify("New and changed markers are off (S turns them on).", markup=False)
+            self.notify("New and changed markers are off (S turns them on).")
             return
 
         def work() -> None:

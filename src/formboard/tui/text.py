@@ -28,6 +28,15 @@ def plain(value: str, style: str = "", *, one_line: bool = False) -> Text:
     return Text(safe(value, one_line=one_line), style=style, no_wrap=one_line, end="")
 
 
+def notice_text(value: object) -> str:
+    """What a notice says, as the plain characters Textual's toast can draw.
+
+    A Rich ``Text`` gives its characters (the toast cannot draw one); anything else its
+    ``str``; control characters are made visible, line breaks kept.
+    """
+    return safe(value.plain if isinstance(value, Text) else str(value))
+
+
 def truncate(value: str, width: int) -> str:
     """Cut ``value`` to ``width`` terminal cells, ending with an ellipsis when cut."""
     if width <= 0:

@@ -167,7 +167,6 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports
             f"`formboard check {self.formboard.session.path}` names each one and its fix.",
             title="Board",
             severity="warning",
-            markup=False,
             timeout=15,
         )
 
@@ -294,13 +293,13 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports
 
         card = self.focused_card()
         if card is not None and self.formboard.write(WriteRequest(ArchiveCard(card.id))):
-            self.notify("Card archived. Press u to bring it back.", markup=False, timeout=4)
+            self.notify("Card archived. Press u to bring it back.", timeout=4)
 
     def action_undo_archive(self) -> None:
         from formboard.core.commands import RestoreCard  # with the first write, not at start-up
 
         if not self.archived_this_session:
-            self.notify("Nothing archived in this session to undo.", markup=False)
+            self.notify("Nothing archived in this session to undo.")
             return
         card_id = self.archived_this_session.pop()
         if self.formboard.write(WriteRequest(RestoreCard(card_id))):
@@ -321,19 +320,19 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports
             card_id = getattr(done, "card_id", None)
             if card_id:
                 self.focus_when_shown(card_id)
-            said = plain(f"{word}: you {getattr(done, 'said', '')}.", one_line=True)
-            self.notify(said, markup=False, timeout=6)
+            said = f"{word}: you {getattr(done, 'said', '')}."
+            self.notify(said, timeout=6)
 
         def failed(reason: str, _conflict: object) -> None:
-            self.notify(plain(reason, one_line=True), title=f"Not {word.lower()}",
-                        severity="warning", markup=False, timeout=10)  # fmt: skip
+            self.notify(reason, title=f"Not {word.lower()}",
+                        severity="warning", timeout=10)  # fmt: skip
 
         self.formboard.write(WriteRequest(command, on_saved=saved, on_failed=failed))
 
     def action_show_archived(self) -> None:
         state = self.board_view.state
         if not any(c.archived for c in state.cards.values()):
-            self.notify("Nothing is archived on this board.", markup=False)
+            self.notify("Nothing is archived on this board.")
             return
         from formboard.tui.screens.archived import ArchivedCards
 

@@ -81,6 +81,7 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
     """
 
     # One place for the keys: the footer shows the descriptions, the help the tooltips.
+    AUTO_FOCUS = None  # focus is chosen here: reading never focuses a field
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", tooltip="save the fields you changed", id="card.save"),
         Binding("escape,q", "back", "Back", tooltip="back to the board (asks first if not saved)", id="card.back"),
@@ -170,11 +171,11 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
                 f"This board is read-only ({self.formboard.read_only_reason}): "
                 "you can read and copy here, but nothing can be saved."
             )
+        # While reading, no key reaches a field: the fields take no focus at all (Textual
+        # would otherwise give the first one focus when nothing else can take it).
+        self.query_one("#card-fields").disabled = self.reading
         if self.reading:
-            # Nothing typed can change a field: focus a perspective or a link, if any.
-            first = next(iter(self.query("PerspectivePanel, LinkRow")), None)
-            if first is not None:
-                first.focus()
+            self.call_after_refresh(self._focus_to_read)
         else:
             self.query_one("#title", Input).focus()
         # Focus scrolls the form before its first layout; start at the top, label showing.
@@ -196,7 +197,16 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
             self.formboard.board_screen.stop_following()
         self.reading = False
         self.set_class(False, "-reading")
+        self.query_one("#card-fields").disabled = False
         self.query_one(f"#{field}").focus()
+
+    def _focus_to_read(self) -> None:
+        """Focus the first perspective or link, or the note that there are none yet, so
+        the open card's keys (p, x, d) work and nothing typed can change a field."""
+        if self.reading:
+            first = next(iter(self.query("PerspectivePanel, LinkRow, EmptyNote")), None)
+            if first is not None:
+                first.focus()
 
     @on(events.Click, "#card-reading")
     def _clicked_to_edit(self) -> None:

@@ -247,14 +247,14 @@ class HistoryScreen(Screen[None]):
             return
         request = put_back_request(op, self.formboard)
         if isinstance(request, str):
-            self.notify(plain(request, one_line=True), markup=False, timeout=8)
+            self.notify(request, timeout=8)
             return
         question, write = request
         from formboard.tui.screens.dialogs import ChoiceDialog
 
         def answered(answer: str | None) -> None:
             if answer == "yes":
-                write.on_saved = lambda _r: self.notify("Put back, as a new change.", markup=False)
+                write.on_saved = lambda _r: self.notify("Put back, as a new change.")
                 self.formboard.write(write)
 
         choices = [("y", "Put it back", "yes"), ("n", "Leave it", "no")]

@@ -216,7 +216,7 @@ class MapScreen(Screen[str | None]):
         card = message.state.cards.get(self.centre)
         if card is None or card.archived:
             self.notify("The card in the middle of the map was archived or removed; back "
-                        "to the board.", markup=False)  # fmt: skip
+                        "to the board.")  # fmt: skip
             self.dismiss(None)
             return
         self.draw()
