@@ -45,6 +45,8 @@ from typing import Any, TypeVar
 
 import pytest
 
+import needs
+
 PREFERRED_PORT = 2222
 SSHD_PORT_ATTEMPTS = 3
 STARTUP_TIMEOUT = 10.0  # sshd listening, each mount appearing
@@ -532,7 +534,7 @@ def netlab_fixture(scope: str = "session", timeout: float = STARTUP_TIMEOUT) -> 
             message = f"network lab unavailable: {problem}"
             if required:
                 pytest.fail(f"{message} ({REQUIRE_ENV}=require)", pytrace=False)
-            pytest.skip(message)
+            needs.missing(message)
         try:
             yield lab
         finally:

@@ -20,8 +20,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from tests.needs import WITHOUT
+
 
 def _bin_dir() -> Path | None:
+    if "initdb" in WITHOUT:
+        return None
     found = shutil.which("initdb")
     if found:
         return Path(found).resolve().parent

@@ -18,6 +18,7 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner, Result
+from tests.needs import missing
 
 from formboard import __version__
 from formboard.cli import cli
@@ -579,7 +580,7 @@ def unprivileged(tmp_path: Path) -> Iterator[list[str]]:
         return
     setpriv = shutil.which("setpriv")
     if setpriv is None:
-        pytest.skip("running as root and setpriv is not installed, so permissions are not enforced")
+        missing("running as root and setpriv is not installed, so permissions are not enforced")
     caps = "-dac_override,-dac_read_search,-fowner,-linux_immutable"
     prefix = [setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}", "--"]
     probe = tmp_path / "probe"
@@ -587,7 +588,7 @@ def unprivileged(tmp_path: Path) -> Iterator[list[str]]:
     probe.chmod(0o444)
     code = "import os, sys; sys.exit(os.access(sys.argv[1], os.W_OK))"
     if subprocess.run([*prefix, sys.executable, "-c", code, str(probe)], check=False).returncode:
-        pytest.skip("setpriv could not drop root's permission override here")
+        missing("setpriv could not drop root's permission override here")
     yield prefix
 
 

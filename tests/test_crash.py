@@ -140,3 +140,50 @@ async def test_a_report_folder_with_brackets_is_printed_as_it_is(
     monkeypatch.setenv("FORMBOARD_DATA_DIR", str(tmp_path / "[b]data"))
     code, shown = await crash_the_app(FormboardApp(board_file), capfd)
     assert code == 1 and "/[b]data/crashes/crash-" in unwrapped(shown)
+
+
+# ----------------------------------------------------------- in a real terminal
+
+CRASH_APP = Path(__file__).with_name("crash_app.py")
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize(
+    ("fault", "keys", "within"),
+    [
+        ("callback", ["t", "p"], 5.0),  # a bug in a screen's callback
+        ("toast", ["F"], 5.0),  # a notice that cannot be drawn: Textual's shutdown fails too
+        ("stuck", ["F"], crash.LAST_RESORT_S + 5.0),  # and a thread that will not stop
+    ],
+    ids=["screen callback", "broken shutdown", "thread that will not stop"],
+)
+def test_a_bug_in_a_terminal_always_ends_the_process_with_the_sentence(
+    tmp_path: Path, fault: str, keys: list[str], within: float
+) -> None:
+    """Whatever state the screens are in, the process ends, the terminal is given back and
+    the one sentence is said: never a blank screen that waits to be killed."""
+    from tests.crash_app import SECRET as FICTIONAL
+    from tests.terminal import VENV_BIN, Terminals, demo_board, person
+
+    terminals = Terminals()
+    try:
+        ana = person(tmp_path / "people", "Ana Lima", "psychology")
+        board = demo_board(ana, tmp_path / "team")
+        app = terminals.open(
+            ana, str(CRASH_APP), fault, "open", str(board), program=str(VENV_BIN / "python")
+        )
+        app.quitting = True  # this one is meant to end
+        if keys[0] == "t":
+            app.press("t").wait_for("imported the board")
+            keys = keys[1:]
+        app.press(*keys)
+        shown = app.wait_exit(timeout=within)
+        assert app.exit_status() == 1
+        said = " ".join(shown.split())
+        assert f"{SAID} (AttributeError). Everything already saved is safe" in said
+        assert FICTIONAL not in said and "Traceback" not in said
+        assert "Symptoms" not in said  # the board is gone from the terminal: it was given back
+        (report,) = ana.crash_reports()
+        assert "AttributeError" in report.read_text() and FICTIONAL not in report.read_text()
+    finally:
+        terminals.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.needs import missing, root, tool
 
 from helpers_store import subprocess_env
 
@@ -26,8 +26,8 @@ def drive(tmp_path: Path) -> Iterator[Path]:
     """A small drive of its own (tmpfs, 512 KiB), unmounted afterwards."""
     where = tmp_path / "drive"
     where.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root")
+    root("mounting a small tmpfs")
+    tool("mount", "mount")
     done = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", str(where)],
         capture_output=True,
@@ -35,7 +35,7 @@ def drive(tmp_path: Path) -> Iterator[Path]:
         check=False,
     )
     if done.returncode != 0:
-        pytest.skip(f"could not mount a small tmpfs: {done.stderr.strip()}")
+        missing(f"could not mount a small tmpfs: {done.stderr.strip()}")
     try:
         yield where
     finally:

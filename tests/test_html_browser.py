@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.needs import tool
 
 from formboard.core.importing import board_from_json
 from formboard.core.model import Board
@@ -152,8 +152,7 @@ def test_a_screenshot_and_the_print_view_with_the_confidential_header(opened: An
     for png in (first, diagram):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert pdf.read_bytes()[:5] == b"%PDF-"
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's text is not read.")
+    tool("pdftotext", "poppler-utils")
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.needs import missing
 from tests.tui_helpers import isolate, loaded, small_board, wait_for
 
 from formboard.core.model import Column
@@ -17,7 +18,7 @@ def own_cluster():
 
     cluster = Cluster().start()
     if cluster.reason:
-        pytest.skip(cluster.reason)
+        missing(cluster.reason)
     yield cluster
     cluster.stop()
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import queue
 import random
-import shutil
 import statistics
 import threading
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.needs import missing, tool
 
 from formboard.core.drives import is_network_drive
 from formboard.core.errors import BoardLocked
@@ -317,8 +317,7 @@ def test_errors_in_the_mix_are_busy_sentences_and_the_apps_stay_live(
     run, verdict = mix
     for sentence in verdict.errors:
         assert any(w in sentence for w in BUSY_WORDS), sentence
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed: the mix ran without apps")
+    tool("tmux", "tmux")
     assert run.apps_alive and all(run.apps_alive.values()), run.apps_alive
     for name, screen in run.app_screens.items():
         assert "live:" in screen, f"{name} shows no live status:\n{screen}"
@@ -328,7 +327,7 @@ def test_the_mix_includes_a_colleague_on_smb_where_the_lab_has_it(
     netlab: NetLab, mix: tuple[MixRun, Verdict]
 ) -> None:
     if netlab.mount_smb is None:
-        pytest.skip(f"no SMB view in the lab: {netlab.smb_missing}")
+        missing(f"no SMB view in the lab: {netlab.smb_missing}")
     assert "SMB (smbnetfs)" in mix[0].writers
 
 

@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.needs import missing
 from tests.tui_helpers import isolate
 
 from formboard.core.importing import import_board
 
-pytest.importorskip(
-    "textual_serve", reason="textual-serve is not installed (pip install -e '.[web]')"
-)
+try:
+    import textual_serve  # noqa: F401
+except ImportError:
+    missing("textual-serve is not installed (pip install -e '.[web]')")
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_boards" / "C-0421.json"
 ARTEFACTS = Path(os.environ.get("FORMBOARD_ARTEFACTS") or Path(__file__).parent / "artefacts")

@@ -111,3 +111,23 @@ def test_a_lease_held_elsewhere_gives_board_locked_naming_the_owner_and_writes_n
     conn = raw(board)
     assert conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0] == 1
     conn.close()
+
+
+def test_a_read_that_keeps_meeting_a_colleagues_commits_waits_its_turn_under_the_lease(
+    board: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A colleague who writes without a pause (or a loaded machine that stretches each of
+    their commits) once starved a read into "busy" after 3 s of retries; now the read waits
+    for the write lease, under which no formboard commit is in progress, and reads."""
+    from formboard.core.store import files
+
+    store = BoardStore.open(board)
+    card = store.add_card("symptoms", "Panic at work")
+    try:
+        # Every look finds a commit in progress, except while this process holds the lease.
+        monkeypatch.setattr(files, "journal_live", lambda _path: store.lease._depth == 0)
+        started = time.monotonic()
+        assert store.card(card.id).title == "Panic at work"
+        assert time.monotonic() - started < 1.0  # after two tries, not after the whole budget
+    finally:
+        store.close()

@@ -4,19 +4,25 @@ writers in parallel or killed mid-transaction (the contract itself is tests/test
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 from click.testing import CliRunner
+from tests.needs import missing
 
 from formboard.core.errors import BoardNotFound, BoardReadOnly, InvalidInput
 from formboard.core.store import create_store, open_store
 from helpers_store import person, subprocess_env
 
-psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
+try:
+    import psycopg
+except ImportError:
+    missing("psycopg is not installed (pip install -e '.[test]')")
 
 
 def test_an_address_names_its_board_and_never_holds_a_password() -> None:
@@ -163,20 +169,56 @@ def test_four_writers_a_hundred_ops_each_lose_nothing(pg_url) -> None:
         assert store.revision() == max(op.revision for op in store.ops())
 
 
+KILLED_WRITER = """
+import sys
+from formboard.core.store import open_store
+from helpers_store import person
+url, who = sys.argv[1], sys.argv[2]
+with open_store(url, identity=person(who, who)) as store:
+    for i in range(100000):
+        print("begin", i, flush=True)
+        store.add_card("symptoms", f"{who} {i}")
+        print("acked", i, flush=True)
+"""
+
+
 def test_a_writer_killed_mid_transaction_leaves_only_whole_ops(pg_url) -> None:
+    """Ten writers, each killed (SIGKILL) at a random moment after its first acknowledged
+    op: every acknowledged op is on the board, every card is a whole op, and the kills
+    really fell inside ops (a writer killed before it wrote would prove nothing)."""
     with create_store(pg_url, "C-0421") as store:
         pass
     env = {**subprocess_env(), "PYTHONPATH": subprocess_env()["PYTHONPATH"] + os.pathsep + "tests"}
+    rng = random.Random(421)
+    acked: set[str] = set()
+    inside = 0
     for k in range(10):
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, pg_url, f"k{k}", "1000"],
-                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-        time.sleep(0.6 + 0.05 * k)
+        writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, pg_url, f"k{k}"], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        lines: list[str] = []
+        reader = threading.Thread(
+            target=lambda w=writer, out=lines: out.extend(w.stdout), daemon=True
+        )
+        reader.start()
+        deadline = time.monotonic() + 60
+        while not any(line.startswith("acked") for line in lines):  # its first op landed
+            assert writer.poll() is None, writer.stderr.read()
+            assert time.monotonic() < deadline, "the writer acknowledged nothing in 60 s"
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.3))
         writer.send_signal(signal.SIGKILL)
         writer.wait()
+        reader.join(timeout=5)
+        acked |= {f"k{k} {line.split()[1]}" for line in lines if line.startswith("acked")}
+        inside += lines[-1].startswith("begin")  # killed between an op's start and its answer
+    assert inside >= 1, "no kill fell inside an op"
     with open_store(pg_url) as store:
         board = store.board()
         added = [op for op in store.ops() if op.op == "add_card"]
         assert {c.id for c in board.cards} == {op.entity_id for op in added}
+        titles = {c.title for c in board.cards}
+        assert acked <= titles  # every acknowledged op landed
+        assert len(titles) <= len(acked) + 10  # at most the one in flight per writer more
         store.add_card("symptoms", "After the crashes")  # nothing is stuck
         assert store.revision() == max(op.revision for op in store.ops())
 

@@ -1,7 +1,9 @@
-"""What every formboard app is: notices in plain words, and a crash that names no client.
+"""What every formboard app is: notices in plain words, screens that close once, and a
+crash that names no client.
 
-Both apps (the board and a folder's list of boards) derive from ``SafeApp``, so these two
-rules hold wherever a screen or widget calls ``notify`` or meets a bug.
+Both apps (the board and a folder's list of boards) derive from ``SafeApp``, so these
+rules hold wherever a screen or widget calls ``notify``, a key closes a screen twice, or
+the code meets a bug.
 """
 
 from __future__ import annotations
@@ -9,13 +11,20 @@ from __future__ import annotations
 from typing import TypeVar
 
 from rich.text import Text
-from textual.app import App
+from textual.app import App, ScreenStackError
+from textual.await_complete import AwaitComplete
+from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 
 from formboard.tui import crash
+from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.text import notice_text
 
 ReturnType = TypeVar("ReturnType")
+
+
+class Palette(ClosesOnce, CommandPalette):
+    """Textual's command palette, closed once (a double enter on a command crashed)."""
 
 
 class SafeApp(App[ReturnType]):
@@ -37,7 +46,16 @@ class SafeApp(App[ReturnType]):
         its characters, control characters visible), so no caller can hand the toast
         something it cannot draw. ``markup`` is accepted for Textual's own callers and
         ignored. Thread-safe, as Textual's is.
+
+        A notice given while the first screen is still being built (the meeting offered
+        to someone who opens the board during it) waits until that screen is on: Textual
+        would hand it to a toast rack not yet mounted, and it would never be drawn.
         """
+        if not self._screen_mounted():
+            self.call_after_refresh(
+                self.notify, message, title=title, severity=severity, timeout=timeout
+            )
+            return
         super().notify(
             notice_text(message),
             title=notice_text(title),
@@ -45,6 +63,22 @@ class SafeApp(App[ReturnType]):
             timeout=timeout,
             markup=False,
         )
+
+    def _screen_mounted(self) -> bool:
+        try:
+            return self.screen.is_mounted
+        except ScreenStackError:  # no screen yet
+            return False
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
+    def pop_screen(self) -> AwaitComplete:
+        """Pop the screen on top; never the last one (the board itself), whoever asks."""
+        if len(self.screen_stack) <= 1:
+            return AwaitComplete.nothing()
+        return super().pop_screen()
 
     def action_help_quit(self) -> None:
         # Textual's ctrl+c hint is markup; say it in words.

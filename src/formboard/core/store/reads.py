@@ -3,8 +3,9 @@
 A mixin of BoardStore (see its docstring for the protocol every opener keeps). Every
 read uses a read-only connection, which can never roll a journal back; on a network
 drive a fresh one, which sees past stale page caches. A read that meets a commit in
-progress is tried again, bounded, then one sentence says the board is busy
-(``BoardBusy``), never damaged. "Damaged" is said only when ``integrity_check`` on a
+progress is tried again, bounded; one that keeps meeting commits waits for the write lease
+and reads under it; then one sentence says the board is busy (``BoardBusy``), never
+damaged. "Damaged" is said only when ``integrity_check`` on a
 fresh read-only connection, taken under the lease, confirms it (:meth:`damage`).
 """
 
@@ -38,6 +39,10 @@ T = TypeVar("T")
 # a caching mount, a file size that is seconds behind ("malformed", "unable to open"):
 # each passes in a moment, so it is tried again after these pauses (about 3 s in all).
 RETRY_PAUSES = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
+# A read that met a commit this many times waits its turn for the write lease and reads
+# under it, where no formboard commit can be in progress: a colleague writing without a
+# pause (and a loaded machine stretching each commit) can no longer starve it.
+LEASED_AFTER = 2
 _TRANSIENT = (
     "readonly", "unable to open", "disk i/o", "malformed", "locked", "busy", "not a database",
 )  # fmt: skip
@@ -79,6 +84,8 @@ class BoardReads:
         waited = 0.0
         for attempt, pause in enumerate((*RETRY_PAUSES, None)):
             try:
+                if attempt >= LEASED_AFTER and isinstance(problem, CommitInProgress):
+                    return self._read_leased(fn, settled)
                 return self._read_once(fn, settled)
             except CommitInProgress as exc:
                 problem = exc
@@ -94,6 +101,17 @@ class BoardReads:
                 waited = self._pause(pause, waited)
         assert problem is not None
         raise self._unsettled(problem, writing=False)
+
+    def _read_leased(self, fn: Callable[[sqlite3.Connection], T], settled: bool) -> T:
+        """The read, under the write lease when this process may take it: it waits its turn
+        behind a colleague's commit (bounded; a lease that stays taken is a busy board)."""
+        if not self._can_lease():
+            return self._read_once(fn, settled)
+        try:
+            with leased(self.lease, self.on_lock_wait):
+                return self._read_once(fn, settled)
+        except BoardLocked:
+            raise BoardBusy.saying(writing=False) from None
 
     def _pause(self, pause: float, waited: float) -> float:
         """Tell ``on_busy`` and wait before trying a busy board again; the time waited."""

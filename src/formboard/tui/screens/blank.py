@@ -8,8 +8,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from formboard.tui.screens.closing import ClosesOnce
 
-class BlankScreen(Screen[None]):
+
+class BlankScreen(ClosesOnce, Screen[None]):
     """Covers everything (the board, an open card, a dialog) until enter is pressed.
 
     Nothing underneath changes: colleagues' edits still arrive, and whatever was being

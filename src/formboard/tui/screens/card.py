@@ -22,9 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from formboard.core.board_state import BoardState
-from formboard.core.commands import (
-    EditCard,
-)
+from formboard.core.commands import EditCard
 from formboard.core.errors import BoardConflict
 from formboard.core.facts import PROBLEM_MARK
 from formboard.core.model import Card, Domain, Perspective, Status
@@ -37,6 +35,7 @@ from formboard.tui.screens.card_parts import (
     short_time,
 )
 from formboard.tui.screens.card_perspectives import PerspectivesAndLinks
+from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.screens.conflict import ConflictDialog
 from formboard.tui.screens.dialogs import ChoiceDialog
 from formboard.tui.session import WriteRequest
@@ -57,7 +56,7 @@ class CardForm(VerticalScroll, can_focus=False):
     """The fields, perspectives and links; focus goes to them, and they scroll into view."""
 
 
-class CardScreen(PerspectivesAndLinks, Screen[None]):
+class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
     """Read and edit one card; its perspectives side by side; its links as sentences."""
 
     DEFAULT_CSS = """
@@ -171,8 +170,7 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
                 f"This board is read-only ({self.formboard.read_only_reason}): "
                 "you can read and copy here, but nothing can be saved."
             )
-        # While reading, no key reaches a field: the fields take no focus at all (Textual
-        # would otherwise give the first one focus when nothing else can take it).
+        # Reading: no key reaches a field (disabled, they take no focus, not even Textual's).
         self.query_one("#card-fields").disabled = self.reading
         if self.reading:
             self.call_after_refresh(self._focus_to_read)
@@ -199,14 +197,6 @@ class CardScreen(PerspectivesAndLinks, Screen[None]):
         self.set_class(False, "-reading")
         self.query_one("#card-fields").disabled = False
         self.query_one(f"#{field}").focus()
-
-    def _focus_to_read(self) -> None:
-        """Focus the first perspective or link, or the note that there are none yet, so
-        the open card's keys (p, x, d) work and nothing typed can change a field."""
-        if self.reading:
-            first = next(iter(self.query("PerspectivePanel, LinkRow, EmptyNote")), None)
-            if first is not None:
-                first.focus()
 
     @on(events.Click, "#card-reading")
     def _clicked_to_edit(self) -> None:

@@ -34,9 +34,19 @@ class PerspectivesAndLinks:
     board: BoardState
     focused: Widget | None
     app: App[Any]
+    reading: bool
+    query: Callable[..., Any]
 
     def _say(self, text: str, *, error: bool = False, hint: bool = False) -> None:
         raise NotImplementedError
+
+    def _focus_to_read(self) -> None:
+        """Reading: focus the first perspective or link, or the note that there are none
+        yet, so p, x and d work and nothing typed can reach a field."""
+        if self.reading:
+            first = next(iter(self.query("PerspectivePanel, LinkRow, EmptyNote")), None)
+            if first is not None:
+                first.focus()
 
     def _ask_perspective(self, title: str, text: str, discipline: str, make: Callable) -> None:
         fields = [

@@ -19,6 +19,7 @@ from textual.widgets import Static, TextArea
 from formboard.core.errors import BoardConflict, FieldConflict
 from formboard.core.model import Status, clean_text, clean_title
 from formboard.tui.card_draft import TEXT_FIELDS
+from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.screens.dialogs import DIALOG_CSS
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.text_input import TextBox
@@ -97,7 +98,7 @@ class ConflictRow(Vertical, can_focus=True):
         return c.theirs if self.chosen == "theirs" else c.mine
 
 
-class ConflictDialog(ModalScreen[dict[str, Any] | None]):
+class ConflictDialog(ClosesOnce, ModalScreen[dict[str, Any] | None]):
     """Decide, field by field, between my version and a colleague's.
 
     Returns ``{field: value}`` for every conflicting field (values as the store

@@ -17,6 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from formboard.tui.screens.closing import ClosesOnce
+
 DIALOG_CSS = """
     {name} {{ align: center middle; }}
     {name} > .dialog-box {{
@@ -30,7 +32,7 @@ DIALOG_CSS = """
 """
 
 
-class ChoiceDialog(ModalScreen[str | None]):
+class ChoiceDialog(ClosesOnce, ModalScreen[str | None]):
     """One question, a few answers each with a key; esc answers None."""
 
     DEFAULT_CSS = (
@@ -74,7 +76,7 @@ class ChoiceDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ListDialog(ModalScreen[str | None]):
+class ListDialog(ClosesOnce, ModalScreen[str | None]):
     """A question over a list: enter answers the chosen option's id, esc answers None.
 
     Subclasses give ``heading``, ``hint`` and ``options()``.

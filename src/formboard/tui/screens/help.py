@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from formboard.core.facts import MARKER_LEGEND
 from formboard.core.model import Column
+from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.widgets.footer import QuietFooter
 
 
@@ -55,7 +56,7 @@ def help_table(screen: Screen[object], board: bool) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ClosesOnce, ModalScreen[None]):
     """The keys of the screen it was opened from, in words."""
 
     DEFAULT_CSS = """

@@ -22,6 +22,7 @@ from formboard.core.facts import local_time
 from formboard.core.history import said_by, sentence
 from formboard.core.meetings import Meeting
 from formboard.core.model import Op
+from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.session import WriteRequest
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.footer import QuietFooter
@@ -50,7 +51,7 @@ class HistoryFilter:
         return " · ".join(parts)
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(ClosesOnce, Screen[None]):
     """Every change, newest first, as sentences; the board as it was; earlier values back."""
 
     DEFAULT_CSS = """

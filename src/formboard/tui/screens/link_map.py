@@ -24,6 +24,7 @@ from formboard.core.facts import count
 from formboard.core.model import Column
 from formboard.tui.map_layout import MapLayout, lay_out
 from formboard.tui.messages import BoardChanged
+from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.text import plain, safe, truncate
 from formboard.tui.widgets.footer import QuietFooter
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 _HEAVY = str.maketrans("─│╭╮╰╯├═║╔╗╚╝╟", "━┃┏┓┗┛┣━┃┏┓┗┛┣")
 
 
-class MapScreen(Screen[str | None]):
+class MapScreen(ClosesOnce, Screen[str | None]):
     """The map around ``centre``; closing it answers the focused card's id."""
 
     DEFAULT_CSS = """

@@ -24,6 +24,7 @@ from formboard.core import facts
 from formboard.core.commands import LinkCards
 from formboard.core.errors import BoardConflict
 from formboard.core.model import Card, LinkKind
+from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.session import WriteRequest
 from formboard.tui.text import plain
 from formboard.tui.widgets.text_input import TextInput
@@ -65,7 +66,7 @@ def link_sentence(this: str, kind: LinkKind, other: str, reverse: bool) -> Text:
     return text
 
 
-class LinkPicker(ModalScreen[None]):
+class LinkPicker(ClosesOnce, ModalScreen[None]):
     """Choose the other card, the kind of link and its direction, then save."""
 
     DEFAULT_CSS = """

@@ -14,6 +14,7 @@ from formboard.core.board_state import BoardState
 from formboard.core.history import differences
 from formboard.core.model import Board, Column
 from formboard.tui.screens.card_parts import reading_text
+from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.text import plain
 from formboard.tui.widgets.board import BoardView
 from formboard.tui.widgets.footer import QuietFooter
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
 
 
-class PastBoardScreen(Screen[None]):
+class PastBoardScreen(ClosesOnce, Screen[None]):
     """Five columns as they were; the focused card's text below; nothing can be changed."""
 
     DEFAULT_CSS = """

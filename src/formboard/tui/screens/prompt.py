@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from formboard.core.model import clean_line, clean_text, clean_title
+from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.widgets.text_input import TextInput
 
 
@@ -43,7 +44,7 @@ SAVE_HINT = "enter or ctrl+s saves · esc cancels"
 TEXT_BOX_HINT = "ctrl+s saves · enter in the text box is a new line · esc cancels"
 
 
-class PromptScreen(ModalScreen[dict[str, str] | None]):
+class PromptScreen(ClosesOnce, ModalScreen[dict[str, str] | None]):
     """Ask for one or more fields; enter (ctrl+s in a text box) saves.
 
     Esc cancels at once when nothing was typed, else asks before discarding it.
