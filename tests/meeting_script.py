@@ -48,9 +48,11 @@ async def scripted_meeting(
         await wait_for(pa, lambda: isinstance(ana.screen, PromptScreen))
         await pa.press(*"Case review", "enter")
         for app, pilot in ((ben, pb), (dara, pd)):
-            await wait_for(pilot, lambda app=app: app.board_screen.meeting is not None, within)
+            await wait_for(
+                pilot, lambda app=app: app.board_screen.meeting.meeting is not None, within
+            )
             await pilot.press("F")
-            assert app.board_screen.following is not None
+            assert app.board_screen.colleagues.following is not None
         # She makes a card and moves onto it: both followers land on it.
         await pa.press("l", "n", *"Night shifts since May", "enter")
         await wait_for(pa, lambda: ana.board_view.focused_card.title == "Night shifts since May")
@@ -66,7 +68,7 @@ async def scripted_meeting(
                 seen = [(e.login, e.view, e.focused) for e in app.others]
                 raise AssertionError(
                     f"{app.identity.login} did not follow into the card: following "
-                    f"{app.board_screen.following is not None}, sees {seen}"
+                    f"{app.board_screen.colleagues.following is not None}, sees {seen}"
                 ) from None
             assert app.screen.card_id == new and app.screen.reading
         await pa.press("escape")
@@ -105,7 +107,7 @@ async def scripted_meeting(
             ana.screen.question))  # fmt: skip
         await pa.press("n")
         for app, pilot in ((ben, pb), (dara, pd)):
-            await wait_for(pilot, lambda app=app: app.board_screen.meeting is None, within)
+            await wait_for(pilot, lambda app=app: app.board_screen.meeting.meeting is None, within)
     with BoardStore.open(paths[0], read_only=True) as store:
         board = store.board()
         meeting = board.meetings[-1]

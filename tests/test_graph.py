@@ -151,8 +151,8 @@ async def test_the_board_marks_cards_in_a_cycle_lists_them_and_follows_new_links
     app = FormboardApp(path, watch="events")
     async with app.run_test(size=(160, 50)) as pilot:
         await loaded(app, pilot)
-        await wait_for(pilot, lambda: app.board_screen.found_cycles is not None)
-        assert app.board_screen.found_cycles == [] and app.board_view.cycles == {}
+        await wait_for(pilot, lambda: app.board_screen.links.found_cycles is not None)
+        assert app.board_screen.links.found_cycles == [] and app.board_view.cycles == {}
         with BoardStore.open(path) as store:  # a colleague closes the circle
             store.add_link(ids["panic"], ids["avoid"], "triggers")
         await wait_for(pilot, lambda: app.board_view.cycles == {ids["panic"]: 2, ids["avoid"]: 2})

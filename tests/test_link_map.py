@@ -217,5 +217,5 @@ async def test_a_follower_sees_the_facilitators_map(board) -> None:
         assert (ben.screen.centre, ben.screen.at) == (ids["loss"], ids["avoid"])
         await pa.press("escape")
         await wait_for(pb, lambda: not isinstance(ben.screen, MapScreen), 5)
-        assert ben.board_screen.following is not None
+        assert ben.board_screen.colleagues.following is not None
         assert ben.board_view.focused_card.id == ids["avoid"]

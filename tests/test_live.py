@@ -182,13 +182,14 @@ async def test_follow_moves_my_focus_to_the_leaders_card_and_my_own_keys_end_it(
         await pb.press("f")
         await pb.press("enter")
         assert (
-            ben.board_screen.following is not None and ben.board_screen.following.name == "Ana Ruiz"
+            ben.board_screen.colleagues.following is not None
+            and ben.board_screen.colleagues.following.name == "Ana Ruiz"
         )
         assert "following Ana Ruiz" in ben.status_line.extra
         await pa.press("l", "l", "l")  # Ana drives to "Close friend from school"
         await wait_for(pb, lambda: ben.board_view.focused_card.id == ids["friend"], 2)
         await pb.press("h")
-        assert ben.board_screen.following is None
+        assert ben.board_screen.colleagues.following is None
         await pa.press("l")
         await pb.pause(1.2)
         assert ben.board_view.focused_card.id != ids["sister"]

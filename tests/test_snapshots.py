@@ -77,8 +77,8 @@ async def wait_until_loaded(pilot) -> None:
     await loaded(app, pilot)
     await wait_for(pilot, lambda: app.presence._last is not None)
     # Worked out after the first frame: the cycles' and the since markers.
-    await wait_for(pilot, lambda: app.board_screen.found_cycles is not None)
-    await wait_for(pilot, lambda: app.board_screen.since_read)
+    await wait_for(pilot, lambda: app.board_screen.links.found_cycles is not None)
+    await wait_for(pilot, lambda: app.board_screen.since.read)
     await pilot.pause()
 
 

@@ -54,7 +54,7 @@ async def test_an_export_that_cannot_be_written_is_one_sentence(board, tmp_path,
     app = FormboardApp(board, watch="events")
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        app.board_screen.export_board("markdown")
+        app.board_screen.exports.export("markdown")
         said = await notice_drawn(pilot, "export was not written")
         assert unwrapped(said) == unwrapped(
             f"The markdown export was not written: Not a directory ({blocked / 'exports'})."

@@ -42,7 +42,7 @@ async def start_meeting(app: FormboardApp, pilot, title: str) -> None:
     await pilot.press("M")
     await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
     await pilot.press(*title, "enter")
-    await wait_for(pilot, lambda: app.board_screen.meeting is not None, 5)
+    await wait_for(pilot, lambda: app.board_screen.meeting.meeting is not None, 5)
 
 
 async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(board, tmp_path):
@@ -59,13 +59,13 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
         await start_meeting(ana, pa, "Case review")
         assert ana.status_line.meeting == "meeting: you · 0 min · 3 here"
         # Everyone sees it, is offered to follow, and is recorded as there.
-        await wait_for(pb, lambda: ben.board_screen.meeting is not None, 5)
+        await wait_for(pb, lambda: ben.board_screen.meeting.meeting is not None, 5)
         assert ben.status_line.meeting == "meeting: Ana · 0 min · 3 here"
         await notice_drawn(pb, "Ana Ruiz is running meeting 1 ‘Case review’. Press F to follow")
         await wait_for(pd, lambda: len(meetings(path)[0].attendees) == 3, 5)
         # Ben accepts with one key; Ana opens a card: Ben reads it too, and leaves with her.
         await pb.press("F")
-        assert ben.board_screen.following is not None
+        assert ben.board_screen.colleagues.following is not None
         await pa.press("l", "enter")  # "Early loss of a parent"
         await wait_for(pb, lambda: isinstance(ben.screen, CardScreen), 5)
         assert ben.screen.card_id == ids["loss"] and ben.screen.reading
@@ -79,9 +79,9 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
             await pa.press("n", *f"New part {i}", "enter")
             await wait_for(pb, lambda i=i: ben.board_view.focused_card.title == f"New part {i}", 5)
         # Dara was not following: "bring everyone" makes her follow Ana.
-        assert dara.board_screen.following is None
+        assert dara.board_screen.colleagues.following is None
         await pa.press("B")
-        await wait_for(pd, lambda: dara.board_screen.following is not None, 5)
+        await wait_for(pd, lambda: dara.board_screen.colleagues.following is not None, 5)
         await notice_drawn(pd, "Ana Ruiz brought everyone to them")
         await wait_for(pd, lambda: dara.board_view.focused_card.title == "New part 4", 5)
         # Ben and Dara cannot end Ana's meeting while she is here.
@@ -98,9 +98,9 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
         assert ana.screen.values()["path"] == str(note)
         await pa.press("enter")
         await wait_for(pa, lambda: note.exists(), 5)
-        await wait_for(pb, lambda: ben.board_screen.meeting is None, 5)
+        await wait_for(pb, lambda: ben.board_screen.meeting.meeting is None, 5)
         await notice_drawn(pb, "Ana Ruiz ended meeting 1")
-        assert ben.status_line.meeting == "" and ben.board_screen.following is None
+        assert ben.status_line.meeting == "" and ben.board_screen.colleagues.following is None
     text = note.read_text()
     assert "- Ana Ruiz (psychology) added this part to Sources." in text
     assert "Ben Okafor (psychiatry)" in text.split("## Present")[1]
@@ -114,7 +114,7 @@ async def test_a_meeting_whose_facilitator_left_can_be_ended_by_anyone_and_says_
     ben = FormboardApp(path, watch="events", identity=BEN)
     async with ben.run_test(size=(120, 36)) as pb:
         await loaded(ben, pb)
-        await wait_for(pb, lambda: ben.board_screen._presence_read, 5)
+        await wait_for(pb, lambda: ben.board_screen.meeting._presence_read, 5)
         assert "Ana (has left: M ends it)" in ben.status_line.meeting
         await pb.press("M")
         await wait_for(pb, lambda: isinstance(ben.screen, ChoiceDialog), 5)
@@ -136,7 +136,7 @@ async def test_following_a_live_meeting_keeps_the_screen_from_hiding(board, monk
     async with ana.run_test(size=(120, 36)) as pa, ben.run_test(size=(120, 36)) as pb:
         await all_here((ana, pa), (ben, pb))
         await start_meeting(ana, pa, "Review")
-        await wait_for(pb, lambda: ben.board_screen.meeting is not None, 5)
+        await wait_for(pb, lambda: ben.board_screen.meeting.meeting is not None, 5)
         await pb.press("F")
         ben._last_input -= 120  # Ben has only watched for two minutes
         ben._check_idle()
@@ -172,7 +172,7 @@ async def test_a_follower_follows_the_filter_and_the_board_as_it_was(board):
         assert ben.screen.revision == ana.screen.revision
         await pa.press("escape")
         await wait_for(pb, lambda: not isinstance(ben.screen, PastBoardScreen), 5)
-        assert ben.board_screen.following is not None  # still following
+        assert ben.board_screen.colleagues.following is not None  # still following
 
 
 async def test_in_a_collision_everyone_is_named_rightly_and_the_replaced_text_is_told(board):
@@ -218,12 +218,12 @@ async def test_a_meeting_goes_on_to_the_next_client_and_followers_come_along(tmp
         async with ana.run_test(size=(120, 36)) as pa:
             await all_here((ana, pa), (ben, pb))
             await pb.press("f", "enter")  # Ben follows Ana
-            assert ben.board_screen.following is not None
+            assert ben.board_screen.colleagues.following is not None
             await pa.press("o")  # Ana goes back to the folder's list
             await wait_for(pa, lambda: ana.return_value == ("list",), 5)
         # The command line opens her next board and says so beside the first.
         record_move(first, current_identity(), second)
-        await wait_for(pb, lambda: ben.board_screen.go_with is not None, 5)
+        await wait_for(pb, lambda: ben.board_screen.colleagues.go_with is not None, 5)
         assert not ben.screen_hidden  # (a hidden screen holds its notices back)
         said = "moved on to the board C-0002.board. Press G"
         await notice_drawn(pb, said)

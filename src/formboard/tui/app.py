@@ -120,7 +120,7 @@ class FormboardApp(Privacy, SafeApp[None]):
 
     @property
     def others(self) -> list[Any]:
-        return self.board_screen.others
+        return self.board_screen.colleagues.others
 
     # ------------------------------------------------------------- startup
 
@@ -192,7 +192,7 @@ class FormboardApp(Privacy, SafeApp[None]):
             self.presence.stop()
 
     def on_unmount(self) -> None:
-        self.board_screen.remember_visit()
+        self.board_screen.since.remember_visit()
         self.session.stop()
         self.presence.stop()
 
@@ -293,12 +293,12 @@ class FormboardApp(Privacy, SafeApp[None]):
 
     def following_a_meeting(self) -> bool:
         screen = self.board_screen
-        return screen.following is not None and screen.meeting is not None
+        return screen.colleagues.following is not None and screen.meeting.meeting is not None
 
     def leave_then_exit(self, result: Any = None) -> None:
         """Exit with ``result`` (for the folder's list), the meeting told first that I left."""
         done = partial(self.exit, result)
-        if self.board_screen.leave_then(done):
+        if self.board_screen.meeting.leave_then(done):
             self.set_timer(5.0, done)
             return
         done()
@@ -310,7 +310,7 @@ class FormboardApp(Privacy, SafeApp[None]):
         """
         waiting = self.session.pending
         if not waiting:
-            if self.board_screen.leave_then(self.exit):
+            if self.board_screen.meeting.leave_then(self.exit):
                 self.set_timer(5.0, self.exit)
                 return
             self.exit()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
@@ -25,12 +25,14 @@ from formboard.core.board_state import BoardState
 from formboard.core.commands import EditCard
 from formboard.core.errors import BoardConflict
 from formboard.core.facts import PROBLEM_MARK
-from formboard.core.model import Card, Domain, Perspective, Status
+from formboard.core.model import Card, Perspective
 from formboard.tui.card_draft import FIELD_LABELS, CardDraft
 from formboard.tui.messages import BoardChanged, SaveState
 from formboard.tui.screens.card_parts import (
+    NO_DOMAIN,
     PerspectivePanel,
     PerspectiveRow,
+    card_fields,
     reading_text,
     short_time,
 )
@@ -42,12 +44,11 @@ from formboard.tui.session import WriteRequest
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.footer import QuietFooter
 from formboard.tui.widgets.link_list import LinkList, sync_children
-from formboard.tui.widgets.text_input import TextBox, TextInput
 
 if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
+    from formboard.tui.screens.board import BoardScreen
 
-NO_DOMAIN = "none"
 ARCHIVED = "archived this card; saving is off. Your text is still here to copy."
 REMOVED = "Someone removed this card from the board; saving is off. Your text is still here."
 
@@ -56,7 +57,7 @@ class CardForm(VerticalScroll, can_focus=False):
     """The fields, perspectives and links; focus goes to them, and they scroll into view."""
 
 
-class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
+class CardScreen(ClosesOnce, Screen[None]):
     """Read and edit one card; its perspectives side by side; its links as sentences."""
 
     DEFAULT_CSS = """
@@ -97,9 +98,13 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
         # The board's own keys would act on the board behind this screen.
     ]  # fmt: skip
 
-    def __init__(self, card_id: str, *, followed: bool = False, editing: bool = False) -> None:
+    def __init__(
+        self, card_id: str, *, board: BoardScreen, followed: bool = False, editing: bool = False
+    ) -> None:
         super().__init__()
         self.card_id = card_id
+        self.board_screen = board  # where following ends and "since" is known
+        self.views_and_links = PerspectivesAndLinks(self)
         self.followed = followed  # opened because the colleague I follow opened it
         self.reading = not editing  # a card opens to read: e (or a click) starts editing
         self.draft = CardDraft()
@@ -126,7 +131,7 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
         with CardForm(id="card-form"):
             yield Static(reading_text(card) if card else "", id="card-reading")
             with Vertical(id="card-fields"):
-                yield from self._fields(card)
+                yield from card_fields(card)
             yield Label(
                 "Perspectives — p adds yours, enter edits yours, d removes", classes="field-label"
             )
@@ -135,26 +140,6 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
             yield LinkList(id="links")
         yield Static("", id="card-message")
         yield QuietFooter()
-
-    def _fields(self, card: Card | None) -> ComposeResult:
-        yield Label("Title", classes="field-label")
-        # Not selected on focus: the first key typed must not replace the whole title.
-        yield TextInput(safe(card.title) if card else "", id="title", select_on_focus=False)
-        for name, label in (("body", "Body"), ("client_words", "Client's own words (verbatim)")):
-            yield Label(label, classes="field-label")
-            text = safe(getattr(card, name)) if card else ""
-            yield TextBox(text, id=name, soft_wrap=True, tab_behavior="focus")
-        status = card.status if card else Status.HYPOTHESIS
-        domain = card.domain if card and card.domain else NO_DOMAIN
-        domains = [(NO_DOMAIN, NO_DOMAIN), *((d.value, d) for d in Domain)]
-        with Horizontal(id="card-tags"):
-            with Vertical():
-                yield Label("Status", classes="field-label")
-                statuses = [(s.label, s) for s in Status]
-                yield Select(statuses, id="status", allow_blank=False, value=status)
-            with Vertical():
-                yield Label("Domain", classes="field-label")
-                yield Select(domains, id="domain", allow_blank=False, value=domain)
 
     def on_mount(self) -> None:
         self.set_class(self.reading, "-reading")
@@ -166,14 +151,14 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
         self._show_card(card)
         self._show_links()
         if self.formboard.read_only_reason:
-            self._say(
+            self.say(
                 f"This board is read-only ({self.formboard.read_only_reason}): "
                 "you can read and copy here, but nothing can be saved."
             )
         # Reading: no key reaches a field (disabled, they take no focus, not even Textual's).
         self.query_one("#card-fields").disabled = self.reading
         if self.reading:
-            self.call_after_refresh(self._focus_to_read)
+            self.call_after_refresh(self.views_and_links.focus_to_read)
         else:
             self.query_one("#title", Input).focus()
         # Focus scrolls the form before its first layout; start at the top, label showing.
@@ -186,13 +171,13 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
         if self.reading:
             self.start_editing()
         else:
-            self.action_edit_perspective()
+            self.views_and_links.edit_perspective()
 
     def start_editing(self, field: str = "title") -> None:
         """Leave reading for the edit fields (following ends: this is my own move)."""
         if self.followed:
             self.followed = False
-            self.formboard.board_screen.stop_following()
+            self.board_screen.colleagues.own_move()
         self.reading = False
         self.set_class(False, "-reading")
         self.query_one("#card-fields").disabled = False
@@ -279,13 +264,13 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
         if card.problems:  # values another program stored (see `formboard check`)
             heading += f" · {PROBLEM_MARK} " + "; ".join(card.problems)
         self.query_one("#card-heading", Static).update(plain(heading, one_line=True))
-        since = self.formboard.board_screen.since_sentences(card.id)
+        since = self.board_screen.since.sentences(card.id)
         self.query_one("#card-reading", Static).update(reading_text(card, since))
         was_gone = self.gone
         if card.archived or self.gone.endswith(ARCHIVED):
             self.gone = f"{self.display_name(card.updated_by)} {ARCHIVED}" if card.archived else ""
         if self.gone and not was_gone:
-            self._say("")  # an earlier "saved" would read as if edits here were still safe
+            self.say("")  # an earlier "saved" would read as if edits here were still safe
         self._show_notices()
         box = self.query_one("#perspectives", PerspectiveRow)
         panels = {w.perspective.id: w for w in box.query(PerspectivePanel)}
@@ -316,9 +301,9 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
     def _set_gone(self, reason: str) -> None:
         self.gone = reason
         self._show_notices()
-        self._say("")  # an earlier "saved" would read as if edits here were still safe
+        self.say("")  # an earlier "saved" would read as if edits here were still safe
 
-    def _say(self, text: str, *, error: bool = False, hint: bool = False) -> None:
+    def say(self, text: str, *, error: bool = False, hint: bool = False) -> None:
         message = self.query_one("#card-message", Static)
         message.update(plain(text))
         message.set_class(error, "-error")
@@ -327,7 +312,7 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
     def on_descendant_focus(self) -> None:
         # A hint about where the focus should be is done once the focus moves.
         if getattr(self, "_hinting", False):
-            self._say("")
+            self.say("")
 
     # -------------------------------------------------------------- saving
 
@@ -337,10 +322,10 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
         if self.gone or self.saving:
             self.leave_after_save = False
             gone = f"Not saved: {self.gone}"
-            self._say(gone if self.gone else "Still saving the last change…", error=bool(self.gone))
+            self.say(gone if self.gone else "Still saving the last change…", error=bool(self.gone))
             return
         if not fields:
-            self._say("Nothing to save: no field was changed.")
+            self.say("Nothing to save: no field was changed.")
             if self.leave_after_save:
                 self.dismiss()
             return
@@ -350,29 +335,29 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
         )  # fmt: skip
         if self.formboard.write(request):
             self.saving = True
-            self._say("saving…")
+            self.say("saving…")
         else:
             self.leave_after_save = False
             reason = self.formboard.read_only_reason
-            self._say(f"Not saved: the board is read-only ({reason}).", error=True)
+            self.say(f"Not saved: the board is read-only ({reason}).", error=True)
 
     @on(SaveState)
     def _waiting_for_lock(self, message: SaveState) -> None:
         """A colleague's write holds the lock: this card's save waits its turn, and says so."""
         if self.saving and message.waiting_for:
-            self._say(f"{message.text}… your change is written as soon as it is free.")
+            self.say(f"{message.text}… your change is written as soon as it is free.")
 
     def _saved(self, card: Card) -> None:
         self.saving = False
         self.notices.clear()
         self._absorb(card, mine=True)
-        self._say("saved")
+        self.say("saved")
         if self.leave_after_save and self.is_current:
             self.dismiss()
 
     def _failed(self, reason: str, conflict: BoardConflict | None) -> None:
         self.saving = self.leave_after_save = False
-        self._say(f"Not saved: {reason} Your text is still here.", error=True)
+        self.say(f"Not saved: {reason} Your text is still here.", error=True)
         if conflict is not None and conflict.conflicts:
             dialog = ConflictDialog(conflict, FIELD_LABELS)
             self.app.push_screen(dialog, partial(self._resolved, conflict))
@@ -380,7 +365,7 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
     def _resolved(self, conflict: BoardConflict, values: dict[str, Any] | None) -> None:
         """Apply the choices made in the ConflictDialog, then save what is still mine."""
         if values is None:
-            self._say("Nothing decided; your text is still here. ctrl+s tries again.")
+            self.say("Nothing decided; your text is still here. ctrl+s tries again.")
             return
         current = self.board.cards.get(self.card_id)
         if current is not None:
@@ -392,7 +377,7 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
         if self.edited():
             self.action_save()
         else:
-            self._say("Kept their version; there is nothing else to save.")
+            self.say("Kept their version; there is nothing else to save.")
 
     # ------------------------------------------------------------- leaving
 
@@ -400,7 +385,7 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
         """Back to the board; with unsaved changes, ask first."""
         if self.followed:  # my own move: following ends
             self.followed = False
-            self.formboard.board_screen.stop_following()
+            self.board_screen.colleagues.own_move()
         if not self.edited():
             self.dismiss()
             return
@@ -416,6 +401,19 @@ class CardScreen(ClosesOnce, PerspectivesAndLinks, Screen[None]):
         elif answer == "save":
             self.leave_after_save = True
             self.action_save()
+
+    # The keys that are the perspectives and links part's work.
+    def action_add_perspective(self) -> None:
+        self.views_and_links.add_perspective()
+
+    def action_edit_perspective(self) -> None:
+        self.views_and_links.edit_perspective()
+
+    def action_remove(self) -> None:
+        self.views_and_links.remove()
+
+    def action_add_link(self) -> None:
+        self.views_and_links.add_link()
 
     def action_help(self) -> None:
         """Show this screen's keys (?)."""

@@ -6,14 +6,40 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import HorizontalScroll, VerticalScroll
-from textual.widgets import Static
+from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.widgets import Label, Select, Static
 
 from formboard.core.facts import local_time as short_time  # the card screen's name for it
-from formboard.core.model import Card, Perspective
+from formboard.core.model import Card, Domain, Perspective, Status
 from formboard.tui.screens.help import HelpScreen
-from formboard.tui.text import plain
+from formboard.tui.text import plain, safe
 from formboard.tui.widgets.footer import QuietFooter
+from formboard.tui.widgets.text_input import TextBox, TextInput
+
+NO_DOMAIN = "none"  # the domain choice that means none
+
+
+def card_fields(card: Card | None) -> ComposeResult:
+    """The open card's fields, to edit: title, body, the client's words, status, domain."""
+    yield Label("Title", classes="field-label")
+    # Not selected on focus: the first key typed must not replace the whole title.
+    yield TextInput(safe(card.title) if card else "", id="title", select_on_focus=False)
+    for name, label in (("body", "Body"), ("client_words", "Client's own words (verbatim)")):
+        yield Label(label, classes="field-label")
+        text = safe(getattr(card, name)) if card else ""
+        yield TextBox(text, id=name, soft_wrap=True, tab_behavior="focus")
+    status = card.status if card else Status.HYPOTHESIS
+    domain = card.domain if card and card.domain else NO_DOMAIN
+    domains = [(NO_DOMAIN, NO_DOMAIN), *((d.value, d) for d in Domain)]
+    with Horizontal(id="card-tags"):
+        with Vertical():
+            yield Label("Status", classes="field-label")
+            statuses = [(s.label, s) for s in Status]
+            yield Select(statuses, id="status", allow_blank=False, value=status)
+        with Vertical():
+            yield Label("Domain", classes="field-label")
+            yield Select(domains, id="domain", allow_blank=False, value=domain)
+
 
 _KEY_NAMES = {"escape": "esc", "question_mark": "?", "delete": "del", "up": "↑", "down": "↓"}
 

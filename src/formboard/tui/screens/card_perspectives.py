@@ -1,4 +1,5 @@
-"""An open card's perspectives and links: add, edit and remove them (a card screen mixin).
+"""An open card's perspectives and links: add, edit and remove them (a part of the card
+screen, which hands it p, e on a perspective, d and x).
 
 A perspective is its author's to change; the others' are read here. Each write is a
 command the app hands to the session, and a failure is said on the card, in words.
@@ -7,7 +8,7 @@ command the app hands to the session, and a failure is said on the card, in word
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
@@ -19,32 +20,29 @@ from formboard.tui.text import safe
 from formboard.tui.widgets.link_list import LinkRow
 
 if TYPE_CHECKING:
-    from textual.app import App
-    from textual.widget import Widget
-
-    from formboard.core.board_state import BoardState
     from formboard.tui.app import FormboardApp
+    from formboard.tui.screens.card import CardScreen
 
 
 class PerspectivesAndLinks:
     """p, e, d and x on an open card."""
 
-    card_id: str
-    formboard: FormboardApp
-    board: BoardState
-    focused: Widget | None
-    app: App[Any]
-    reading: bool
-    query: Callable[..., Any]
+    def __init__(self, card: CardScreen) -> None:
+        self.card = card
+
+    @property
+    def _app(self) -> FormboardApp:
+        return self.card.formboard
 
     def _say(self, text: str, *, error: bool = False, hint: bool = False) -> None:
-        raise NotImplementedError
+        self.card.say(text, error=error, hint=hint)
 
-    def _focus_to_read(self) -> None:
+    def focus_to_read(self) -> None:
         """Reading: focus the first perspective or link, or the note that there are none
         yet, so p, x and d work and nothing typed can reach a field."""
-        if self.reading:
-            first = next(iter(self.query("PerspectivePanel, LinkRow, EmptyNote")), None)
+        if self.card.reading:
+            found = self.card.query("PerspectivePanel, LinkRow, EmptyNote")
+            first = next(iter(found), None)
             if first is not None:
                 first.focus()
 
@@ -53,23 +51,23 @@ class PerspectivesAndLinks:
             PromptField("text", "Your reading", text, multiline=True, kind="text", required=True),
             PromptField("discipline", "Discipline", value=discipline, required=True),
         ]
-        self.formboard.ask(PromptDraft(title, fields, make))
+        self._app.ask(PromptDraft(title, fields, make))
 
-    def action_add_perspective(self) -> None:
+    def add_perspective(self) -> None:
         """Add my reading of this card (p)."""
         from formboard.core.commands import AddPerspective  # with the first write, not at start-up
 
-        card_id = self.card_id
+        card_id = self.card.card_id
         self._ask_perspective(
-            "Your perspective on this card", "", self.formboard.identity.discipline,
+            "Your perspective on this card", "", self._app.identity.discipline,
             lambda v: WriteRequest(AddPerspective(card_id, v["text"], v["discipline"])),
         )  # fmt: skip
 
-    def action_edit_perspective(self) -> None:
+    def edit_perspective(self) -> None:
         """Edit the focused perspective, if it is mine (e)."""
         from formboard.core.commands import EditPerspective  # with the first write, not at start-up
 
-        panel = self.focused
+        panel = self.card.focused
         if not isinstance(panel, PerspectivePanel):
             self._say("Move to a perspective first (tab or ↓), then press e to edit it.", hint=True)
             return
@@ -85,14 +83,14 @@ class PerspectivesAndLinks:
             lambda v: WriteRequest(EditPerspective(p.id, p.rev, v["text"], v["discipline"])),
         )  # fmt: skip
 
-    def action_remove(self) -> None:
+    def remove(self) -> None:
         """Remove my focused perspective or the focused link, after asking (d)."""
         from formboard.core.commands import (  # with the first write, not at start-up
             RemovePerspective,
             Unlink,
         )
 
-        target = self.focused
+        target = self.card.focused
         if isinstance(target, PerspectivePanel):
             if not target.mine:
                 who = first_name(target.author)
@@ -111,14 +109,14 @@ class PerspectivesAndLinks:
 
         def answered(answer: str | None) -> None:
             if answer == "remove":
-                self.formboard.write(request)
+                self._app.write(request)
 
         choices = [("y", "Remove", "remove"), ("n", "Keep", "keep")]
-        self.app.push_screen(ChoiceDialog(question, choices), answered)
+        self.card.app.push_screen(ChoiceDialog(question, choices), answered)
 
-    def action_add_link(self) -> None:
+    def add_link(self) -> None:
         """Link this card to another (x)."""
-        if self.card_id in self.board.cards:
+        if self.card.card_id in self.card.board.cards:
             from formboard.tui.screens.link_picker import LinkPicker
 
-            self.app.push_screen(LinkPicker(self.card_id))
+            self.card.app.push_screen(LinkPicker(self.card.card_id))

@@ -18,6 +18,7 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from formboard.tui.screens.closing import ClosesOnce
+from formboard.tui.text import safe
 
 DIALOG_CSS = """
     {name} {{ align: center middle; }}
@@ -45,9 +46,12 @@ class ChoiceDialog(ClosesOnce, ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, question: str | Text, choices: list[tuple[str, str, str]]) -> None:
-        """``choices`` are (key, label, answer): pressing key answers ``answer``."""
+        """``choices`` are (key, label, answer): pressing key answers ``answer``.
+
+        A ``str`` question may quote board text: it is shown as its characters (safe).
+        """
         super().__init__()
-        self.question = question
+        self.question = safe(question) if isinstance(question, str) else question
         self.choices = choices
 
     def compose(self) -> ComposeResult:

@@ -8,7 +8,7 @@ page at a time, so the first page costs one page whatever the log's length.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -29,6 +29,7 @@ from formboard.tui.widgets.footer import QuietFooter
 
 if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
+    from formboard.tui.screens.board import BoardScreen
 
 PAGE = 200
 _QUIET = {"renumber", "upsert_member", "attend", "leave"}  # bookkeeping, not shown
@@ -73,8 +74,9 @@ class HistoryScreen(ClosesOnce, Screen[None]):
                 tooltip="only one meeting's changes (again: the one before, then any time)"),
     ]  # fmt: skip
 
-    def __init__(self, card_id: str | None = None) -> None:
+    def __init__(self, card_id: str | None = None, *, board: BoardScreen) -> None:
         super().__init__()
+        self.board_screen = board  # its colleagues are told where I am in the history
         self.focus_card = card_id  # the card the board's cursor was on
         self.where = HistoryFilter()
         self.ops: dict[str, Op] = {}
@@ -232,15 +234,11 @@ class HistoryScreen(ClosesOnce, Screen[None]):
         from formboard.tui.screens.past_board import PastBoardScreen
 
         said = f"after {said_by(op)}'s change of {local_time(op.at)}"
-        screen = self.formboard.board_screen
-        screen.history_rev = op.revision
-        screen.announce()
-        self.app.push_screen(PastBoardScreen(op.revision, said), self._back_from_past)
-
-    def _back_from_past(self, _result: Any = None) -> None:
-        screen = self.formboard.board_screen
-        screen.history_rev = 0
-        screen.announce()
+        colleagues = self.board_screen.colleagues
+        colleagues.at("history", history_rev=op.revision)
+        self.app.push_screen(
+            PastBoardScreen(op.revision, said), lambda _result: colleagues.at("history")
+        )
 
     def action_put_back(self) -> None:
         op = self.chosen()

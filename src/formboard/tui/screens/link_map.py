@@ -30,6 +30,7 @@ from formboard.tui.widgets.footer import QuietFooter
 
 if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
+    from formboard.tui.screens.board import BoardScreen
 
 # The focused box is drawn in heavy lines, never told by colour alone.
 _HEAVY = str.maketrans("─│╭╮╰╯├═║╔╗╚╝╟", "━┃┏┓┗┛┣━┃┏┓┗┛┣")
@@ -60,8 +61,11 @@ class MapScreen(ClosesOnce, Screen[str | None]):
                 tooltip="back to the board, on the focused card"),
     ]  # fmt: skip
 
-    def __init__(self, centre: str, focused: str | None = None, *, followed: bool = False):
+    def __init__(
+        self, centre: str, focused: str | None = None, *, board: BoardScreen, followed: bool = False
+    ):
         super().__init__()
+        self.board_screen = board  # its cycles, and its colleagues told where I am
         self.centre = centre
         self.at = focused or centre
         self.followed = followed  # opened because the colleague I follow did
@@ -97,10 +101,9 @@ class MapScreen(ClosesOnce, Screen[str | None]):
         card = state.cards.get(self.centre)
         if card is None or card.archived:
             return
-        board = self.formboard.board_screen
         from formboard.core.graph import in_cycles
 
-        lengths = in_cycles(board.found_cycles or [])
+        lengths = in_cycles(self.board_screen.links.found_cycles or [])
         self._drawn_for = self.size.width
         self.drawn = lay_out(
             state.cards, state.links.values(), self.centre, max(self.size.width - 2, 40), lengths
@@ -147,7 +150,7 @@ class MapScreen(ClosesOnce, Screen[str | None]):
     def _notes(self, layout: MapLayout) -> list[str]:
         """Under the map: the cycles through the centre, and what the width left out."""
         lines = []
-        found = self.formboard.board_screen.found_cycles or []
+        found = self.board_screen.links.found_cycles or []
         cards = self.formboard.board.cards if self.formboard.board else {}
         titles = {cid: c.title for cid, c in cards.items()}
         through = [c for c in found if self.centre in c.cards]
@@ -235,11 +238,11 @@ class MapScreen(ClosesOnce, Screen[str | None]):
     # ------------------------------------------------------------- keys
 
     def _moved(self) -> None:
-        board = self.formboard.board_screen
+        colleagues = self.board_screen.colleagues
         if self.followed:
             self.followed = False
-            board.stop_following()
-        board.map_moved(self.centre, self.at)
+            colleagues.own_move()
+        colleagues.at("map", centre=self.centre, focus=self.at)
 
     def action_move(self, across: int, down: int) -> None:
         if self.drawn is None:
@@ -256,9 +259,12 @@ class MapScreen(ClosesOnce, Screen[str | None]):
     def action_open(self) -> None:
         from formboard.tui.screens.card import CardScreen
 
-        board = self.formboard.board_screen
-        board.map_opened(self.at)
-        self.app.push_screen(CardScreen(self.at), lambda _: board.map_moved(self.centre, self.at))
+        board = self.board_screen
+        board.colleagues.at("card", focus=self.at)  # followers open it too
+        self.app.push_screen(
+            CardScreen(self.at, board=board),
+            lambda _: board.colleagues.at("map", centre=self.centre, focus=self.at),
+        )
 
     def action_close(self) -> None:
         self.dismiss(self.at)

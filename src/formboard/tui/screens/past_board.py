@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on
@@ -42,11 +43,19 @@ class PastBoardScreen(ClosesOnce, Screen[None]):
         Binding("right,l", "navigate(1, 0)", show=False),
     ]
 
-    def __init__(self, revision: int, said: str = "", *, followed: bool = False) -> None:
+    def __init__(
+        self,
+        revision: int,
+        said: str = "",
+        own_move: Callable[[], None] | None = None,
+        *,
+        followed: bool = False,
+    ) -> None:
         super().__init__()
         self.revision = revision
         self.said = said
         self.followed = followed  # opened because the colleague I follow went there
+        self.own_move = own_move  # tells the board that following ends
         self.board_view = BoardView()
         self.past: Board | None = None
 
@@ -88,9 +97,9 @@ class PastBoardScreen(ClosesOnce, Screen[None]):
         self.board_view.focus_column(Column.SYMPTOMS, 0)
 
     def action_navigate(self, columns: int, rows: int) -> None:
-        if self.followed:
+        if self.followed and self.own_move is not None:
             self.followed = False
-            self.formboard.board_screen.stop_following()
+            self.own_move()
         self.board_view.navigate(columns, rows)
 
     @on(BoardView.FocusChanged)
@@ -102,7 +111,7 @@ class PastBoardScreen(ClosesOnce, Screen[None]):
         )
 
     def action_close(self) -> None:
-        if self.followed:
+        if self.followed and self.own_move is not None:
             self.followed = False
-            self.formboard.board_screen.stop_following()
+            self.own_move()
         self.dismiss()

@@ -1,6 +1,6 @@
 """Exports from the app: the palette writes the board in any format into the data folder.
 
-A mixin of the board screen. The file is written in a worker thread, owner-only, into
+A part of the board screen. The file is written in a worker thread, owner-only, into
 ``<data>/exports/``, and a notice says where; a failure is one sentence.
 """
 
@@ -14,27 +14,29 @@ from textual.app import SystemCommand
 from formboard.core.facts import count
 
 if TYPE_CHECKING:
-    from formboard.tui.app import FormboardApp
+    from formboard.tui.screens.board.screen import BoardScreen
 
 
 class RecordExports:
     """The palette's "Export as …" commands, for the board screen."""
 
-    formboard: FormboardApp
+    def __init__(self, board: BoardScreen) -> None:
+        self.board = board
 
-    def export_commands(self) -> Iterable[SystemCommand]:
+    def commands(self) -> Iterable[SystemCommand]:
         from formboard.core.records import EXPORTS
 
         for fmt, (_suffix, name, holds) in EXPORTS.items():
             yield SystemCommand(
                 f"Export as {name}",
                 f"Write {holds} into your data folder (only you can read it), and say where",
-                lambda fmt=fmt: self.export_board(fmt),
+                lambda fmt=fmt: self.export(fmt),
             )
 
-    def export_board(self, fmt: str) -> None:
+    def export(self, fmt: str) -> None:
         """Write the board as it is now, in ``fmt``, to ``<data>/exports/``."""
-        state = self.formboard.board
+        app, notify = self.board.app, self.board.notify
+        state = self.board.formboard.board
         if state is None:
             return
         board = state.board()
@@ -53,12 +55,10 @@ class RecordExports:
                 said = f"The {name} export was not written: {reason}" + (
                     f" ({where})." if where else "."
                 )
-                self.app.call_from_thread(self.notify, said,
-                                          severity="error")  # fmt: skip
+                app.call_from_thread(notify, said, severity="error")
                 return
             cards = count(sum(1 for c in board.cards if not c.archived), "card")
             said = f"Wrote the board as {name} ({cards}) to {path}."
-            self.app.call_from_thread(self.notify, said,
-                                      timeout=15)  # fmt: skip
+            app.call_from_thread(notify, said, timeout=15)
 
-        self.app.run_worker(work, thread=True, group="export", exit_on_error=False)
+        app.run_worker(work, thread=True, group="export", exit_on_error=False)

@@ -1,8 +1,17 @@
-"""The board screen: the app's default screen, its keys, and what they do.
+"""The board screen: the app's default screen, its keys, and the parts that do their work.
 
 It shows the session's snapshot (``BoardLoaded`` / ``BoardChanged``, handed on by the app)
-and turns keys into commands (``core.commands``) that the app gives to the session. Its
-keys are its own (``bindings.BOARD_BINDINGS``): they do nothing on a card screen or a
+and hands each key to the part whose work it is. The parts are plain objects with their
+own state, each in its own module of this package:
+
+- ``colleagues``: who else is here, where I am for them, following one of them;
+- ``meeting``: the running meeting, M, F and B, attendance, the note;
+- ``since``: "new" and "changed" since the last meeting or my last visit, S and .;
+- ``links``: the maintaining cycles (c) and the map (m);
+- ``edits``: the keys that write (n, p, moves, a, u, A, ctrl+z, ctrl+y);
+- ``exports``: the palette's exports.
+
+Its keys are its own (``bindings.BOARD_BINDINGS``): they do nothing on a card screen or a
 dialog, which have theirs.
 """
 
@@ -19,14 +28,21 @@ from textual.widgets import Input
 from formboard.core.facts import PROBLEM_MARK
 from formboard.core.model import Card, Column, Link
 from formboard.tui.bindings import BOARD_BINDINGS
-from formboard.tui.colleagues import Colleagues
-from formboard.tui.cycle_marks import CycleMarks
-from formboard.tui.meeting_room import MeetingRoom
-from formboard.tui.messages import BoardChanged, BoardLoaded, SaveState, WriteSaved
-from formboard.tui.record_export import RecordExports
-from formboard.tui.screens.prompt import PromptDraft, PromptField
-from formboard.tui.session import WriteRequest
-from formboard.tui.since_marks import SinceMarks
+from formboard.tui.messages import (
+    BackupFailed,
+    BoardChanged,
+    BoardLoaded,
+    PresenceChanged,
+    SaveState,
+    WatchTrouble,
+    WriteSaved,
+)
+from formboard.tui.screens.board.colleagues import Colleagues
+from formboard.tui.screens.board.edits import CardEdits
+from formboard.tui.screens.board.exports import RecordExports
+from formboard.tui.screens.board.links import LinkViews
+from formboard.tui.screens.board.meeting import MeetingRoom
+from formboard.tui.screens.board.since import SinceMarks
 from formboard.tui.text import plain
 from formboard.tui.widgets.board import BoardView, CardFilter
 from formboard.tui.widgets.column import ColumnList
@@ -39,7 +55,7 @@ if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
 
 
-class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports, Screen[None]):
+class BoardScreen(Screen[None]):
     """Five columns, the filter box, who else is here, the status line and the keys."""
 
     BINDINGS = BOARD_BINDINGS
@@ -49,12 +65,14 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports
         self.board_view = BoardView()
         self.status_line = StatusLine()
         self.presence_bar = PresenceBar("")
-        self.others = []
-        self.following = None
-        self.archived_this_session: list[str] = []
+        self.colleagues = Colleagues(self)
+        self.meeting = MeetingRoom(self)
+        self.since = SinceMarks(self)
+        self.links = LinkViews(self)
+        self.edits = CardEdits(self)
+        self.exports = RecordExports(self)
         self._focus_when_shown: str | None = None
         self._odd_said: set[str] = set()  # cards and links whose odd values were said
-        self._my_saved: dict[tuple[str, str], str] = {}  # (card, field) -> what I saved
 
     @property
     def formboard(self) -> FormboardApp:
@@ -79,7 +97,7 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports
         me = self.formboard.identity
         self.status_line.me = me.name + (f" ({me.discipline})" if me.discipline else "")
         self.query_one("#filter").display = False
-        self.start_meeting_room()
+        self.meeting.start()
 
     # ------------------------------------------------------- what the app hands on
 
@@ -94,11 +112,11 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports
             self.status_line.set_state(f"read-only: {message.read_only_reason}", "warning")
         else:
             self.status_line.set_state("saved")
-        self.status_line.extra = self.live_label()
+        self.status_line.extra = self.colleagues.live_label()
         self._say_outside_values([*state.cards.values(), *state.links.values()], state.problems)
-        self.meetings_changed(state)
-        self.call_after_refresh(self.start_since)  # after the first frame, not before it
-        self.call_after_refresh(self.start_cycles)
+        self.meeting.meetings_changed(state)
+        self.call_after_refresh(self.since.start)  # after the first frame, not before it
+        self.call_after_refresh(self.links.start)
 
     @on(BoardChanged)
     def _board_changed(self, message: BoardChanged) -> None:
@@ -110,13 +128,13 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports
         )
         if self._focus_when_shown and self.board_view.focus_card(self._focus_when_shown):
             self._focus_when_shown = None
-            if self.following is not None:
-                self.follow_view(self.following)
+            if self.colleagues.following is not None:
+                self.colleagues.follow_view(self.colleagues.following)
         if changes.meetings_changed:
-            self.meetings_changed(message.state)
-        self.since_changed(changes.ops)
-        self.cycles_changed(changes)
-        self._say_replaced(changes)
+            self.meeting.meetings_changed(message.state)
+        self.since.changed(changes.ops)
+        self.links.changed(changes)
+        self.colleagues.say_replaced(changes)
 
     def focus_when_shown(self, card_id: str) -> None:
         """Put the cursor on ``card_id`` as soon as a change set brings it to this board."""
@@ -129,22 +147,28 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports
 
     @on(WriteSaved)
     def _write_saved(self, message: WriteSaved) -> None:
-        from formboard.core.commands import (  # with the first write, not at start-up
-            AddCard,
-            ArchiveCard,
-            EditCard,
-            MoveCard,
-        )
+        self.edits.saved(message.command, message.result)
 
-        match message.command:
-            case EditCard(card_id=card_id, fields=fields):
-                for name, value in fields.items():  # to tell me if a colleague replaces it
-                    self._my_saved[(card_id, name)] = str(getattr(value, "value", value) or "")
-            case AddCard() | MoveCard() if isinstance(message.result, Card):
-                # The change set that shows the card comes right after this message.
-                self._focus_when_shown = message.result.id
-            case ArchiveCard(card_id=card_id):
-                self.archived_this_session.append(card_id)
+    @on(PresenceChanged)
+    def _presence_changed(self, message: PresenceChanged) -> None:
+        summoned = self.meeting.presence_seen(message.others)
+        self.colleagues.presence_changed(message, summoned)
+
+    @on(WatchTrouble)
+    def _watch_trouble(self, message: WatchTrouble) -> None:
+        self.colleagues.watch_changed(message.problem)
+
+    @on(BackupFailed)
+    def _backup_failed(self, message: BackupFailed) -> None:
+        self.notify(message.reason, title="Backup not taken", severity="warning", timeout=15)
+
+    @on(BoardView.FocusChanged)
+    def _focus_changed(self) -> None:
+        self.colleagues.announce()
+
+    @on(BoardView.FocusedCardGone)
+    def _focused_card_gone(self, message: BoardView.FocusedCardGone) -> None:
+        self.colleagues.card_gone(message.card_id, message.by)
 
     def _say_outside_values(self, things: Sequence[Card | Link], problems: Sequence[str]) -> None:
         """Once per card or link: another program stored a value formboard does not know."""
@@ -172,177 +196,108 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports
 
     # ------------------------------------------------------------- the keys
 
-    def focused_card(self) -> Card | None:
-        return self.board_view.focused_card
-
     def action_navigate(self, columns: int, rows: int) -> None:
-        self.stop_following()
+        self.colleagues.own_move()
         self.board_view.navigate(columns, rows)
 
     def action_page(self, pages: int) -> None:
-        self.stop_following()
+        self.colleagues.own_move()
         self.board_view.navigate(0, pages * self.board_view.column_list.page_cards)
 
-    def action_move_card(self, columns: int, rows: int) -> None:
-        from formboard.core.commands import MoveCard  # with the first write, not at start-up
-
-        card = self.focused_card()
-        if card is None:
-            return
-        here = self.board_view.column_list
-        if columns:
-            order = list(Column)
-            position = order.index(card.column) + columns
-            if not 0 <= position < len(order):
-                return
-            there = self.board_view.panes[order[position]].cards
-            before = there.cards[here.cursor].id if here.cursor < len(there.cards) else None
-            self.formboard.write(WriteRequest(MoveCard(card.id, order[position], before)))
-            return
-        index = here.cursor + rows
-        if not 0 <= index < len(here.cards):
-            return
-        # Down: before the card after the next one (or the bottom); up: before the previous.
-        after = index + 1 if rows > 0 else index
-        before = here.cards[after].id if after < len(here.cards) else None
-        self.formboard.write(WriteRequest(MoveCard(card.id, None, before)))
-
-    def action_new_card(self) -> None:
-        from formboard.core.commands import AddCard  # with the first write, not at start-up
-
-        column = self.board_view.current_column
-        self.formboard.ask(
-            PromptDraft(
-                f"New card in {column.label}",
-                [PromptField("title", "Title", kind="title", required=True)],
-                lambda v: WriteRequest(AddCard(column, v["title"])),
-            )
-        )
-
-    def action_add_perspective(self) -> None:
-        from formboard.core.commands import AddPerspective  # with the first write, not at start-up
-
-        card = self.focused_card()
-        if card is None:
-            return
-        fields = [
-            PromptField("text", "Your reading", multiline=True, kind="text", required=True),
-            PromptField(
-                "discipline", "Discipline", value=self.formboard.identity.discipline,
-                required=True,
-            ),
-        ]  # fmt: skip
-        self.formboard.ask(
-            PromptDraft(
-                "Your perspective on this card",
-                fields,
-                lambda v: WriteRequest(AddPerspective(card.id, v["text"], v["discipline"])),
-            )
-        )
-
     def action_open_card(self) -> None:
-        self.stop_following()
+        self.colleagues.own_move()
         self.open_card()
 
     def action_edit_card(self) -> None:
-        self.stop_following()
+        self.colleagues.own_move()
         self.open_card(editing=True)
 
     def open_card(self, *, followed: bool = False, editing: bool = False) -> None:
         """Open the focused card to read (``followed``: because the one I follow did)."""
-        card = self.focused_card()
+        card = self.board_view.focused_card
         if card is None:
             return
         from formboard.tui.screens.card import CardScreen
 
-        self.view = "card"
-        self.announce()
-        screen = CardScreen(card.id, followed=followed, editing=editing)
+        self.colleagues.at("card")
+        screen = CardScreen(card.id, board=self, followed=followed, editing=editing)
         self.app.push_screen(screen, self._card_closed)
 
     def _card_closed(self, _result: object = None) -> None:
         from formboard.tui.screens.card import CardScreen
 
         if not isinstance(self.app.screen, CardScreen):
-            self.view = ""
-            self.announce()
+            self.colleagues.at("")
 
     def action_history(self) -> None:
         from formboard.tui.screens.history import HistoryScreen
 
-        self.stop_following()
-        self.view = "history"
-        self.announce()
-        card = self.focused_card()
-        self.app.push_screen(HistoryScreen(card.id if card else None), self._history_closed)
-
-    def _history_closed(self, _result: object = None) -> None:
-        self.view, self.history_rev = "", 0
-        self.announce()
+        self.colleagues.own_move()
+        self.colleagues.at("history")
+        card = self.board_view.focused_card
+        screen = HistoryScreen(card.id if card else None, board=self)
+        self.app.push_screen(screen, lambda _result: self.colleagues.at(""))
 
     def action_link_card(self) -> None:
-        card = self.focused_card()
-        if card is None:
-            return
-        from formboard.tui.screens.link_picker import LinkPicker
+        card = self.board_view.focused_card
+        if card is not None:
+            from formboard.tui.screens.link_picker import LinkPicker
 
-        self.app.push_screen(LinkPicker(card.id))
+            self.app.push_screen(LinkPicker(card.id))
+
+    # Keys that are another part's work, by the action names of ``bindings.py``.
+    def action_move_card(self, columns: int, rows: int) -> None:
+        self.edits.move(columns, rows)
+
+    def action_new_card(self) -> None:
+        self.edits.new_card()
+
+    def action_add_perspective(self) -> None:
+        self.edits.add_perspective()
 
     def action_archive_card(self) -> None:
-        from formboard.core.commands import ArchiveCard  # with the first write, not at start-up
-
-        card = self.focused_card()
-        if card is not None and self.formboard.write(WriteRequest(ArchiveCard(card.id))):
-            self.notify("Card archived. Press u to bring it back.", timeout=4)
+        self.edits.archive()
 
     def action_undo_archive(self) -> None:
-        from formboard.core.commands import RestoreCard  # with the first write, not at start-up
-
-        if not self.archived_this_session:
-            self.notify("Nothing archived in this session to undo.")
-            return
-        card_id = self.archived_this_session.pop()
-        if self.formboard.write(WriteRequest(RestoreCard(card_id))):
-            self._focus_when_shown = card_id
-
-    def action_undo(self) -> None:
-        from formboard.core.commands import Undo  # with the first write, not at start-up
-
-        self._undo_or_redo(Undo(), "Undone")
-
-    def action_redo(self) -> None:
-        from formboard.core.commands import Redo  # with the first write, not at start-up
-
-        self._undo_or_redo(Redo(), "Redone")
-
-    def _undo_or_redo(self, command: object, word: str) -> None:
-        def saved(done: object) -> None:
-            card_id = getattr(done, "card_id", None)
-            if card_id:
-                self.focus_when_shown(card_id)
-            said = f"{word}: you {getattr(done, 'said', '')}."
-            self.notify(said, timeout=6)
-
-        def failed(reason: str, _conflict: object) -> None:
-            self.notify(reason, title=f"Not {word.lower()}",
-                        severity="warning", timeout=10)  # fmt: skip
-
-        self.formboard.write(WriteRequest(command, on_saved=saved, on_failed=failed))
+        self.edits.undo_archive()
 
     def action_show_archived(self) -> None:
-        state = self.board_view.state
-        if not any(c.archived for c in state.cards.values()):
-            self.notify("Nothing is archived on this board.")
-            return
-        from formboard.tui.screens.archived import ArchivedCards
+        self.edits.show_archived()
 
-        def chosen(card_id: str | None) -> None:
-            from formboard.core.commands import RestoreCard  # with the first write
+    def action_undo(self) -> None:
+        self.edits.undo_or_redo(redo=False)
 
-            if card_id and self.formboard.write(WriteRequest(RestoreCard(card_id))):
-                self._focus_when_shown = card_id
+    def action_redo(self) -> None:
+        self.edits.undo_or_redo(redo=True)
 
-        self.app.push_screen(ArchivedCards(state.cards, state.name_of), chosen)
+    def action_follow(self) -> None:
+        self.colleagues.choose_whom_to_follow()
+
+    def action_go_with(self) -> None:
+        self.colleagues.go_to_next_board()
+
+    def action_meeting(self) -> None:
+        self.meeting.start_or_end()
+
+    def action_follow_facilitator(self) -> None:
+        self.meeting.follow_facilitator()
+
+    def action_bring_everyone(self) -> None:
+        self.meeting.bring_everyone()
+
+    def action_next_change(self) -> None:
+        self.since.next_change()
+
+    def action_since(self) -> None:
+        self.since.switch()
+
+    def action_cycles(self) -> None:
+        self.links.list_cycles()
+
+    def action_map(self) -> None:
+        self.links.open_map_here()
+
+    # ------------------------------------------------------------- the filter
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -351,15 +306,12 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports
         # the keys typed right after it are forwarded next, and must find the box.
         self.set_focus(box)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "back_to_list":  # only on a board opened from a folder's list
-            return self.formboard.from_folder is not None
-        # "/" is a priority key: typed in the filter box it is text, not the filter again.
-        return not (action == "filter" and isinstance(self.focused, Input))
-
-    def action_back_to_list(self) -> None:
-        """Back to the folder's boards, to open the next client's (q still quits)."""
-        self.formboard.leave_then_exit(("list",))
+    def show_filter(self, text: str) -> None:
+        """Show the filter as ``text`` (a leader's), as if typed here."""
+        box = self.query_one("#filter", Input)
+        box.display = bool(text)
+        box.value = text
+        self.board_view.set_filter(CardFilter.parse(text))
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -370,8 +322,8 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports
         )
         self.board_view.set_filter(wanted)
         if self.focused is event.input:  # typed here, not a leader's filter shown
-            self.stop_following()
-        self.announce()
+            self.colleagues.own_move()
+        self.colleagues.announce()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -384,9 +336,21 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports
         self.board_view.set_filter(CardFilter())
         self.board_view.focus_column(self.board_view.current_column)
 
+    # ------------------------------------------------------------- the rest
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back_to_list":  # only on a board opened from a folder's list
+            return self.formboard.from_folder is not None
+        # "/" is a priority key: typed in the filter box it is text, not the filter again.
+        return not (action == "filter" and isinstance(self.focused, Input))
+
+    def action_back_to_list(self) -> None:
+        """Back to the folder's boards, to open the next client's (q still quits)."""
+        self.formboard.leave_then_exit(("list",))
+
     @on(ColumnList.Clicked)
     def _card_clicked(self, message: ColumnList.Clicked) -> None:
-        self.stop_following()
+        self.colleagues.own_move()
         if message.chain >= 2:
             self.call_after_refresh(self.action_open_card)
 
@@ -409,7 +373,7 @@ class BoardScreen(Colleagues, MeetingRoom, SinceMarks, CycleMarks, RecordExports
                     binding.tooltip[:1].upper() + binding.tooltip[1:],
                     lambda action=binding.action: self.run_action(action),
                 )
-        yield from self.export_commands()
+        yield from self.exports.commands()
 
 
 # Keys the footer leaves out that the palette still offers.
