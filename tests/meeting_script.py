@@ -55,17 +55,21 @@ async def scripted_meeting(
             assert app.board_screen.colleagues.following is not None
         # She makes a card and moves onto it: both followers land on it.
         await pa.press("l", "n", *"Night shifts since May", "enter")
-        await wait_for(pa, lambda: ana.board_view.focused_card.title == "Night shifts since May")
-        new = ana.board_view.focused_card.id
+        await wait_for(
+            pa, lambda: ana.board_screen.board_view.focused_card.title == "Night shifts since May"
+        )
+        new = ana.board_screen.board_view.focused_card.id
         for app, pilot in ((ben, pb), (dara, pd)):
-            await wait_for(pilot, lambda app=app: app.board_view.focused_card.id == new, within)
+            await wait_for(
+                pilot, lambda app=app: app.board_screen.board_view.focused_card.id == new, within
+            )
         # Into the card and back: the followers read it with her, and come back with her.
         await pa.press("enter")
         for app, pilot in ((ben, pb), (dara, pd)):
             try:
                 await wait_for(pilot, lambda app=app: isinstance(app.screen, CardScreen), within)
             except AssertionError:
-                seen = [(e.login, e.view, e.focused) for e in app.others]
+                seen = [(e.login, e.view, e.focused) for e in app.board_screen.colleagues.others]
                 raise AssertionError(
                     f"{app.identity.login} did not follow into the card: following "
                     f"{app.board_screen.colleagues.following is not None}, sees {seen}"
@@ -85,7 +89,7 @@ async def scripted_meeting(
         await pa.press("e")
         await wait_for(pa, lambda: isinstance(ana.screen, CardScreen))
         await wait_for(pb, lambda: ben.board.cards[new].perspectives != (), within)
-        assert ben.board_view.focus_card(new)
+        assert ben.board_screen.board_view.focus_card(new)
         await pb.press("e")
         await wait_for(pb, lambda: isinstance(ben.screen, CardScreen))
         ana.screen.query_one("#title").value = "Night shifts since May, three a week"

@@ -57,7 +57,7 @@ def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[s
 
 
 def title_rows(app: FormboardApp, column: Column, rows: int) -> list[str]:
-    cards = app.board_view.panes[column].cards
+    cards = app.board_screen.board_view.panes[column].cards
     return [cards.render_line(y).text.rstrip() for y in range(rows)]
 
 
@@ -70,7 +70,9 @@ async def test_a_long_title_wraps_to_two_lines_at_80x24_and_whole_on_a_tall_scre
         assert rows[0].startswith("▶ Panic attacks in") and rows[1].startswith("▌ ")
         assert rows[1].endswith("…")
         await pilot.resize_terminal(160, 50)
-        await wait_for(pilot, lambda: app.board_view.panes[Column.SYMPTOMS].cards.title_lines > 2)
+        await wait_for(
+            pilot, lambda: app.board_screen.board_view.panes[Column.SYMPTOMS].cards.title_lines > 2
+        )
         await pilot.pause()
         text = " ".join(r[2:] for r in title_rows(app, Column.SYMPTOMS, 4))
         assert "three or four a week" in text
@@ -84,7 +86,7 @@ async def test_the_compact_density_keeps_one_line(board):
         await loaded(app, pilot)
         rows = title_rows(app, Column.SYMPTOMS, 4)
         assert rows[0].endswith("…") and rows[1] == "▌"  # the title's one line, then the body
-        assert app.board_view.panes[Column.SYMPTOMS].cards.title_lines == 1
+        assert app.board_screen.board_view.panes[Column.SYMPTOMS].cards.title_lines == 1
 
 
 async def test_rows_line_up_across_columns_and_a_column_scrolls_by_whole_cards(board):
@@ -92,8 +94,8 @@ async def test_rows_line_up_across_columns_and_a_column_scrolls_by_whole_cards(b
     app = FormboardApp(path)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(app, pilot)
-        symptoms = app.board_view.panes[Column.SYMPTOMS].cards
-        sources = app.board_view.panes[Column.SOURCES].cards
+        symptoms = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
+        sources = app.board_screen.board_view.panes[Column.SOURCES].cards
         # The long title's row is as tall in Sources as in Symptoms: rows line up.
         assert sources._starts[:3] == symptoms._starts[:3]
         for _ in range(9):
@@ -102,4 +104,4 @@ async def test_rows_line_up_across_columns_and_a_column_scrolls_by_whole_cards(b
         assert round(symptoms.scroll_offset.y) in symptoms._starts  # never half a card
         # Across columns: the card nearest on screen to mine.
         await pilot.press("up", "up", "up", "up", "up", "up", "up", "up", "up", "l")
-        assert app.board_view.focused_card.id == ids["source"]
+        assert app.board_screen.board_view.focused_card.id == ids["source"]

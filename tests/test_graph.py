@@ -152,11 +152,15 @@ async def test_the_board_marks_cards_in_a_cycle_lists_them_and_follows_new_links
     async with app.run_test(size=(160, 50)) as pilot:
         await loaded(app, pilot)
         await wait_for(pilot, lambda: app.board_screen.links.found_cycles is not None)
-        assert app.board_screen.links.found_cycles == [] and app.board_view.cycles == {}
+        assert (
+            app.board_screen.links.found_cycles == [] and app.board_screen.board_view.cycles == {}
+        )
         with BoardStore.open(path) as store:  # a colleague closes the circle
             store.add_link(ids["panic"], ids["avoid"], "triggers")
-        await wait_for(pilot, lambda: app.board_view.cycles == {ids["panic"]: 2, ids["avoid"]: 2})
-        marks = app.board_view.panes[Column.SYMPTOMS].cards
+        await wait_for(
+            pilot, lambda: app.board_screen.board_view.cycles == {ids["panic"]: 2, ids["avoid"]: 2}
+        )
+        marks = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         assert "cycle of 2" in "".join(marks.render_line(y).text for y in range(6))
         await pilot.press("l", "l", "c")  # from "Avoiding the office"
         await wait_for(pilot, lambda: isinstance(app.screen, CycleList))
@@ -166,7 +170,7 @@ async def test_the_board_marks_cards_in_a_cycle_lists_them_and_follows_new_links
         )
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, CycleList))
-        assert app.board_view.focused_card.id == ids["panic"]
+        assert app.board_screen.board_view.focused_card.id == ids["panic"]
 
 
 def test_mermaid_and_dot_show_every_hostile_title_as_text() -> None:

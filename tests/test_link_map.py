@@ -132,7 +132,7 @@ def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[s
 async def open_map(app: FormboardApp, pilot, card_id: str) -> MapScreen:
     """Once the board is in: the map around ``card_id`` (m on the board)."""
     await loaded(app, pilot)
-    app.board_view.focus_card(card_id)
+    app.board_screen.board_view.focus_card(card_id)
     await pilot.press("m")
     await wait_for(pilot, lambda: isinstance(app.screen, MapScreen))
     return app.screen
@@ -160,7 +160,7 @@ async def test_the_map_moves_recentres_opens_a_card_and_returns_to_the_board(boa
         await wait_for(pilot, lambda: app.screen is screen)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.board_screen)
-        assert app.board_view.focused_card.id == ids["loss"]
+        assert app.board_screen.board_view.focused_card.id == ids["loss"]
 
 
 async def test_the_map_follows_live_edits(board) -> None:
@@ -199,7 +199,7 @@ async def test_a_follower_sees_the_facilitators_map(board) -> None:
     async with ana.run_test(size=(120, 36)) as pa, ben.run_test(size=(120, 36)) as pb:
         await all_here((ana, pa), (ben, pb))
         await pb.press("f", "enter")  # Ben follows Ana
-        ana.board_view.focus_card(ids["avoid"])
+        ana.board_screen.board_view.focus_card(ids["avoid"])
         await pa.press("m")
         await wait_for(pb, lambda: isinstance(ben.screen, MapScreen) and ben.screen.drawn, 5)
         heading = ben.screen.query_one("#map-heading")
@@ -218,4 +218,4 @@ async def test_a_follower_sees_the_facilitators_map(board) -> None:
         await pa.press("escape")
         await wait_for(pb, lambda: not isinstance(ben.screen, MapScreen), 5)
         assert ben.board_screen.colleagues.following is not None
-        assert ben.board_view.focused_card.id == ids["avoid"]
+        assert ben.board_screen.board_view.focused_card.id == ids["avoid"]

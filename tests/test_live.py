@@ -62,7 +62,7 @@ def cli(path: Path, *args: str) -> str:
 
 
 def shown(app: FormboardApp, card_id: str):
-    return app.board_view.cards.get(card_id)
+    return app.board_screen.board_view.cards.get(card_id)
 
 
 async def test_cli_edits_show_up_in_an_events_app_and_a_poll_app_without_a_key_press(board):
@@ -73,7 +73,7 @@ async def test_cli_edits_show_up_in_an_events_app_and_a_poll_app_without_a_key_p
         await loaded(ana, pa)
         await loaded(ben, pb)
         await pa.press("l", "l")  # Ana's cursor rests on "Avoiding the office"
-        assert ana.board_view.focused_card.id == ids["avoid"]
+        assert ana.board_screen.board_view.focused_card.id == ids["avoid"]
 
         new_id = cli(path, "add", "symptoms", "Tearful at night")
         for app, pilot in ((ana, pa), (ben, pb)):
@@ -88,10 +88,14 @@ async def test_cli_edits_show_up_in_an_events_app_and_a_poll_app_without_a_key_p
             await wait_for(pilot, lambda app=app: shown(app, new_id).column is Column.RESOURCES, 5)
         cli(path, "archive", new_id)
         for app, pilot in ((ana, pa), (ben, pb)):
-            pane = app.board_view.panes[Column.RESOURCES].cards
+            pane = app.board_screen.board_view.panes[Column.RESOURCES].cards
             await wait_for(pilot, lambda pane=pane: new_id not in [c.id for c in pane.cards], 5)
-        assert ana.board_view.focused_card.id == ids["avoid"]  # focus survived it all
-        assert ana.status_line.revision == ben.status_line.revision == open_store(path).revision()
+        assert ana.board_screen.board_view.focused_card.id == ids["avoid"]  # focus survived it all
+        assert (
+            ana.board_screen.status_line.revision
+            == ben.board_screen.status_line.revision
+            == open_store(path).revision()
+        )
 
 
 async def test_a_colleague_moving_my_focused_card_takes_my_focus_with_it(board):
@@ -99,10 +103,12 @@ async def test_a_colleague_moving_my_focused_card_takes_my_focus_with_it(board):
     app = FormboardApp(path, watch="events")
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        assert app.board_view.focused_card.id == ids["panic"]
+        assert app.board_screen.board_view.focused_card.id == ids["panic"]
         cli(path, "move", ids["panic"], "qualities")
-        await wait_for(pilot, lambda: app.board_view.current_column is Column.QUALITIES, 5)
-        assert app.board_view.focused_card.id == ids["panic"]
+        await wait_for(
+            pilot, lambda: app.board_screen.board_view.current_column is Column.QUALITIES, 5
+        )
+        assert app.board_screen.board_view.focused_card.id == ids["panic"]
 
 
 async def test_a_colleague_archiving_my_focused_card_moves_focus_and_says_who(board):
@@ -111,7 +117,9 @@ async def test_a_colleague_archiving_my_focused_card_moves_focus_and_says_who(bo
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         cli(path, "archive", ids["panic"])
-        await wait_for(pilot, lambda: app.board_view.focused_card.id == ids["sleep"], 5)
+        await wait_for(
+            pilot, lambda: app.board_screen.board_view.focused_card.id == ids["sleep"], 5
+        )
         await notice_drawn(pilot, "Ben Okafor archived")
 
 
@@ -134,13 +142,13 @@ async def test_a_burst_of_fifty_edits_is_a_few_repaints(board, mode, monkeypatch
     path, ids = board
     app = FormboardApp(path, watch=mode, watch_options=FAST)
     applied = []
-    original = app.board_view.apply
+    original = app.board_screen.board_view.apply
 
     def counting(changes, state):
         applied.append(changes.revision)
         original(changes, state)
 
-    monkeypatch.setattr(app.board_view, "apply", counting)
+    monkeypatch.setattr(app.board_screen.board_view, "apply", counting)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         script = (
@@ -162,12 +170,16 @@ async def test_presence_shows_both_and_cards_carry_colleagues_initials(board):
     async with ana.run_test(size=(120, 36)) as pa, ben.run_test(size=(120, 36)) as pb:
         await loaded(ana, pa)
         await loaded(ben, pb)
-        await wait_for(pa, lambda: [o.name for o in ana.others] == ["Ben Okafor"], 5)
-        await wait_for(pb, lambda: [o.name for o in ben.others] == ["Ana Ruiz"], 5)
+        await wait_for(
+            pa, lambda: [o.name for o in ana.board_screen.colleagues.others] == ["Ben Okafor"], 5
+        )
+        await wait_for(
+            pb, lambda: [o.name for o in ben.board_screen.colleagues.others] == ["Ana Ruiz"], 5
+        )
         await pa.press("j")  # Ana on "Poor sleep"
-        marks = ben.board_view.panes[Column.SYMPTOMS].cards.marks
+        marks = ben.board_screen.board_view.panes[Column.SYMPTOMS].cards.marks
         await wait_for(pb, lambda: marks[ids["sleep"]].presence == ["AR"], 5)
-        bar = str(ben.presence_bar.render())
+        bar = str(ben.board_screen.presence_bar.render())
         assert "AR Ana Ruiz (psychology)" in bar
 
 
@@ -178,21 +190,21 @@ async def test_follow_moves_my_focus_to_the_leaders_card_and_my_own_keys_end_it(
     async with ana.run_test(size=(120, 36)) as pa, ben.run_test(size=(120, 36)) as pb:
         await loaded(ana, pa)
         await loaded(ben, pb)
-        await wait_for(pb, lambda: len(ben.others) == 1, 5)
+        await wait_for(pb, lambda: len(ben.board_screen.colleagues.others) == 1, 5)
         await pb.press("f")
         await pb.press("enter")
         assert (
             ben.board_screen.colleagues.following is not None
             and ben.board_screen.colleagues.following.name == "Ana Ruiz"
         )
-        assert "following Ana Ruiz" in ben.status_line.extra
+        assert "following Ana Ruiz" in ben.board_screen.status_line.extra
         await pa.press("l", "l", "l")  # Ana drives to "Close friend from school"
-        await wait_for(pb, lambda: ben.board_view.focused_card.id == ids["friend"], 2)
+        await wait_for(pb, lambda: ben.board_screen.board_view.focused_card.id == ids["friend"], 2)
         await pb.press("h")
         assert ben.board_screen.colleagues.following is None
         await pa.press("l")
         await pb.pause(1.2)
-        assert ben.board_view.focused_card.id != ids["sister"]
+        assert ben.board_screen.board_view.focused_card.id != ids["sister"]
 
 
 async def test_same_field_conflict_between_two_apps_goes_through_the_dialog(board):
@@ -231,16 +243,20 @@ async def test_waiting_for_a_colleagues_lock_never_freezes_and_queued_edits_land
             await pilot.press("n", *"First", "enter")
             await pilot.press("n", *"Second", "enter")
             await wait_for(
-                pilot, lambda: "waiting for the lock held by Ben" in app.status_line.save_state, 5
+                pilot,
+                lambda: (
+                    "waiting for the lock held by Ben" in app.board_screen.status_line.save_state
+                ),
+                5,
             )
             await pilot.press("j")  # the board still answers
-            assert app.board_view.focused_card.id == ids["sleep"]
+            assert app.board_screen.board_view.focused_card.id == ids["sleep"]
             holder.release()
-            pane = app.board_view.panes[Column.SYMPTOMS].cards
+            pane = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
             await wait_for(
                 pilot, lambda: [c.title for c in pane.cards][-2:] == ["First", "Second"], 10
             )
-            await wait_for(pilot, lambda: app.status_line.save_state == "saved", 5)
+            await wait_for(pilot, lambda: app.board_screen.status_line.save_state == "saved", 5)
     finally:
         if holder.held():
             holder.release()

@@ -32,23 +32,23 @@ async def test_the_server_stopping_is_said_typed_text_kept_and_the_board_catches
     app = FormboardApp(url)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        assert app.status_line.extra.startswith("live: server")
+        assert app.board_screen.status_line.extra.startswith("live: server")
         own_cluster.pause()
-        await wait_for(pilot, lambda: "server away" in app.status_line.extra, 15)
+        await wait_for(pilot, lambda: "server away" in app.board_screen.status_line.extra, 15)
         await pilot.press("n", *"Typed while it was away", "enter")  # waits its turn
         await pilot.pause(1.0)
         own_cluster.resume()
         with open_store(url) as colleague:  # a colleague's write while I was away
             colleague.add_card("resources", "Written by a colleague meanwhile")
-        pane = app.board_view.panes[Column.SYMPTOMS].cards
+        pane = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         await wait_for(
             pilot, lambda: "Typed while it was away" in [c.title for c in pane.cards], 30
         )
-        others = app.board_view.panes[Column.RESOURCES].cards
+        others = app.board_screen.board_view.panes[Column.RESOURCES].cards
         await wait_for(
             pilot, lambda: "Written by a colleague meanwhile" in [c.title for c in others.cards], 15
         )
-        await wait_for(pilot, lambda: app.status_line.extra == "live: server", 15)
+        await wait_for(pilot, lambda: app.board_screen.status_line.extra == "live: server", 15)
         with open_store(url) as store:
             titles = [c.title for c in store.board().cards]
         assert titles.count("Typed while it was away") == 1 and ids["panic"]

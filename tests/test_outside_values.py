@@ -165,11 +165,15 @@ async def test_an_open_app_keeps_following_after_a_shell_writes_an_unknown_statu
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         shell(path, "UPDATE cards SET status = 'maybe' WHERE id = ?", ids["sleep"])
-        await wait_for(pilot, lambda: bool(app.board_view.cards[ids["sleep"]].problems), 5)
+        await wait_for(
+            pilot, lambda: bool(app.board_screen.board_view.cards[ids["sleep"]].problems), 5
+        )
         said = await notice_drawn(pilot, "written outside formboard")
         assert "formboard check" in said
         with BoardStore.open(path) as store:
             later = store.add_card("symptoms", "Added after the shell write").id
-        await wait_for(pilot, lambda: later in app.board_view.cards, 5)
-        column = app.board_view.panes[app.board_view.cards[ids["sleep"]].column].cards
+        await wait_for(pilot, lambda: later in app.board_screen.board_view.cards, 5)
+        column = app.board_screen.board_view.panes[
+            app.board_screen.board_view.cards[ids["sleep"]].column
+        ].cards
         assert "⚠" in "".join(column.render_line(y).text for y in range(12))

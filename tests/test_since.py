@@ -73,16 +73,16 @@ async def test_the_app_marks_what_changed_since_the_last_meeting(board) -> None:
     app = FormboardApp(path, watch="events")
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        await wait_for(pilot, lambda: bool(app.board_view.since), 5)
-        assert app.board_view.since == {new: "new", ids["panic"]: "changed"}
-        assert app.status_line.since == "1 new · 1 changed since meeting 1 (. next)"
-        marks = app.board_view.panes[app.board.cards[new].column].cards.marks
+        await wait_for(pilot, lambda: bool(app.board_screen.board_view.since), 5)
+        assert app.board_screen.board_view.since == {new: "new", ids["panic"]: "changed"}
+        assert app.board_screen.status_line.since == "1 new · 1 changed since meeting 1 (. next)"
+        marks = app.board_screen.board_view.panes[app.board.cards[new].column].cards.marks
         assert marks[new].since == "new"
-        assert app.board_view.focused_card.id == ids["panic"]  # where the board opens
+        assert app.board_screen.board_view.focused_card.id == ids["panic"]  # where the board opens
         await pilot.press("full_stop")
-        assert app.board_view.focused_card.id == new
+        assert app.board_screen.board_view.focused_card.id == new
         await pilot.press("full_stop")  # round again
-        assert app.board_view.focused_card.id == ids["panic"]
+        assert app.board_screen.board_view.focused_card.id == ids["panic"]
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, CardScreen))
         reading = str(app.screen.query_one("#card-reading").render())
@@ -92,17 +92,19 @@ async def test_the_app_marks_what_changed_since_the_last_meeting(board) -> None:
         # A colleague's change while the board is open joins the markers.
         with BoardStore.open(path, identity=BEN) as ben:
             ben.edit_card(ids["friend"], body="Calls every Sunday")
-        await wait_for(pilot, lambda: app.board_view.since.get(ids["friend"]) == "changed", 5)
+        await wait_for(
+            pilot, lambda: app.board_screen.board_view.since.get(ids["friend"]) == "changed", 5
+        )
         await pilot.press("S")  # since my last visit: none yet, so off
-        await wait_for(pilot, lambda: not app.board_view.since, 5)
-        assert app.status_line.since == ""
+        await wait_for(pilot, lambda: not app.board_screen.board_view.since, 5)
+        assert app.board_screen.status_line.since == ""
     # Closing remembers my visit: the next opening can compare with it.
     with BoardStore.open(path, identity=BEN) as ben:
         ben.edit_card(ids["sister"], body="Moved away in June")
     app = FormboardApp(path, watch="events")
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        await wait_for(pilot, lambda: bool(app.board_view.since), 5)
+        await wait_for(pilot, lambda: bool(app.board_screen.board_view.since), 5)
         await pilot.press("S")
-        await wait_for(pilot, lambda: "your last visit" in app.status_line.since, 5)
-        assert app.board_view.since == {ids["sister"]: "changed"}
+        await wait_for(pilot, lambda: "your last visit" in app.board_screen.status_line.since, 5)
+        assert app.board_screen.board_view.since == {ids["sister"]: "changed"}

@@ -116,7 +116,7 @@ def test_filter_in_use(snap_compare, sample_board):
         await pilot.press("slash")
         steady_cursors(app)
         await pilot.press(*"sleep")
-        await wait_for(pilot, lambda: app.board_view.filter.text == "sleep")
+        await wait_for(pilot, lambda: app.board_screen.board_view.filter.text == "sleep")
 
     assert snap_compare(app, terminal_size=(120, 30), run_before=type_a_filter)
 
@@ -196,7 +196,9 @@ def test_follow_picker(snap_compare, sample_board):
     async def follow_ben(pilot) -> None:
         await wait_until_loaded(pilot)
         app.post_message(PresenceChanged([ben_here]))
-        await wait_for(pilot, lambda: [o.login for o in app.others] == ["ben"])
+        await wait_for(
+            pilot, lambda: [o.login for o in app.board_screen.colleagues.others] == ["ben"]
+        )
         await pilot.press("f")
         await wait_for(pilot, lambda: isinstance(app.screen, FollowPicker))
         await pilot.pause()

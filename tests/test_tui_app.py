@@ -78,7 +78,11 @@ async def test_no_color_keeps_every_label_in_words(board, monkeypatch):
     app = FormboardApp(board)
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(app, pilot)
-        heading = str(app.board_view.panes[next(iter(app.board_view.panes))].heading.render())
+        heading = str(
+            app.board_screen.board_view.panes[
+                next(iter(app.board_screen.board_view.panes))
+            ].heading.render()
+        )
         assert heading == "Symptoms 2"
         assert app.is_running
 
@@ -169,8 +173,12 @@ async def test_the_first_frame_already_shows_the_board(board):
     app = FormboardApp(board)
     async with app.run_test(size=(120, 36)):
         # No waiting: the board was read before the first frame, not by the session thread.
-        assert app._loaded and "Panic at work" in {c.title for c in app.board_view.cards.values()}
-        assert app.board_view.panes[next(iter(app.board_view.panes))].cards.cards
+        assert app._loaded and "Panic at work" in {
+            c.title for c in app.board_screen.board_view.cards.values()
+        }
+        assert app.board_screen.board_view.panes[
+            next(iter(app.board_screen.board_view.panes))
+        ].cards.cards
 
 
 async def test_open_board_first_turns_a_bad_board_into_an_error_before_the_screen(tmp_path):
@@ -229,7 +237,7 @@ async def test_failing_file_events_show_in_the_status_line_until_they_work_again
     app = FormboardApp(board, watch="events", watch_options={"backstop": 0.3})
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        status = lambda: str(app.status_line.render())  # noqa: E731
+        status = lambda: str(app.board_screen.status_line.render())  # noqa: E731
         await wait_for(pilot, lambda: "live: polling (file events failed)" in status())
         await notice_drawn(pilot, "File events stopped")
         failing[0] = False  # the watcher tries events again after a second
@@ -262,9 +270,9 @@ async def test_esc_closes_the_keys_panel_from_the_palette_and_then_does_what_it_
         await wait_for(pilot, lambda: bool(app.screen.query("HelpPanel")))
         await pilot.press("escape")
         await wait_for(pilot, lambda: not app.screen.query("HelpPanel"))
-        assert app.board_view.filter.active  # that esc only closed the panel
+        assert app.board_screen.board_view.filter.active  # that esc only closed the panel
         await pilot.press("escape")
-        assert not app.board_view.filter.active
+        assert not app.board_screen.board_view.filter.active
         await pilot.press("enter")  # the card screen: the panel closes there too
         app.action_show_help_panel()
         await wait_for(pilot, lambda: bool(app.screen.query("HelpPanel")))

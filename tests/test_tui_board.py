@@ -32,7 +32,7 @@ def board(tmp_path, monkeypatch) -> tuple[Path, dict[str, str]]:
 
 
 def heading(app: FormboardApp, column: Column) -> str:
-    return str(app.board_view.panes[column].heading.render())
+    return str(app.board_screen.board_view.panes[column].heading.render())
 
 
 async def test_columns_show_names_and_counts_in_text(board):
@@ -42,7 +42,7 @@ async def test_columns_show_names_and_counts_in_text(board):
         await loaded(app, pilot)
         assert heading(app, Column.SYMPTOMS) == "Symptoms 2"
         assert heading(app, Column.RELATIONSHIPS) == "Relationships 1"
-        assert app.status_line.client == "C-0001"
+        assert app.board_screen.status_line.client == "C-0001"
 
 
 async def test_arrows_and_vim_keys_move_focus_across_columns(board):
@@ -50,22 +50,22 @@ async def test_arrows_and_vim_keys_move_focus_across_columns(board):
     app = FormboardApp(path)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        assert app.board_view.focused_card.id == ids["panic"]
+        assert app.board_screen.board_view.focused_card.id == ids["panic"]
         await pilot.press("j")
-        assert app.board_view.focused_card.id == ids["sleep"]
+        assert app.board_screen.board_view.focused_card.id == ids["sleep"]
         await pilot.press("up")
-        assert app.board_view.focused_card.id == ids["panic"]
+        assert app.board_screen.board_view.focused_card.id == ids["panic"]
         await pilot.press("l")
-        assert app.board_view.focused_card.id == ids["loss"]
+        assert app.board_screen.board_view.focused_card.id == ids["loss"]
         await pilot.press("right", "right")
-        assert app.board_view.focused_card.id == ids["friend"]
+        assert app.board_screen.board_view.focused_card.id == ids["friend"]
         await pilot.press("h")
-        assert app.board_view.current_column is Column.QUALITIES
+        assert app.board_screen.board_view.current_column is Column.QUALITIES
         # The ends don't wrap: h at the first column and l at the last stay put.
         await pilot.press("h", "h", "h", "h")
-        assert app.board_view.focused_card.id == ids["panic"]
+        assert app.board_screen.board_view.focused_card.id == ids["panic"]
         await pilot.press("end", "l", "l", "l", "l", "l", "l")
-        assert app.board_view.current_column is Column.RELATIONSHIPS
+        assert app.board_screen.board_view.current_column is Column.RELATIONSHIPS
 
 
 async def test_shift_right_moves_the_card_to_the_next_column_and_focus_follows(board):
@@ -74,8 +74,10 @@ async def test_shift_right_moves_the_card_to_the_next_column_and_focus_follows(b
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         await pilot.press("shift+right")
-        await wait_for(pilot, lambda: app.board_view.cards[ids["panic"]].column is Column.SOURCES)
-        await wait_for(pilot, lambda: app.board_view.focused_card.id == ids["panic"])
+        await wait_for(
+            pilot, lambda: app.board_screen.board_view.cards[ids["panic"]].column is Column.SOURCES
+        )
+        await wait_for(pilot, lambda: app.board_screen.board_view.focused_card.id == ids["panic"])
         assert store_card(path, ids["panic"]).column is Column.SOURCES
         assert heading(app, Column.SYMPTOMS) == "Symptoms 1"
 
@@ -86,7 +88,7 @@ async def test_J_moves_the_card_down_within_its_column(board):
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         await pilot.press("J")
-        pane = app.board_view.panes[Column.SYMPTOMS].cards
+        pane = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         await wait_for(pilot, lambda: [c.id for c in pane.cards] == [ids["sleep"], ids["panic"]])
         with BoardStore.open(path) as store:
             order = [c.id for c in store.board().column(Column.SYMPTOMS)]
@@ -102,7 +104,9 @@ async def test_n_adds_a_card_to_the_focused_column(board):
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*"Walks the dog daily", "enter")
         await wait_for(pilot, lambda: heading(app, Column.RESOURCES) == "Resources 2")
-        await wait_for(pilot, lambda: app.board_view.focused_card.title == "Walks the dog daily")
+        await wait_for(
+            pilot, lambda: app.board_screen.board_view.focused_card.title == "Walks the dog daily"
+        )
 
 
 async def test_p_adds_my_perspective_with_my_discipline(board):
@@ -113,7 +117,9 @@ async def test_p_adds_my_perspective_with_my_discipline(board):
         await pilot.press("p")
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*"Avoidance keeps the fear alive", "ctrl+s")
-        await wait_for(pilot, lambda: len(app.board_view.cards[ids["panic"]].perspectives) == 2)
+        await wait_for(
+            pilot, lambda: len(app.board_screen.board_view.cards[ids["panic"]].perspectives) == 2
+        )
         mine = [
             p for p in store_card(path, ids["panic"]).perspectives if p.author_name == "Ana Ruiz"
         ]
@@ -142,7 +148,7 @@ async def test_filter_hides_cards_and_counts_say_how_many_of_how_many(board):
         assert heading(app, Column.SYMPTOMS) == "Symptoms 1 of 2"
         assert heading(app, Column.SOURCES) == "Sources 0 of 1"
         await pilot.press("enter")
-        assert app.board_view.focused_card.id == ids["sleep"]
+        assert app.board_screen.board_view.focused_card.id == ids["sleep"]
         await pilot.press("escape")
         assert heading(app, Column.SYMPTOMS) == "Symptoms 2"
 
@@ -157,7 +163,9 @@ async def test_filter_by_discipline_and_by_author_and_perspective_text(board):
         await pilot.press("escape", "slash", *"thyroid")
         assert heading(app, Column.SYMPTOMS) == "Symptoms 1 of 2"
         await pilot.press("escape", "slash", *"by:ben")
-        assert [c.id for c in app.board_view.panes[Column.SYMPTOMS].cards.cards] == [ids["panic"]]
+        assert [c.id for c in app.board_screen.board_view.panes[Column.SYMPTOMS].cards.cards] == [
+            ids["panic"]
+        ]
         await pilot.press("escape", "slash", *"status:agreed")
         assert heading(app, Column.SYMPTOMS) == "Symptoms 0 of 2"
         # A status that does not exist is said in words under the box, literally.
@@ -174,12 +182,12 @@ async def test_focused_card_marks_its_linked_cards_with_the_kind_in_text(board):
     app = FormboardApp(path)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        qualities = app.board_view.panes[Column.QUALITIES].cards
+        qualities = app.board_screen.board_view.panes[Column.QUALITIES].cards
         assert qualities.marks[ids["avoid"]].relation == "► maintains"
         await pilot.press("l", "l")
-        symptoms = app.board_view.panes[Column.SYMPTOMS].cards
+        symptoms = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         assert symptoms.marks[ids["panic"]].relation == "◄ maintained by"
-        sources = app.board_view.panes[Column.SOURCES].cards
+        sources = app.board_screen.board_view.panes[Column.SOURCES].cards
         assert sources.marks[ids["loss"]].relation == "► predisposes"
 
 
@@ -206,9 +214,9 @@ async def test_clicking_a_card_focuses_it(board):
     app = FormboardApp(path)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        column = app.board_view.panes[Column.RESOURCES].cards
+        column = app.board_screen.board_view.panes[Column.RESOURCES].cards
         await pilot.click(column, offset=(3, 0))
-        assert app.board_view.focused_card.id == ids["friend"]
+        assert app.board_screen.board_view.focused_card.id == ids["friend"]
 
 
 async def test_markup_like_titles_show_literally_and_do_not_run(tmp_path, monkeypatch):
@@ -220,7 +228,7 @@ async def test_markup_like_titles_show_literally_and_do_not_run(tmp_path, monkey
     app = FormboardApp(path)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        column = app.board_view.panes[Column.SYMPTOMS].cards
+        column = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         lines = [column.render_line(y).text for y in range(8)]
         assert "[@click=app.quit]x" in lines[0]
         assert "[b]x[/b] and [red]y" in lines[4]
@@ -245,11 +253,11 @@ async def test_control_characters_from_outside_writers_never_reach_the_terminal(
     app = FormboardApp(path)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        column = app.board_view.panes[Column.SYMPTOMS].cards
+        column = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         text = "".join(column.render_line(y).text for y in range(3))
         assert "\x1b" not in text and "\x07" not in text
         assert "␛[31mred" in text
-        assert app.board_view.cards[card.id]
+        assert app.board_screen.board_view.cards[card.id]
 
 
 async def test_a_failing_write_keeps_the_typed_text(board, monkeypatch):
@@ -276,7 +284,7 @@ async def test_read_only_board_says_why_in_the_status_line(board):
     app = FormboardApp(path)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        assert app.status_line.save_state.startswith("read-only:")
+        assert app.board_screen.status_line.save_state.startswith("read-only:")
         await pilot.press("n")
         assert not isinstance(app.screen, PromptScreen)
         assert app.is_running
@@ -294,7 +302,7 @@ async def test_x_on_the_board_links_the_focused_card_through_the_picker(board):
         assert isinstance(app.screen, LinkPicker)
         await pilot.press(*"sister", "enter")
         await pilot.press("enter")  # the first kind: triggers
-        await wait_for(pilot, lambda: len(app.board_view.links) == 3)
+        await wait_for(pilot, lambda: len(app.board_screen.board_view.links) == 3)
         with BoardStore.open(path) as store:
             links = {(lk.from_id, lk.to_id, lk.kind) for lk in store.board().links}
         assert (ids["sleep"], ids["sister"], LinkKind.TRIGGERS) in links
@@ -319,12 +327,14 @@ async def test_K_moves_up_and_H_moves_left(board):
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         await pilot.press("j", "K")
-        symptoms = app.board_view.panes[Column.SYMPTOMS].cards
+        symptoms = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         await wait_for(
             pilot, lambda: [c.id for c in symptoms.cards] == [ids["sleep"], ids["panic"]]
         )
         await pilot.press("l", "H")  # "Early loss of a parent" to symptoms
-        await wait_for(pilot, lambda: app.board_view.cards[ids["loss"]].column is Column.SYMPTOMS)
+        await wait_for(
+            pilot, lambda: app.board_screen.board_view.cards[ids["loss"]].column is Column.SYMPTOMS
+        )
         assert store_card(path, ids["loss"]).column is Column.SYMPTOMS
 
 
@@ -351,18 +361,18 @@ async def test_arrows_move_the_cursor_in_a_column_taller_than_the_screen(tmp_pat
     app = FormboardApp(path)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(app, pilot)
-        column = app.board_view.panes[Column.SYMPTOMS].cards
+        column = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         await pilot.press(*["down"] * 12)
-        assert app.board_view.focused_card.id == ids[12]
+        assert app.board_screen.board_view.focused_card.id == ids[12]
         assert column.scroll_offset.y > 0  # the cursor stays in view
         await pilot.press("up")
-        assert app.board_view.focused_card.id == ids[11]
+        assert app.board_screen.board_view.focused_card.id == ids[11]
         await pilot.press("end")
-        assert app.board_view.focused_card.id == ids[-1]
+        assert app.board_screen.board_view.focused_card.id == ids[-1]
         await pilot.press("home")
-        assert app.board_view.focused_card.id == ids[0]
+        assert app.board_screen.board_view.focused_card.id == ids[0]
         await pilot.press("pagedown")
-        assert app.board_view.focused_card.id == ids[column.page_cards]
+        assert app.board_screen.board_view.focused_card.id == ids[column.page_cards]
 
 
 async def test_a_bug_in_a_write_keeps_the_session_alive_and_says_so(board, monkeypatch):
@@ -379,7 +389,10 @@ async def test_a_bug_in_a_write_keeps_the_session_alive_and_says_so(board, monke
         # The reopened dialog holds typed text: esc asks, d discards it.
         await pilot.press("escape", "d", "p", *"Still working", "ctrl+s")
         await wait_for(
-            pilot, lambda: any(len(c.perspectives) == 2 for c in app.board_view.cards.values())
+            pilot,
+            lambda: any(
+                len(c.perspectives) == 2 for c in app.board_screen.board_view.cards.values()
+            ),
         )
 
 
@@ -392,7 +405,7 @@ async def test_a_filter_and_its_clearing_bring_the_cursor_and_the_first_match_in
 
     def in_view(card_id: str) -> bool:
         """The card is the focused one, and its lines are on the screen."""
-        view = app.board_view
+        view = app.board_screen.board_view
         card = view.focused_card
         pane = view.panes[view.current_column]
         column = pane.cards
@@ -412,11 +425,11 @@ async def test_a_filter_and_its_clearing_bring_the_cursor_and_the_first_match_in
         await wait_for(pilot, lambda: in_view(ids["sister"]))
         # A card far down its column, found by the filter, stays in view after clearing.
         await pilot.press("slash", *"number 11", "enter")
-        last = app.board_view.focused_card.id
+        last = app.board_screen.board_view.focused_card.id
         await wait_for(pilot, lambda: in_view(last))
         await pilot.press("escape")
         await wait_for(pilot, lambda: in_view(last))
-        assert app.board_view.has_focus  # ▶, not the faint kept place
+        assert app.board_screen.board_view.has_focus  # ▶, not the faint kept place
 
 
 async def test_keys_typed_right_after_slash_go_to_the_filter_never_to_the_board(board):
@@ -432,7 +445,9 @@ async def test_keys_typed_right_after_slash_go_to_the_filter_never_to_the_board(
         box = app.query_one("#filter")
         await wait_for(pilot, lambda: box.value == "xa/s")
         assert app.screen is app.screen_stack[0]  # x did not open the link picker
-        assert not any(c.archived for c in app.board_view.cards.values())  # a archived nothing
+        assert not any(
+            c.archived for c in app.board_screen.board_view.cards.values()
+        )  # a archived nothing
 
 
 async def test_shift_a_lists_the_archived_cards_and_restores_a_colleagues(board):
@@ -446,11 +461,11 @@ async def test_shift_a_lists_the_archived_cards_and_restores_a_colleagues(board)
         await notice_drawn(pilot, "Nothing is archived on this board.")
         with BoardStore.open(path, identity=BEN) as ben:
             ben.archive_card(ids["sleep"])
-        await wait_for(pilot, lambda: app.board_view.cards[ids["sleep"]].archived)
+        await wait_for(pilot, lambda: app.board_screen.board_view.cards[ids["sleep"]].archived)
         await pilot.press("A")
         await wait_for(pilot, lambda: isinstance(app.screen, ArchivedCards))
         listed = str(app.screen.query_one("OptionList").get_option_at_index(0).prompt)
         assert "Poor sleep" in listed and "archived by Ben Okafor" in listed
         await pilot.press("enter")
-        await wait_for(pilot, lambda: not app.board_view.cards[ids["sleep"]].archived)
-        await wait_for(pilot, lambda: app.board_view.focused_card.id == ids["sleep"])
+        await wait_for(pilot, lambda: not app.board_screen.board_view.cards[ids["sleep"]].archived)
+        await wait_for(pilot, lambda: app.board_screen.board_view.focused_card.id == ids["sleep"])

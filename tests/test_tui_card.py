@@ -69,9 +69,9 @@ async def open_card(pilot: Pilot, card_id: str, key: str = "e") -> CardScreen:
     """Wait for the board, put the cursor on a card and open it: e to edit, enter to read."""
     app = pilot.app
     assert isinstance(app, FormboardApp)
-    await until(pilot, lambda: app.board_view.cards)
+    await until(pilot, lambda: app.board_screen.board_view.cards)
     await pilot.pause()
-    assert app.board_view.focus_card(card_id)
+    assert app.board_screen.board_view.focus_card(card_id)
     await pilot.press(key)
     screen = await until(pilot, lambda: isinstance(app.screen, CardScreen) and app.screen)
     await pilot.pause()
@@ -534,10 +534,12 @@ async def test_a_colleague_who_joined_after_the_board_opened_is_named_on_a_card(
     app = FormboardApp(board["path"])
     dara = Identity(login="h3dara", name="Dara Lindqvist", discipline="nursing", host="h3")
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: app.board_view.cards)
+        await until(pilot, lambda: app.board_screen.board_view.cards)
         with BoardStore.open(board["path"], identity=dara) as store:  # her first write
             store.edit_card(board["walks"], body="Walks most mornings")
-        await until(pilot, lambda: app.board_view.cards[board["walks"]].updated_by == "h3dara")
+        await until(
+            pilot, lambda: app.board_screen.board_view.cards[board["walks"]].updated_by == "h3dara"
+        )
         await open_card(pilot, board["walks"])
         heading = str(app.screen.query_one("#card-heading", Static).render())
         assert "changed by Dara Lindqvist" in heading and "h3dara" not in heading

@@ -45,10 +45,10 @@ async def test_changes_made_while_a_colleague_holds_the_lock_land_in_order_after
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         before = symptoms(board_file)
-        first = app.board_view.focused_card.id
+        first = app.board_screen.board_view.focused_card.id
         await pilot.press("J")  # move the first symptom down
         await pilot.press("n", *"Headaches on shift days", "enter")
-        status = lambda: str(app.status_line.render())  # noqa: E731
+        status = lambda: str(app.board_screen.status_line.render())  # noqa: E731
         await wait_for(pilot, lambda: "waiting for the lock held by Dara Lindqvist" in status())
         await pilot.pause(1.0)  # three times the lock wait: still waiting, nothing dropped
         assert "not saved" not in status() and app.session.pending == 2
@@ -106,7 +106,7 @@ async def test_a_colleagues_long_commit_shows_busy_then_their_cards_and_my_chang
     app = FormboardApp(board_file)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        status = lambda: str(app.status_line.render())  # noqa: E731
+        status = lambda: str(app.board_screen.status_line.render())  # noqa: E731
         writer = remote_commit(board_file, hold=4.0)
         try:
             app.session.sync()
@@ -146,7 +146,7 @@ async def test_a_full_drive_is_said_in_the_status_line_and_the_change_waits(
     app = FormboardApp(board_file)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        status = lambda: str(app.status_line.render())  # noqa: E731
+        status = lambda: str(app.board_screen.status_line.render())  # noqa: E731
         await pilot.press("n", *"Headaches on shift days", "enter")
         await wait_for(pilot, lambda: "is full" in status())
         assert "locked" not in status() and app.session.pending == 1

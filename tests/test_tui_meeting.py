@@ -57,10 +57,10 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
     ):
         await all_here((ana, pa), (ben, pb), (dara, pd))
         await start_meeting(ana, pa, "Case review")
-        assert ana.status_line.meeting == "meeting: you · 0 min · 3 here"
+        assert ana.board_screen.status_line.meeting == "meeting: you · 0 min · 3 here"
         # Everyone sees it, is offered to follow, and is recorded as there.
         await wait_for(pb, lambda: ben.board_screen.meeting.meeting is not None, 5)
-        assert ben.status_line.meeting == "meeting: Ana · 0 min · 3 here"
+        assert ben.board_screen.status_line.meeting == "meeting: Ana · 0 min · 3 here"
         await notice_drawn(pb, "Ana Ruiz is running meeting 1 ‘Case review’. Press F to follow")
         await wait_for(pd, lambda: len(meetings(path)[0].attendees) == 3, 5)
         # Ben accepts with one key; Ana opens a card: Ben reads it too, and leaves with her.
@@ -73,17 +73,25 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
         await wait_for(pb, lambda: not isinstance(ben.screen, CardScreen), 5)
         # Ana makes a card and moves onto it: Ben lands on it, never left behind.
         await pa.press("n", *"Sleeps in the car", "enter")
-        await wait_for(pa, lambda: ana.board_view.focused_card.title == "Sleeps in the car", 5)
-        await wait_for(pb, lambda: ben.board_view.focused_card.title == "Sleeps in the car", 5)
+        await wait_for(
+            pa, lambda: ana.board_screen.board_view.focused_card.title == "Sleeps in the car", 5
+        )
+        await wait_for(
+            pb, lambda: ben.board_screen.board_view.focused_card.title == "Sleeps in the car", 5
+        )
         for i in range(5):  # card after card, the follower is never left behind
             await pa.press("n", *f"New part {i}", "enter")
-            await wait_for(pb, lambda i=i: ben.board_view.focused_card.title == f"New part {i}", 5)
+            await wait_for(
+                pb, lambda i=i: ben.board_screen.board_view.focused_card.title == f"New part {i}", 5
+            )
         # Dara was not following: "bring everyone" makes her follow Ana.
         assert dara.board_screen.colleagues.following is None
         await pa.press("B")
         await wait_for(pd, lambda: dara.board_screen.colleagues.following is not None, 5)
         await notice_drawn(pd, "Ana Ruiz brought everyone to them")
-        await wait_for(pd, lambda: dara.board_view.focused_card.title == "New part 4", 5)
+        await wait_for(
+            pd, lambda: dara.board_screen.board_view.focused_card.title == "New part 4", 5
+        )
         # Ben and Dara cannot end Ana's meeting while she is here.
         await pb.press("M")
         await notice_drawn(pb, "only they can end it")
@@ -100,7 +108,10 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
         await wait_for(pa, lambda: note.exists(), 5)
         await wait_for(pb, lambda: ben.board_screen.meeting.meeting is None, 5)
         await notice_drawn(pb, "Ana Ruiz ended meeting 1")
-        assert ben.status_line.meeting == "" and ben.board_screen.colleagues.following is None
+        assert (
+            ben.board_screen.status_line.meeting == ""
+            and ben.board_screen.colleagues.following is None
+        )
     text = note.read_text()
     assert "- Ana Ruiz (psychology) added this part to Sources." in text
     assert "Ben Okafor (psychiatry)" in text.split("## Present")[1]
@@ -115,7 +126,7 @@ async def test_a_meeting_whose_facilitator_left_can_be_ended_by_anyone_and_says_
     async with ben.run_test(size=(120, 36)) as pb:
         await loaded(ben, pb)
         await wait_for(pb, lambda: ben.board_screen.meeting._presence_read, 5)
-        assert "Ana (has left: M ends it)" in ben.status_line.meeting
+        assert "Ana (has left: M ends it)" in ben.board_screen.status_line.meeting
         await pb.press("M")
         await wait_for(pb, lambda: isinstance(ben.screen, ChoiceDialog), 5)
         assert "no longer has the board open" in str(ben.screen.question)
@@ -160,10 +171,10 @@ async def test_a_follower_follows_the_filter_and_the_board_as_it_was(board):
         await all_here((ana, pa), (ben, pb))
         await pb.press("f", "enter")  # Ben follows Ana
         await pa.press("slash", *"sleep", "enter")
-        await wait_for(pb, lambda: ben.board_view.filter.text == "sleep", 5)
-        assert [c.id for c in ben.board_view.column_list.cards] == [ids["sleep"]]
+        await wait_for(pb, lambda: ben.board_screen.board_view.filter.text == "sleep", 5)
+        assert [c.id for c in ben.board_screen.board_view.column_list.cards] == [ids["sleep"]]
         await pa.press("escape")  # Ana clears it: so does Ben's board
-        await wait_for(pb, lambda: ben.board_view.filter.text == "", 5)
+        await wait_for(pb, lambda: ben.board_screen.board_view.filter.text == "", 5)
         await pa.press("t")
         await wait_for(pa, lambda: isinstance(ana.screen, HistoryScreen))
         await pa.pause(0.3)

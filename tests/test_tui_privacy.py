@@ -24,7 +24,7 @@ async def test_b_hides_every_card_until_enter_and_nothing_else_gets_through(boar
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         await pilot.press("down")
-        focused = app.board_view.focused_card
+        focused = app.board_screen.board_view.focused_card
         assert "Panic at work" in screen_text(app) and "C-0001" in screen_text(app)
         await pilot.press("b")
         await pilot.pause()
@@ -37,7 +37,10 @@ async def test_b_hides_every_card_until_enter_and_nothing_else_gets_through(boar
         assert isinstance(app.screen, BlankScreen) and app.is_running
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen is app.screen_stack[0] and app.board_view.focused_card == focused
+        assert (
+            app.screen is app.screen_stack[0]
+            and app.board_screen.board_view.focused_card == focused
+        )
 
 
 async def test_f12_hides_while_typing_in_a_card_and_the_typed_text_is_still_there(board):

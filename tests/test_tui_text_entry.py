@@ -75,7 +75,8 @@ async def test_a_persian_title_typed_in_the_new_card_dialog_keeps_its_non_joiner
         await type_text(pilot, PERSIAN)
         await pilot.press("enter")
         await wait_for(
-            pilot, lambda: any(c.title == PERSIAN for c in app.board_view.cards.values())
+            pilot,
+            lambda: any(c.title == PERSIAN for c in app.board_screen.board_view.cards.values()),
         )
         assert len(cards_titled(board_file, PERSIAN)) == 1
 
@@ -114,7 +115,7 @@ async def test_esc_in_the_new_card_dialog_asks_only_when_something_was_typed(boa
     app = FormboardApp(board_file)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
-        before = len(app.board_view.cards)
+        before = len(app.board_screen.board_view.cards)
         for keys in ([], ["x", "backspace"]):  # nothing typed, or typed and taken back
             await pilot.press("n", *keys, "escape")
             assert not isinstance(app.screen, (PromptScreen, ChoiceDialog))
@@ -133,7 +134,7 @@ async def test_esc_in_the_new_card_dialog_asks_only_when_something_was_typed(boa
         await pilot.press("escape", "d")
         assert not isinstance(app.screen, (PromptScreen, ChoiceDialog))
         await pilot.pause()
-        assert len(app.board_view.cards) == before
+        assert len(app.board_screen.board_view.cards) == before
 
 
 async def test_esc_after_typing_a_perspective_asks_before_discarding_it(board_file):
@@ -207,5 +208,5 @@ async def test_the_filter_box_takes_a_non_joiner_too(board_file):
         await pilot.press("slash")
         await type_text(pilot, PERSIAN)
         await pilot.pause()
-        shown = [c.title for c in app.board_view.column_list.cards]
+        shown = [c.title for c in app.board_screen.board_view.column_list.cards]
         assert shown == [PERSIAN]

@@ -117,8 +117,10 @@ async def test_ctrl_z_and_ctrl_y_in_the_app_and_a_refusal_names_the_colleague(
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(app, pilot)
         await pilot.press("n", *"Tearful at night", "enter")
-        await wait_for(pilot, lambda: app.board_view.focused_card.title == "Tearful at night")
-        new = app.board_view.focused_card.id
+        await wait_for(
+            pilot, lambda: app.board_screen.board_view.focused_card.title == "Tearful at night"
+        )
+        new = app.board_screen.board_view.focused_card.id
         await pilot.press("ctrl+z")
         await wait_for(pilot, lambda: app.board.cards[new].archived)
         await notice_drawn(pilot, "Undone: you archived ‘Tearful at night’.")

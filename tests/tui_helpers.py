@@ -58,7 +58,7 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0) 
 
 
 async def loaded(app: FormboardApp, pilot) -> None:
-    await wait_for(pilot, lambda: bool(app.board_view.cards) and app._loaded)
+    await wait_for(pilot, lambda: bool(app.board_screen.board_view.cards) and app._loaded)
     await pilot.pause()
 
 
@@ -88,7 +88,9 @@ async def all_here(*runs) -> None:
     for app, pilot in runs:
         await loaded(app, pilot)
     for app, pilot in runs:
-        await wait_for(pilot, lambda app=app: len(app.others) == len(runs) - 1, 5)
+        await wait_for(
+            pilot, lambda app=app: len(app.board_screen.colleagues.others) == len(runs) - 1, 5
+        )
 
 
 def screen_text(app) -> str:

@@ -1,9 +1,10 @@
 """Every write a person makes, as a small frozen value: what the app asks the store to do.
 
-A screen builds a command (``AddCard(column, title)``), the session runs it against the
-store (``store.run(command)``), and the app learns the outcome as ``WriteSaved(command,
-result)`` or ``WriteFailed(command, reason)``, matching on the command's type. Nothing is
-named by a string, so a reader can follow a key press from the binding to the SQL.
+A screen builds a command (``AddCard(column, title)``) and asks for it (``Submit``), the
+session runs it against the store (``store.run(command)``), and the screen that asked
+learns the outcome as ``WriteSaved`` or ``WriteFailed``, matching on the command's type.
+Nothing is named by a string, so a reader can follow a key press from the binding to the
+SQL.
 """
 
 from __future__ import annotations

@@ -2,16 +2,18 @@
 
 Threading rule: the board session (session.py) owns the board file in a worker thread
 and posts messages; the handlers here own every change to the screen. The app keeps the
-board's latest snapshot (``board``) and hands every session message on to the screens
-that are open, each of which handles the ones it cares about. The board is the default
-screen (screens/board.py) and owns the board's keys; the app has only the keys that work
+board's latest snapshot (``board``: the one place to read it) and hands what concerns
+every screen (the board moved on, who is here, the save state) to the screens that are
+open. A write is asked for with ``Submit``, which the app hands to the session, and is
+answered to the one that asked (messages.py). The board is the default screen
+(screens/board/) and owns the board's keys; the app has only the keys that work
 everywhere (hide the screen, close the Keys panel).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -24,6 +26,7 @@ from textual.screen import Screen
 from formboard.core.board_state import BoardState
 from formboard.core.errors import FormboardError
 from formboard.core.identity import Identity, current_identity
+from formboard.core.model import Card
 from formboard.core.settings import load_settings, save_settings, settings
 from formboard.core.store.interface import is_server_location
 from formboard.core.watch import WatchMode, choose_mode
@@ -37,6 +40,7 @@ from formboard.tui.messages import (
     PresenceChanged,
     SaveState,
     SessionMessage,
+    Submit,
     WatchTrouble,
     WriteFailed,
     WriteSaved,
@@ -46,12 +50,8 @@ from formboard.tui.privacy import Privacy
 from formboard.tui.safe_app import SafeApp
 from formboard.tui.screens.blank import BlankScreen
 from formboard.tui.screens.board import BoardScreen
-from formboard.tui.screens.prompt import PromptDraft, PromptScreen
-from formboard.tui.session import BoardSession, WriteRequest
+from formboard.tui.session import BoardSession
 from formboard.tui.themes import column_variables, start_theme
-from formboard.tui.widgets.board import BoardView
-from formboard.tui.widgets.presence_bar import PresenceBar
-from formboard.tui.widgets.status import StatusLine
 
 
 class FormboardApp(Privacy, SafeApp[None]):
@@ -105,22 +105,10 @@ class FormboardApp(Privacy, SafeApp[None]):
         self._theme_problems: list[str] = []
         self._opened: BoardLoaded | None = None
 
-    # The board screen's parts, for code (and tests) that speak of the board itself.
     @property
-    def board_view(self) -> BoardView:
-        return self.board_screen.board_view
-
-    @property
-    def status_line(self) -> StatusLine:
-        return self.board_screen.status_line
-
-    @property
-    def presence_bar(self) -> PresenceBar:
-        return self.board_screen.presence_bar
-
-    @property
-    def others(self) -> list[Any]:
-        return self.board_screen.colleagues.others
+    def cards(self) -> Mapping[str, Card]:
+        """The cards of the board's latest snapshot (none before it is read)."""
+        return self.board.cards if self.board is not None else {}
 
     # ------------------------------------------------------------- startup
 
@@ -224,21 +212,20 @@ class FormboardApp(Privacy, SafeApp[None]):
         self.board = message.state
         self._hand_on(message)
 
-    @on(WriteSaved)
-    def _write_saved(self, message: WriteSaved) -> None:
-        request: WriteRequest = message.request
-        if request.on_saved is not None:
-            request.on_saved(message.result)
-        self._hand_on(message)
+    @on(Submit)
+    def _submit(self, message: Submit) -> None:
+        """A screen asked for a write: the session runs it and answers the one that asked."""
+        message.stop()
+        self.session.submit(message.request)
 
     @on(WriteFailed)
     def _write_failed(self, message: WriteFailed) -> None:
-        request: WriteRequest = message.request
-        self.status_line.set_state("not saved", "error")
-        if request.on_failed is not None:
-            request.on_failed(message.reason, message.conflict)
-        else:
-            self.notify(message.reason, title="Not saved", severity="error", timeout=10)
+        # Nobody on the way handled it (or the one that asked has closed): say it.
+        self.notify(message.reason, title="Not saved", severity="error", timeout=10)
+
+    @on(WriteSaved)
+    def _write_saved(self, message: WriteSaved) -> None:
+        pass  # nobody on the way needed it (or the one that asked has closed)
 
     @on(SaveState)
     @on(PresenceChanged)
@@ -258,34 +245,6 @@ class FormboardApp(Privacy, SafeApp[None]):
             )
             return False
         return True
-
-    def write(self, request: WriteRequest) -> bool:
-        """Hand a write to the session; refuse at once on a read-only board."""
-        if not self.writable():
-            return False
-        self.session.submit(request)
-        return True
-
-    def ask(self, draft: PromptDraft, error: str = "") -> None:
-        """Open a dialog; its values become a write that keeps the draft for a retry."""
-        if not self.writable():
-            return
-
-        def done(values: dict[str, str] | None) -> None:
-            if values is None:
-                return
-            request = draft.make_request(values)
-            # On failure the dialog comes back with what was typed and the reason.
-            request.on_failed = lambda reason, _conflict: self.ask(
-                replace(draft, values=values), reason
-            )
-            self.write(request)
-
-        fields = [
-            replace(f, value=draft.values.get(f.name, f.value), original=f.value)
-            for f in draft.fields
-        ]
-        self.push_screen(PromptScreen(draft.title, fields, error=error), done)
 
     async def action_quit(self) -> None:
         """Quit (q on the board, the palette's Quit); with changes still waiting, ask."""
@@ -321,7 +280,8 @@ class FormboardApp(Privacy, SafeApp[None]):
             if answer == "quit":
                 self.exit()
 
-        self.push_screen(QuitWhileWaiting(waiting, self.status_line.save_state), answered)
+        saving = self.board_screen.status_line.save_state
+        self.push_screen(QuitWhileWaiting(waiting, saving), answered)
 
     # ------------------------------------------------------------- app keys
 

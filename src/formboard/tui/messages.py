@@ -1,9 +1,13 @@
-"""Messages from the board session and the presence loop (worker threads) to the app.
+"""Messages between the screens, the app, and the board session and presence loop.
 
-The workers never touch widgets; they post these to the app, whose handlers own every
-change to what is shown. The app hands each one on to the screens that are open (a
-card screen follows its card, a quit question counts the writes still waiting), so they
-do not bubble: a screen that has no handler for one simply lets it go.
+The workers never touch widgets; they post these, and handlers own every change to what
+is shown. What concerns every open screen (the board moved on, who is here, the save
+state) goes to the app, which hands it on to each screen; those do not bubble.
+
+A write goes one way and comes back one way: a screen or widget posts ``Submit`` (it
+bubbles up to the app, which hands the request to the session), and the session answers
+the one that asked with ``WriteSaved`` or ``WriteFailed``. These bubble from it: a failure
+nobody on the way handles reaches the app, which says it in a notice.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from formboard.core.changes import ChangeSet
 from formboard.core.errors import BoardConflict
 
 if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
+
     from formboard.core.commands import Command  # loaded with the first write
 
 
@@ -52,10 +58,17 @@ class BoardChanged(SessionMessage):
 
 
 @dataclass
-class WriteSaved(SessionMessage):
+class Submit(Message):
+    """A write someone wants: ``request`` (its command, and who asked) for the session."""
+
+    request: WriteRequest
+
+
+@dataclass
+class WriteSaved(Message):
     """A write landed: ``result`` is what the store returned (the card, the link...)."""
 
-    request: Any  # the session's WriteRequest: the command and what to do next
+    request: WriteRequest
     result: Any = None
 
     @property
@@ -64,16 +77,26 @@ class WriteSaved(SessionMessage):
 
 
 @dataclass
-class WriteFailed(SessionMessage):
-    """A write did not land; ``reason`` is one sentence and the request keeps the typed text."""
+class WriteFailed(Message):
+    """A write did not land; ``reason`` is one sentence (nothing typed is lost: the asker
+    keeps it)."""
 
-    request: Any
+    request: WriteRequest
     reason: str
     conflict: BoardConflict | None = None
 
     @property
     def command(self) -> Command:
         return self.request.command
+
+
+@dataclass(eq=False)  # each request is itself (the asker keeps its own by it)
+class WriteRequest:
+    """One write: the command, and the screen or widget that asked (the session answers it
+    with ``WriteSaved`` or ``WriteFailed``; nobody: the app)."""
+
+    command: Command
+    asker: MessagePump | None = None
 
 
 @dataclass

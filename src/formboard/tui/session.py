@@ -11,7 +11,6 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,25 +38,12 @@ from formboard.tui.messages import (
     SaveState,
     WatchTrouble,
     WriteFailed,
+    WriteRequest,
     WriteSaved,
 )
 
 if TYPE_CHECKING:
-    from formboard.core.commands import Command  # loaded with the first write
-
-
-@dataclass
-class WriteRequest:
-    """One write for the session: a command, and what to do when it lands or fails.
-
-    ``on_saved(result)`` and ``on_failed(reason, conflict)`` run on the app's
-    thread when the write lands or fails; a dialog uses ``on_failed`` to reopen
-    with what the person typed, so nothing typed is lost.
-    """
-
-    command: Command
-    on_saved: Callable[[Any], Any] | None = None
-    on_failed: Callable[[str, BoardConflict | None], Any] | None = None
+    pass  # loaded with the first write
 
 
 class _Sync:
@@ -199,27 +185,33 @@ class BoardSession:
     def _write(self, request: WriteRequest) -> None:
         assert self.store is not None
         self.post(SaveState("saving…", pending=self.pending))
+        answer: WriteSaved | WriteFailed
         try:
-            result = self._write_when_free(request)
+            answer = WriteSaved(request, self._write_when_free(request))
         except _Closing:
             return  # the person chose to quit with this change unwritten
         except BoardConflict as exc:
-            self.post(WriteFailed(request, str(exc), conflict=exc))
+            answer = WriteFailed(request, str(exc), conflict=exc)
         except FormboardError as exc:
-            self.post(WriteFailed(request, str(exc)))
+            answer = WriteFailed(request, str(exc))
         except Exception as exc:  # a bug must not silently end the session's thread
             reason = (
                 f"The change could not be saved because of a bug ({type(exc).__name__}); "
                 "what you typed is kept. Try again, or restart formboard."
             )
-            self.post(WriteFailed(request, reason))
-        else:
-            self.post(WriteSaved(request, result))
+            answer = WriteFailed(request, reason)
         finally:
             with self._pending_lock:
                 self.pending -= 1
+        # To the one that asked (posting is thread-safe); an asker that has closed since
+        # takes nothing, and then the app is told, so a failure is still said.
+        asker = request.asker
+        if asker is None or not asker.post_message(answer):
+            self.post(answer)
         self._sync()
-        if self.pending == 0:
+        if isinstance(answer, WriteFailed):
+            self.post(SaveState("not saved", pending=self.pending, error=True))
+        elif self.pending == 0:
             self.post(SaveState("saved"))
 
     def _write_when_free(self, request: WriteRequest) -> Any:

@@ -32,6 +32,7 @@ class Store(Protocol):
     path: Path  # the file (a board on a server: a name for it, not a file)
     location: str  # where it is, fit to show: the file's path, or the URL without a password
     identity: Identity
+    client_id: str  # this opener's id in the op log (its ops carry it)
     read_only_reason: str | None  # why it cannot be written, in words; None if it can
 
     # reading

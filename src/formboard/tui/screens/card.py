@@ -27,7 +27,8 @@ from formboard.core.errors import BoardConflict
 from formboard.core.facts import PROBLEM_MARK
 from formboard.core.model import Card, Perspective
 from formboard.tui.card_draft import FIELD_LABELS, CardDraft
-from formboard.tui.messages import BoardChanged, SaveState
+from formboard.tui.messages import BoardChanged, SaveState, WriteFailed, WriteSaved
+from formboard.tui.screens.asking import Retries
 from formboard.tui.screens.card_parts import (
     NO_DOMAIN,
     PerspectivePanel,
@@ -40,7 +41,6 @@ from formboard.tui.screens.card_perspectives import PerspectivesAndLinks
 from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.screens.conflict import ConflictDialog
 from formboard.tui.screens.dialogs import ChoiceDialog
-from formboard.tui.session import WriteRequest
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.footer import QuietFooter
 from formboard.tui.widgets.link_list import LinkList, sync_children
@@ -60,25 +60,7 @@ class CardForm(VerticalScroll, can_focus=False):
 class CardScreen(ClosesOnce, Screen[None]):
     """Read and edit one card; its perspectives side by side; its links as sentences."""
 
-    DEFAULT_CSS = """
-    CardScreen #card-heading { height: 1; padding: 0 1; background: $panel; color: $text; }
-    CardScreen #card-notices { height: auto; padding: 0 1; color: $text-warning;
-        background: $warning-muted; display: none; }
-    CardScreen #card-notices.-shown { display: block; }
-    CardScreen #card-message { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
-    CardScreen #card-message.-error { color: $text-error; }
-    CardScreen:ansi #card-notices { background: ansi_default; color: ansi_yellow; }
-    CardScreen #card-form { height: 1fr; padding: 0 1; }
-    CardScreen .field-label { color: $text-muted; margin-top: 1; }
-    CardScreen #body { height: 7; }
-    CardScreen #client_words { height: 4; }
-    CardScreen #card-tags, CardScreen #card-tags > Vertical { height: auto; }
-    CardScreen #card-fields { height: auto; }
-    CardScreen #card-reading { display: none; height: auto; margin-top: 1; }
-    CardScreen.-reading #card-reading { display: block; }
-    CardScreen.-reading #card-fields { display: none; }
-    CardScreen #perspectives { height: auto; scrollbar-size-horizontal: 1; }
-    """
+    CSS_PATH = "card.tcss"  # beside this file
 
     # One place for the keys: the footer shows the descriptions, the help the tooltips.
     AUTO_FOCUS = None  # focus is chosen here: reading never focuses a field
@@ -105,6 +87,7 @@ class CardScreen(ClosesOnce, Screen[None]):
         self.card_id = card_id
         self.board_screen = board  # where following ends and "since" is known
         self.views_and_links = PerspectivesAndLinks(self)
+        self.retries = Retries(self)  # the writes this card asked for from its dialogs
         self.followed = followed  # opened because the colleague I follow opened it
         self.reading = not editing  # a card opens to read: e (or a click) starts editing
         self.draft = CardDraft()
@@ -125,7 +108,7 @@ class CardScreen(ClosesOnce, Screen[None]):
         return board
 
     def compose(self) -> ComposeResult:
-        card = self.formboard.board_view.cards.get(self.card_id)
+        card = self.formboard.cards.get(self.card_id)
         yield Static("", id="card-heading")
         yield Static("", id="card-notices")
         with CardForm(id="card-form"):
@@ -329,17 +312,36 @@ class CardScreen(ClosesOnce, Screen[None]):
             if self.leave_after_save:
                 self.dismiss()
             return
-        request = WriteRequest(
-            EditCard(self.card_id, self.draft.base_rev, MappingProxyType(fields)),
-            on_saved=self._saved, on_failed=self._failed,
-        )  # fmt: skip
-        if self.formboard.write(request):
+        if self.retries.submit(
+            EditCard(self.card_id, self.draft.base_rev, MappingProxyType(fields))
+        ):
             self.saving = True
             self.say("saving…")
         else:
             self.leave_after_save = False
             reason = self.formboard.read_only_reason
             self.say(f"Not saved: the board is read-only ({reason}).", error=True)
+
+    @on(WriteSaved)
+    def _write_saved(self, message: WriteSaved) -> None:
+        """One of the writes this card asked for landed."""
+        message.stop()
+        self.retries.answered(message)
+        if isinstance(message.command, EditCard) and isinstance(message.result, Card):
+            self._saved(message.result)
+        else:
+            self.views_and_links.saved(message.command)
+
+    @on(WriteFailed)
+    def _write_failed(self, message: WriteFailed) -> None:
+        """One of this card's writes failed: its dialog comes back, or the card says why."""
+        message.stop()
+        if self.retries.answered(message):
+            return
+        if isinstance(message.command, EditCard):
+            self._failed(message.reason, message.conflict)
+        else:
+            self.views_and_links.failed(message.command, message.reason)
 
     @on(SaveState)
     def _waiting_for_lock(self, message: SaveState) -> None:

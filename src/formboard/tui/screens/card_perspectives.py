@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from formboard.tui.screens.asking import ask
 from formboard.tui.screens.card_parts import PerspectivePanel, first_name
 from formboard.tui.screens.dialogs import ChoiceDialog
 from formboard.tui.screens.prompt import PromptDraft, PromptField
-from formboard.tui.session import WriteRequest
 from formboard.tui.text import safe
 from formboard.tui.widgets.link_list import LinkRow
 
@@ -51,7 +51,7 @@ class PerspectivesAndLinks:
             PromptField("text", "Your reading", text, multiline=True, kind="text", required=True),
             PromptField("discipline", "Discipline", value=discipline, required=True),
         ]
-        self._app.ask(PromptDraft(title, fields, make))
+        ask(self.card.retries, PromptDraft(title, fields, make))
 
     def add_perspective(self) -> None:
         """Add my reading of this card (p)."""
@@ -60,7 +60,7 @@ class PerspectivesAndLinks:
         card_id = self.card.card_id
         self._ask_perspective(
             "Your perspective on this card", "", self._app.identity.discipline,
-            lambda v: WriteRequest(AddPerspective(card_id, v["text"], v["discipline"])),
+            lambda v: AddPerspective(card_id, v["text"], v["discipline"]),
         )  # fmt: skip
 
     def edit_perspective(self) -> None:
@@ -80,7 +80,7 @@ class PerspectivesAndLinks:
         p = panel.perspective
         self._ask_perspective(
             "Edit your perspective", safe(p.text), safe(p.discipline),
-            lambda v: WriteRequest(EditPerspective(p.id, p.rev, v["text"], v["discipline"])),
+            lambda v: EditPerspective(p.id, p.rev, v["text"], v["discipline"]),
         )  # fmt: skip
 
     def remove(self) -> None:
@@ -97,26 +97,38 @@ class PerspectivesAndLinks:
                 self._say(f"Only {who} can remove {who}'s perspective.", hint=True)
                 return
             question: str | Text = "Remove your perspective on this card? The history keeps it."
-            request = WriteRequest(RemovePerspective(target.perspective.id))
+            command: object = RemovePerspective(target.perspective.id)
         elif isinstance(target, LinkRow):
             question = Text("Remove the link “") + target.sentence() + Text("”?")
-            request = WriteRequest(Unlink(target.link.id))
+            command = Unlink(target.link.id)
         else:
             self._say("Move to a perspective or a link first (tab or ↓), then press d.", hint=True)
             return
-        request.on_failed = lambda reason, _c: self._say(f"Not removed: {reason}", error=True)
-        request.on_saved = lambda _result: self._say("Removed.")
 
         def answered(answer: str | None) -> None:
             if answer == "remove":
-                self._app.write(request)
+                self.card.retries.submit(command)  # type: ignore[arg-type]
 
         choices = [("y", "Remove", "remove"), ("n", "Keep", "keep")]
         self.card.app.push_screen(ChoiceDialog(question, choices), answered)
+
+    def saved(self, command: object) -> None:
+        """A perspective or link write of this card landed (the card shows it by itself)."""
+        from formboard.core.commands import RemovePerspective, Unlink
+
+        if isinstance(command, RemovePerspective | Unlink):
+            self._say("Removed.")
+
+    def failed(self, command: object, reason: str) -> None:
+        """A perspective or link write of this card failed: say why, on the card."""
+        from formboard.core.commands import RemovePerspective, Unlink
+
+        done = "removed" if isinstance(command, RemovePerspective | Unlink) else "saved"
+        self._say(f"Not {done}: {reason}", error=True)
 
     def add_link(self) -> None:
         """Link this card to another (x)."""
         if self.card.card_id in self.card.board.cards:
             from formboard.tui.screens.link_picker import LinkPicker
 
-            self.card.app.push_screen(LinkPicker(self.card.card_id))
+            self.card.app.push_screen(LinkPicker(self.card.card_id, self.card.retries))

@@ -22,12 +22,13 @@ from formboard.core.facts import local_time
 from formboard.core.history import said_by, sentence
 from formboard.core.meetings import Meeting
 from formboard.core.model import Op
+from formboard.tui.messages import Submit, WriteRequest, WriteSaved
 from formboard.tui.screens.closing import ClosesOnce
-from formboard.tui.session import WriteRequest
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.footer import QuietFooter
 
 if TYPE_CHECKING:
+    from formboard.core.commands import Command
     from formboard.tui.app import FormboardApp
     from formboard.tui.screens.board import BoardScreen
 
@@ -240,6 +241,11 @@ class HistoryScreen(ClosesOnce, Screen[None]):
             PastBoardScreen(op.revision, said), lambda _result: colleagues.at("history")
         )
 
+    @on(WriteSaved)
+    def _put_back(self, message: WriteSaved) -> None:
+        message.stop()
+        self.notify("Put back, as a new change.")
+
     def action_put_back(self) -> None:
         op = self.chosen()
         if op is None:
@@ -248,20 +254,19 @@ class HistoryScreen(ClosesOnce, Screen[None]):
         if isinstance(request, str):
             self.notify(request, timeout=8)
             return
-        question, write = request
+        question, command = request
         from formboard.tui.screens.dialogs import ChoiceDialog
 
         def answered(answer: str | None) -> None:
-            if answer == "yes":
-                write.on_saved = lambda _r: self.notify("Put back, as a new change.")
-                self.formboard.write(write)
+            if answer == "yes" and self.formboard.writable():
+                self.post_message(Submit(WriteRequest(command, self)))
 
         choices = [("y", "Put it back", "yes"), ("n", "Leave it", "no")]
         self.app.push_screen(ChoiceDialog(plain(question, one_line=True), choices), answered)
 
 
-def put_back_request(op: Op, app: FormboardApp) -> tuple[str, WriteRequest] | str:
-    """The question and the write that puts back what ``op`` replaced, or why it cannot."""
+def put_back_request(op: Op, app: FormboardApp) -> tuple[str, Command] | str:
+    """The question and the command that puts back what ``op`` replaced, or why it cannot."""
     from formboard.core.commands import EditCard, EditPerspective, MoveCard
     from formboard.core.history import quoted
 
@@ -279,12 +284,12 @@ def put_back_request(op: Op, app: FormboardApp) -> tuple[str, WriteRequest] | st
         words = ", ".join(k.replace("_", " ") for k in fields)
         return (
             f"Put back the {words} of {quoted(card.title)} as {'your version' if op.op == 'conflict' else 'it was before this change'}? It is written as a new change.",
-            WriteRequest(EditCard(card.id, card.rev, fields)),
+            EditCard(card.id, card.rev, fields),
         )
     if op.op == "move_card" and card is not None and values.get("column"):
         return (
             f"Put {quoted(card.title)} back in its earlier column? It is written as a new change.",
-            WriteRequest(MoveCard(card.id, values["column"])),
+            MoveCard(card.id, values["column"]),
         )
     if op.op == "edit_perspective":
         perspective = next(
@@ -295,7 +300,7 @@ def put_back_request(op: Op, app: FormboardApp) -> tuple[str, WriteRequest] | st
             return "Only its author can put back an earlier text of a perspective."
         return (
             "Put back the earlier text of your perspective? It is written as a new change.",
-            WriteRequest(EditPerspective(perspective.id, perspective.rev,
-                                         values.get("text"), values.get("discipline"))),
+            EditPerspective(perspective.id, perspective.rev,
+                            values.get("text"), values.get("discipline")),
         )  # fmt: skip
     return "Only a changed field, a move or a perspective's text can be put back from here."

@@ -22,15 +22,14 @@ from textual.widgets.option_list import Option
 
 from formboard.core import facts
 from formboard.core.commands import LinkCards
-from formboard.core.errors import BoardConflict
 from formboard.core.model import Card, LinkKind
 from formboard.tui.screens.closing import ClosesOnce
-from formboard.tui.session import WriteRequest
 from formboard.tui.text import plain
 from formboard.tui.widgets.text_input import TextInput
 
 if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
+    from formboard.tui.screens.asking import Retries
 
 
 def rank_cards(cards: list[Card], query: str, search: FuzzySearch | None = None) -> list[Card]:
@@ -96,6 +95,7 @@ class LinkPicker(ClosesOnce, ModalScreen[None]):
     def __init__(
         self,
         card_id: str,
+        retries: Retries,
         *,
         target_id: str | None = None,
         kind: LinkKind | None = None,
@@ -106,6 +106,7 @@ class LinkPicker(ClosesOnce, ModalScreen[None]):
     ) -> None:
         super().__init__()
         self.card_id = card_id
+        self.retries = retries  # the screen that asks for the link, and opens this again
         self.target_id = target_id
         self.kind = kind or LinkKind.TRIGGERS
         self.reverse = reverse
@@ -119,7 +120,8 @@ class LinkPicker(ClosesOnce, ModalScreen[None]):
         return cast("FormboardApp", self.app)
 
     def _card(self, card_id: str | None) -> Card | None:
-        return self.formboard.board_view.state.cards.get(card_id or "")
+        state = self.formboard.board
+        return state.cards.get(card_id or "") if state else None
 
     def compose(self) -> ComposeResult:
         card = self._card(self.card_id)
@@ -152,7 +154,7 @@ class LinkPicker(ClosesOnce, ModalScreen[None]):
     # --------------------------------------------------------- step one
 
     def _candidates(self) -> list[Card]:
-        cards = self.formboard.board_view.state.cards.values()
+        cards = self.formboard.cards.values()
         return [c for c in cards if c.id != self.card_id and not c.archived]
 
     def _fill_matches(self) -> None:
@@ -239,20 +241,19 @@ class LinkPicker(ClosesOnce, ModalScreen[None]):
         note = self.query_one("#note", Input).value
         ends = (self.target_id, self.card_id) if self.reverse else (self.card_id, self.target_id)
         query = self.query_one("#find", Input).value
-        app = self.formboard
+        app, retries = self.formboard, self.retries
         card_id, target_id, reverse = self.card_id, self.target_id, self.reverse
 
-        def failed(reason: str, _conflict: BoardConflict | None) -> None:
+        def again(reason: str) -> None:
             # Come back with everything chosen and typed, and say why it did not save.
             app.push_screen(
                 LinkPicker(
-                    card_id, target_id=target_id, kind=kind, reverse=reverse, note=note,
-                    query=query, error=reason,
+                    card_id, retries, target_id=target_id, kind=kind, reverse=reverse,
+                    note=note, query=query, error=reason,
                 )
             )  # fmt: skip
 
-        request = WriteRequest(LinkCards(*ends, kind, note), on_failed=failed)
-        if app.write(request):
+        if retries.submit(LinkCards(*ends, kind, note), again):
             self.dismiss(None)
         else:
             reason = app.read_only_reason or "the board cannot be changed"

@@ -154,9 +154,9 @@ class PromptScreen(ClosesOnce, ModalScreen[dict[str, str] | None]):
 
 @dataclass
 class PromptDraft:
-    """A dialog and what was typed into it, kept until its write lands."""
+    """A dialog and what was typed into it, kept until its write lands (screens/asking.py)."""
 
     title: str
     fields: list[PromptField]
-    make_request: Callable[[dict[str, str]], Any]
+    make_command: Callable[[dict[str, str]], Any]
     values: dict[str, str] = field(default_factory=dict)

@@ -40,7 +40,7 @@ class Colleagues:
         self.summon = 0  # my "bring everyone to me" count
         self._left: tuple[PresenceEntry, tuple[str, str] | None] | None = None  # whom I followed
         self._moves: dict[str, tuple[str, str]] = {}
-        self._my_saved: dict[tuple[str, str], str] = {}  # (card, field) -> what I saved
+        self._my_saved: dict[tuple[str, str], str] = {}  # (card, field) -> what I saved here
 
     # ------------------------------------------------------------ where I am
 
@@ -175,7 +175,7 @@ class Colleagues:
         """The card I was on was archived or removed by ``by``: say who, unless it was me."""
         me = self.board.formboard.identity
         if by not in (me.name, me.login):
-            card = self.board.board_view.cards.get(card_id)
+            card = self.board.formboard.cards.get(card_id)
             what = "archived" if card is not None and card.archived else "removed"
             self.board.notify(f"{by} {what} the card you were on.", timeout=6)
 
@@ -193,7 +193,7 @@ class Colleagues:
             if leader is not None:
                 self.follow(leader)
 
-        picker = FollowPicker(self.others, self.board.board_view.cards)
+        picker = FollowPicker(self.others, self.board.formboard.cards)
         self.board.app.push_screen(picker, chosen)
 
     def follow(self, leader: PresenceEntry) -> None:
@@ -277,18 +277,17 @@ class Colleagues:
 
     # ------------------------------------------------------------ their changes to mine
 
-    def saved(self, card_id: str, fields: dict[str, object]) -> None:
-        """I saved these fields of a card: tell me if a colleague's choice replaces them."""
-        for name, value in fields.items():
-            self._my_saved[(card_id, name)] = str(getattr(value, "value", value) or "")
-
     def say_replaced(self, changes: ChangeSet) -> None:
         """A colleague's change replaced text I saved (their choice in a conflict, say):
         tell me who chose what, and where mine is."""
         from formboard.core.history import field_words, quoted
 
         me = self.board.formboard.identity.login
+        store = self.board.formboard.session.store
         for op in changes.ops:
+            if op.op == "edit_card" and store is not None and op.client_id == store.client_id:
+                for name, value in (op.after or {}).items():  # saved here: mine to be told of
+                    self._my_saved[(op.entity_id, name)] = str(value or "")
             if op.op != "edit_card" or op.author == me:
                 continue
             for name, new in (op.after or {}).items():
@@ -297,7 +296,7 @@ class Colleagues:
                 if mine is None or was != mine or str(new or "") == mine:
                     continue
                 del self._my_saved[(op.entity_id, name)]
-                card = self.board.board_view.cards.get(op.entity_id)
+                card = self.board.formboard.cards.get(op.entity_id)
                 of = f" of {quoted(card.title)}" if card else ""
                 self.board.notify(
                     f"{op.author_name or op.author} replaced your {field_words(name)}{of} "

@@ -2,8 +2,8 @@
 undo and redo.
 
 A part of the board screen. Each key becomes a command (``core.commands``, imported with
-the first write, never at start-up) that the app hands to the session; what the session
-says back comes to the screen (``WriteSaved``), which passes it here.
+the first write, never at start-up) that the board screen asks for; the answer comes back
+to the screen (``WriteSaved`` / ``WriteFailed``), which passes it here.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from formboard.core.model import Card, Column
+from formboard.tui.messages import WriteFailed
+from formboard.tui.screens.asking import ask
 from formboard.tui.screens.prompt import PromptDraft, PromptField
-from formboard.tui.session import WriteRequest
 
 if TYPE_CHECKING:
     from formboard.tui.screens.board.screen import BoardScreen
@@ -25,21 +26,39 @@ class CardEdits:
         self.board = board
         self.archived_this_session: list[str] = []
 
-    def _write(self, request: WriteRequest) -> bool:
-        return self.board.formboard.write(request)
+    def _write(self, command: object) -> bool:
+        return self.board.retries.submit(command)  # type: ignore[arg-type]
 
     def saved(self, command: object, result: object) -> None:
-        """One of my writes landed: remember what the next keys need."""
-        from formboard.core.commands import AddCard, ArchiveCard, EditCard, MoveCard
+        """One of the board's writes landed: say so, and put the cursor where it belongs."""
+        from formboard.core.commands import AddCard, ArchiveCard, MoveCard, Redo, RestoreCard, Undo
 
+        board = self.board
         match command:
-            case EditCard(card_id=card_id, fields=fields):
-                self.board.colleagues.saved(card_id, fields)
             case AddCard() | MoveCard() if isinstance(result, Card):
                 # The change set that shows the card comes right after this message.
-                self.board.focus_when_shown(result.id)
+                board.focus_when_shown(result.id)
             case ArchiveCard(card_id=card_id):
                 self.archived_this_session.append(card_id)
+                board.notify("Card archived. Press u to bring it back.", timeout=4)
+            case RestoreCard(card_id=card_id):
+                board.focus_when_shown(card_id)
+            case Undo() | Redo():
+                card_id = getattr(result, "card_id", None)
+                if card_id:
+                    board.focus_when_shown(card_id)
+                word = "Redone" if isinstance(command, Redo) else "Undone"
+                board.notify(f"{word}: you {getattr(result, 'said', '')}.", timeout=6)
+
+    def failed(self, message: WriteFailed) -> bool:
+        """An undo or redo refused is said with its reason; True when it was one of them."""
+        from formboard.core.commands import Redo, Undo
+
+        if not isinstance(message.command, Undo | Redo):
+            return False
+        word = "redone" if isinstance(message.command, Redo) else "undone"
+        self.board.notify(message.reason, title=f"Not {word}", severity="warning", timeout=10)
+        return True
 
     def move(self, columns: int, rows: int) -> None:
         """Move the focused card to the next column, or up and down its own."""
@@ -57,7 +76,7 @@ class CardEdits:
                 return
             there = view.panes[order[position]].cards
             before = there.cards[here.cursor].id if here.cursor < len(there.cards) else None
-            self._write(WriteRequest(MoveCard(card.id, order[position], before)))
+            self._write(MoveCard(card.id, order[position], before))
             return
         index = here.cursor + rows
         if not 0 <= index < len(here.cards):
@@ -65,18 +84,19 @@ class CardEdits:
         # Down: before the card after the next one (or the bottom); up: before the previous.
         after = index + 1 if rows > 0 else index
         before = here.cards[after].id if after < len(here.cards) else None
-        self._write(WriteRequest(MoveCard(card.id, None, before)))
+        self._write(MoveCard(card.id, None, before))
 
     def new_card(self) -> None:
         from formboard.core.commands import AddCard
 
         column = self.board.board_view.current_column
-        self.board.formboard.ask(
+        ask(
+            self.board.retries,
             PromptDraft(
                 f"New card in {column.label}",
                 [PromptField("title", "Title", kind="title", required=True)],
-                lambda v: WriteRequest(AddCard(column, v["title"])),
-            )
+                lambda v: AddCard(column, v["title"]),
+            ),
         )
 
     def add_perspective(self) -> None:
@@ -90,20 +110,21 @@ class CardEdits:
             PromptField("text", "Your reading", multiline=True, kind="text", required=True),
             PromptField("discipline", "Discipline", value=app.identity.discipline, required=True),
         ]
-        app.ask(
+        ask(
+            self.board.retries,
             PromptDraft(
                 "Your perspective on this card",
                 fields,
-                lambda v: WriteRequest(AddPerspective(card.id, v["text"], v["discipline"])),
-            )
+                lambda v: AddPerspective(card.id, v["text"], v["discipline"]),
+            ),
         )
 
     def archive(self) -> None:
         from formboard.core.commands import ArchiveCard
 
         card = self.board.board_view.focused_card
-        if card is not None and self._write(WriteRequest(ArchiveCard(card.id))):
-            self.board.notify("Card archived. Press u to bring it back.", timeout=4)
+        if card is not None:
+            self._write(ArchiveCard(card.id))
 
     def undo_archive(self) -> None:
         if not self.archived_this_session:
@@ -114,13 +135,12 @@ class CardEdits:
     def _restore(self, card_id: str) -> None:
         from formboard.core.commands import RestoreCard
 
-        if self._write(WriteRequest(RestoreCard(card_id))):
-            self.board.focus_when_shown(card_id)
+        self._write(RestoreCard(card_id))
 
     def show_archived(self) -> None:
         """The archived cards, who archived each and when; enter brings one back (A)."""
-        state = self.board.board_view.state
-        if not any(c.archived for c in state.cards.values()):
+        state = self.board.formboard.board
+        if state is None or not any(c.archived for c in state.cards.values()):
             self.board.notify("Nothing is archived on this board.")
             return
         from formboard.tui.screens.archived import ArchivedCards
@@ -135,16 +155,4 @@ class CardEdits:
         """Undo my latest change, or redo what I undid last (ctrl+z, ctrl+y)."""
         from formboard.core.commands import Redo, Undo
 
-        word = "Redone" if redo else "Undone"
-        board = self.board
-
-        def saved(done: object) -> None:
-            card_id = getattr(done, "card_id", None)
-            if card_id:
-                board.focus_when_shown(card_id)
-            board.notify(f"{word}: you {getattr(done, 'said', '')}.", timeout=6)
-
-        def failed(reason: str, _conflict: object) -> None:
-            board.notify(reason, title=f"Not {word.lower()}", severity="warning", timeout=10)
-
-        self._write(WriteRequest(Redo() if redo else Undo(), on_saved=saved, on_failed=failed))
+        self._write(Redo() if redo else Undo())

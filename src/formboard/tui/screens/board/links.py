@@ -79,7 +79,7 @@ class LinkViews:
                 board.colleagues.own_move()
                 board.board_view.focus_card(card_id)
 
-        titles = {c.id: c.title for c in board.board_view.cards.values()}
+        titles = {c.id: c.title for c in board.formboard.cards.values()}
         board.app.push_screen(CycleList(found, titles), chosen)
 
     # ------------------------------------------------------------- the map

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from formboard.core.board_state import BoardState
 from formboard.core.meetings import Meeting, running, upper_first
 from formboard.core.presence import PresenceEntry
-from formboard.tui.session import WriteRequest
+from formboard.tui.messages import WriteFailed
+from formboard.tui.screens.asking import ask
 
 if TYPE_CHECKING:
     from formboard.tui.screens.board.screen import BoardScreen
@@ -38,6 +39,8 @@ class MeetingRoom:
         self._presence_read = False  # others are known (not before the first presence read)
         self._summons_seen: dict[str, int] = {}
         self._offered: int | None = None
+        self._ending: Meeting | None = None  # the one I asked to end: its note comes next
+        self._after_leaving: Any = None  # what to do once the record says I left
 
     def start(self) -> None:
         """Keep "23 min" in the status line current."""
@@ -83,7 +86,7 @@ class MeetingRoom:
         from formboard.core.commands import AttendMeeting  # with the first write
 
         self._attending = meeting.number
-        app.session.submit(WriteRequest(AttendMeeting(), on_failed=lambda _r, _c: None))
+        self.board.retries.submit(AttendMeeting())
 
     def facilitator_gone(self) -> bool:
         """Whether the meeting's facilitator has left the board (their app closed or crashed)."""
@@ -149,19 +152,9 @@ class MeetingRoom:
         from formboard.core.commands import StartMeeting  # with the first write
         from formboard.tui.screens.prompt import PromptDraft, PromptField
 
-        def started(number: int) -> None:
-            self.board.notify(
-                f"Meeting {number} started. Colleagues are offered to follow you; B brings "
-                "everyone to you; M ends it.",
-                title="Meeting",
-                timeout=8,
-            )
-
-        def request(values: dict[str, str]) -> WriteRequest:
-            return WriteRequest(StartMeeting(values["title"]), on_saved=started)
-
         field = PromptField("title", "Title (optional), e.g. Weekly review", kind="line")
-        self.board.formboard.ask(PromptDraft("Start a meeting", [field], request))
+        draft = PromptDraft("Start a meeting", [field], lambda v: StartMeeting(v["title"]))
+        ask(self.board.retries, draft)
 
     def _ask_end(self, meeting: Meeting, question: str, *, gone: bool) -> None:
         from formboard.core.commands import EndMeeting  # with the first write
@@ -169,12 +162,38 @@ class MeetingRoom:
 
         def answered(answer: str | None) -> None:
             if answer == "end":
-                self.board.formboard.write(
-                    WriteRequest(EndMeeting(gone), on_saved=lambda _n: self._offer_note(meeting))
-                )
+                self._ending = meeting
+                self.board.retries.submit(EndMeeting(gone))
 
         choices = [("e", "End it", "end"), ("k", "Keep it running", "keep")]
         self.board.app.push_screen(ChoiceDialog(question, choices), answered)
+
+    def saved(self, command: object, result: object) -> None:
+        """One of the meeting's writes landed: started, ended (its note offered), left."""
+        from formboard.core.commands import EndMeeting, LeaveMeeting, StartMeeting
+
+        match command:
+            case StartMeeting():
+                self.board.notify(
+                    f"Meeting {result} started. Colleagues are offered to follow you; B brings "
+                    "everyone to you; M ends it.",
+                    title="Meeting",
+                    timeout=8,
+                )
+            case EndMeeting() if self._ending is not None:
+                ended, self._ending = self._ending, None
+                self._offer_note(ended)
+            case LeaveMeeting():
+                self._left()
+
+    def failed(self, message: WriteFailed) -> bool:
+        """True for the meeting's own bookkeeping, which fails quietly: attending (the
+        record misses me, nothing else does); leaving (quitting goes on)."""
+        from formboard.core.commands import AttendMeeting, LeaveMeeting
+
+        if isinstance(message.command, LeaveMeeting):
+            self._left()
+        return isinstance(message.command, AttendMeeting | LeaveMeeting)
 
     def follow_facilitator(self) -> None:
         """Follow the meeting's facilitator (F: the one key that accepts the offer)."""
@@ -201,12 +220,15 @@ class MeetingRoom:
             return False
         from formboard.core.commands import LeaveMeeting  # with the first write
 
-        self.board.formboard.session.submit(
-            WriteRequest(
-                LeaveMeeting(), on_saved=lambda _n: done(), on_failed=lambda _r, _c: done()
-            )
-        )
+        self._after_leaving = done
+        if not self.board.retries.submit(LeaveMeeting()):
+            self._left()
         return True
+
+    def _left(self) -> None:
+        done, self._after_leaving = self._after_leaving, None
+        if done is not None:
+            done()
 
     # ---------------------------------------------------------- the note
 

@@ -35,8 +35,10 @@ from formboard.tui.messages import (
     PresenceChanged,
     SaveState,
     WatchTrouble,
+    WriteFailed,
     WriteSaved,
 )
+from formboard.tui.screens.asking import Retries
 from formboard.tui.screens.board.colleagues import Colleagues
 from formboard.tui.screens.board.edits import CardEdits
 from formboard.tui.screens.board.exports import RecordExports
@@ -71,6 +73,7 @@ class BoardScreen(Screen[None]):
         self.links = LinkViews(self)
         self.edits = CardEdits(self)
         self.exports = RecordExports(self)
+        self.retries = Retries(self)  # the writes this screen asked for
         self._focus_when_shown: str | None = None
         self._odd_said: set[str] = set()  # cards and links whose odd values were said
 
@@ -147,7 +150,22 @@ class BoardScreen(Screen[None]):
 
     @on(WriteSaved)
     def _write_saved(self, message: WriteSaved) -> None:
+        """One of the writes this screen asked for landed."""
+        message.stop()
+        self.retries.answered(message)
         self.edits.saved(message.command, message.result)
+        self.meeting.saved(message.command, message.result)
+
+    @on(WriteFailed)
+    def _write_failed(self, message: WriteFailed) -> None:
+        """One of this screen's writes failed: its dialog comes back, or the part that
+        asked says why; anything else goes on to the app, which says it."""
+        if (
+            self.retries.answered(message)
+            or self.edits.failed(message)
+            or self.meeting.failed(message)
+        ):
+            message.stop()
 
     @on(PresenceChanged)
     def _presence_changed(self, message: PresenceChanged) -> None:
@@ -243,7 +261,7 @@ class BoardScreen(Screen[None]):
         if card is not None:
             from formboard.tui.screens.link_picker import LinkPicker
 
-            self.app.push_screen(LinkPicker(card.id))
+            self.app.push_screen(LinkPicker(card.id, self.retries))
 
     # Keys that are another part's work, by the action names of ``bindings.py``.
     def action_move_card(self, columns: int, rows: int) -> None:

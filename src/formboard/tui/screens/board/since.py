@@ -64,7 +64,7 @@ class SinceMarks:
     def show(self) -> None:
         view, status = self.board.board_view, self.board.status_line
         found = since.marks(self.touches) if self.chosen else {}
-        found = {cid: m for cid, m in found.items() if cid in view.cards}
+        found = {cid: m for cid, m in found.items() if cid in self.board.formboard.cards}
         view.set_since(found)
         if self.chosen is None:
             status.since = ""
@@ -97,7 +97,7 @@ class SinceMarks:
         seqs = [t.seq for t in self.touches if card_id in t.cards]
         if chosen is None or store is None or not seqs:
             return "", []
-        titles = {c.id: c.title for c in self.board.board_view.cards.values()}
+        titles = {c.id: c.title for c in self.board.formboard.cards.values()}
         lines = [
             f"{said_by(op)} {sentence(op, titles, this=card_id)} · {local_time(op.at)[11:]}"
             for op in store.ops_by_seq(seqs[-20:])  # the latest twenty
@@ -117,7 +117,8 @@ class SinceMarks:
         if self._not_read_yet():
             return
         view = self.board.board_view
-        marked = [c for c in view.cards.values() if c.id in view.since and view.visible(c)]
+        cards = self.board.formboard.cards.values()
+        marked = [c for c in cards if c.id in view.since and view.visible(c)]
         if not marked:
             self.board.notify("No card is marked new or changed.")
             return
