@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from tests.tui_helpers import isolate, loaded, small_board, wait_for
 
 from formboard.cli import cli
-from formboard.core import backup
 from formboard.core.store import BoardStore
+from formboard.core.store import backups as backup
 from formboard.tui.app import FormboardApp
 
 

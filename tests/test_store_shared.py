@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from formboard.core.backup import take_backup
 from formboard.core.errors import BoardBusy
 from formboard.core.store import BoardStore, check_board, files
+from formboard.core.store.backups import take_backup
 from formboard.core.store.summary import summarise
 from helpers_store import REMOTE_CARDS, fictional_env, finished, raw, remote_commit
 

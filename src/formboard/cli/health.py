@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from formboard.cli.common import BOARD, opened
-from formboard.core.backup import take_backup
 from formboard.core.store import check_board
+from formboard.core.store.backups import take_backup
 from formboard.core.text import one_line
 
 

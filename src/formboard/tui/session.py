@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from formboard.core.backup import backup_if_due
 from formboard.core.board_state import BoardState
 from formboard.core.changes import ChangeSet
 from formboard.core.errors import (
@@ -29,6 +28,7 @@ from formboard.core.errors import (
 from formboard.core.identity import Identity
 from formboard.core.lock import LeaseInfo
 from formboard.core.store import Store, open_store
+from formboard.core.store.backups import backup_if_due
 from formboard.core.watch import BoardWatcher, WatchMode
 from formboard.tui.messages import (
     BackupFailed,

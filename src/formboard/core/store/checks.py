@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from formboard.core.backup import backup_folder, backups_of, verified_backups
 from formboard.core.errors import FormboardError
 from formboard.core.facts import local_time
 from formboard.core.store import health
+from formboard.core.store.backups import backup_folder, backups_of, verified_backups
 from formboard.core.store.files import read_sidecar_revision
 from formboard.core.store.schema import SCHEMA_VERSION
 
@@ -37,22 +37,6 @@ class Check:
     def line(self) -> str:
         """``name: ok — detail`` or ``name: FAILED — detail``."""
         return f"{self.name}: {'ok' if self.ok else 'FAILED'} — {self.detail}"
-
-
-def check_board(path: Path) -> list[Check]:
-    """Run every check on the board at ``path``; a board that cannot open is one failed check."""
-    from formboard.core.store.interface import open_store
-
-    try:
-        store = open_store(path)
-    except FormboardError as exc:
-        # A board that will not open is when a backup matters most: say which, and how.
-        return [
-            Check("file", False, str(exc)),
-            Check("backups", bool(verified_backups(path)), restore_hint(path)),
-        ]
-    with store:
-        return store.check()
 
 
 def checks_of(store: BoardStore) -> list[Check]:

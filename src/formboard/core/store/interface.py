@@ -134,15 +134,21 @@ def create_store(location: Path | str, client: str, title: str = "", **options: 
 
 def check_board(location: Path | str) -> list[Check]:
     """Every check on the board at ``location``, one that cannot open included."""
-    if is_server_location(location):
-        from formboard.core.errors import FormboardError
-        from formboard.core.store.checks import Check
+    from formboard.core.errors import FormboardError
+    from formboard.core.store.backups import verified_backups
+    from formboard.core.store.checks import Check, restore_hint
 
-        try:
-            with open_store(location, read_only=True) as store:
-                return store.check()
-        except FormboardError as exc:
+    server = is_server_location(location)
+    try:
+        store = open_store(location, read_only=server)
+    except FormboardError as exc:
+        if server:
             return [Check("server", False, str(exc))]
-    from formboard.core.store.checks import check_board as check_sqlite_board
-
-    return check_sqlite_board(Path(location))
+        # A board that will not open is when a backup matters most: say which, and how.
+        path = Path(location)
+        return [
+            Check("file", False, str(exc)),
+            Check("backups", bool(verified_backups(path)), restore_hint(path)),
+        ]
+    with store:
+        return store.check()

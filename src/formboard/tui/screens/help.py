@@ -68,16 +68,17 @@ class HelpScreen(ClosesOnce, ModalScreen[None]):
     """
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
-    def __init__(self, opened_from: Screen[object], title: str = "formboard keys") -> None:
+    def __init__(
+        self, opened_from: Screen[object], title: str = "formboard keys", *, board: bool = False
+    ) -> None:
+        """``board``: opened from the board, whose help also says how cards read."""
         super().__init__()
         self.opened_from = opened_from
         self.title_text = title
+        self.board = board
 
     def compose(self) -> ComposeResult:
-        from formboard.tui.screens.board import BoardScreen
-
-        board = isinstance(self.opened_from, BoardScreen)
         with VerticalScroll():
             yield Static(self.title_text, classes="prompt-title")
-            yield Static(help_table(self.opened_from, board))
+            yield Static(help_table(self.opened_from, self.board))
         yield QuietFooter()  # the screen underneath shows its own keys

@@ -378,7 +378,7 @@ class BoardScreen(Screen[None]):
     def action_help(self) -> None:
         from formboard.tui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(self))
+        self.app.push_screen(HelpScreen(self, board=True))
 
     def system_commands(self) -> Iterable[SystemCommand]:
         """The board's keys for the command palette, each with the keys in force."""

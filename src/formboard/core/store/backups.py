@@ -1,4 +1,4 @@
-"""Backups of a board in the person's own data folder (DESIGN §3).
+"""Backups of a board file in the person's own data folder (DESIGN §3).
 
 The app takes one when it opens a board whose newest backup is older than an
 hour, through SQLite's online backup (a consistent copy, never a file copy of a
@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from formboard.core.errors import DriveProblem
 from formboard.core.files import make_private_folders
 from formboard.core.settings import data_dir
-from formboard.core.store import Store
 from formboard.core.store.files import verified
+
+if TYPE_CHECKING:
+    from formboard.core.store.interface import Store
 
 KEEP = 5
 EVERY_SECONDS = 3600.0
