@@ -115,3 +115,24 @@ def test_no_class_with_its_parents_is_much_over_400_lines() -> None:
 
     long = {name: n for name in classes if (n := with_parents(name)) > 430}
     assert set(long) <= STILL_LONG, {k: v for k, v in long.items() if k not in STILL_LONG}
+
+
+def test_no_sql_text_is_rewritten_for_another_database() -> None:
+    """Each backend's SQL is its own: the op layer writes every parameter marker and JSON
+    field through its connection's dialect, and nothing turns one database's SQL text
+    into the other's (no regular expressions over statements)."""
+    store = PACKAGE / "core" / "store"
+    shared = ["ops", "rows", "edits", "meetings", "merge", "past", "positions", "feed",
+              "writes", "undo", "copying"]  # fmt: skip
+    for name in shared:
+        for node in ast.walk(ast.parse((store / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value
+                assert "json_extract" not in text, name
+                assert not (
+                    "?" in text and any(w in text for w in ("SELECT", "WHERE", "VALUES"))
+                ), f"{name}: a '?' marker in {text!r}"
+    for name in ("pg_sql", "pg_schema", "pg_store"):
+        tree = ast.parse((store / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert "re" not in imported, f"{name} rewrites text with regular expressions"

@@ -64,18 +64,17 @@ def test_a_board_from_a_newer_formboard_opens_read_only(pg_url) -> None:
 def test_a_commit_whose_answer_is_lost_is_tried_again_and_lands_once(pg_url, monkeypatch):
     from formboard.core.store.pg_sql import PgConnection
 
-    real = PgConnection.execute
+    real = PgConnection.commit
     lost: list[bool] = []
 
-    def execute(self, statement, params=None):
-        result = real(self, statement, params)
-        if statement.strip().upper() == "COMMIT" and not lost and self._writing is False:
+    def commit(self):
+        real(self)  # it landed; then its answer is lost
+        if not lost:
             lost.append(True)
             raise psycopg.OperationalError("server closed the connection unexpectedly")
-        return result
 
     with create_store(pg_url, "C-0421") as store:
-        monkeypatch.setattr(PgConnection, "execute", execute)
+        monkeypatch.setattr(PgConnection, "commit", commit)
         card = store.add_card("symptoms", "Panic at work")
         monkeypatch.undo()
         assert lost == [True]
@@ -260,3 +259,30 @@ def test_presence_is_in_the_database_and_a_crashed_apps_entry_is_forgotten(pg_ur
             ).fetchall()
         assert left == [(ben.key,)]
         ben.leave()
+
+
+def test_the_server_has_the_files_tables_and_columns(pg_url, tmp_path) -> None:
+    """Each backend writes its own DDL: the two agree on every table and column (the op
+    log on a server also keeps the role that wrote each op)."""
+    import sqlite3
+
+    path = tmp_path / "C-0421.board"
+    create_store(path, "C-0421").close()
+    with sqlite3.connect(path) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        on_file = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in tables}
+    with create_store(pg_url, "C-0421") as store, psycopg.connect(store.conninfo) as conn:
+        on_server = {
+            t: [r[0] for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+                "AND table_name = %s ORDER BY ordinal_position", (store.schema, t),
+            )]
+            for t in on_file
+        }  # fmt: skip
+    on_file["ops"].append("role")
+    assert on_server == on_file

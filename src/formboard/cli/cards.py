@@ -26,7 +26,7 @@ def new(board: Path, client: str, title: str) -> None:
     """Create a new, empty board for one client."""
     with create_store(board, client, title) as store:
         click.echo(one_line(f"Created a board for {store.board().client} at {store.location}."))
-        if not hasattr(store, "url") and private_mode(store.path.parent)[0] == 0o600:
+        if store.kind == "file" and private_mode(Path(store.location).parent)[0] == 0o600:
             # Said on stderr: who can open it is worth knowing before colleagues try.
             click.echo(
                 "Only you can open it: this folder is not a team (setgid group) folder. "

@@ -11,7 +11,6 @@ import click
 
 from formboard.cli.common import BOARD, opened
 from formboard.core.store import check_board
-from formboard.core.store.backups import take_backup
 from formboard.core.text import one_line
 
 
@@ -42,7 +41,7 @@ def repair(board: Path) -> None:
     `formboard check` names each one and the command that sets it.
     """
     with opened(board) as store:
-        dest = take_backup(store)
+        dest = store.take_backup()
         done = store.repair()
     click.echo(one_line(f"Backed up to {dest} first."), err=True)
     for line in done or ["Nothing needed repair."]:
@@ -54,7 +53,7 @@ def repair(board: Path) -> None:
 def backup(board: Path) -> None:
     """Back the board up now into your data folder (the newest five are kept)."""
     with opened(board) as store:
-        dest = take_backup(store)
+        dest = store.take_backup()
     click.echo(one_line(f"Backed up to {dest}"), err=True)
     click.echo(one_line(str(dest)))
 

@@ -6,7 +6,6 @@ file's text, which may be clinical.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Hashable
 from pathlib import Path
@@ -348,14 +347,6 @@ def import_board(source: Path | str, board_path: Path | str, **store_kwargs: Any
     try:
         store.load_board(board)
     except BaseException:
-        discard = getattr(store, "discard", None)
-        if discard is not None:  # a board on a server: its schema goes
-            discard()
-            raise
-        made = [store.path, store.sidecar_path, store.path.with_name(store.path.name + "-journal")]
-        store.close()
-        for path in made:
-            with contextlib.suppress(OSError):
-                path.unlink()
+        store.discard()  # the half-made board goes
         raise
     return store

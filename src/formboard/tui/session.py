@@ -28,7 +28,6 @@ from formboard.core.errors import (
 from formboard.core.identity import Identity
 from formboard.core.lock import LeaseInfo
 from formboard.core.store import Store, open_store
-from formboard.core.store.backups import backup_if_due
 from formboard.core.watch import BoardWatcher, WatchMode
 from formboard.tui.messages import (
     BackupFailed,
@@ -155,7 +154,7 @@ class BoardSession:
             # A backup an hour is cheap insurance; failing to take one must not stop the
             # work, but the person is told why (a full disk), never that the board is damaged.
             try:
-                backup_if_due(self.store)
+                self.store.backup_if_due()
             except (OSError, FormboardError, sqlite3.Error) as exc:
                 reason = str(exc) if isinstance(exc, FormboardError) else type(exc).__name__
                 self.post(BackupFailed(reason))
@@ -248,7 +247,7 @@ class BoardSession:
         except BoardBusy:
             # Sound but busy: say so, and read again in a moment (no watcher event may come).
             self._read_busy = True
-            away = hasattr(self.store, "url")  # a board on a server: the server is away
+            away = self.store.kind == "server"  # a board on a server: the server is away
             self.post(SaveState("waiting for the board server" if away else BUSY_STATE))
             retry = threading.Timer(BUSY_RETRY_PAUSE, self.sync)
             retry.daemon = True

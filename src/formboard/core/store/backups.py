@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from formboard.core.errors import DriveProblem
 from formboard.core.files import make_private_folders
 from formboard.core.settings import data_dir
-from formboard.core.store.files import verified
+from formboard.core.store.files import backup, verified
+from formboard.core.store.writes import leased
 
 if TYPE_CHECKING:
-    from formboard.core.store.interface import Store
+    from formboard.core.store.board_store import BoardStore
 
 KEEP = 5
 EVERY_SECONDS = 3600.0
@@ -44,7 +46,16 @@ def verified_backups(board_path: Path) -> list[Path]:
     return [p for p in backups_of(board_path) if verified(p)]
 
 
-def take_backup(store: Store) -> Path:
+def copy_to(store: BoardStore, dest: Path) -> Path:
+    """A consistent copy (SQLite's online backup) of the board at ``dest``, owner-only.
+
+    Taken under the write lease, so no commit from any host lands while it is copied.
+    """
+    with leased(store.lease, store.on_lock_wait), closing(store._connect("ro")) as conn:
+        return backup(conn, Path(dest))
+
+
+def take_backup(store: BoardStore) -> Path:
     """Back the board up now and keep only the newest ``KEEP``.
 
     DriveProblem when it cannot be taken (a full disk, say): no file is left behind.
@@ -55,19 +66,14 @@ def take_backup(store: Store) -> Path:
     except OSError as exc:
         raise DriveProblem(exc.errno, folder.parent, "the backup was not taken") from None
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    dest = store.backup(folder / f"{stamp}-rev{store.revision()}.board")
+    dest = copy_to(store, folder / f"{stamp}-rev{store.revision()}.board")
     for old in backups_of(store.path)[KEEP:]:
         old.unlink(missing_ok=True)
     return dest
 
 
-def backup_if_due(store: Store, every: float = EVERY_SECONDS) -> Path | None:
-    """Take a backup when the newest is older than ``every`` seconds (or there is none).
-
-    A board on a server is backed up by the server's own tools: nothing to do here.
-    """
-    if hasattr(store, "url"):
-        return None
+def backup_if_due(store: BoardStore, every: float = EVERY_SECONDS) -> Path | None:
+    """Take a backup when the newest is older than ``every`` seconds (or there is none)."""
     newest = verified_backups(store.path)  # a failed backup is no reason to wait an hour
     if newest and time.time() - newest[0].stat().st_mtime < every:
         return None

@@ -14,14 +14,10 @@ server's own disk treats the board exactly as one on a network drive does.
   opened inside the lease and closed before the lease is given back. SQLite rolls back
   any journal it takes for hot, and without the lease that "hot" journal may be another
   host's commit in progress; rolling it back tears that commit.
-- Every read uses a read-only connection, which can never roll a journal back (SQLite
-  answers SQLITE_READONLY_ROLLBACK instead); on a network drive a fresh one, which sees
-  past stale page caches. A read that meets a commit in progress is tried again,
-  bounded, then one sentence says the board is busy (``BoardBusy``), never damaged.
-- "Damaged" is said only when ``integrity_check`` on a fresh read-only connection, taken
-  under the lease, confirms it (:meth:`BoardStore.damage`).
+- Every read uses a read-only connection, which can never roll a journal back, on a
+  network drive a fresh one (``reads.py`` says how a busy or damaged board is told).
 
-Not thread-safe for writes: one store per writing thread (the TUI's session owns one).
+Not thread-safe for writes: one store per writing thread (the session owns one).
 """
 
 from __future__ import annotations
@@ -36,7 +32,7 @@ from collections.abc import Callable
 from contextlib import closing
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from formboard.core.drives import is_network_drive
 from formboard.core.errors import (
@@ -58,7 +54,7 @@ from formboard.core.model import (
     clean_line,
     now_iso,
 )
-from formboard.core.store import files, health, ops, schema
+from formboard.core.store import backups, file_care, files, health, ops, schema
 from formboard.core.store.edits import BoardEdits, column_of, new_id
 from formboard.core.store.reads import (
     RETRY_PAUSES,
@@ -67,6 +63,7 @@ from formboard.core.store.reads import (
     first_complaint,
     meta_or_nothing,
 )
+from formboard.core.store.sql import SQLITE
 from formboard.core.store.writes import (
     AmbiguousCommit,
     Author,
@@ -88,6 +85,9 @@ T = TypeVar("T")
 
 class BoardStore(BoardReads, BoardEdits):
     """Create, open, read and write one board file."""
+
+    kind: Literal["file", "server"] = "file"
+    dialect = SQLITE
 
     def __init__(
         self,
@@ -158,9 +158,9 @@ class BoardStore(BoardReads, BoardEdits):
         files.create_private(self.path)
         try:
             with leased(self.lease, self.on_lock_wait), closing(self._connect("rwc")) as conn:
-                conn.execute("BEGIN IMMEDIATE")
+                conn.begin_write()
                 schema.create_schema(conn, client, title, new_id(), now_iso())
-                conn.execute("COMMIT")
+                conn.commit()
                 files.write_sidecar(self.path, 0, self.client_id)
         except BaseException:
             self._closed = True
@@ -218,14 +218,14 @@ class BoardStore(BoardReads, BoardEdits):
 
     def _migrate(self) -> None:
         with leased(self.lease, self.on_lock_wait), closing(self._connect("rw")) as conn:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.begin_write()
             try:
                 current = health.int_setting(meta_or_nothing(conn), "schema_version") or 0
                 if current < schema.SCHEMA_VERSION:
                     schema.migrate(conn, current)
-                conn.execute("COMMIT")
+                conn.commit()
             except BaseException:
-                conn.execute("ROLLBACK")
+                conn.rollback()
                 raise
 
     def _corrupt(self, problem: object) -> BoardCorrupt:
@@ -257,8 +257,7 @@ class BoardStore(BoardReads, BoardEdits):
         return self.read_only_reason is not None
 
     @property
-    def location(self) -> str:
-        """Where the board is, to say in a message: its file's path."""
+    def location(self) -> str:  # where it is, to say in a message: its file's path
         return str(self.path)
 
     @property
@@ -291,17 +290,7 @@ class BoardStore(BoardReads, BoardEdits):
         Allowed on a board that is read-only only because those settings were broken.
         Returns what was done, one sentence each (nothing when all was well).
         """
-        if self.read_only_reason is not None and not self._meta_broken:
-            raise BoardReadOnly(f"The board cannot be changed: {self.read_only_reason}.")
-        sidecar = files.read_sidecar_revision(self.path)
-        self._repairing = True
-        try:
-            done = self._write(lambda conn, author: health.repair(conn, sidecar))
-        finally:
-            self._repairing = False
-        if self._meta_broken:
-            self._meta_broken, self.read_only_reason = False, None
-        return done
+        return file_care.repair(self)
 
     def check(self) -> list[Check]:
         """Every check on this board: one line each, each with what to do (``checks``)."""
@@ -309,13 +298,26 @@ class BoardStore(BoardReads, BoardEdits):
 
         return checks_of(self)
 
-    def backup(self, dest: Path) -> Path:
-        """A consistent copy (SQLite's online backup) at ``dest``, owner-only.
+    def take_backup(self) -> str:
+        """A backup now, into this person's data folder (``backups``); where it is."""
+        return str(backups.take_backup(self))
 
-        Taken under the write lease, so no commit from any host lands while it is copied.
-        """
-        with leased(self.lease, self.on_lock_wait), closing(self._connect("ro")) as conn:
-            return files.backup(conn, Path(dest))
+    def backup_if_due(self) -> str | None:
+        """A backup when the newest is an hour old (or there is none); where, or None."""
+        taken = backups.backup_if_due(self)
+        return str(taken) if taken is not None else None
+
+    def fill(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+        """``rows`` into this new, empty board: one transaction, under the write lease."""
+        file_care.fill(self, rows)
+
+    def discard(self) -> None:
+        """Remove this board file, just made, whose filling failed (and its sidecar)."""
+        file_care.discard(self)
+
+    def backup(self, dest: Path) -> Path:
+        """A consistent copy (SQLite's online backup) at ``dest``, owner-only."""
+        return backups.copy_to(self, dest)
 
     # ---------------------------------------------------------- write path
 
@@ -345,7 +347,7 @@ class BoardStore(BoardReads, BoardEdits):
                     with closing(self._connect("rw")) as conn:
                         tx, revision = run_transaction(
                             conn, self.identity, self.client_id, client_seq, bound,
-                            self.lease, self._join_record, author.at,
+                            self._join_record, author.at, still_mine=self.lease.verify,
                         )  # fmt: skip
                     if revision is not None:
                         # Inside the lease, so sidecars are written in commit order.

@@ -17,43 +17,9 @@ from typing import Any
 from formboard.core.errors import FormboardError
 from formboard.core.store.interface import Store, create_store, open_store
 
-# In the order they are filled: a row's card exists before its perspectives and links.
-TABLES = ("members", "cards", "perspectives", "links", "ops", "meetings", "attendance")
-_ORDER = {"ops": "seq", "meetings": "number", "attendance": "meeting, login", "members": "login"}
-# Settings a copy keeps from its source (the format and schema are the copy's own).
-KEPT_META = ("revision", "board_id", "client", "title", "created_at")
-
 
 class CopyMismatch(FormboardError):
     """The copy, read back, is not the source: it was removed again."""
-
-
-def read_rows(conn: Any) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table, as dicts, in a stable order."""
-    found = {"meta": [dict(r) for r in conn.execute("SELECT key, value FROM meta")]}
-    for table in TABLES:
-        order = _ORDER.get(table, "id")
-        found[table] = [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY {order}")]
-    return found
-
-
-def fill(conn: Any, rows: dict[str, list[dict[str, Any]]]) -> None:
-    """Insert ``rows`` into a new, empty board in the caller's transaction, then set its
-    settings to the source's (the inserts' triggers moved its revision)."""
-    for table in TABLES:
-        described = conn.execute(f"SELECT * FROM {table} LIMIT 0").description or ()
-        columns = {getattr(d, "name", None) or d[0] for d in described}
-        for row in rows[table]:
-            names = [n for n in row if n in columns]  # a server's op log has a role too
-            conn.execute(
-                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                [row[n] for n in names],
-            )
-    meta = {r["key"]: r["value"] for r in rows["meta"]}
-    for key in KEPT_META:
-        if key in meta:
-            conn.execute("DELETE FROM meta WHERE key = ?", (key,))
-            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, meta[key]))
 
 
 def _same(source: Store, copy: Store) -> str | None:
@@ -82,69 +48,17 @@ def copy_board(source: Path | str, dest: Path | str, **options: Any) -> Store:
     """
     with open_store(source, read_only=True) as src:
         meta = src.meta()
-        rows = src._read(read_rows)  # type: ignore[attr-defined]
+        rows = src.all_rows()
         copy = create_store(dest, meta.get("client", ""), meta.get("title", ""), **options)
         try:
-            (_fill_server if hasattr(copy, "url") else _fill_file)(copy, rows)
+            copy.fill(rows)
             differs = _same(src, copy)
         except BaseException:
-            _remove(copy)
+            copy.discard()
             raise
         if differs:
-            _remove(copy)
+            copy.discard()
             raise CopyMismatch(
                 f"The copy did not read back as the board ({differs}); it was removed."
             )
     return copy
-
-
-def _fill_file(store: Any, rows: dict[str, list[dict[str, Any]]]) -> None:
-    """The rows into a new board file: one transaction, under the write lease."""
-    from contextlib import closing
-
-    from formboard.core.store import files
-    from formboard.core.store.writes import leased
-
-    with leased(store.lease, store.on_lock_wait), closing(store._connect("rw")) as conn:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            fill(conn, rows)
-            revision = int(
-                conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0]
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        files.write_sidecar(store.path, revision, store.client_id)
-
-
-def _fill_server(store: Any, rows: dict[str, list[dict[str, Any]]]) -> None:
-    """The rows into a new board on the server: one transaction (its COMMIT notifies)."""
-    with store._lock:
-        conn = store._connection()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            fill(conn, rows)
-            conn.execute(
-                "SELECT setval(pg_get_serial_sequence('ops', 'seq'), "
-                "GREATEST((SELECT MAX(seq) FROM ops), 1))"
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.rollback()
-            raise
-
-
-def _remove(copy: Store) -> None:
-    discard = getattr(copy, "discard", None)
-    if discard is not None:
-        discard()
-        return
-    from formboard.core.store import files
-
-    copy.close()
-    for made in (copy.path, files.sidecar_path(copy.path), files.journal_path(copy.path)):
-        made.unlink(missing_ok=True)

@@ -31,11 +31,12 @@ def changes_since(conn: sqlite3.Connection, revision: int, known: Board | None =
     replaced, say by a backup), fall back to diffing the whole board against
     ``known``, or report every card as added when nothing is known.
     """
+    p = conn.dialect.param
     current = read_revision(conn)
     if current == revision:
         return ChangeSet(since=revision, revision=current)
     rows = conn.execute(
-        "SELECT * FROM ops WHERE rev_to > ? ORDER BY rev_to, seq", (revision,)
+        f"SELECT * FROM ops WHERE rev_to > {p} ORDER BY rev_to, seq", (revision,)
     ).fetchall()
     reached = revision
     for row in rows:

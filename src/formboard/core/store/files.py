@@ -24,9 +24,26 @@ from formboard.core.errors import (
 from formboard.core.files import private_mode, write_atomically
 from formboard.core.model import now_iso
 from formboard.core.store import schema
+from formboard.core.store.sql import SQLITE
 
 
-def connect(path: Path, mode: str) -> sqlite3.Connection:
+class SqliteConnection(sqlite3.Connection):
+    """A board file's connection, as the op layer uses it (``sql.BoardConnection``).
+
+    A writer's transaction is ``BEGIN IMMEDIATE``: a deferred one that later upgrades to a
+    write fails at once with SQLITE_BUSY, whatever the busy timeout (DESIGN §3).
+    """
+
+    dialect = SQLITE
+
+    def begin_write(self) -> None:
+        self.execute("BEGIN IMMEDIATE")
+
+    def begin_read(self) -> None:
+        self.execute("BEGIN")
+
+
+def connect(path: Path, mode: str) -> SqliteConnection:
     """A connection with the settings of DESIGN §3: ``mode`` is "ro", "rw" or "rwc".
 
     Only a writable connection sets the journal mode (the same for every opener,
@@ -38,6 +55,7 @@ def connect(path: Path, mode: str) -> sqlite3.Connection:
         isolation_level=None,
         timeout=schema.BUSY_TIMEOUT_S,
         check_same_thread=False,
+        factory=SqliteConnection,
     )
     conn.row_factory = sqlite3.Row
     try:

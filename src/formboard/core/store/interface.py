@@ -11,31 +11,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, runtime_checkable
 
 from formboard.core.changes import ChangeSet
 from formboard.core.identity import Identity
 from formboard.core.meetings import Meeting
-from formboard.core.model import Board, Card, Op, Perspective
+from formboard.core.model import Board, Card, Column, Link, LinkKind, Op, Perspective
 
 if TYPE_CHECKING:
     from formboard.core.commands import Command
     from formboard.core.presence import Presence
+    from formboard.core.since import Touch
     from formboard.core.store.checks import Check
+    from formboard.core.store.health import Problem
     from formboard.core.watch import BoardWatcher, WatchMode
 
 
-@runtime_checkable
-class Store(Protocol):
-    """One open board: read it, change it, follow it, look after it."""
+Rows = dict[str, list[dict[str, Any]]]  # every row of every table, by table (a copy)
 
-    path: Path  # the file (a board on a server: a name for it, not a file)
-    location: str  # where it is, fit to show: the file's path, or the URL without a password
-    identity: Identity
-    client_id: str  # this opener's id in the op log (its ops carry it)
-    read_only_reason: str | None  # why it cannot be written, in words; None if it can
 
-    # reading
+class BoardReading(Protocol):
+    """What a viewer reads: the board, its op log, the board as it was, what changed."""
+
     def board(self) -> Board: ...
     def card(self, card_id: str) -> Card: ...
     def resolve_card_id(self, prefix: str) -> str: ...
@@ -43,23 +40,38 @@ class Store(Protocol):
     def ops(self, since_seq: int = 0, limit: int | None = None) -> list[Op]: ...
     def ops_between(self, after: int, up_to: int | None = None) -> list[Op]: ...
     def ops_by_seq(self, seqs: list[int]) -> list[Op]: ...
-    def touches_after(self, revision: int) -> list[Any]: ...
+    def touches_after(self, revision: int) -> list[Touch]: ...
     def board_at(self, revision: int) -> Board: ...
     def ops_page(
-        self, before_seq: int | None = None, limit: int = 200, **where: Any
+        self,
+        before_seq: int | None = None,
+        limit: int = 200,
+        *,
+        card_id: str | None = None,
+        author: str | None = None,
+        revisions: tuple[int, int | None] | None = None,
     ) -> list[Op]: ...
     def changes_since(self, revision: int, known: Board | None = None) -> ChangeSet: ...
-
     def meetings(self) -> list[Meeting]: ...
     def meta(self) -> dict[str, str]: ...
-    def problems(self) -> list[Any]: ...
+    def problems(self) -> list[Problem]: ...
 
-    # writing: one command is one op in the log, or nothing (the named methods are what
-    # ``run`` calls; the command line calls them directly with their options)
+
+class BoardWriting(Protocol):
+    """What a writer does: one command is one op in the log, or nothing.
+
+    ``run`` is the one way the app writes; the named methods are what it calls, and the
+    command line calls them directly with their options.
+    """
+
+    identity: Identity
+    client_id: str  # this opener's id in the op log (its ops carry it)
+    read_only_reason: str | None  # why it cannot be written, in words; None if it can
+
     def run(self, command: Command) -> Any: ...
-    def add_card(self, column: Any, title: str, **fields: Any) -> Card: ...
+    def add_card(self, column: Column | str, title: str, **fields: Any) -> Card: ...
     def edit_card(self, card_id: str, base_rev: int | None = None, **fields: Any) -> Card: ...
-    def move_card(self, card_id: str, column: Any = None, **where: Any) -> Card: ...
+    def move_card(self, card_id: str, column: Column | str | None = None, **where: Any) -> Card: ...
     def archive_card(self, card_id: str, base_rev: int | None = None) -> Card: ...
     def restore_card(self, card_id: str, base_rev: int | None = None) -> Card: ...
     def add_perspective(
@@ -69,7 +81,7 @@ class Store(Protocol):
         self, perspective_id: str, base_rev: int | None = None, **fields: Any
     ) -> Perspective: ...
     def remove_perspective(self, perspective_id: str, base_rev: int | None = None) -> None: ...
-    def add_link(self, from_id: str, to_id: str, kind: Any, note: str = "") -> Any: ...
+    def add_link(self, from_id: str, to_id: str, kind: LinkKind | str, note: str = "") -> Link: ...
     def remove_link(self, link_id: str) -> None: ...
     def load_board(self, board: Board) -> None: ...
     def undo(self) -> Any: ...
@@ -79,18 +91,55 @@ class Store(Protocol):
     def leave_meeting(self) -> int | None: ...
     def end_meeting(self, facilitator_gone: bool = False) -> int: ...
 
-    # following: a watcher that says "it may have moved on", and who else is here
+
+class BoardFollowing(Protocol):
+    """What a viewer follows: "it may have moved on", and who else is here."""
+
     def watch(
         self, on_change: Callable[[], None], mode: WatchMode, **options: Any
     ) -> BoardWatcher: ...
     def presence(self) -> Presence: ...
 
-    # looking after it
+
+class BoardCare(Protocol):
+    """Looking after a board: its health, backups, moving it whole, closing it."""
+
     def check(self) -> list[Check]: ...
-    def backup(self, dest: Path) -> Path: ...
     def repair(self) -> list[str]: ...
+    def take_backup(self) -> str:
+        """A backup now, into this person's data folder; where it is. BoardReadOnly where
+        the backend's own tools keep backups (a server's)."""
+
+    def backup_if_due(self) -> str | None:
+        """A backup when the newest is an hour old (or there is none); None if not taken."""
+
+    def all_rows(self) -> Rows:
+        """Every row of every table, in one snapshot, each as it is (to copy the board)."""
+
+    def fill(self, rows: Rows) -> None:
+        """``rows`` into this new, empty board, in one transaction (a copy's filling)."""
+
+    def discard(self) -> None:
+        """Remove this board, just made, whose filling failed (an import, a copy)."""
+
     def close(self) -> None: ...
-    def __enter__(self) -> Store: ...
+
+
+@runtime_checkable
+class Store(BoardReading, BoardWriting, BoardFollowing, BoardCare, Protocol):
+    """One open board: read it, change it, follow it, look after it.
+
+    ``kind`` says where it is kept: "file" (a board file, ``BoardStore``) or "server" (a
+    board on a PostgreSQL server, ``PgStore``); ``location`` says where, fit to show: the
+    file's path, or the URL without a password.
+    """
+
+    kind: Literal["file", "server"]
+
+    @property
+    def location(self) -> str: ...
+
+    def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...
 
 

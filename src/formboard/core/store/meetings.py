@@ -32,6 +32,7 @@ def _attend_record(number: int, attendee: Attendee) -> Record:
 
 def start(conn: sqlite3.Connection, author: Author, title: str, discipline: str) -> Tx:
     """Start a meeting with ``author`` as its facilitator (and its first attendee)."""
+    p = conn.dialect.param
     try:
         title = clean_line(title)
     except ValueError as exc:
@@ -46,7 +47,7 @@ def start(conn: sqlite3.Connection, author: Author, title: str, discipline: str)
     started_rev = read_revision(conn)
     conn.execute(
         "INSERT INTO meetings (number, title, facilitator, facilitator_name, started_at, "
-        "started_rev) VALUES (?, ?, ?, ?, ?, ?)",
+        f"started_rev) VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
         (number, title, author.login, author.name, author.at, started_rev),
     )
     records = [
@@ -73,11 +74,12 @@ def attend(
     conn: sqlite3.Connection, author: Author, discipline: str, number: int | None = None
 ) -> Tx:
     """Record ``author`` at the running meeting (again, if they had left); nothing if none runs."""
+    p = conn.dialect.param
     meeting = _running(conn)
     if meeting is None or (number is not None and meeting.number != number):
         return Tx(None)
     row = conn.execute(
-        "SELECT to_at FROM attendance WHERE meeting = ? AND login = ?",
+        f"SELECT to_at FROM attendance WHERE meeting = {p} AND login = {p}",
         (meeting.number, author.login),
     ).fetchone()
     if row is not None and row["to_at"] is None:
@@ -86,12 +88,12 @@ def attend(
     if row is None:
         conn.execute(
             "INSERT INTO attendance (meeting, login, name, discipline, from_at) "
-            "VALUES (?, ?, ?, ?, ?)",
+            f"VALUES ({p}, {p}, {p}, {p}, {p})",
             (meeting.number, author.login, author.name, discipline, author.at),
         )
     else:  # back after leaving: from the first arrival to the last departure
         conn.execute(
-            "UPDATE attendance SET to_at = NULL WHERE meeting = ? AND login = ?",
+            f"UPDATE attendance SET to_at = NULL WHERE meeting = {p} AND login = {p}",
             (meeting.number, author.login),
         )
     return Tx(meeting.number, [_attend_record(meeting.number, person)])
@@ -99,11 +101,12 @@ def attend(
 
 def leave(conn: sqlite3.Connection, author: Author) -> Tx:
     """Record that ``author`` left the running meeting (nothing if they were not at one)."""
+    p = conn.dialect.param
     meeting = _running(conn)
     if meeting is None:
         return Tx(None)
     changed = conn.execute(
-        "UPDATE attendance SET to_at = ? WHERE meeting = ? AND login = ? AND to_at IS NULL",
+        f"UPDATE attendance SET to_at = {p} WHERE meeting = {p} AND login = {p} AND to_at IS NULL",
         (author.at, meeting.number, author.login),
     ).rowcount
     if not changed:
@@ -120,6 +123,7 @@ def end(conn: sqlite3.Connection, author: Author, facilitator_gone: bool) -> Tx:
     ``facilitator_gone`` is the caller's finding (from presence) that the facilitator no
     longer has the board open: their app crashed or their laptop went to sleep.
     """
+    p = conn.dialect.param
     meeting = _running(conn)
     if meeting is None:
         raise InvalidInput("No meeting is running on this board.")
@@ -130,12 +134,12 @@ def end(conn: sqlite3.Connection, author: Author, facilitator_gone: bool) -> Tx:
         )
     ended_rev = read_revision(conn)
     conn.execute(
-        "UPDATE meetings SET ended_at = ?, ended_rev = ?, ended_by = ?, ended_by_name = ? "
-        "WHERE number = ?",
+        f"UPDATE meetings SET ended_at = {p}, ended_rev = {p}, ended_by = {p}, ended_by_name = {p} "
+        f"WHERE number = {p}",
         (author.at, ended_rev, author.login, author.name, meeting.number),
     )
     conn.execute(
-        "UPDATE attendance SET to_at = ? WHERE meeting = ? AND to_at IS NULL",
+        f"UPDATE attendance SET to_at = {p} WHERE meeting = {p} AND to_at IS NULL",
         (author.at, meeting.number),
     )
     record = Record("end_meeting", "meeting", str(meeting.number), None, None, {

@@ -20,10 +20,11 @@ OUTSIDE = "someone outside formboard"
 
 
 def reload(conn: sqlite3.Connection, entity: str, eid: str) -> Card | Perspective:
+    p = conn.dialect.param
     if entity == "card":
         return read_cards(conn, [eid])[eid]
     return perspective_from_row(
-        conn.execute("SELECT * FROM perspectives WHERE id = ?", (eid,)).fetchone()
+        conn.execute(f"SELECT * FROM perspectives WHERE id = {p}", (eid,)).fetchone()
     )
 
 
@@ -44,6 +45,7 @@ def update_row(
     values agree (a read-modify-write such as a counter must not count twice): nothing
     is written and both versions go back to the person.
     """
+    p = conn.dialect.param
     current = {k: row[_SQL_NAME.get(k, k)] for k in wanted}
     if base_rev is not None and row["rev"] != base_rev:
         theirs = values_at(conn, row["id"], base_rev, row["rev"])
@@ -67,13 +69,13 @@ def update_row(
     if not changed:
         return Tx(reload(conn, entity, row["id"]))
     table = "cards" if entity == "card" else "perspectives"
-    sets = ", ".join(f"{_SQL_NAME.get(k, k)} = ?" for k in changed)
+    sets = ", ".join(f"{_SQL_NAME.get(k, k)} = {p}" for k in changed)
     if entity == "card":
-        stamp, stamp_values = "updated_by = ?, updated_at = ?", (author.login, author.at)
+        stamp, stamp_values = f"updated_by = {p}, updated_at = {p}", (author.login, author.at)
     else:
-        stamp, stamp_values = "updated_at = ?", (author.at,)
+        stamp, stamp_values = f"updated_at = {p}", (author.at,)
     conn.execute(
-        f"UPDATE {table} SET {sets}, {stamp}, rev = rev + 1 WHERE id = ? AND rev = ?",
+        f"UPDATE {table} SET {sets}, {stamp}, rev = rev + 1 WHERE id = {p} AND rev = {p}",
         (*changed.values(), *stamp_values, row["id"], row["rev"]),
     )
     before = {k: current[k] for k in changed}
@@ -130,8 +132,9 @@ def values_at(
 
     None when the log cannot account for every revision since (a writer bypassed it).
     """
+    p = conn.dialect.param
     rows = conn.execute(
-        "SELECT entity_rev, before, after FROM ops WHERE entity_id = ? AND entity_rev > ? "
+        f"SELECT entity_rev, before, after FROM ops WHERE entity_id = {p} AND entity_rev > {p} "
         "AND op != 'conflict' ORDER BY entity_rev, seq",
         (eid, base_rev),
     ).fetchall()
@@ -147,8 +150,9 @@ def values_at(
 
 
 def last_author(conn: sqlite3.Connection, eid: str) -> str:
+    p = conn.dialect.param
     row = conn.execute(
-        "SELECT author, author_name FROM ops WHERE entity_id = ? AND op != 'conflict' "
+        f"SELECT author, author_name FROM ops WHERE entity_id = {p} AND op != 'conflict' "
         "ORDER BY seq DESC LIMIT 1",
         (eid,),
     ).fetchone()

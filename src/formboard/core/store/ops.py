@@ -30,12 +30,15 @@ from formboard.core.store.merge import clash_since, reload
 from formboard.core.store.positions import place
 from formboard.core.store.rows import (
     CARD_COLUMNS,
+    KEPT_META,
+    TABLES,
     card_json,
     card_row_values,
     link_from_row,
     link_json,
     resolve_card,
 )
+from formboard.core.store.sql import BoardConnection
 from formboard.core.store.writes import Author, Record, Tx
 
 
@@ -49,14 +52,15 @@ def insert(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> 
         return
     names = list(rows[0])
     conn.executemany(
-        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({conn.dialect.params(len(names))})",
         [tuple(row[n] for n in names) for row in rows],
     )
 
 
 def card_row(conn: sqlite3.Connection, card_id: str) -> sqlite3.Row:
+    p = conn.dialect.param
     full = resolve_card(conn, card_id)
-    return conn.execute(f"SELECT {CARD_COLUMNS} FROM cards WHERE id = ?", (full,)).fetchone()
+    return conn.execute(f"SELECT {CARD_COLUMNS} FROM cards WHERE id = {p}", (full,)).fetchone()
 
 
 # ----------------------------------------------------------------- card ops
@@ -89,6 +93,7 @@ def move_card(
     top: bool,
     base_rev: int | None = None,
 ) -> Tx:
+    p = conn.dialect.param
     row = card_row(conn, card_id)
     target = column or Column(row["col"])
     if base_rev is not None:
@@ -103,8 +108,8 @@ def move_card(
     if target.value == row["col"] and position == row["position"]:
         return Tx(reload(conn, "card", row["id"]))
     conn.execute(
-        "UPDATE cards SET col = ?, position = ?, updated_by = ?, updated_at = ?, "
-        "rev = rev + 1 WHERE id = ?",
+        f"UPDATE cards SET col = {p}, position = {p}, updated_by = {p}, updated_at = {p}, "
+        f"rev = rev + 1 WHERE id = {p}",
         (target.value, position, author.login, author.at, row["id"]),
     )
     record = Record(
@@ -125,6 +130,7 @@ def set_archived(
     archived: bool,
     base_rev: int | None = None,
 ) -> Tx:
+    p = conn.dialect.param
     row = card_row(conn, card_id)
     clash = clash_since(conn, "card", row, base_rev, {"archived": archived})
     if clash is not None:
@@ -136,14 +142,14 @@ def set_archived(
         # Back where it was: after the cards that were above it (an archived card keeps
         # its position), placed between neighbours so it never ties with a newer card.
         above = conn.execute(
-            "SELECT COUNT(*) FROM cards WHERE col = ? AND archived = 0 AND id != ? "
-            "AND position < ?",
+            f"SELECT COUNT(*) FROM cards WHERE col = {p} AND archived = 0 AND id != {p} "
+            f"AND position < {p}",
             (row["col"], row["id"], row["position"]),
         ).fetchone()[0]
         position, renumbered = place(conn, Column(row["col"]), row["id"], index=above)
     conn.execute(
-        "UPDATE cards SET archived = ?, position = ?, updated_by = ?, updated_at = ?, "
-        "rev = rev + 1 WHERE id = ?",
+        f"UPDATE cards SET archived = {p}, position = {p}, updated_by = {p}, updated_at = {p}, "
+        f"rev = rev + 1 WHERE id = {p}",
         (int(archived), position, author.login, author.at, row["id"]),
     )
     record = Record(
@@ -173,7 +179,8 @@ def add_perspective(
 
 
 def own_perspective(conn: sqlite3.Connection, author: Author, pid: str) -> sqlite3.Row:
-    row = conn.execute("SELECT * FROM perspectives WHERE id = ?", (pid,)).fetchone()
+    p = conn.dialect.param
+    row = conn.execute(f"SELECT * FROM perspectives WHERE id = {p}", (pid,)).fetchone()
     if row is None:
         raise UnknownEntity(f"There is no perspective with the id {pid!r} on this board.")
     if row["author"] != author.login:
@@ -187,6 +194,7 @@ def own_perspective(conn: sqlite3.Connection, author: Author, pid: str) -> sqlit
 def remove_perspective(
     conn: sqlite3.Connection, author: Author, pid: str, base_rev: int | None = None
 ) -> Tx:
+    p = conn.dialect.param
     row = own_perspective(conn, author, pid)
     if base_rev is not None and row["rev"] != base_rev:
         # Changed since the reader saw it (from another session): remove nothing, say so.
@@ -199,7 +207,7 @@ def remove_perspective(
                 current_rev=row["rev"],
             )
         )
-    conn.execute("DELETE FROM perspectives WHERE id = ?", (row["id"],))
+    conn.execute(f"DELETE FROM perspectives WHERE id = {p}", (row["id"],))
     return Tx(None, [Record("remove_perspective", "perspective", row["id"], None, dict(row))])
 
 
@@ -215,11 +223,12 @@ def add_link(
     kind: LinkKind,
     note: str,
 ) -> Tx:
+    p = conn.dialect.param
     src, dst = resolve_card(conn, src), resolve_card(conn, dst)
     if src == dst:
         raise InvalidInput("A card cannot be linked to itself.")
     clash = conn.execute(
-        "SELECT id FROM links WHERE from_id = ? AND to_id = ? AND kind = ?",
+        f"SELECT id FROM links WHERE from_id = {p} AND to_id = {p} AND kind = {p}",
         (src, dst, kind.value),
     ).fetchone()
     if clash:
@@ -246,10 +255,11 @@ def link_row(link: Link) -> dict[str, Any]:
 
 
 def remove_link(conn: sqlite3.Connection, link_id: str) -> Tx:
-    row = conn.execute("SELECT * FROM links WHERE id = ?", (link_id,)).fetchone()
+    p = conn.dialect.param
+    row = conn.execute(f"SELECT * FROM links WHERE id = {p}", (link_id,)).fetchone()
     if row is None:
         raise UnknownEntity(f"There is no link with the id {link_id!r} on this board.")
-    conn.execute("DELETE FROM links WHERE id = ?", (link_id,))
+    conn.execute(f"DELETE FROM links WHERE id = {p}", (link_id,))
     before = link_json(link_from_row(row))
     return Tx(None, [Record("remove_link", "link", link_id, None, before, None)])
 
@@ -259,13 +269,14 @@ def remove_link(conn: sqlite3.Connection, link_id: str) -> Tx:
 
 def upsert_member(conn: sqlite3.Connection, member: Member) -> Record | None:
     """Add or update a member; None when nothing changed."""
-    row = conn.execute("SELECT * FROM members WHERE login = ?", (member.login,)).fetchone()
+    p = conn.dialect.param
+    row = conn.execute(f"SELECT * FROM members WHERE login = {p}", (member.login,)).fetchone()
     fields = ("name", "discipline", "initials")
     if row is not None and all(row[f] == getattr(member, f) for f in fields):
         return None
     initials = member.initials or initials_of(member.name, member.login)
     conn.execute(
-        "INSERT INTO members (login, name, discipline, initials, last_seen) VALUES (?,?,?,?,?) "
+        f"INSERT INTO members (login, name, discipline, initials, last_seen) VALUES ({p},{p},{p},{p},{p}) "
         "ON CONFLICT (login) DO UPDATE SET name = excluded.name, "
         "discipline = excluded.discipline, initials = excluded.initials",
         (member.login, member.name, member.discipline, initials, member.last_seen),
@@ -275,8 +286,9 @@ def upsert_member(conn: sqlite3.Connection, member: Member) -> Record | None:
 
 
 def set_title(conn: sqlite3.Connection, title: str) -> Tx:
+    p = conn.dialect.param
     old = conn.execute("SELECT value FROM meta WHERE key = 'title'").fetchone()[0]
-    conn.execute("UPDATE meta SET value = ? WHERE key = 'title'", (title,))
+    conn.execute(f"UPDATE meta SET value = {p} WHERE key = 'title'", (title,))
     # meta has no revision trigger (it holds the revision itself), so bump by hand.
     conn.execute(
         "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'revision'"
@@ -306,3 +318,23 @@ def load_board(conn: sqlite3.Connection, board: Board) -> Tx:
     if board.title:
         records += set_title(conn, board.title).records
     return Tx(None, records)
+
+
+def fill(conn: BoardConnection, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Insert ``rows`` into a new, empty board in the caller's transaction, then set its
+    settings to the source's (the inserts' triggers moved its revision)."""
+    p = conn.dialect.param
+    for table in TABLES:
+        described = conn.execute(f"SELECT * FROM {table} LIMIT 0").description or ()
+        columns = {getattr(d, "name", None) or d[0] for d in described}
+        for row in rows[table]:
+            names = [n for n in row if n in columns]  # a server's op log has a role too
+            conn.execute(
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES ({conn.dialect.params(len(names))})",
+                [row[n] for n in names],
+            )
+    meta = {r["key"]: r["value"] for r in rows["meta"]}
+    for key in KEPT_META:
+        if key in meta:
+            conn.execute(f"DELETE FROM meta WHERE key = {p}", (key,))
+            conn.execute(f"INSERT INTO meta (key, value) VALUES ({p}, {p})", (key, meta[key]))

@@ -45,6 +45,7 @@ _FULL = ("add_card", "import", "add_perspective")  # ops whose after is the whol
 
 def board_at(conn: sqlite3.Connection, revision: int) -> Board:
     """The board as it was at ``revision`` (inside the caller's read transaction)."""
+    p = conn.dialect.param
     if revision >= read_revision(conn):
         return read_board(conn)
     # The rows as plain dicts (no models until the end: a 1000-card board has thousands).
@@ -65,7 +66,7 @@ def board_at(conn: sqlite3.Connection, revision: int) -> Board:
     title = meta.get("title", "")
     restamp: dict[str, set[str]] = {"card": set(), "perspective": set()}
     later = conn.execute(
-        "SELECT op, entity, entity_id, before FROM ops WHERE rev_to > ? ORDER BY seq DESC",
+        f"SELECT op, entity, entity_id, before FROM ops WHERE rev_to > {p} ORDER BY seq DESC",
         (revision,),
     )
     for op, entity, eid, raw in later:  # plain tuples: 20,000 of them in well under 0.1 s
@@ -120,15 +121,16 @@ def _restamp(
 
     One query for all of them (the latest op per row), not one per row.
     """
+    p = conn.dialect.param
     ids = {eid for eid in ids if eid in rows}
-    ops = ",".join("?" * len(_ROW_OPS))
+    ops = conn.dialect.params(len(_ROW_OPS))
     found = list(ids)
     for start in range(0, len(found), 900):  # SQLite's bound on parameters
         chunk = found[start : start + 900]
         latest = conn.execute(
             f"SELECT o.entity_id, o.op, o.entity_rev, o.at, o.author, o.after FROM ops o "
-            f"JOIN (SELECT entity_id, MAX(seq) AS seq FROM ops WHERE rev_to <= ? AND op IN "
-            f"({ops}) AND entity_id IN ({','.join('?' * len(chunk))}) GROUP BY entity_id) m "
+            f"JOIN (SELECT entity_id, MAX(seq) AS seq FROM ops WHERE rev_to <= {p} AND op IN "
+            f"({ops}) AND entity_id IN ({conn.dialect.params(len(chunk))}) GROUP BY entity_id) m "
             f"ON o.seq = m.seq",
             (revision, *_ROW_OPS, *chunk),
         )

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import psycopg
@@ -35,6 +35,7 @@ from formboard.core.store import health, ops, pg_schema, schema
 from formboard.core.store.edits import BoardEdits, new_id
 from formboard.core.store.pg_sql import PgConnection
 from formboard.core.store.reads import RETRY_PAUSES, BoardReads, meta_or_nothing
+from formboard.core.store.sql import POSTGRESQL
 from formboard.core.store.writes import Author, OpFn, Record, run_transaction
 
 if TYPE_CHECKING:
@@ -85,15 +86,11 @@ def redacted(url: str) -> str:
     return f"{parts.scheme}://{netloc}{parts.path}{query}"
 
 
-class _NoLease:
-    """The write path's lease check: the database's transaction is the lease here."""
-
-    def verify(self) -> bool:
-        return True
-
-
 class PgStore(BoardReads, BoardEdits):
     """Create, open, read and write one board on a PostgreSQL server."""
+
+    kind: Literal["file", "server"] = "server"
+    dialect = POSTGRESQL
 
     def __init__(
         self,
@@ -178,7 +175,7 @@ class PgStore(BoardReads, BoardEdits):
                 for statement in pg_schema.create_statements(self.schema):
                     conn.raw.execute(statement)
                 conn.executemany(
-                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    "INSERT INTO meta (key, value) VALUES (%s, %s)",
                     pg_schema.meta_rows(client, title, new_id(), now_iso()),
                 )
                 if self.team:
@@ -220,7 +217,7 @@ class PgStore(BoardReads, BoardEdits):
             with self._lock:
                 conn = self._connection()
                 try:
-                    conn.execute("BEGIN")
+                    conn.begin_read()
                     return fn(conn)
                 except pg_errors.UndefinedTable:
                     raise BoardNotFound(
@@ -268,8 +265,8 @@ class PgStore(BoardReads, BoardEdits):
                 try:
                     conn = self._connection()
                     tx, _revision = run_transaction(
-                        conn, self.identity, self.client_id, client_seq, bound,  # type: ignore[arg-type]
-                        _NoLease(), self._join_record, author.at,  # type: ignore[arg-type]
+                        conn, self.identity, self.client_id, client_seq, bound,
+                        self._join_record, author.at,
                     )  # fmt: skip
                 except (psycopg.OperationalError, pg_errors.SerializationFailure,
                         pg_errors.DeadlockDetected):  # fmt: skip
@@ -331,8 +328,28 @@ class PgStore(BoardReads, BoardEdits):
             Check("values", not problems, said),
         ]
 
-    def backup(self, dest: Path) -> Path:
+    def take_backup(self) -> str:
         raise BoardReadOnly("Back up a board on a server with the server's own tools (pg_dump).")
+
+    def backup_if_due(self) -> str | None:
+        return None  # the server's own tools keep its backups
+
+    def fill(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+        """``rows`` into this new, empty board: one transaction (its commit notifies)."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                conn.begin_write()
+                ops.fill(conn, rows)
+                conn.execute(
+                    "SELECT setval(pg_get_serial_sequence('ops', 'seq'), "
+                    "GREATEST((SELECT MAX(seq) FROM ops), 1))"
+                )
+                conn.commit()
+            except BaseException:
+                if conn.in_transaction:
+                    conn.rollback()
+                raise
 
     def repair(self) -> list[str]:
         return []

@@ -28,18 +28,19 @@ def place(
     ties order by id, identically on every screen. Only the neighbours are read
     (the column index), so a write costs the same on a 5000-card board.
     """
-    where = "col = ? AND archived = 0 AND id != ?"
+    p = conn.dialect.param
+    where = f"col = {p} AND archived = 0 AND id != {p}"
     args: tuple[Any, ...] = (column.value, card_id)
     if before is not None:
         target = resolve_card(conn, before)
         row = conn.execute(
-            f"SELECT position FROM cards WHERE id = ? AND {where}", (target, *args)
+            f"SELECT position FROM cards WHERE id = {p} AND {where}", (target, *args)
         ).fetchone()
         if row is None:
             raise InvalidInput("The card to place it before is not in that column.")
         index = conn.execute(
-            f"SELECT COUNT(*) FROM cards WHERE {where} AND (position < ? OR "
-            "(position = ? AND id < ?))",
+            f"SELECT COUNT(*) FROM cards WHERE {where} AND (position < {p} OR "
+            f"(position = {p} AND id < {p}))",
             (*args, row["position"], row["position"], target),
         ).fetchone()[0]
     elif top:
@@ -47,7 +48,7 @@ def place(
     if index is not None:
         index = max(index, 0)
         pair = conn.execute(
-            f"SELECT position FROM cards WHERE {where} ORDER BY position, id LIMIT 2 OFFSET ?",
+            f"SELECT position FROM cards WHERE {where} ORDER BY position, id LIMIT 2 OFFSET {p}",
             (*args, max(index - 1, 0)),
         ).fetchall()
         positions = [r["position"] for r in pair]
@@ -70,6 +71,7 @@ def renumber(
     conn: sqlite3.Connection, where: str, args: tuple[Any, ...], gap_at: int
 ) -> tuple[float, list[Record]]:
     """Spread a column out again, leaving a gap at ``gap_at`` for the card being placed."""
+    p = conn.dialect.param
     order = conn.execute(
         f"SELECT id, position FROM cards WHERE {where} ORDER BY position, id", args
     ).fetchall()
@@ -77,7 +79,7 @@ def renumber(
     for i, r in enumerate(order):
         pos = (i + 1 + (1 if i >= gap_at else 0)) * POSITION_STEP
         if pos != r["position"]:
-            conn.execute("UPDATE cards SET position = ? WHERE id = ?", (pos, r["id"]))
+            conn.execute(f"UPDATE cards SET position = {p} WHERE id = {p}", (pos, r["id"]))
             before, after = {"position": r["position"]}, {"position": pos}
             records.append(Record("renumber", "card", r["id"], None, before, after))
     return (gap_at + 1) * POSITION_STEP, records

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from formboard.core.changes import ChangeSet
 from formboard.core.errors import BoardBusy, BoardCorrupt, BoardLocked, BoardReadOnly
@@ -28,6 +28,7 @@ from formboard.core.meetings import Meeting
 from formboard.core.model import Board, Card, Op
 from formboard.core.since import Touch, touch
 from formboard.core.store import feed, files, health, rows
+from formboard.core.store.sql import Dialect
 from formboard.core.store.writes import leased
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ RETRY_PAUSES = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 # under it, where no formboard commit can be in progress: a colleague writing without a
 # pause (and a loaded machine stretching each commit) can no longer starve it.
 LEASED_AFTER = 2
+# The fields of an op's values that name the cards it touches (a perspective's card, a
+# link's two ends).
+_LINK_KEYS = ("card_id", "from", "to")
 _TRANSIENT = (
     "readonly", "unable to open", "disk i/o", "malformed", "locked", "busy", "not a database",
 )  # fmt: skip
@@ -56,6 +60,7 @@ class BoardReads:
 
     path: Path
     network: bool
+    dialect: Dialect
     lease: WriteLease
     on_lock_wait: Callable[..., None] | None
     on_busy: Callable[[float], None] | None
@@ -125,7 +130,7 @@ class BoardReads:
             raise BoardReadOnly("The board is closed.")
         with self._reader() as conn:
             try:
-                conn.execute("BEGIN")
+                conn.begin_read()
                 if not settled:
                     return fn(conn)
                 # Revision first, then the journal: a commit that began after this point
@@ -136,7 +141,7 @@ class BoardReads:
                 result = fn(conn)
             finally:
                 if conn.in_transaction:
-                    conn.execute("COMMIT")
+                    conn.commit()
         if files.journal_live(self.path) or self._read_once(rows.read_revision, False) != before:
             raise CommitInProgress("the board changed while it was read")
         return result
@@ -273,11 +278,14 @@ class BoardReads:
         """The op log after ``since_seq``, oldest first."""
 
         def read(conn: sqlite3.Connection) -> list[Op]:
+            p = conn.dialect.param
             if limit is None:
-                found = conn.execute("SELECT * FROM ops WHERE seq > ? ORDER BY seq", (since_seq,))
+                found = conn.execute(
+                    f"SELECT * FROM ops WHERE seq > {p} ORDER BY seq", (since_seq,)
+                )
             else:
                 found = conn.execute(
-                    "SELECT * FROM ops WHERE seq > ? ORDER BY seq LIMIT ?", (since_seq, limit)
+                    f"SELECT * FROM ops WHERE seq > {p} ORDER BY seq LIMIT {p}", (since_seq, limit)
                 )
             return [rows.op_from_row(r) for r in found]
 
@@ -285,7 +293,8 @@ class BoardReads:
 
     def ops_between(self, after: int, up_to: int | None = None) -> list[Op]:
         """The ops with a revision after ``after`` and up to ``up_to`` (a meeting's span)."""
-        where = "rev_to > ?" + (" AND rev_to <= ?" if up_to is not None else "")
+        p = self.dialect.param
+        where = f"rev_to > {p}" + (f" AND rev_to <= {p}" if up_to is not None else "")
         args = (after,) if up_to is None else (after, up_to)
 
         def read(conn: sqlite3.Connection) -> list[Op]:
@@ -302,7 +311,7 @@ class BoardReads:
             for start in range(0, len(seqs), 900):
                 chunk = seqs[start : start + 900]
                 found += conn.execute(
-                    f"SELECT * FROM ops WHERE seq IN ({','.join('?' * len(chunk))})", chunk
+                    f"SELECT * FROM ops WHERE seq IN ({conn.dialect.params(len(chunk))})", chunk
                 ).fetchall()
             return sorted((rows.op_from_row(r) for r in found), key=lambda op: op.seq)
 
@@ -313,12 +322,11 @@ class BoardReads:
         what the since-last-meeting markers need, cheap on a long log."""
 
         def read(conn: sqlite3.Connection) -> list[Touch]:
+            d = conn.dialect
+            fields = ", ".join(d.json_text("coalesce(after, before)", k) for k in _LINK_KEYS)
             found = conn.execute(
-                "SELECT seq, op, entity, entity_id, author, "
-                "json_extract(coalesce(after, before), '$.card_id'), "
-                "json_extract(coalesce(after, before), '$.from'), "
-                "json_extract(coalesce(after, before), '$.to') "
-                "FROM ops WHERE rev_to > ? ORDER BY seq",
+                f"SELECT seq, op, entity, entity_id, author, {fields} "
+                f"FROM ops WHERE rev_to > {d.param} ORDER BY seq",
                 (revision,),
             )
             return [touch(*r) for r in found]
@@ -337,24 +345,22 @@ class BoardReads:
         """A page of the op log, newest first: before ``before_seq``, about one card (its
         own ops, its perspectives' and its links'), by one author, within revisions
         ``(after, up_to)``. Each page costs an index walk of one page, not the log."""
-        where, args = ["seq < ?"], [before_seq if before_seq is not None else 2**62]
+        p, json_text = self.dialect.param, self.dialect.json_text
+        where, args = [f"seq < {p}"], [before_seq if before_seq is not None else 2**62]
         if card_id is not None:
-            where.append(
-                "(entity_id = ? OR json_extract(coalesce(after, before), '$.card_id') = ? "
-                "OR json_extract(coalesce(after, before), '$.from') = ? "
-                "OR json_extract(coalesce(after, before), '$.to') = ?)"
-            )
+            about = [json_text("coalesce(after, before)", k) for k in _LINK_KEYS]
+            where.append(f"(entity_id = {p} OR " + " OR ".join(f"{a} = {p}" for a in about) + ")")
             args += [card_id] * 4
         if author is not None:
-            where.append("author = ?")
+            where.append(f"author = {p}")
             args.append(author)
         if revisions is not None:
-            where.append("rev_to > ?")
+            where.append(f"rev_to > {p}")
             args.append(revisions[0])
             if revisions[1] is not None:
-                where.append("rev_to <= ?")
+                where.append(f"rev_to <= {p}")
                 args.append(revisions[1])
-        sql = f"SELECT * FROM ops WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?"
+        sql = f"SELECT * FROM ops WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT {p}"
 
         def read(conn: sqlite3.Connection) -> list[Op]:
             return [rows.op_from_row(r) for r in conn.execute(sql, (*args, limit))]
@@ -370,6 +376,10 @@ class BoardReads:
     def changes_since(self, revision: int, known: Board | None = None) -> ChangeSet:
         """What changed after ``revision`` (see ``feed.changes_since``)."""
         return self._read(partial(feed.changes_since, revision=revision, known=known))
+
+    def all_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """Every row of every table, in one snapshot, each as it is (to copy the board)."""
+        return self._read(rows.all_rows)
 
     def meetings(self) -> list[Meeting]:
         """The board's meetings, oldest first, with who came to each."""

@@ -20,6 +20,7 @@ from formboard.core.model import (
     Perspective,
     Status,
 )
+from formboard.core.store.sql import BoardConnection
 
 CARD_COLUMNS = (
     "id, col, position, title, body, client_words, status, domain, archived, rev, "
@@ -228,7 +229,7 @@ def read_meetings(conn: sqlite3.Connection, numbers: list[int] | None = None) ->
         if numbers is not None:
             if not numbers:
                 return []
-            where = f" WHERE number IN ({','.join('?' * len(numbers))})"
+            where = f" WHERE number IN ({conn.dialect.params(len(numbers))})"
             args = list(numbers)
         rows = conn.execute(
             f"SELECT {MEETING_COLUMNS} FROM meetings{where} ORDER BY number", args
@@ -269,7 +270,7 @@ def read_cards(conn: sqlite3.Connection, ids: list[str]) -> dict[str, Card]:
     """Cards (with perspectives) by id; ids not on the board are left out."""
     if not ids:
         return {}
-    marks = ",".join("?" * len(ids))
+    marks = conn.dialect.params(len(ids))
     by_card: dict[str, list[Perspective]] = {}
     for row in conn.execute(
         f"SELECT * FROM perspectives WHERE card_id IN ({marks}) ORDER BY created_at, id", ids
@@ -280,24 +281,25 @@ def read_cards(conn: sqlite3.Connection, ids: list[str]) -> dict[str, Card]:
 
 
 def read_links(conn: sqlite3.Connection, ids: list[str]) -> dict[str, Link]:
-    marks = ",".join("?" * len(ids))
+    marks = conn.dialect.params(len(ids))
     rows = conn.execute(f"SELECT * FROM links WHERE id IN ({marks})", ids)
     return {r["id"]: link_from_row(r) for r in rows}
 
 
 def read_members(conn: sqlite3.Connection, logins: list[str]) -> list[Member]:
-    marks = ",".join("?" * len(logins))
+    marks = conn.dialect.params(len(logins))
     rows = conn.execute(f"SELECT * FROM members WHERE login IN ({marks})", logins)
     return [Member.model_construct(**dict(r)) for r in rows]
 
 
 def resolve_card(conn: sqlite3.Connection, prefix: str) -> str:
     """The full id of the one card whose id starts with ``prefix``."""
+    p = conn.dialect.param
     prefix = prefix.strip().lower()
     if not prefix:
         raise UnknownEntity("No card id was given.")
     rows = conn.execute(
-        "SELECT id FROM cards WHERE id >= ? AND id < ? ORDER BY id LIMIT 3",
+        f"SELECT id FROM cards WHERE id >= {p} AND id < {p} ORDER BY id LIMIT 3",
         (prefix, prefix + "\uffff"),
     ).fetchall()
     if not rows:
@@ -307,3 +309,19 @@ def resolve_card(conn: sqlite3.Connection, prefix: str) -> str:
     if len(rows) > 1:
         raise AmbiguousId(f"The id {prefix!r} matches more than one card; give more characters.")
     return rows[0]["id"]
+
+
+# In the order they are filled: a row's card exists before its perspectives and links.
+TABLES = ("members", "cards", "perspectives", "links", "ops", "meetings", "attendance")
+_ORDER = {"ops": "seq", "meetings": "number", "attendance": "meeting, login", "members": "login"}
+# Settings a copy keeps from its source (the format and schema are the copy's own).
+KEPT_META = ("revision", "board_id", "client", "title", "created_at")
+
+
+def all_rows(conn: BoardConnection) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table, as dicts, in a stable order."""
+    found = {"meta": [dict(r) for r in conn.execute("SELECT key, value FROM meta")]}
+    for table in TABLES:
+        order = _ORDER.get(table, "id")
+        found[table] = [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY {order}")]
+    return found

@@ -60,8 +60,9 @@ class _Write:
 
 
 def _my_writes(conn: sqlite3.Connection, login: str) -> list[_Write]:
+    p = conn.dialect.param
     found = conn.execute(
-        "SELECT * FROM (SELECT * FROM ops WHERE author = ? ORDER BY seq DESC LIMIT ?) AS mine "
+        f"SELECT * FROM (SELECT * FROM ops WHERE author = {p} ORDER BY seq DESC LIMIT {p}) AS mine "
         "ORDER BY seq",
         (login, _DEPTH),
     ).fetchall()
@@ -111,9 +112,10 @@ def _colleagues_since(conn: sqlite3.Connection, after_seq: int, login: str) -> l
     A change a colleague undid since is no change (nor is the undo that cancels it); an
     undo of theirs that reaches back before ``after_seq`` is a change like any other.
     """
+    p = conn.dialect.param
     writes: dict[tuple[str, int], list[Op]] = {}
     for row in conn.execute(
-        "SELECT * FROM ops WHERE seq > ? AND author != ? AND op NOT IN ('conflict', 'renumber') "
+        f"SELECT * FROM ops WHERE seq > {p} AND author != {p} AND op NOT IN ('conflict', 'renumber') "
         "ORDER BY seq",
         (after_seq, login),
     ):
@@ -148,6 +150,7 @@ def _refuse_over_colleagues(
 
 def _inverse(conn: sqlite3.Connection, author: Author, op: Op) -> list[Record]:
     """Records of the change that puts back what ``op`` changed."""
+    p = conn.dialect.param
     before, after = op.before or {}, op.after or {}
     eid = op.entity_id
     match op.op:
@@ -162,8 +165,8 @@ def _inverse(conn: sqlite3.Connection, author: Author, op: Op) -> list[Record]:
         case "move_card":
             column = Column(before["column"])
             index = conn.execute(
-                "SELECT COUNT(*) FROM cards WHERE col = ? AND archived = 0 AND id != ? "
-                "AND position < ?",
+                f"SELECT COUNT(*) FROM cards WHERE col = {p} AND archived = 0 AND id != {p} "
+                f"AND position < {p}",
                 (column.value, eid, before["position"]),
             ).fetchone()[0]
             return ops.move_card(conn, author, eid, column, None, index, False).records
@@ -180,7 +183,7 @@ def _inverse(conn: sqlite3.Connection, author: Author, op: Op) -> list[Record]:
             ops.insert(conn, "perspectives", [before])
             return [Record("add_perspective", "perspective", eid, before.get("rev"), None, before)]
         case "add_link":
-            if conn.execute("SELECT 1 FROM links WHERE id = ?", (eid,)).fetchone() is None:
+            if conn.execute(f"SELECT 1 FROM links WHERE id = {p}", (eid,)).fetchone() is None:
                 return []  # a colleague removed it since: nothing left to undo
             return ops.remove_link(conn, eid).records
         case "remove_link":

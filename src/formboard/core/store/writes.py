@@ -23,6 +23,7 @@ from formboard.core.store.rows import (
     read_cards,
     read_revision,
 )
+from formboard.core.store.sql import BoardConnection
 
 AMBIGUOUS_COMMIT_RETRIES = 3
 
@@ -79,32 +80,37 @@ def leased(lease: WriteLease, on_wait: Callable[..., None] | None) -> Iterator[N
 
 
 def run_transaction(
-    conn: sqlite3.Connection,
+    conn: BoardConnection,
     identity: Identity,
     client_id: str,
     client_seq: int,
     op_fn: OpFn,
-    lease: WriteLease,
-    member: Callable[[sqlite3.Connection], Record | None],
+    member: Callable[[BoardConnection], Record | None],
     at: str | None = None,
+    still_mine: Callable[[], bool] | None = None,
 ) -> tuple[Tx, int | None]:
     """One op as one transaction, logged at ``at`` (the op's own timestamp, so a row's
     ``updated_at`` is its op's ``at`` and the board as it was can be told exactly).
 
+    ``still_mine`` is asked just before the commit, where the backend needs it (the file's
+    write lease, which a writer can lose on a network drive); a server's transaction is
+    its own lock and needs none.
+
     Returns the op's Tx and the board revision to announce in the sidecar, or None
     when the op changed nothing (a no-op, or a conflict that only logged my version).
     """
-    conn.execute("BEGIN IMMEDIATE")
+    p = conn.dialect.param
+    conn.begin_write()
     try:
         done = conn.execute(
-            "SELECT * FROM ops WHERE client_id = ? AND client_seq = ? ORDER BY part",
+            f"SELECT * FROM ops WHERE client_id = {p} AND client_seq = {p} ORDER BY part",
             (client_id, client_seq),
         ).fetchall()
         if done:
             # This op already landed: the first attempt's COMMIT did take effect.
             # Nobody announced it yet (that COMMIT raised), so announce it now.
             tx, revision = replay(conn, done), read_revision(conn)
-            conn.execute("ROLLBACK")
+            conn.rollback()
             return tx, revision
         rev_from = read_revision(conn)
         joined = member(conn)
@@ -118,7 +124,7 @@ def run_transaction(
         conn.executemany(
             "INSERT INTO ops (rev_from, rev_to, at, author, author_name, host, client_id, "
             "client_seq, part, op, entity, entity_id, entity_rev, before, after) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"VALUES ({p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p})",
             [
                 (
                     rev_from, rev_to, at, identity.login, identity.name, identity.host,
@@ -128,14 +134,14 @@ def run_transaction(
                 for part, rec in enumerate(tx.records)
             ],
         )  # fmt: skip
-        if not lease.verify():
+        if still_mine is not None and not still_mine():
             raise LeaseLost
     except LeaseLost:
-        conn.execute("ROLLBACK")
+        conn.rollback()
         raise AmbiguousCommit("the write lease was lost") from None
     except BaseException:
         if conn.in_transaction:
-            conn.execute("ROLLBACK")
+            conn.rollback()
         raise
     try:
         commit(conn)
@@ -144,18 +150,19 @@ def run_transaction(
         # retries with the same (client_id, client_seq), which finds it if it did.
         if conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
+                conn.rollback()
         raise AmbiguousCommit(str(exc)) from None
     return tx, (rev_to if rev_to != rev_from else None)
 
 
 def commit(conn: sqlite3.Connection) -> None:
-    """COMMIT the op's transaction (a seam for fault-injection tests)."""
-    conn.execute("COMMIT")
+    """Commit the op's transaction (a seam for fault-injection tests)."""
+    conn.commit()
 
 
 def replay(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> Tx:
     """The result of an op that already landed, rebuilt from its log rows."""
+    p = conn.dialect.param
     first = rows[0]
     entity, eid = first["entity"], first["entity_id"]
     if first["op"] == "conflict":
@@ -165,10 +172,10 @@ def replay(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> Tx:
     if entity == "card":
         return Tx(read_cards(conn, [eid]).get(eid))
     if entity == "perspective":
-        row = conn.execute("SELECT * FROM perspectives WHERE id = ?", (eid,)).fetchone()
+        row = conn.execute(f"SELECT * FROM perspectives WHERE id = {p}", (eid,)).fetchone()
         return Tx(perspective_from_row(row) if row else None)
     if entity == "link":
-        row = conn.execute("SELECT * FROM links WHERE id = ?", (eid,)).fetchone()
+        row = conn.execute(f"SELECT * FROM links WHERE id = {p}", (eid,)).fetchone()
         return Tx(link_from_row(row) if row else None)
     return Tx()
 
