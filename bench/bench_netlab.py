@@ -49,10 +49,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # the repo, for its tests/ helpers
 
-from netlab import LabUnavailable, NetLab, start_lab  # noqa: E402
-from netlab_mix import judge, judge_bare, lab_env, per_writer, run_bare_mix, run_mix  # noqa: E402
+from tests.netlab import LabUnavailable, NetLab, start_lab  # noqa: E402
+from tests.netlab_mix import judge, judge_bare, lab_env, per_writer, run_bare_mix, run_mix  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 PRAGMAS = (
@@ -86,42 +86,6 @@ for _ in range(ops):
             conn.execute("ROLLBACK")
 print(json.dumps({"acked": acked, "errors": errors}))
 """
-
-# A formboard writer, as in tests/test_netlab.py.
-FORMBOARD_WRITER = """
-import json, sys, time
-from pathlib import Path
-sys.path.insert(0, sys.argv[6])
-from formboard.core.errors import BoardConflict
-from formboard.core.store import BoardStore
-board, counter_id, name, ops, go = sys.argv[1:6]
-store = BoardStore.open(board)
-print("ready", flush=True)
-while not Path(go).exists():
-    time.sleep(0.002)
-started = time.monotonic()
-added, increments, conflicts, errors = [], 0, 0, []
-for i in range(int(ops)):
-    try:
-        if i % 2 == 0:
-            store.add_card("symptoms", f"{name}-{i}")
-            added.append(f"{name}-{i}")
-        else:
-            while True:
-                card = store.card(counter_id)
-                try:
-                    store.edit_card(counter_id, base_rev=card.rev, body=str(int(card.body) + 1))
-                except BoardConflict:
-                    conflicts += 1
-                    continue
-                increments += 1
-                break
-    except Exception as exc:
-        errors.append(f"{type(exc).__name__}: {exc}")
-print(json.dumps({"added": added, "increments": increments, "conflicts": conflicts,
-                  "errors": errors, "seconds": time.monotonic() - started}))
-"""
-
 
 # One writer per view, in-process, timing each write: formboard's add_card through
 # BoardStore, or a bare SQLite insert in its own BEGIN IMMEDIATE transaction.
@@ -364,10 +328,12 @@ def formboard_two_hosts(lab: NetLab, ops: int, env: dict[str, str], src: Path) -
         counter = s.add_card("resources", "Counter", body="0")
     go = server / "go"
     started = time.monotonic()
+    # tests/counter_writer.py: the loop the network lab's test runs, on the source given.
+    env = {**env, "PYTHONPATH": os.pathsep.join([str(src), str(ROOT), env.get("PYTHONPATH", "")])}
     tallies = run_children(
         [
-            [sys.executable, "-c", FORMBOARD_WRITER, str(folder / "C-0421.board"), counter.id,
-             name, str(ops), str(go), str(src)]
+            [sys.executable, "-m", "tests.counter_writer", str(folder / "C-0421.board"),
+             counter.id, name, str(ops), str(go)]
             for folder, name in ((a, "host-a"), (b, "host-b"))
         ],
         env,

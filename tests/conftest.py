@@ -7,34 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.isolation import isolate
 from tests.needs import missing, tool
-
-# Settings that change how formboard behaves; a developer's own values must not leak in.
-_BEHAVIOUR_ENV = (
-    "FORMBOARD_LOCK_WAIT",
-    "FORMBOARD_LEASE_TTL",
-    "FORMBOARD_WATCH",
-    "FORMBOARD_DEBUG",
-)
 
 
 @pytest.fixture(autouse=True)
-def formboard_env(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """A throwaway config and data folder and a fictional practitioner, for every test.
-
-    Modules that need something else (no name, another discipline) override these with
-    their own monkeypatch calls, which run after this fixture.
-    """
-    home = tmp_path_factory.mktemp("formboard-home")
-    monkeypatch.setenv("FORMBOARD_CONFIG_DIR", str(home / "config"))
-    monkeypatch.setenv("FORMBOARD_DATA_DIR", str(home / "data"))
-    monkeypatch.setenv("FORMBOARD_USER", "Ana Lima")
-    monkeypatch.setenv("FORMBOARD_DISCIPLINE", "psychology")
-    for name in _BEHAVIOUR_ENV:
-        monkeypatch.delenv(name, raising=False)
-    return home
+def formboard_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs as a fictional practitioner whose settings and data live in its own
+    ``tmp_path`` (``config/``, ``data/``): ``tests/isolation.py``. A test that needs
+    something else (no name, another discipline) sets it with its own monkeypatch."""
+    isolate(monkeypatch, tmp_path)
+    return tmp_path
 
 
 @pytest.fixture(autouse=True)
@@ -62,10 +45,9 @@ def board_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def board_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """``tests.tui_helpers.small_board`` in its own folder, opened as Ana Ruiz (psychology)."""
-    from tests.tui_helpers import isolate, small_board
+    """``tests.tui_helpers.small_board`` in the test's folder."""
+    from tests.tui_helpers import small_board
 
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     small_board(path)
     return path

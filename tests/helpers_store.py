@@ -11,25 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from formboard.core.identity import Identity
 from formboard.core.model import Board, Card, Column
 from formboard.core.store import BoardStore, files
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
-
-
-def fictional_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Make whoever runs the tests a fictional practitioner with a throwaway config folder."""
-    config = tmp_path / "config"
-    config.mkdir(exist_ok=True)
-    monkeypatch.setenv("FORMBOARD_USER", "Robin Example")
-    monkeypatch.setenv("FORMBOARD_DISCIPLINE", "psychology")
-    monkeypatch.setenv("FORMBOARD_CONFIG_DIR", str(config))
-    monkeypatch.setenv("FORMBOARD_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("FORMBOARD_LEASE_TTL", raising=False)
-    monkeypatch.delenv("FORMBOARD_LOCK_WAIT", raising=False)
+ROOT = Path(__file__).resolve().parents[1]
+SRC = str(ROOT / "src")
 
 
 def person(login: str, name: str, discipline: str = "nursing") -> Identity:
@@ -38,22 +25,21 @@ def person(login: str, name: str, discipline: str = "nursing") -> Identity:
 
 
 def subprocess_env() -> dict[str, str]:
-    """The environment for a child process: ours (already fictional) plus the source tree."""
+    """The environment for a child process: ours (already fictional), the source tree and
+    the repo (for ``tests/`` modules run with ``-m``)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = os.pathsep.join([SRC, str(ROOT), env.get("PYTHONPATH", "")])
     return env
 
 
-def spawn(script: str, *args: object, **kwargs: object) -> subprocess.Popen[str]:
-    """Run ``script`` in a fresh interpreter with ``args`` as ``sys.argv[1:]``."""
+def spawn(script: str, *args: object) -> subprocess.Popen[str]:
+    """Run ``script`` (Python source, or ``-m module``) in a fresh interpreter with ``args``
+    as ``sys.argv[1:]``."""
+    run = script.split() if script.startswith("-m ") else ["-c", script]
     return subprocess.Popen(
-        [sys.executable, "-c", script, *map(str, args)],
-        env=subprocess_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kwargs,  # type: ignore[arg-type]
-    )
+        [sys.executable, *run, *map(str, args)],
+        env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
 
 
 def raw(path: Path) -> sqlite3.Connection:
@@ -124,46 +110,9 @@ def long_board(cards: int = 300) -> Board:
     )
 
 
-# One writer process (on one "host" in the network lab): alternate adding a card and
-# incrementing a shared counter card, retrying conflicts. Waits for the go file so all
-# writers start together; prints its tally as JSON.
-WRITER_SCRIPT = """
-import json, sys, time
-from pathlib import Path
-from formboard.core.errors import BoardConflict
-from formboard.core.store import BoardStore, files
-
-board, counter_id, name, ops, go = sys.argv[1:]
-store = BoardStore.open(board)
-print("ready", flush=True)
-while not Path(go).exists():
-    time.sleep(0.005)
-started = time.monotonic()
-added, increments, conflicts, errors, slowest = [], 0, 0, [], 0.0
-for i in range(int(ops)):
-    began = time.monotonic()
-    try:
-        if i % 2 == 0:
-            title = f"{name}-{i}"
-            store.add_card("symptoms", title)
-            added.append(title)
-        else:
-            while True:
-                card = store.card(counter_id)
-                try:
-                    store.edit_card(counter_id, base_rev=card.rev, body=str(int(card.body) + 1))
-                except BoardConflict:
-                    conflicts += 1
-                    continue
-                increments += 1
-                break
-    except Exception as exc:
-        errors.append(f"{type(exc).__name__}: {exc}")
-    slowest = max(slowest, time.monotonic() - began)
-print(json.dumps({"added": added, "increments": increments, "conflicts": conflicts,
-                  "errors": errors, "client_id": store.client_id, "network": store.network,
-                  "seconds": time.monotonic() - started, "slowest": slowest}))
-"""
+# One writer of the counter run (tests/counter_writer.py): spawn(COUNTER_WRITER, board,
+# counter id, name, ops, go file).
+COUNTER_WRITER = "-m tests.counter_writer"
 
 
 # A colleague on "another host": holds formboard's write lease (as every formboard writer

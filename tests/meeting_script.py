@@ -15,10 +15,10 @@ from formboard.core import note as notes
 from formboard.core.identity import Identity
 from formboard.core.store import BoardStore
 from formboard.tui.app import FormboardApp
+from formboard.tui.dialogs.choice import ChoiceDialog
+from formboard.tui.dialogs.prompt import PromptScreen
 from formboard.tui.screens.card import CardScreen
 from formboard.tui.screens.conflict import ConflictDialog
-from formboard.tui.screens.dialogs import ChoiceDialog
-from formboard.tui.screens.prompt import PromptScreen
 
 ANA = Identity(login="ana", name="Ana Ruiz", discipline="psychology", host="desk-1")
 BEN = Identity(login="ben", name="Ben Okafor", discipline="psychiatry", host="desk-2")

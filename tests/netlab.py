@@ -44,8 +44,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-
-import needs
+from tests import needs
 
 PREFERRED_PORT = 2222
 SSHD_PORT_ATTEMPTS = 3

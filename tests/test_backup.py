@@ -8,16 +8,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.tui_helpers import isolate, loaded, small_board, wait_for
+from tests.tui_helpers import opened_app, small_board, wait_for
 
 from formboard.cli import cli
 from formboard.core.store import BoardStore
 from formboard.core.store import backups as backup
-from formboard.tui.app import FormboardApp
 
 
 def test_backups_are_consistent_owner_only_copies_and_only_five_are_kept(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     small_board(path)
     with BoardStore.open(path) as store:
@@ -35,7 +33,6 @@ def test_backups_are_consistent_owner_only_copies_and_only_five_are_kept(tmp_pat
 
 
 def test_backup_if_due_waits_an_hour(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     small_board(path)
     with BoardStore.open(path) as store:
@@ -45,17 +42,13 @@ def test_backup_if_due_waits_an_hour(tmp_path, monkeypatch):
 
 
 async def test_opening_a_board_in_the_app_takes_a_backup(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     small_board(path)
-    app = FormboardApp(path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path, size=(80, 24)) as (_app, pilot):
         await wait_for(pilot, lambda: len(backup.backups_of(path)) == 1)
 
 
 def test_backup_command_and_check_name_the_backup(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     small_board(path)
     runner = CliRunner()
@@ -67,7 +60,6 @@ def test_backup_command_and_check_name_the_backup(tmp_path, monkeypatch):
 
 
 def test_check_on_a_board_that_no_longer_opens_still_names_its_backups(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     small_board(path)
     runner = CliRunner()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import isolate, loaded, wait_for
+from tests.tui_helpers import opened_app, wait_for
 
 from formboard.core.model import Card, Column, Domain, Status
 from formboard.core.settings import save_settings
@@ -44,7 +44,6 @@ def test_markers_are_words_where_they_fit_and_show_the_domain() -> None:
 
 @pytest.fixture
 def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, str]]:
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     ids = {}
     with BoardStore.create(path, "C-0001") as store:
@@ -63,9 +62,7 @@ def title_rows(app: FormboardApp, column: Column, rows: int) -> list[str]:
 
 async def test_a_long_title_wraps_to_two_lines_at_80x24_and_whole_on_a_tall_screen(board):
     path, _ = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path, size=(80, 24)) as (app, pilot):
         rows = title_rows(app, Column.SYMPTOMS, 4)
         assert rows[0].startswith("▶ Panic attacks in") and rows[1].startswith("▌ ")
         assert rows[1].endswith("…")
@@ -81,9 +78,7 @@ async def test_a_long_title_wraps_to_two_lines_at_80x24_and_whole_on_a_tall_scre
 async def test_the_compact_density_keeps_one_line(board):
     path, _ = board
     save_settings({"density": "compact"})
-    app = FormboardApp(path)
-    async with app.run_test(size=(160, 50)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path, size=(160, 50)) as (app, _pilot):
         rows = title_rows(app, Column.SYMPTOMS, 4)
         assert rows[0].endswith("…") and rows[1] == "▌"  # the title's one line, then the body
         assert app.board_screen.board_view.panes[Column.SYMPTOMS].cards.title_lines == 1
@@ -91,9 +86,7 @@ async def test_the_compact_density_keeps_one_line(board):
 
 async def test_rows_line_up_across_columns_and_a_column_scrolls_by_whole_cards(board):
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path, size=(80, 24)) as (app, pilot):
         symptoms = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         sources = app.board_screen.board_view.panes[Column.SOURCES].cards
         # The long title's row is as tall in Sources as in Symptoms: rows line up.

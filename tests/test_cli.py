@@ -664,7 +664,7 @@ def _rev_of(board_path: Path, card_id: str) -> int:
 
 
 def _as_colleague(board_path: Path) -> BoardStore:
-    from helpers_store import person
+    from tests.helpers_store import person
 
     return BoardStore.open(board_path, identity=person("dara", "Dara Lindqvist"))
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.helpers_store import person
 
 from formboard.core.errors import BoardExists, BoardNotFound
 from formboard.core.export import board_to_dict
 from formboard.core.store import BoardStore, copying, open_store
-from helpers_store import person
 
 
 def made_board(path: Path) -> None:

@@ -16,9 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.helpers_store import subprocess_env
 from tests.needs import missing, root, tool
-
-from helpers_store import subprocess_env
 
 
 @pytest.fixture

@@ -7,10 +7,12 @@ from html.parser import HTMLParser
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.helpers_hostile import HOSTILE, hostile_board
+from tests.tui_helpers import opened_app
 
+from formboard.core.facts import cycle_line
 from formboard.core.graph import MAINTAINING, cycles, in_cycles
 from formboard.core.model import Board, Card, Column, Link, LinkKind
-from helpers_hostile import HOSTILE, hostile_board
 
 M, T, P = LinkKind.MAINTAINS, LinkKind.TRIGGERS, LinkKind.PROTECTS_AGAINST
 
@@ -30,7 +32,7 @@ def board(n: int, links: list[tuple[int, int, LinkKind]], archived: set[int] = s
 
 def named(b: Board) -> list[str]:
     titles = {c.id: c.title for c in b.cards}
-    return [c.sentence(titles) for c in cycles(b)]
+    return [cycle_line(c, titles) for c in cycles(b)]
 
 
 def test_no_cycle_on_a_chain_or_through_other_kinds() -> None:
@@ -139,18 +141,14 @@ def test_networkx_is_not_imported_at_start_up() -> None:
 async def test_the_board_marks_cards_in_a_cycle_lists_them_and_follows_new_links(
     tmp_path, monkeypatch
 ) -> None:
-    from tests.tui_helpers import isolate, loaded, small_board, wait_for
+    from tests.tui_helpers import small_board, wait_for
 
     from formboard.core.store import BoardStore
-    from formboard.tui.app import FormboardApp
     from formboard.tui.screens.cycles import CycleList
 
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     ids = small_board(path)  # avoid maintains panic; loss predisposes avoid: no cycle yet
-    app = FormboardApp(path, watch="events")
-    async with app.run_test(size=(160, 50)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path, watch="events", size=(160, 50)) as (app, pilot):
         await wait_for(pilot, lambda: app.board_screen.links.found_cycles is not None)
         assert (
             app.board_screen.links.found_cycles == [] and app.board_screen.board_view.cycles == {}

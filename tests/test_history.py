@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests.helpers_store import person
+from tests.tui_helpers import opened_app
 
 from formboard.core.export import board_to_dict
 from formboard.core.store import BoardStore
@@ -74,23 +75,19 @@ async def test_the_history_screen_lists_sentences_shows_the_board_as_it_was_and_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.tui_helpers import BEN as BEN_APP
-    from tests.tui_helpers import isolate, loaded, small_board, wait_for
+    from tests.tui_helpers import small_board, wait_for
     from textual.widgets import OptionList
 
-    from formboard.tui.app import FormboardApp
-    from formboard.tui.screens.dialogs import ChoiceDialog
+    from formboard.tui.dialogs.choice import ChoiceDialog
     from formboard.tui.screens.history import HistoryScreen
     from formboard.tui.screens.past_board import PastBoardScreen
 
-    isolate(monkeypatch, tmp_path)
     board = tmp_path / "C-0001.board"
     ids = small_board(board)
     with BoardStore.open(board, identity=BEN_APP) as ben:
         ben.edit_card(ids["panic"], title="Panic in team meetings", status="agreed")
         ben.archive_card(ids["sleep"])
-    app = FormboardApp(board, watch="events")
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board, watch="events") as (app, pilot):
         await pilot.press("t")
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
         listing = app.screen.query_one(OptionList)

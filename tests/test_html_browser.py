@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.helpers_hostile import HOSTILE, hostile_board
 from tests.needs import tool
 
+from formboard.core.facts import cycle_line
 from formboard.core.importing import board_from_json
 from formboard.core.model import Board
 from formboard.core.record_html import board_to_html
 from formboard.core.text import one_line, visible
 from formboard.shipped import sample_boards
-from helpers_hostile import HOSTILE, hostile_board
 
 DEMO = "C-0421"
 ARTEFACTS = Path(os.environ.get("FORMBOARD_ARTEFACTS") or Path(__file__).parent / "artefacts")
@@ -92,7 +93,7 @@ def test_every_card_perspective_and_link_sentence_is_on_the_page(opened: Any, de
         first, second = said(titles[link.from_id]), said(titles[link.to_id])
         assert f"‘{first}’ {link.kind.phrase} ‘{second}’" in text
     for cycle in cycles(demo):
-        assert said(cycle.sentence(titles)) in text
+        assert said(cycle_line(cycle, titles)) in text
     assert f"Confidential — {DEMO}" in text and opened.title() == "formboard: formulation"
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from tests.tui_helpers import opened_app
 
 from formboard.core import settings
 from formboard.core.identity import current_identity
@@ -143,7 +144,6 @@ def test_saving_over_a_broken_file_keeps_the_broken_copy(settings_dir: Path) -> 
 def test_folders_can_be_moved_by_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FORMBOARD_DATA_DIR", str(tmp_path / "data"))
     assert config_dir() == tmp_path / "config"
     assert data_dir() == tmp_path / "data"
     monkeypatch.delenv("FORMBOARD_DATA_DIR")
@@ -194,8 +194,9 @@ def test_text_that_is_not_utf8_on_the_command_line_is_named(tmp_path: Path) -> N
     import subprocess
     import sys
 
+    from tests.helpers_store import subprocess_env
+
     from formboard.core.store import BoardStore
-    from helpers_store import subprocess_env
 
     board = tmp_path / "C-0421.board"
     BoardStore.create(board, "C-0421").close()
@@ -227,16 +228,12 @@ def test_a_broken_settings_file_is_said_once_on_the_command_line(
 
 
 async def test_the_app_says_a_broken_settings_file_in_one_notice(board_file: Path) -> None:
-    from tests.tui_helpers import drawn_notices, loaded, notice_drawn, unwrapped
-
-    from formboard.tui.app import FormboardApp
+    from tests.tui_helpers import drawn_notices, notice_drawn, unwrapped
 
     path = settings.config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"name = [unclosed")
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file, size=(100, 30)) as (app, pilot):
         said = await notice_drawn(pilot, "Settings")
         assert len([n for n in drawn_notices(app) if n.startswith("Settings")]) == 1
     assert said.startswith("Settings") and unwrapped(str(path)) in unwrapped(said)

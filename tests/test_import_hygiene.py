@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.helpers_store import subprocess_env
 
 from formboard.core.store import BoardStore
-from helpers_store import subprocess_env
 
 # The child's last line on stderr: its exit code and the app's modules it imported.
 REPORT = """

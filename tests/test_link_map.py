@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.tui_helpers import BEN, all_here, isolate, loaded, small_board, wait_for
+from tests.tui_helpers import BEN, all_here, loaded, small_board, wait_for
 
 from formboard.core.model import Card, Column, Link, LinkKind
 from formboard.core.store import BoardStore
@@ -124,7 +124,6 @@ def test_no_text_ever_overlaps(case) -> None:
 
 @pytest.fixture
 def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, str]]:
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     return path, small_board(path)  # loss predisposes avoid; avoid maintains panic
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from tests.tui_helpers import (
     BEN,
-    isolate,
     loaded,
     notice_drawn,
+    opened_app,
     small_board,
     store_card,
     wait_for,
@@ -35,7 +35,6 @@ FAST = {"poll_interval": 0.2, "fresh_check": 0.5}
 
 @pytest.fixture(params=["file", "postgresql"])
 def board(request, tmp_path, monkeypatch) -> tuple[Path | str, dict[str, str]]:
-    isolate(monkeypatch, tmp_path)
     if request.param == "file":
         path: Path | str = tmp_path / "C-0001.board"
     else:
@@ -45,7 +44,6 @@ def board(request, tmp_path, monkeypatch) -> tuple[Path | str, dict[str, str]]:
 
 @pytest.fixture
 def file_board(tmp_path, monkeypatch) -> tuple[Path, dict[str, str]]:
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     return path, small_board(path)
 
@@ -100,9 +98,7 @@ async def test_cli_edits_show_up_in_an_events_app_and_a_poll_app_without_a_key_p
 
 async def test_a_colleague_moving_my_focused_card_takes_my_focus_with_it(board):
     path, ids = board
-    app = FormboardApp(path, watch="events")
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path, watch="events") as (app, pilot):
         assert app.board_screen.board_view.focused_card.id == ids["panic"]
         cli(path, "move", ids["panic"], "qualities")
         await wait_for(
@@ -113,9 +109,7 @@ async def test_a_colleague_moving_my_focused_card_takes_my_focus_with_it(board):
 
 async def test_a_colleague_archiving_my_focused_card_moves_focus_and_says_who(board):
     path, ids = board
-    app = FormboardApp(path, watch="events")
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path, watch="events") as (app, pilot):
         cli(path, "archive", ids["panic"])
         await wait_for(
             pilot, lambda: app.board_screen.board_view.focused_card.id == ids["sleep"], 5
@@ -126,9 +120,7 @@ async def test_a_colleague_archiving_my_focused_card_moves_focus_and_says_who(bo
 @pytest.mark.parametrize("mode", ["events", "poll"])
 async def test_a_sqlite3_shell_write_is_picked_up(file_board, mode):
     path, ids = file_board
-    app = FormboardApp(path, watch=mode, watch_options=FAST)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path, watch=mode, watch_options=FAST) as (app, pilot):
         # Someone edits the file with another tool, bypassing formboard and its sidecar.
         conn = sqlite3.connect(path)
         conn.execute("UPDATE cards SET title = 'Edited in the shell' WHERE id = ?", (ids["sleep"],))
@@ -174,13 +166,13 @@ async def test_presence_shows_both_and_cards_carry_colleagues_initials(board):
             pa, lambda: [o.name for o in ana.board_screen.colleagues.others] == ["Ben Okafor"], 5
         )
         await wait_for(
-            pb, lambda: [o.name for o in ben.board_screen.colleagues.others] == ["Ana Ruiz"], 5
+            pb, lambda: [o.name for o in ben.board_screen.colleagues.others] == ["Ana Lima"], 5
         )
         await pa.press("j")  # Ana on "Poor sleep"
         marks = ben.board_screen.board_view.panes[Column.SYMPTOMS].cards.marks
-        await wait_for(pb, lambda: marks[ids["sleep"]].presence == ["AR"], 5)
+        await wait_for(pb, lambda: marks[ids["sleep"]].presence == ["AL"], 5)
         bar = str(ben.board_screen.presence_bar.render())
-        assert "AR Ana Ruiz (psychology)" in bar
+        assert "AL Ana Lima (psychology)" in bar
 
 
 async def test_follow_moves_my_focus_to_the_leaders_card_and_my_own_keys_end_it(board):
@@ -195,9 +187,9 @@ async def test_follow_moves_my_focus_to_the_leaders_card_and_my_own_keys_end_it(
         await pb.press("enter")
         assert (
             ben.board_screen.colleagues.following is not None
-            and ben.board_screen.colleagues.following.name == "Ana Ruiz"
+            and ben.board_screen.colleagues.following.name == "Ana Lima"
         )
-        assert "following Ana Ruiz" in ben.board_screen.status_line.extra
+        assert "following Ana Lima" in ben.board_screen.status_line.extra
         await pa.press("l", "l", "l")  # Ana drives to "Close friend from school"
         await wait_for(pb, lambda: ben.board_screen.board_view.focused_card.id == ids["friend"], 2)
         await pb.press("h")

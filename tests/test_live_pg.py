@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from tests.needs import missing
-from tests.tui_helpers import isolate, loaded, small_board, wait_for
+from tests.tui_helpers import opened_app, small_board, wait_for
 
 from formboard.core.model import Column
 from formboard.core.store import open_store
-from formboard.tui.app import FormboardApp
 
 
 @pytest.fixture
@@ -26,12 +25,9 @@ def own_cluster():
 async def test_the_server_stopping_is_said_typed_text_kept_and_the_board_catches_up(
     own_cluster, tmp_path, monkeypatch
 ) -> None:
-    isolate(monkeypatch, tmp_path)
     url = own_cluster.url("C-0001")
     ids = small_board(url)
-    app = FormboardApp(url)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(url) as (app, pilot):
         assert app.board_screen.status_line.extra.startswith("live: server")
         own_cluster.pause()
         await wait_for(pilot, lambda: "server away" in app.board_screen.status_line.extra, 15)

@@ -20,16 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.helpers_store import COUNTER_WRITER, audit, spawn
+from tests.isolation import isolate
 from tests.needs import missing, tool
+from tests.netlab import NetLab, netlab_fixture
+from tests.netlab_mix import MixRun, Verdict, judge, lab_env, per_writer, run_mix
 
 from formboard.core.drives import is_network_drive
 from formboard.core.errors import BoardLocked
 from formboard.core.lock import LeaseOwner, WriteLease
 from formboard.core.store import BoardStore
 from formboard.core.watch import BoardWatcher, WatchMode, choose_mode
-from helpers_store import WRITER_SCRIPT, audit, fictional_env, spawn
-from netlab import NetLab, netlab_fixture
-from netlab_mix import MixRun, Verdict, judge, lab_env, per_writer, run_mix
 
 netlab = netlab_fixture()
 
@@ -76,13 +77,13 @@ def two_hosts(netlab: NetLab, tmp_path_factory: pytest.TempPathFactory) -> TwoHo
     )
     home = tmp_path_factory.mktemp("netlab-home")
     with pytest.MonkeyPatch.context() as env:  # conftest's fictional env is per test
-        fictional_env(env, home)
+        isolate(env, home)
         env.delenv("FORMBOARD_WATCH", raising=False)
         with BoardStore.create(on_a, "C-0421") as s:
             counter = s.add_card("resources", "Counter", body="0")
         go = home / "go"
         procs = [
-            spawn(WRITER_SCRIPT, board, counter.id, name, OPS_PER_WRITER, go)
+            spawn(COUNTER_WRITER, board, counter.id, name, OPS_PER_WRITER, go)
             for board, name in ((on_a, "host-a"), (on_b, "host-b"))
         ]
     try:

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
-from tests.tui_helpers import drawn_notices, loaded, notice_drawn
+from tests.tui_helpers import drawn_notices, notice_drawn, opened_app
 from textual.app import App
 
 from formboard.tui.app import FormboardApp
 from formboard.tui.chooser import BoardChooser
+from formboard.tui.privacy import PrivateApp
 from formboard.tui.safe_app import SafeApp
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "formboard"
@@ -58,7 +59,9 @@ def test_every_app_of_formboard_is_a_safe_app() -> None:
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.ClassDef) and any("App" in ast.unparse(base) for base in node.bases)
     ]
-    assert sorted(apps) == ["BoardChooser", "FormboardApp", "SafeApp"]
+    # PrivateApp is SafeApp with the privacy screen, FormboardApp's parent.
+    assert sorted(apps) == ["BoardChooser", "FormboardApp", "PrivateApp", "SafeApp"]
+    assert issubclass(PrivateApp, SafeApp)
 
 
 @pytest.mark.parametrize(
@@ -73,9 +76,7 @@ def test_every_app_of_formboard_is_a_safe_app() -> None:
 async def test_a_notice_is_drawn_as_its_characters_whatever_it_is_given(
     board_file, given, drawn
 ) -> None:
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file, size=(100, 30)) as (app, pilot):
         app.notify(given, title=Text("A [i]title[/i]"))
         said = await notice_drawn(pilot, drawn)
         assert said == f"A [i]title[/i] {drawn}"

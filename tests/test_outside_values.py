@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from tests.test_cli import board as board
 from tests.test_cli import run
-from tests.tui_helpers import isolate, loaded, notice_drawn, small_board, wait_for
+from tests.tui_helpers import notice_drawn, opened_app, small_board, wait_for
 
 from formboard.core.store import BoardStore
-from formboard.tui.app import FormboardApp
 
 
 def shell(path: Path, sql: str, *args: object) -> None:
@@ -99,7 +98,6 @@ def test_a_broken_schema_version_or_revision_opens_read_only_until_repair(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("FORMBOARD_DATA_DIR", str(tmp_path / "data"))
     seen = json.loads(board_path.with_name(board_path.name + ".rev").read_text())["revision"]
     if broken == "missing":
         shell(board_path, "DELETE FROM meta WHERE key = ?", key)
@@ -158,12 +156,11 @@ def test_perspectives_and_links_of_a_card_deleted_in_the_shell(
 async def test_an_open_app_keeps_following_after_a_shell_writes_an_unknown_status(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     ids = small_board(path)
-    app = FormboardApp(path, watch="poll", watch_options={"poll_interval": 0.2, "fresh_check": 0.5})
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(
+        path, watch="poll", watch_options={"poll_interval": 0.2, "fresh_check": 0.5}
+    ) as (app, pilot):
         shell(path, "UPDATE cards SET status = 'maybe' WHERE id = ?", ids["sleep"])
         await wait_for(
             pilot, lambda: bool(app.board_screen.board_view.cards[ids["sleep"]].problems), 5

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.helpers_store import person
 
 from formboard.core import presence as presence_module
 from formboard.core.presence import (
@@ -22,12 +23,6 @@ from formboard.core.presence import (
     presence_folder,
 )
 from formboard.core.store import BoardStore
-from helpers_store import fictional_env, person
-
-
-@pytest.fixture(autouse=True)
-def _fictional(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fictional_env(monkeypatch, tmp_path)
 
 
 class Clock:

@@ -17,7 +17,7 @@ from formboard.cli import cli
 from formboard.core import note as notes
 from formboard.core.html_page import CSS, column_colours
 from formboard.core.importing import board_from_json
-from formboard.core.link_svg import BOX_W, Layout, link_sentence
+from formboard.core.link_svg import BOX_W, Layout, quoted_link
 from formboard.core.model import Board, Card, Column, Link, LinkKind
 from formboard.core.record_html import board_to_html
 from formboard.core.store import BoardStore
@@ -159,4 +159,26 @@ def test_any_board_keeps_cards_apart_and_curves_between_them(columns, links, tit
 def test_a_link_sentence_names_both_cards_with_the_kind_in_words() -> None:
     link = Link(id="l1", from_id="a", to_id="b", kind=LinkKind.PROTECTS_AGAINST)
     titles = {"a": "Choir on Thursdays", "b": "Low mood\x1b[2J"}
-    assert link_sentence(link, titles) == "‘Choir on Thursdays’ protects against ‘Low mood␛[2J’"
+    assert quoted_link(link, titles) == "‘Choir on Thursdays’ protects against ‘Low mood␛[2J’"
+
+
+def test_the_page_takes_its_column_colours_from_the_theme_file_alone(tmp_path, monkeypatch) -> None:
+    import formboard.shipped
+    from formboard.core.html_page import INK
+
+    board = sample("C-0421")
+    (tmp_path / "formboard-light.toml").write_text(
+        'name = "formboard-light"\nprimary = "#123456"\n[columns]\nsymptoms = "#0A0B0C"\n'
+        'sources = "not a colour"\n'
+    )
+    monkeypatch.setattr(formboard.shipped, "shipped_dir", lambda name: tmp_path)
+    column_colours.cache_clear()  # read once per process
+    colours = column_colours()
+    assert colours[Column.SYMPTOMS] == "#0A0B0C"  # as the file says
+    assert colours[Column.SOURCES] == INK and colours[Column.RESOURCES] == INK  # no copy
+    (tmp_path / "formboard-light.toml").unlink()
+    column_colours.cache_clear()
+    assert set(column_colours().values()) == {INK}  # no file: ink
+    assert INK in board_to_html(board)  # and the page is still made
+    monkeypatch.undo()
+    column_colours.cache_clear()

@@ -41,12 +41,6 @@ def board_from_models(data: dict[str, Any]) -> Board:
     )
 
 
-@pytest.fixture(autouse=True)
-def settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FORMBOARD_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("FORMBOARD_DATA_DIR", str(tmp_path / "data"))
-
-
 def test_at_least_two_fictional_clients_ship() -> None:
     clients = [read(path)["client"] for path in SAMPLES]
     assert len(clients) >= 2 and len(set(clients)) == len(clients)

@@ -8,19 +8,16 @@ one failed on the board ("there must be at least one screen") and crashed the ap
 from __future__ import annotations
 
 import pytest
-from tests.tui_helpers import loaded, wait_for
+from tests.tui_helpers import opened_app, wait_for
 
-from formboard.tui.app import FormboardApp
+from formboard.tui.dialogs.prompt import PromptScreen
 from formboard.tui.screens.board import BoardScreen
 from formboard.tui.screens.card import CardScreen
-from formboard.tui.screens.prompt import PromptScreen
 
 
 @pytest.mark.parametrize("over", ["board", "card"])
 async def test_a_dialog_saved_twice_at_once_closes_once(board_file, over) -> None:
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file, size=(100, 30)) as (app, pilot):
         if over == "card":
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, CardScreen))
@@ -36,9 +33,7 @@ async def test_a_dialog_saved_twice_at_once_closes_once(board_file, over) -> Non
 
 
 async def test_the_command_palette_chosen_twice_at_once_closes_once(board_file) -> None:
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file, size=(100, 30)) as (app, pilot):
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: not isinstance(app.screen, BoardScreen))
         palette = app.screen

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from tests.needs import missing
-from tests.tui_helpers import isolate
 
 from formboard.core.importing import import_board
 
@@ -40,7 +39,6 @@ def free_port() -> int:
 @pytest.fixture
 def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
     """``formboard serve`` on the demo client's board, as a process with no terminal."""
-    isolate(monkeypatch, tmp_path)
     board = tmp_path / "C-0421.board"
     import_board(SAMPLE, board).close()
     port = free_port()
@@ -130,7 +128,6 @@ def test_without_the_token_a_page_says_nothing_of_any_board(chromium: Any, serve
 
 
 def test_listening_beyond_this_computer_says_how_to_put_it_behind_tls(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path)
     board = tmp_path / "C-0421.board"
     import_board(SAMPLE, board).close()
     server = subprocess.Popen(
@@ -147,7 +144,6 @@ def test_listening_beyond_this_computer_says_how_to_put_it_behind_tls(tmp_path, 
 def test_the_token_is_kept_owner_only_and_can_be_rotated(tmp_path, monkeypatch) -> None:
     from formboard.web import server_token, token_path
 
-    isolate(monkeypatch, tmp_path)
     first = server_token()
     assert server_token() == first and len(first) >= 32
     assert token_path().stat().st_mode & 0o777 == 0o600
@@ -155,7 +151,6 @@ def test_the_token_is_kept_owner_only_and_can_be_rotated(tmp_path, monkeypatch) 
 
 
 def test_open_from_a_pipe_is_still_refused_even_claiming_to_be_served(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path)
     board = tmp_path / "C-0421.board"
     import_board(SAMPLE, board).close()
     env = {**os.environ, "FORMBOARD_SERVED": "1"}  # without the server's web driver
@@ -165,7 +160,6 @@ def test_open_from_a_pipe_is_still_refused_even_claiming_to_be_served(tmp_path, 
 
 
 def test_a_served_folder_lists_its_boards_in_the_tab(chromium: Any, tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path)
     folder = tmp_path / "team"
     folder.mkdir()
     import_board(SAMPLE, folder / "C-0421.board").close()
@@ -197,3 +191,17 @@ def test_a_served_folder_lists_its_boards_in_the_tab(chromium: Any, tmp_path, mo
     finally:
         server.terminate()
         server.communicate(timeout=10)
+
+
+def test_a_tab_that_fails_is_logged_by_its_kind_never_its_traceback(tmp_path, monkeypatch, caplog):
+    import logging
+
+    from formboard.web import BoardServer
+
+    BoardServer(str(tmp_path), host="127.0.0.1", port=free_port(), token="x" * 40)
+    try:
+        raise ValueError("Hears her late father's voice when alone")  # what a tab could send
+    except ValueError as exc:
+        logging.getLogger("textual-serve").exception(exc)  # as textual-serve's handler does
+    said = caplog.text
+    assert "ValueError" in said and "father" not in said and "Traceback" not in said

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import drawn_notices, loaded, notice_drawn, notices, wait_for
+from tests.tui_helpers import drawn_notices, notice_drawn, notices, opened_app, wait_for
 
 from formboard.core.identity import current_identity
 from formboard.core.settings import config_path, load_settings, save_settings, settings
-from formboard.tui.app import FormboardApp
-from formboard.tui.screens.prompt import PromptScreen
+from formboard.tui.dialogs.prompt import PromptScreen
 
 
 def write_config(text: str) -> Path:
@@ -23,7 +22,6 @@ def write_config(text: str) -> Path:
 def test_each_wrong_setting_is_one_sentence_and_the_rest_applies(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("FORMBOARD_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("FORMBOARD_USER", raising=False)
     path = write_config(
         'name = "Dr Test Person"\nidle_minutes = "ten"\nwatch = "sometimes"\ncolour = "red"\n'
@@ -41,10 +39,35 @@ def test_each_wrong_setting_is_one_sentence_and_the_rest_applies(
     assert current_identity().name == "Dr Test Person"
 
 
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("name", "  Ana Ruiz "), ("name", 3), ("idle_minutes", 0), ("idle_minutes", -1),
+     ("idle_minutes", float("nan")), ("idle_minutes", True), ("watch", " POLL"),
+     ("watch", "sometimes"), ("density", "Full"), ("density", "huge"),
+     ("keymap", {"board.new": "n"}), ("keymap", {"board.new": 1}), ("keymap", "n")],
+)  # fmt: skip
+def test_the_file_and_the_model_judge_a_setting_by_the_same_rule(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, key: str, value: object
+) -> None:
+    from pydantic import ValidationError
+
+    from formboard.core.settings import Settings, _validated
+
+    loaded_settings = _validated({key: value}, tmp_path / "config.toml", [])
+    try:
+        model = Settings.model_validate({key: value})
+    except ValidationError as exc:
+        assert len(loaded_settings.problems) == 1  # the same refusal, in the same words
+        assert exc.errors()[0]["msg"].removeprefix("Value error, ") in loaded_settings.problems[0]
+        assert getattr(loaded_settings.settings, key) == getattr(Settings(), key)
+    else:
+        assert loaded_settings.problems == ()
+        assert getattr(loaded_settings.settings, key) == getattr(model, key)
+
+
 def test_the_file_is_read_once_until_it_changes(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("FORMBOARD_CONFIG_DIR", str(tmp_path / "config"))
     save_settings({"theme": "formboard-light"})
     first = settings()
     assert settings() is first  # not parsed again
@@ -54,9 +77,7 @@ def test_the_file_is_read_once_until_it_changes(
 
 async def test_a_keymap_from_the_settings_rebinds_a_key_and_the_help_shows_it(board_file: Path):
     write_config('[keymap]\n"card.new" = "ctrl+n"\n"card.link" = "ctrl+l"\n')
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         await pilot.press("n")  # no longer new
         await pilot.pause()
         assert not isinstance(app.screen, PromptScreen)
@@ -80,9 +101,7 @@ async def test_a_keymap_from_the_settings_rebinds_a_key_and_the_help_shows_it(bo
 
 async def test_an_unknown_id_or_a_clash_in_the_keymap_is_one_notice(board_file: Path):
     write_config('[keymap]\n"card.nwe" = "ctrl+n"\n"card.link" = "a"\n"board.follow" = "ctrl+f"\n')
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         notice = await notice_drawn(pilot, "Settings")
         assert len([n for n in drawn_notices(app) if n.startswith("Settings")]) == 1
         assert "'card.nwe', which is not a key formboard has" in notice

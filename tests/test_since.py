@@ -5,17 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import BEN, isolate, loaded, small_board, wait_for
+from tests.tui_helpers import BEN, opened_app, small_board, wait_for
 
 from formboard.core import since
 from formboard.core.store import BoardStore
-from formboard.tui.app import FormboardApp
 from formboard.tui.screens.card import CardScreen
 
 
 @pytest.fixture
 def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, str]]:
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     return path, small_board(path)
 
@@ -70,9 +68,7 @@ async def test_the_app_marks_what_changed_since_the_last_meeting(board) -> None:
         ana.end_meeting()
         new = ben.add_card("sources", "Night shifts since May").id
         ben.edit_card(ids["panic"], status="agreed")
-    app = FormboardApp(path, watch="events")
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path, watch="events") as (app, pilot):
         await wait_for(pilot, lambda: bool(app.board_screen.board_view.since), 5)
         assert app.board_screen.board_view.since == {new: "new", ids["panic"]: "changed"}
         assert app.board_screen.status_line.since == "1 new · 1 changed since meeting 1 (. next)"
@@ -101,9 +97,7 @@ async def test_the_app_marks_what_changed_since_the_last_meeting(board) -> None:
     # Closing remembers my visit: the next opening can compare with it.
     with BoardStore.open(path, identity=BEN) as ben:
         ben.edit_card(ids["sister"], body="Moved away in June")
-    app = FormboardApp(path, watch="events")
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path, watch="events") as (app, pilot):
         await wait_for(pilot, lambda: bool(app.board_screen.board_view.since), 5)
         await pilot.press("S")
         await wait_for(pilot, lambda: "your last visit" in app.board_screen.status_line.since, 5)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import isolate, loaded, wait_for
+from tests.tui_helpers import loaded, wait_for
 from textual.widgets import Input, Static, TextArea
 
 from formboard.core.identity import Identity
@@ -33,6 +33,8 @@ from formboard.tui.screens.follow import FollowPicker
 from formboard.tui.screens.link_picker import LinkPicker
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_boards" / "C-0421.json"
+# The pictures are taken by the sample board's own psychologist, named in its history.
+SAMPLE_PERSON = "Ana Ruiz"
 
 
 @pytest.fixture
@@ -51,7 +53,7 @@ def utc() -> Iterator[None]:
 
 @pytest.fixture
 def sample_board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, utc: None) -> Path:
-    isolate(monkeypatch, tmp_path)
+    monkeypatch.setenv("FORMBOARD_USER", SAMPLE_PERSON)
     # The status line names the watch mode, which otherwise depends on the file system.
     monkeypatch.setenv("FORMBOARD_WATCH", "poll")
     path = tmp_path / "C-0421.board"
@@ -237,7 +239,7 @@ def test_history_screen(snap_compare, tmp_path, monkeypatch, utc, size):
     """t: every change as a sentence, newest first, with who and when."""
     from formboard.tui.screens.history import HistoryScreen
 
-    isolate(monkeypatch, tmp_path)
+    monkeypatch.setenv("FORMBOARD_USER", SAMPLE_PERSON)
     monkeypatch.setenv("FORMBOARD_WATCH", "poll")
     monkeypatch.setattr(board_store, "now_iso", lambda: "2026-10-12T09:15:00Z")
     path = tmp_path / "C-0421.board"

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.helpers_store import long_board, person, raw, subprocess_env, titles
 
 from formboard.core.errors import (
     AmbiguousId,
@@ -32,12 +33,6 @@ from formboard.core.errors import (
 from formboard.core.model import Board, Card, Column, Domain, Link, LinkKind, Member, Status
 from formboard.core.store import BoardStore, create_store, edits, files, open_store, schema
 from formboard.core.store.positions import POSITION_STEP
-from helpers_store import fictional_env, long_board, person, raw, subprocess_env, titles
-
-
-@pytest.fixture(autouse=True)
-def _fictional(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fictional_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture
@@ -448,7 +443,7 @@ def test_add_perspective_under_my_discipline_or_another(store: BoardStore) -> No
     mine = store.add_perspective(card.id, "Could be trauma-related intrusions")
     other = store.add_perspective(card.id, "Sleep deprivation?", discipline="psychiatry")
     assert (mine.discipline, other.discipline) == ("psychology", "psychiatry")
-    assert mine.author == store.identity.login and mine.author_name == "Robin Example"
+    assert mine.author == store.identity.login and mine.author_name == "Ana Lima"
     assert [p.text for p in store.card(card.id).perspectives] == [mine.text, other.text]
 
 
@@ -528,7 +523,7 @@ def test_a_duplicate_link_and_a_link_to_itself_are_refused(store: BoardStore) ->
 def test_the_first_write_makes_me_a_member(store: BoardStore) -> None:
     store.add_card("symptoms", "Panic at work")
     (me,) = store.board().members
-    assert (me.name, me.discipline, me.initials) == ("Robin Example", "psychology", "RE")
+    assert (me.name, me.discipline, me.initials) == ("Ana Lima", "psychology", "AL")
 
 
 def test_upsert_member_adds_then_updates(store: BoardStore) -> None:

@@ -8,10 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from tests.helpers_store import COUNTER_WRITER, audit, raw, spawn
 
 from formboard.core.errors import BoardLocked
 from formboard.core.store import BoardStore
-from helpers_store import WRITER_SCRIPT, audit, fictional_env, raw, spawn
 
 WRITERS = 4
 OPS_PER_WRITER = 100
@@ -27,11 +27,6 @@ time.sleep(60)
 """
 
 
-@pytest.fixture(autouse=True)
-def _fictional(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fictional_env(monkeypatch, tmp_path)
-
-
 @pytest.fixture
 def board(tmp_path: Path) -> Path:
     path = tmp_path / "C-0421.board"
@@ -45,7 +40,8 @@ def test_four_writers_lose_no_card_and_no_increment(board: Path, tmp_path: Path)
         counter = s.add_card("resources", "Counter", body="0")
     go = tmp_path / "go"
     procs = [
-        spawn(WRITER_SCRIPT, board, counter.id, f"w{n}", OPS_PER_WRITER, go) for n in range(WRITERS)
+        spawn(COUNTER_WRITER, board, counter.id, f"w{n}", OPS_PER_WRITER, go)
+        for n in range(WRITERS)
     ]
     try:
         for p in procs:

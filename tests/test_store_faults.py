@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.helpers_store import audit, long_board, spawn
 
 from formboard.core.errors import BoardCorrupt, BoardReadOnly
 from formboard.core.store import BoardStore, files, writes
-from helpers_store import audit, fictional_env, long_board, spawn
 
 # A writer that makes a few acknowledged writes (breaking any stale lease first),
 # then arms a SIGKILL at one point of the write path and writes once more.
@@ -56,11 +56,6 @@ KILL_POINTS = [
     "after-commit-holding-lease",
     "anywhere",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fictional(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fictional_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from tests.helpers_store import person, subprocess_env
 from tests.needs import missing
 
 from formboard.core.errors import BoardNotFound, BoardReadOnly, InvalidInput
 from formboard.core.store import create_store, open_store
-from helpers_store import person, subprocess_env
 
 try:
     import psycopg
@@ -136,7 +136,7 @@ def test_a_team_reaches_only_its_own_boards_even_by_hand(pg_cluster, pg_url) -> 
 WRITER = """
 import sys
 from formboard.core.store import open_store
-from helpers_store import person
+from tests.helpers_store import person
 url, who, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 with open_store(url, identity=person(who, who)) as store:
     for i in range(n):
@@ -171,7 +171,7 @@ def test_four_writers_a_hundred_ops_each_lose_nothing(pg_url) -> None:
 KILLED_WRITER = """
 import sys
 from formboard.core.store import open_store
-from helpers_store import person
+from tests.helpers_store import person
 url, who = sys.argv[1], sys.argv[2]
 with open_store(url, identity=person(who, who)) as store:
     for i in range(100000):

@@ -14,17 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.helpers_store import REMOTE_CARDS, finished, raw, remote_commit
 
 from formboard.core.errors import BoardBusy
 from formboard.core.store import BoardStore, check_board, files
 from formboard.core.store.backups import take_backup
 from formboard.core.store.summary import summarise
-from helpers_store import REMOTE_CARDS, fictional_env, finished, raw, remote_commit
-
-
-@pytest.fixture(autouse=True)
-def _fictional(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fictional_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture

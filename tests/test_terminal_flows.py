@@ -375,13 +375,9 @@ def test_every_command_of_the_palette(terminals: Terminals, ana, board, size) ->
 
 async def test_the_palette_list_is_every_command_the_board_offers(board_file) -> None:
     """The table above covers the palette: a new command gets a row (and a real flow)."""
-    from tests.tui_helpers import loaded
+    from tests.tui_helpers import opened_app
 
-    from formboard.tui.app import FormboardApp
-
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(160, 50)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file, size=(160, 50)) as (app, _pilot):
         offered = [c.title for c in app.get_system_commands(app.screen)]
     assert sorted(offered) == sorted([t for t, _, _ in PALETTE] + QUITS)
 

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.tui_helpers import opened_app
 from textual.app import App, ComposeResult
 from textual.theme import BUILTIN_THEMES
 from textual.widgets import Static
@@ -332,9 +333,7 @@ async def test_a_theme_given_with_theme_is_remembered_for_next_time(board_file: 
     from formboard.core.settings import settings
     from formboard.tui.app import FormboardApp
 
-    app = FormboardApp(board_file, theme="formboard-light")
-    async with app.run_test(size=(100, 30)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file, theme="formboard-light", size=(100, 30)) as (app, pilot):
         assert app.theme == "formboard-light"
     assert settings().theme == "formboard-light"
     again = FormboardApp(board_file)  # no --theme: the remembered one

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.tui_helpers import drawn_notices, isolate, loaded, notice_drawn, small_board, wait_for
+from tests.tui_helpers import drawn_notices, loaded, notice_drawn, opened_app, small_board, wait_for
 from textual.widgets import DataTable
 
 from formboard.cli import cli
@@ -31,18 +31,14 @@ def board(board_file: Path) -> Path:
 
 @pytest.mark.parametrize("theme", [*SHIPPED_THEMES, "nord", "textual-light"])
 async def test_every_shipped_theme_runs_the_board(board, theme):
-    app = FormboardApp(board, theme=theme)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board, theme=theme, size=(80, 24)) as (app, pilot):
         assert app.theme == theme
         await pilot.press("l", "j")
         assert app.is_running
 
 
 async def test_a_chosen_theme_is_remembered_in_the_config(board):
-    app = FormboardApp(board)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board, size=(80, 24)) as (app, pilot):
         assert app.theme == "formboard-dark"
         app.theme = "formboard-high-contrast"
         await pilot.pause()
@@ -57,27 +53,21 @@ async def test_a_broken_theme_file_is_one_notice_and_the_app_starts(board, tmp_p
     themes = tmp_path / "config" / "themes"
     themes.mkdir(parents=True)
     (themes / "mine.toml").write_text("name = 'mine'\nprimary = 'not a colour'\n")
-    app = FormboardApp(board)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board, size=(80, 24)) as (app, pilot):
         said = await notice_drawn(pilot, "mine.toml")
         assert drawn_notices(app) == [said] and said.startswith("Themes")
         assert app.theme == "formboard-dark"
 
 
 async def test_an_unknown_theme_falls_back_with_a_notice(board):
-    app = FormboardApp(board, theme="no-such-theme")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board, theme="no-such-theme", size=(80, 24)) as (app, pilot):
         assert app.theme == "formboard-dark"
         await notice_drawn(pilot, "no-such-theme")
 
 
 async def test_no_color_keeps_every_label_in_words(board, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    app = FormboardApp(board)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board, size=(120, 30)) as (app, _pilot):
         heading = str(
             app.board_screen.board_view.panes[
                 next(iter(app.board_screen.board_view.panes))
@@ -88,7 +78,6 @@ async def test_no_color_keeps_every_label_in_words(board, monkeypatch):
 
 
 def test_crash_report_and_message_name_no_client_data(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORMBOARD_DATA_DIR", str(tmp_path / "data"))
     try:
         title = SECRET
         raise KeyError(title)
@@ -121,7 +110,6 @@ async def test_a_bug_in_the_app_exits_with_a_safe_sentence(board, monkeypatch, c
 
 
 async def test_the_chooser_lists_boards_with_client_cards_and_last_change(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path)
     small_board(tmp_path / "C-0001.board")
     with BoardStore.create(tmp_path / "C-0002.board", "C-0002", "Second client") as store:
         store.add_card("symptoms", "Low mood")
@@ -140,7 +128,6 @@ async def test_the_chooser_lists_boards_with_client_cards_and_last_change(tmp_pa
 
 
 def test_demo_creates_a_sample_board_once_and_reuses_it(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path)
     runner = CliRunner()
     first = runner.invoke(cli, ["demo", "--dir", str(tmp_path / "demo"), "--no-open"])
     assert first.exit_code == 0, first.output
@@ -159,7 +146,6 @@ def test_demo_creates_a_sample_board_once_and_reuses_it(tmp_path, monkeypatch):
 
 
 def test_open_on_something_that_is_not_a_board_is_one_sentence(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path)
     notes = tmp_path / "notes.json"
     notes.write_text("{}")
     result = CliRunner().invoke(cli, ["open", str(notes)])
@@ -201,9 +187,7 @@ def collector_paused():
 
 
 async def test_the_app_resumes_the_collector_after_its_first_frame(board, collector_paused):
-    app = FormboardApp(board)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board) as (_app, _pilot):
         assert gc.isenabled() and gc.get_freeze_count() > 0
 
 
@@ -234,9 +218,7 @@ async def test_failing_file_events_show_in_the_status_line_until_they_work_again
         return real_watch(*args, **kwargs)
 
     monkeypatch.setattr(watchfiles, "watch", flaky_watch)
-    app = FormboardApp(board, watch="events", watch_options={"backstop": 0.3})
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board, watch="events", watch_options={"backstop": 0.3}) as (app, pilot):
         status = lambda: str(app.board_screen.status_line.render())  # noqa: E731
         await wait_for(pilot, lambda: "live: polling (file events failed)" in status())
         await notice_drawn(pilot, "File events stopped")
@@ -249,9 +231,7 @@ async def test_the_footer_follows_a_resize_between_wide_and_compact(board):
         """Each footer key's description and the column where it ends."""
         return {str(k.description): k.region.right for k in app.screen.query("FooterKey")}
 
-    app = FormboardApp(board)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board) as (app, pilot):
         assert "palette" in keys(app)
         await pilot.resize_terminal(80, 24)
         await wait_for(pilot, lambda: "palette" not in keys(app))
@@ -262,9 +242,7 @@ async def test_the_footer_follows_a_resize_between_wide_and_compact(board):
 
 
 async def test_esc_closes_the_keys_panel_from_the_palette_and_then_does_what_it_did(board):
-    app = FormboardApp(board)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board) as (app, pilot):
         await pilot.press("slash", *"sleep", "enter")  # a filter, which esc clears
         app.action_show_help_panel()  # what the palette's "Keys" runs
         await wait_for(pilot, lambda: bool(app.screen.query("HelpPanel")))

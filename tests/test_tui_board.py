@@ -8,10 +8,10 @@ import pytest
 from rich.text import Text
 from tests.tui_helpers import (
     BEN,
-    isolate,
     loaded,
     new_card_refused,
     notice_drawn,
+    opened_app,
     small_board,
     store_card,
     wait_for,
@@ -21,12 +21,11 @@ from formboard.core.errors import BoardReadOnly
 from formboard.core.model import Column
 from formboard.core.store import BoardStore
 from formboard.tui.app import FormboardApp
-from formboard.tui.screens.prompt import PromptScreen
+from formboard.tui.dialogs.prompt import PromptScreen
 
 
 @pytest.fixture
 def board(tmp_path, monkeypatch) -> tuple[Path, dict[str, str]]:
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     return path, small_board(path)
 
@@ -37,9 +36,7 @@ def heading(app: FormboardApp, column: Column) -> str:
 
 async def test_columns_show_names_and_counts_in_text(board):
     path, _ = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, _pilot):
         assert heading(app, Column.SYMPTOMS) == "Symptoms 2"
         assert heading(app, Column.RELATIONSHIPS) == "Relationships 1"
         assert app.board_screen.status_line.client == "C-0001"
@@ -47,9 +44,7 @@ async def test_columns_show_names_and_counts_in_text(board):
 
 async def test_arrows_and_vim_keys_move_focus_across_columns(board):
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         assert app.board_screen.board_view.focused_card.id == ids["panic"]
         await pilot.press("j")
         assert app.board_screen.board_view.focused_card.id == ids["sleep"]
@@ -70,9 +65,7 @@ async def test_arrows_and_vim_keys_move_focus_across_columns(board):
 
 async def test_shift_right_moves_the_card_to_the_next_column_and_focus_follows(board):
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         await pilot.press("shift+right")
         await wait_for(
             pilot, lambda: app.board_screen.board_view.cards[ids["panic"]].column is Column.SOURCES
@@ -84,9 +77,7 @@ async def test_shift_right_moves_the_card_to_the_next_column_and_focus_follows(b
 
 async def test_J_moves_the_card_down_within_its_column(board):
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         await pilot.press("J")
         pane = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         await wait_for(pilot, lambda: [c.id for c in pane.cards] == [ids["sleep"], ids["panic"]])
@@ -97,9 +88,7 @@ async def test_J_moves_the_card_down_within_its_column(board):
 
 async def test_n_adds_a_card_to_the_focused_column(board):
     path, _ = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         await pilot.press("l", "l", "l", "n")
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*"Walks the dog daily", "enter")
@@ -111,9 +100,7 @@ async def test_n_adds_a_card_to_the_focused_column(board):
 
 async def test_p_adds_my_perspective_with_my_discipline(board):
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         await pilot.press("p")
         assert isinstance(app.screen, PromptScreen)
         await pilot.press(*"Avoidance keeps the fear alive", "ctrl+s")
@@ -121,16 +108,14 @@ async def test_p_adds_my_perspective_with_my_discipline(board):
             pilot, lambda: len(app.board_screen.board_view.cards[ids["panic"]].perspectives) == 2
         )
         mine = [
-            p for p in store_card(path, ids["panic"]).perspectives if p.author_name == "Ana Ruiz"
+            p for p in store_card(path, ids["panic"]).perspectives if p.author_name == "Ana Lima"
         ]
         assert mine[0].discipline == "psychology"
 
 
 async def test_a_archives_and_u_brings_it_back(board):
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         await pilot.press("a")
         await wait_for(pilot, lambda: heading(app, Column.SYMPTOMS) == "Symptoms 1")
         assert store_card(path, ids["panic"]).archived
@@ -141,9 +126,7 @@ async def test_a_archives_and_u_brings_it_back(board):
 
 async def test_filter_hides_cards_and_counts_say_how_many_of_how_many(board):
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         await pilot.press("slash", *"sleep")
         assert heading(app, Column.SYMPTOMS) == "Symptoms 1 of 2"
         assert heading(app, Column.SOURCES) == "Sources 0 of 1"
@@ -155,9 +138,7 @@ async def test_filter_hides_cards_and_counts_say_how_many_of_how_many(board):
 
 async def test_filter_by_discipline_and_by_author_and_perspective_text(board):
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         await pilot.press("slash", *"disc:psychiatry")
         assert heading(app, Column.SYMPTOMS) == "Symptoms 1 of 2"
         await pilot.press("escape", "slash", *"thyroid")
@@ -179,9 +160,7 @@ async def test_filter_by_discipline_and_by_author_and_perspective_text(board):
 
 async def test_focused_card_marks_its_linked_cards_with_the_kind_in_text(board):
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         qualities = app.board_screen.board_view.panes[Column.QUALITIES].cards
         assert qualities.marks[ids["avoid"]].relation == "► maintains"
         await pilot.press("l", "l")
@@ -193,9 +172,7 @@ async def test_focused_card_marks_its_linked_cards_with_the_kind_in_text(board):
 
 async def test_question_mark_opens_help_and_q_quits(board):
     path, _ = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         await pilot.press("question_mark")
         assert type(app.screen).__name__ == "HelpScreen"
         await pilot.pause()
@@ -211,23 +188,18 @@ async def test_question_mark_opens_help_and_q_quits(board):
 
 async def test_clicking_a_card_focuses_it(board):
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         column = app.board_screen.board_view.panes[Column.RESOURCES].cards
         await pilot.click(column, offset=(3, 0))
         assert app.board_screen.board_view.focused_card.id == ids["friend"]
 
 
 async def test_markup_like_titles_show_literally_and_do_not_run(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "b.board"
     with BoardStore.create(path, "C-0002") as store:
         store.add_card("symptoms", "[@click=app.quit]x")
         store.add_card("symptoms", "[b]x[/b] and [red]y")
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         column = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         lines = [column.render_line(y).text for y in range(8)]
         assert "[@click=app.quit]x" in lines[0]
@@ -242,7 +214,6 @@ async def test_control_characters_from_outside_writers_never_reach_the_terminal(
 ):
     import sqlite3
 
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "b.board"
     with BoardStore.create(path, "C-0003") as store:
         card = store.add_card("symptoms", "placeholder")
@@ -250,9 +221,7 @@ async def test_control_characters_from_outside_writers_never_reach_the_terminal(
     conn.execute("UPDATE cards SET title = ?, body = ?", ("bad\x1b[31mred\x07", "b\x1b]0;x\x07"))
     conn.commit()
     conn.close()
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, _pilot):
         column = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         text = "".join(column.render_line(y).text for y in range(3))
         assert "\x1b" not in text and "\x07" not in text
@@ -262,9 +231,7 @@ async def test_control_characters_from_outside_writers_never_reach_the_terminal(
 
 async def test_a_failing_write_keeps_the_typed_text(board, monkeypatch):
     path, _ = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         # What the store raises when the file server turns the share read-only mid-session.
         refusal = BoardReadOnly(f"{path} cannot be written any more (the drive is read-only).")
         screen = await new_card_refused(pilot, monkeypatch, refusal, "Shaking hands")
@@ -281,9 +248,7 @@ async def test_read_only_board_says_why_in_the_status_line(board):
     conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     conn.commit()
     conn.close()
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         assert app.board_screen.status_line.save_state.startswith("read-only:")
         await pilot.press("n")
         assert not isinstance(app.screen, PromptScreen)
@@ -295,9 +260,7 @@ async def test_x_on_the_board_links_the_focused_card_through_the_picker(board):
     from formboard.tui.screens.link_picker import LinkPicker
 
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         await pilot.press("j", "x")  # link "Poor sleep" to ...
         assert isinstance(app.screen, LinkPicker)
         await pilot.press(*"sister", "enter")
@@ -312,9 +275,7 @@ async def test_e_opens_the_focused_card_and_escape_comes_back(board):
     from formboard.tui.screens.card import CardScreen
 
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         await pilot.press("l", "e")
         assert isinstance(app.screen, CardScreen) and app.screen.card_id == ids["loss"]
         await pilot.press("escape")
@@ -323,9 +284,7 @@ async def test_e_opens_the_focused_card_and_escape_comes_back(board):
 
 async def test_K_moves_up_and_H_moves_left(board):
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         await pilot.press("j", "K")
         symptoms = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         await wait_for(
@@ -340,9 +299,7 @@ async def test_K_moves_up_and_H_moves_left(board):
 
 async def test_the_command_palette_offers_every_board_action(board):
     path, _ = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         titles = {command.title for command in app.get_system_commands(app.screen)}
         wanted = {"New (n)", "Open (⏎)", "Filter (/)", "Perspective (p)", "Link (x)",
                   "Archive (a)", "Follow (f)", "Undo archive (u)", "Help (?)", "Quit (q)",
@@ -354,13 +311,10 @@ async def test_the_command_palette_offers_every_board_action(board):
 
 
 async def test_arrows_move_the_cursor_in_a_column_taller_than_the_screen(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "tall.board"
     with BoardStore.create(path, "C-0009") as store:
         ids = [store.add_card("symptoms", f"Card {i}").id for i in range(30)]
-    app = FormboardApp(path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path, size=(80, 24)) as (app, pilot):
         column = app.board_screen.board_view.panes[Column.SYMPTOMS].cards
         await pilot.press(*["down"] * 12)
         assert app.board_screen.board_view.focused_card.id == ids[12]
@@ -377,9 +331,7 @@ async def test_arrows_move_the_cursor_in_a_column_taller_than_the_screen(tmp_pat
 
 async def test_a_bug_in_a_write_keeps_the_session_alive_and_says_so(board, monkeypatch):
     path, _ = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         await new_card_refused(
             pilot, monkeypatch, RuntimeError("Confidential detail"), "Typed title"
         )
@@ -436,9 +388,7 @@ async def test_keys_typed_right_after_slash_go_to_the_filter_never_to_the_board(
     from textual import events
 
     path, _ = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         # As a quick typist or a paste sends them: all queued before the first is handled.
         for key, char in [("slash", "/"), ("x", "x"), ("a", "a"), ("slash", "/"), ("s", "s")]:
             app.post_message(events.Key(key, char))
@@ -454,9 +404,7 @@ async def test_shift_a_lists_the_archived_cards_and_restores_a_colleagues(board)
     from formboard.tui.screens.archived import ArchivedCards
 
     path, ids = board
-    app = FormboardApp(path)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(path) as (app, pilot):
         await pilot.press("A")
         await notice_drawn(pilot, "Nothing is archived on this board.")
         with BoardStore.open(path, identity=BEN) as ben:

@@ -19,9 +19,9 @@ from formboard.core.lock import LeaseOwner, WriteLease
 from formboard.core.model import LinkKind
 from formboard.core.store import BoardStore
 from formboard.tui.app import FormboardApp
+from formboard.tui.dialogs.choice import ChoiceDialog
 from formboard.tui.screens.card import CardScreen, PerspectivePanel
 from formboard.tui.screens.conflict import ConflictDialog
-from formboard.tui.screens.dialogs import ChoiceDialog
 from formboard.tui.screens.link_picker import LinkPicker
 from formboard.tui.widgets.link_list import LinkRow
 
@@ -31,10 +31,6 @@ BEN = Identity(login="ben", name="Ben Okafor", discipline="psychiatry", host="h"
 @pytest.fixture
 def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """A board with three cards, a perspective of mine and one of Ben's, and one link."""
-    monkeypatch.setenv("FORMBOARD_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("FORMBOARD_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("FORMBOARD_USER", "Ana Ruiz")
-    monkeypatch.setenv("FORMBOARD_DISCIPLINE", "psychology")
     path = tmp_path / "C-0001.formboard"
     with BoardStore.create(path, "C-0001", "Test") as store:
         panic = store.add_card("symptoms", "Panic at work", body="Racing heart in meetings")
@@ -169,7 +165,7 @@ async def test_perspectives_show_side_by_side_with_author_and_discipline(board) 
         panels = list(screen.query(PerspectivePanel))
         assert len(panels) == 2
         texts = [str(p.render()) for p in panels]
-        assert any("Ana Ruiz" in t and "psychology" in t for t in texts)
+        assert any("Ana Lima" in t and "psychology" in t for t in texts)
         assert any("Ben Okafor" in t and "psychiatry" in t for t in texts)
         assert panels[0].region.y == panels[1].region.y  # side by side, not stacked
         assert panels[0].region.x != panels[1].region.x
@@ -187,7 +183,7 @@ async def test_p_adds_my_perspective_under_my_discipline(board) -> None:
         await until(pilot, lambda: len(screen.query(PerspectivePanel)) == 1)
         card = stored(board["path"], board["walks"])
         assert [(p.text, p.discipline, p.author_name) for p in card.perspectives] == [
-            ("Walks steady her", "psychology", "Ana Ruiz")
+            ("Walks steady her", "psychology", "Ana Lima")
         ]
 
 

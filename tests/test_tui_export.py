@@ -7,14 +7,11 @@ import stat
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import isolate, loaded, notice_drawn, small_board, unwrapped
-
-from formboard.tui.app import FormboardApp
+from tests.tui_helpers import notice_drawn, opened_app, small_board, unwrapped
 
 
 @pytest.fixture
 def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     small_board(path)
     return path
@@ -33,9 +30,7 @@ def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 async def test_the_palette_exports_the_board_into_the_data_folder(
     board, tmp_path, name, suffix, check
 ) -> None:
-    app = FormboardApp(board, watch="events")
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board, watch="events") as (app, pilot):
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert f"Export as {name}" in titles
         await pilot.press("ctrl+p", *f"Export as {name}", "enter")
@@ -51,9 +46,7 @@ async def test_an_export_that_cannot_be_written_is_one_sentence(board, tmp_path,
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the data folder should be")
     monkeypatch.setenv("FORMBOARD_DATA_DIR", str(blocked))
-    app = FormboardApp(board, watch="events")
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board, watch="events") as (app, pilot):
         app.board_screen.exports.export("markdown")
         said = await notice_drawn(pilot, "export was not written")
         assert unwrapped(said) == unwrapped(

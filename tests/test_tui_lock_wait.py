@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 from tests.helpers_store import REMOTE_CARDS, finished, remote_commit
-from tests.tui_helpers import loaded, notices, store_card, wait_for
+from tests.tui_helpers import notices, opened_app, store_card, wait_for
 
 from formboard.core.lock import LeaseOwner, WriteLease
 from formboard.core.model import Column
 from formboard.core.store import BoardStore
-from formboard.tui.app import FormboardApp
-from formboard.tui.screens.dialogs import ChoiceDialog
+from formboard.tui.dialogs.choice import ChoiceDialog
 
 
 @pytest.fixture
@@ -41,9 +40,7 @@ def symptoms(path: Path) -> list[str]:
 async def test_changes_made_while_a_colleague_holds_the_lock_land_in_order_afterwards(
     board_file, dara
 ):
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         before = symptoms(board_file)
         first = app.board_screen.board_view.focused_card.id
         await pilot.press("J")  # move the first symptom down
@@ -62,9 +59,7 @@ async def test_changes_made_while_a_colleague_holds_the_lock_land_in_order_after
 
 
 async def test_the_quit_question_follows_the_writes_and_w_quits_once_they_land(board_file, dara):
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         await pilot.press("J")
         await pilot.press("n", *"Headaches on shift days", "enter")
         await wait_for(pilot, lambda: app.session.pending == 2)
@@ -81,9 +76,7 @@ async def test_the_quit_question_follows_the_writes_and_w_quits_once_they_land(b
 
 
 async def test_quitting_with_a_change_waiting_asks_and_says_when_it_got_written(board_file, dara):
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         await pilot.press("J")
         await wait_for(pilot, lambda: app.session.pending == 1)
         await pilot.press("q")
@@ -103,9 +96,7 @@ async def test_quitting_with_a_change_waiting_asks_and_says_when_it_got_written(
 async def test_a_colleagues_long_commit_shows_busy_then_their_cards_and_my_change_lands(board_file):
     """A colleague on another host is half-way through a large commit (their locks do not
     reach us): the app says the board is busy, never damaged, waits, and then shows it all."""
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         status = lambda: str(app.board_screen.status_line.render())  # noqa: E731
         writer = remote_commit(board_file, hold=4.0)
         try:
@@ -143,9 +134,7 @@ async def test_a_full_drive_is_said_in_the_status_line_and_the_change_waits(
 
     monkeypatch.setattr(lock, "write_atomically", maybe_full)
     monkeypatch.setattr("formboard.tui.session.DRIVE_RETRY_PAUSE", 0.2)
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         status = lambda: str(app.board_screen.status_line.render())  # noqa: E731
         await pilot.press("n", *"Headaches on shift days", "enter")
         await wait_for(pilot, lambda: "is full" in status())
@@ -156,9 +145,7 @@ async def test_a_full_drive_is_said_in_the_status_line_and_the_change_waits(
 
 
 async def test_quit_now_loses_the_waiting_change(board_file, dara):
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         before = symptoms(board_file)
         await pilot.press("J")
         await wait_for(pilot, lambda: app.session.pending == 1)

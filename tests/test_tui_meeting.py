@@ -8,7 +8,6 @@ import pytest
 from tests.tui_helpers import (
     BEN,
     all_here,
-    isolate,
     loaded,
     notice_drawn,
     small_board,
@@ -18,9 +17,9 @@ from tests.tui_helpers import (
 from formboard.core.identity import Identity
 from formboard.core.store import BoardStore
 from formboard.tui.app import FormboardApp
+from formboard.tui.dialogs.choice import ChoiceDialog
+from formboard.tui.dialogs.prompt import PromptScreen
 from formboard.tui.screens.card import CardScreen
-from formboard.tui.screens.dialogs import ChoiceDialog
-from formboard.tui.screens.prompt import PromptScreen
 
 DARA = Identity(login="dara", name="Dara Lindqvist", discipline="social work", host="host-3")
 FAST = {"poll_interval": 0.2, "fresh_check": 0.5}
@@ -28,7 +27,6 @@ FAST = {"poll_interval": 0.2, "fresh_check": 0.5}
 
 @pytest.fixture
 def board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, str]]:
-    isolate(monkeypatch, tmp_path)
     path = tmp_path / "C-0001.board"
     return path, small_board(path)
 
@@ -61,7 +59,7 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
         # Everyone sees it, is offered to follow, and is recorded as there.
         await wait_for(pb, lambda: ben.board_screen.meeting.meeting is not None, 5)
         assert ben.board_screen.status_line.meeting == "meeting: Ana · 0 min · 3 here"
-        await notice_drawn(pb, "Ana Ruiz is running meeting 1 ‘Case review’. Press F to follow")
+        await notice_drawn(pb, "Ana Lima is running meeting 1 ‘Case review’. Press F to follow")
         await wait_for(pd, lambda: len(meetings(path)[0].attendees) == 3, 5)
         # Ben accepts with one key; Ana opens a card: Ben reads it too, and leaves with her.
         await pb.press("F")
@@ -88,7 +86,7 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
         assert dara.board_screen.colleagues.following is None
         await pa.press("B")
         await wait_for(pd, lambda: dara.board_screen.colleagues.following is not None, 5)
-        await notice_drawn(pd, "Ana Ruiz brought everyone to them")
+        await notice_drawn(pd, "Ana Lima brought everyone to them")
         await wait_for(
             pd, lambda: dara.board_screen.board_view.focused_card.title == "New part 4", 5
         )
@@ -107,13 +105,13 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
         await pa.press("enter")
         await wait_for(pa, lambda: note.exists(), 5)
         await wait_for(pb, lambda: ben.board_screen.meeting.meeting is None, 5)
-        await notice_drawn(pb, "Ana Ruiz ended meeting 1")
+        await notice_drawn(pb, "Ana Lima ended meeting 1")
         assert (
             ben.board_screen.status_line.meeting == ""
             and ben.board_screen.colleagues.following is None
         )
     text = note.read_text()
-    assert "- Ana Ruiz (psychology) added this part to Sources." in text
+    assert "- Ana Lima (psychology) added this part to Sources." in text
     assert "Ben Okafor (psychiatry)" in text.split("## Present")[1]
     assert oct(note.stat().st_mode & 0o777) == "0o600"
 
@@ -200,7 +198,7 @@ async def test_in_a_collision_everyone_is_named_rightly_and_the_replaced_text_is
         ben.screen.query_one("#title").value = "Panic on the bus"
         await pa.press("ctrl+s")
         await wait_for(pb, lambda: "changed the title" in str(ben.screen.notices), 5)
-        assert ben.screen.notices["title"].startswith("Ana Ruiz changed the title")
+        assert ben.screen.notices["title"].startswith("Ana Lima changed the title")
         await pb.press("ctrl+s")
         await wait_for(pb, lambda: isinstance(ben.screen, ConflictDialog), 5)
         assert "Ben Okafor" not in str(ben.screen.query("Static").first().render())
@@ -218,7 +216,6 @@ async def test_a_meeting_goes_on_to_the_next_client_and_followers_come_along(tmp
     from formboard.core.identity import current_identity
     from formboard.core.presence import record_move
 
-    isolate(monkeypatch, tmp_path)
     first, second = tmp_path / "C-0001.board", tmp_path / "C-0002.board"
     small_board(first)
     with BoardStore.create(second, "C-0002"):
@@ -247,7 +244,6 @@ def test_the_folder_loop_goes_back_to_the_list_and_on_with_a_colleague(tmp_path,
     from formboard.cli import app as cli_app
     from formboard.tui import chooser
 
-    isolate(monkeypatch, tmp_path)
     first, second = tmp_path / "C-0001.board", tmp_path / "C-0002.board"
     small_board(first)
     with BoardStore.create(second, "C-0002"):

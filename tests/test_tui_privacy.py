@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import loaded, notice_drawn, notices, screen_text, wait_for
+from tests.tui_helpers import notice_drawn, notices, opened_app, screen_text, wait_for
 from textual.widgets import Input
 
 from formboard.core.settings import save_settings
-from formboard.tui.app import FormboardApp
 from formboard.tui.screens.blank import BlankScreen
 from formboard.tui.screens.card import CardScreen
 
@@ -20,9 +19,7 @@ def board(board_file: Path) -> Path:
 
 
 async def test_b_hides_every_card_until_enter_and_nothing_else_gets_through(board):
-    app = FormboardApp(board)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board) as (app, pilot):
         await pilot.press("down")
         focused = app.board_screen.board_view.focused_card
         assert "Panic at work" in screen_text(app) and "C-0001" in screen_text(app)
@@ -44,9 +41,7 @@ async def test_b_hides_every_card_until_enter_and_nothing_else_gets_through(boar
 
 
 async def test_f12_hides_while_typing_in_a_card_and_the_typed_text_is_still_there(board):
-    app = FormboardApp(board)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board) as (app, pilot):
         await pilot.press("e")  # open the card to edit it
         await wait_for(pilot, lambda: isinstance(app.screen, CardScreen))
         await pilot.press("end", *" at night")
@@ -61,9 +56,7 @@ async def test_f12_hides_while_typing_in_a_card_and_the_typed_text_is_still_ther
 
 async def test_the_screen_hides_by_itself_after_the_idle_minutes(board):
     save_settings({"idle_minutes": 5})
-    app = FormboardApp(board)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board) as (app, pilot):
         assert app.idle_after == 300
         app._last_input -= 200
         await pilot.press("down")  # a key resets the idle clock
@@ -77,25 +70,19 @@ async def test_the_screen_hides_by_itself_after_the_idle_minutes(board):
 
 async def test_idle_minutes_zero_never_hides_and_a_bad_value_is_one_notice(board):
     save_settings({"idle_minutes": 0})
-    app = FormboardApp(board)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board) as (app, pilot):
         app._last_input -= 10_000_000
         app._check_idle()
         await pilot.pause()
         assert not isinstance(app.screen, BlankScreen)
     save_settings({"idle_minutes": "ten"})
-    app = FormboardApp(board)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board) as (app, pilot):
         assert app.idle_after == 600
         await notice_drawn(pilot, "idle_minutes")
 
 
 async def test_a_notice_that_arrives_while_hidden_waits_for_the_screen_to_come_back(board):
-    app = FormboardApp(board)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board) as (app, pilot):
         await pilot.press("b")
         await pilot.pause()
         app.notify("Ben Okafor archived the card Panic at work.")
@@ -106,8 +93,6 @@ async def test_a_notice_that_arrives_while_hidden_waits_for_the_screen_to_come_b
 
 
 async def test_the_palette_offers_no_screenshot_of_client_text(board):
-    app = FormboardApp(board)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board) as (app, _pilot):
         titles = [c.title for c in app.get_system_commands(app.screen)]
     assert titles and "Screenshot" not in titles  # it wrote client text world-readable

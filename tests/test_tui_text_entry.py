@@ -15,15 +15,14 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import loaded, new_card_refused, wait_for
+from tests.tui_helpers import new_card_refused, opened_app, wait_for
 from textual import events
 from textual._xterm_parser import XTermParser
 from textual.widgets import Static, TextArea
 
 from formboard.core.store import BoardStore
-from formboard.tui.app import FormboardApp
-from formboard.tui.screens.dialogs import ChoiceDialog
-from formboard.tui.screens.prompt import PromptScreen
+from formboard.tui.dialogs.choice import ChoiceDialog
+from formboard.tui.dialogs.prompt import PromptScreen
 from formboard.tui.widgets.text_input import kept_unprintable
 
 ZWNJ, ZWJ = "\u200c", "\u200d"
@@ -68,9 +67,7 @@ def cards_titled(path: Path, title: str) -> list:
 
 
 async def test_a_persian_title_typed_in_the_new_card_dialog_keeps_its_non_joiner(board_file):
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         await pilot.press("n")
         await type_text(pilot, PERSIAN)
         await pilot.press("enter")
@@ -82,9 +79,7 @@ async def test_a_persian_title_typed_in_the_new_card_dialog_keeps_its_non_joiner
 
 
 async def test_a_direction_override_or_control_key_leaves_a_field_as_it_was(board_file):
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         await pilot.press("n")
         await type_text(pilot, f"ab{ZWNJ}")
         prompt = app.screen
@@ -96,9 +91,7 @@ async def test_a_direction_override_or_control_key_leaves_a_field_as_it_was(boar
 
 
 async def test_a_joiner_typed_in_the_perspective_text_box_is_saved(board_file):
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         await pilot.press("p")
         await type_text(pilot, f"{PERSIAN} {MOTHER_AND_DAUGHTER}")
         await pilot.press("ctrl+s")
@@ -112,9 +105,7 @@ async def test_a_joiner_typed_in_the_perspective_text_box_is_saved(board_file):
 
 
 async def test_esc_in_the_new_card_dialog_asks_only_when_something_was_typed(board_file):
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         before = len(app.board_screen.board_view.cards)
         for keys in ([], ["x", "backspace"]):  # nothing typed, or typed and taken back
             await pilot.press("n", *keys, "escape")
@@ -138,9 +129,7 @@ async def test_esc_in_the_new_card_dialog_asks_only_when_something_was_typed(boa
 
 
 async def test_esc_after_typing_a_perspective_asks_before_discarding_it(board_file):
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         await pilot.press("p", *"A long reading", "escape")
         assert isinstance(app.screen, ChoiceDialog)
         await pilot.press("k")
@@ -153,9 +142,7 @@ def hint(screen: PromptScreen) -> str:
 
 
 async def test_the_perspective_dialog_says_enter_is_a_new_line_and_ctrl_s_saves(board_file):
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         await pilot.press("n")
         assert isinstance(app.screen, PromptScreen)
         assert hint(app.screen) == "enter or ctrl+s saves · esc cancels"  # one line: enter saves
@@ -175,9 +162,7 @@ async def test_a_dialog_reopened_after_a_failed_write_still_asks_before_dropping
 ):
     from formboard.core.errors import BoardReadOnly
 
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         refusal = BoardReadOnly("The drive became read-only; nothing was written.")
         await new_card_refused(pilot, monkeypatch, refusal, "Typed before it failed")
         await pilot.press("escape")
@@ -188,9 +173,7 @@ async def test_a_dialog_reopened_after_a_failed_write_still_asks_before_dropping
 
 
 async def test_several_lines_pasted_into_a_title_are_all_kept_on_one_line(board_file):
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
         app.screen.focused.post_message(events.Paste("Panic at work\n  since the\r\nmove  \n"))
@@ -202,9 +185,7 @@ async def test_the_filter_box_takes_a_non_joiner_too(board_file):
     with BoardStore.open(board_file) as store:
         store.add_card("symptoms", PERSIAN)
         store.add_card("symptoms", PERSIAN.replace(ZWNJ, ""))  # spelt without it: another word
-    app = FormboardApp(board_file)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board_file) as (app, pilot):
         await pilot.press("slash")
         await type_text(pilot, PERSIAN)
         await pilot.pause()

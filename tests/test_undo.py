@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from tests.helpers_store import person
+from tests.tui_helpers import opened_app
 
 from formboard.cli import cli
 from formboard.core.errors import InvalidInput, UndoRefused
@@ -106,16 +107,11 @@ async def test_ctrl_z_and_ctrl_y_in_the_app_and_a_refusal_names_the_colleague(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.tui_helpers import BEN as BEN_APP
-    from tests.tui_helpers import isolate, loaded, notice_drawn, small_board, wait_for
+    from tests.tui_helpers import notice_drawn, small_board, wait_for
 
-    from formboard.tui.app import FormboardApp
-
-    isolate(monkeypatch, tmp_path)
     board = tmp_path / "C-0001.board"
     ids = small_board(board)
-    app = FormboardApp(board, watch="events")
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(app, pilot)
+    async with opened_app(board, watch="events") as (app, pilot):
         await pilot.press("n", *"Tearful at night", "enter")
         await wait_for(
             pilot, lambda: app.board_screen.board_view.focused_card.title == "Tearful at night"

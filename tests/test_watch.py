@@ -12,17 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.helpers_store import person, raw
 
 from formboard.core import drives
 from formboard.core.settings import load_settings, save_settings
 from formboard.core.store import BoardStore
 from formboard.core.watch import BoardWatcher, UnknownWatchMode, WatchMode, choose_mode
-from helpers_store import fictional_env, person, raw
-
-
-@pytest.fixture(autouse=True)
-def _fictional(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    fictional_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture

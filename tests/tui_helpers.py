@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from textual.widgets._toast import Toast
 
 from formboard.core.identity import Identity
 from formboard.core.store import BoardStore, create_store, open_store
 from formboard.tui.app import FormboardApp
-from formboard.tui.screens.prompt import PromptScreen
+from formboard.tui.dialogs.prompt import PromptScreen
 
 BEN = Identity(login="ben", name="Ben Okafor", discipline="psychiatry", host="host-2")
-
-
-def isolate(monkeypatch, tmp_path: Path) -> None:
-    """A fictional practitioner with their own config and data folders."""
-    monkeypatch.setenv("FORMBOARD_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("FORMBOARD_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("FORMBOARD_USER", "Ana Ruiz")
-    monkeypatch.setenv("FORMBOARD_DISCIPLINE", "psychology")
-    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 def small_board(path: Path | str) -> dict[str, str]:
@@ -60,6 +53,18 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0) 
 async def loaded(app: FormboardApp, pilot) -> None:
     await wait_for(pilot, lambda: bool(app.board_screen.board_view.cards) and app._loaded)
     await pilot.pause()
+
+
+@asynccontextmanager
+async def opened_app(
+    board: Path | str, *, size: tuple[int, int] = (120, 36), **options: Any
+) -> AsyncIterator[tuple[FormboardApp, Any]]:
+    """The app on ``board`` in a Pilot terminal of ``size``, its cards on screen:
+    ``async with opened_app(path) as (app, pilot):``. ``options`` go to FormboardApp."""
+    app = FormboardApp(board, **options)
+    async with app.run_test(size=size) as pilot:
+        await loaded(app, pilot)
+        yield app, pilot
 
 
 def store_card(path: Path | str, card_id: str):

@@ -16,7 +16,7 @@ its screen and keys over a websocket. Around it, what a clinical service needs:
 
 from __future__ import annotations
 
-import asyncio
+import copy
 import hmac
 import html
 import logging
@@ -25,11 +25,9 @@ import secrets
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, unquote
 
 from aiohttp import web
-from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from formboard.core.files import make_private_folders, write_atomically
@@ -38,7 +36,28 @@ from formboard.core.model import clean_line
 from formboard.core.settings import data_dir, settings
 
 TEMPLATES = Path(__file__).parent / "web_templates"
-log = logging.getLogger("formboard.serve")
+
+
+class _Unsaid(logging.Filter):
+    """textual-serve logs a tab's failure with its traceback, which could hold what the tab
+    sent: only the kind of failure is said."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is not None:
+            record.msg, record.args = (
+                "a browser session ended with %s",
+                (record.exc_info[0].__name__,),
+            )
+        elif record.levelno >= logging.WARNING:
+            record.msg, record.args = "textual-serve: %s", (record.levelname.lower(),)
+        record.exc_info = record.exc_text = None
+        return True
+
+
+def _quiet_textual_serve() -> None:
+    logger = logging.getLogger("textual-serve")
+    if not any(isinstance(f, _Unsaid) for f in logger.filters):
+        logger.addFilter(_Unsaid())
 
 
 def token_path() -> Path:
@@ -97,6 +116,7 @@ class BoardServer(Server):
                          templates_path=TEMPLATES)  # fmt: skip
         self.location = location
         self.token = token
+        _quiet_textual_serve()
 
     # ------------------------------------------------------------- the routes
 
@@ -140,49 +160,39 @@ class BoardServer(Server):
             return web.Response(text=page, content_type="text/html")
         return await self.handle_index(request)  # textual-serve's page, our template
 
-    async def handle_index(self, request: web.Request) -> Any:
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        """The tab's page (our template): who is at it travels in the websocket's path."""
         import aiohttp_jinja2
 
-        context = await Server.handle_index.__wrapped__(self, request)  # type: ignore[attr-defined]
+        router = request.app.router
+        base = self.public_url
+        socket = f"{base}{router['websocket'].url_for()}"
+        socket = ("wss:" if base.startswith("https") else "ws:") + socket.split(":", 1)[1]
         parts = [request.query.get(k, "") for k in ("token", "name", "discipline")]
-        context["app_websocket_url"] += "/" + "/".join(quote(p, safe="") or "-" for p in parts)
+        context = {
+            "font_size": to_int(request.query.get("fontsize", "16"), 16),
+            "app_websocket_url": socket + "/" + "/".join(quote(p, safe="") or "-" for p in parts),
+            "config": {"static": {"url": f"{base}{router['static'].url_for(filename='/')}"}},
+            "application": {"name": self.title},
+        }
         return aiohttp_jinja2.render_template("app_index.html", request, context)
 
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         if not self._allowed(request):
-            return web.Response(status=403, text=_REFUSED)
+            raise web.HTTPForbidden(text=_REFUSED)
         said = request.match_info
         try:
             name = clean_line(unquote(said.get("name", "")).strip())
             discipline = clean_line(unquote(said.get("discipline", "")).strip().strip("-"))
         except ValueError:
-            return web.Response(status=400, text="Give a name and discipline on the first page.")
+            raise web.HTTPBadRequest(text="Give a name and discipline on the first page.") from None
         if not name:
-            return web.Response(status=400, text="Give a name on the first page.")
-        return await self._relay(request, self.command_for(name, discipline))
-
-    async def _relay(self, request: web.Request, command: str) -> web.WebSocketResponse:
-        """textual-serve's websocket handler, with this tab's own command (the server's
-        ``self.command`` is shared by every tab)."""
-        websocket = web.WebSocketResponse(heartbeat=15)
-        width = to_int(request.query.get("width", "80"), 80)
-        height = to_int(request.query.get("height", "24"), 24)
-        service: AppService | None = None
-        try:
-            await websocket.prepare(request)
-            service = AppService(command, write_bytes=websocket.send_bytes,
-                                 write_str=websocket.send_str, close=websocket.close,
-                                 download_manager=self.download_manager, debug=False)  # fmt: skip
-            await service.start(width, height)
-            await self._process_messages(websocket, service)
-        except asyncio.CancelledError:
-            await websocket.close()
-        except Exception as exc:  # never the traceback: it could hold what a tab sent
-            log.warning("a browser session ended with %s", type(exc).__name__)
-        finally:
-            if service is not None:
-                await service.stop()
-        return websocket
+            raise web.HTTPBadRequest(text="Give a name on the first page.")
+        # textual-serve's own handler runs ``self.command``, which every tab shares: this
+        # tab's handler is a copy of the server that runs this tab's person.
+        tab = copy.copy(self)
+        tab.command = self.command_for(name, discipline)
+        return await Server.handle_websocket(tab, request)
 
     def command_for(self, name: str, discipline: str) -> str:
         """The shell command that runs the app for one tab, as that person."""

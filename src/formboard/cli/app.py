@@ -41,7 +41,14 @@ def require_terminal() -> None:
         )
 
 
-def run_board(path: Path, theme: str | None, watch: str | None = None, **options: object) -> object:
+def run_board(
+    path: Path | str,
+    theme: str | None,
+    watch: str | None = None,
+    *,
+    from_folder: Path | None = None,
+    follow_login: str | None = None,
+) -> object:
     """Open the app on one board (the board is checked first, so errors are sentences).
 
     Returns what the app ended with: ``("list",)`` to go back to the folder's boards,
@@ -49,7 +56,8 @@ def run_board(path: Path, theme: str | None, watch: str | None = None, **options
     """
     from formboard.tui.app import FormboardApp
 
-    app = FormboardApp(path, theme=theme, watch=watch, **options)  # type: ignore[arg-type]
+    app = FormboardApp(path, theme=theme, watch=watch, from_folder=from_folder,
+                       follow_login=follow_login)  # fmt: skip
     app.open_board()
     try:
         require_terminal()
@@ -120,7 +128,7 @@ def run_boards(
 def open_board(board: Path | None, theme: str | None, watch: str | None) -> None:
     """Open BOARD in the terminal app; a folder (or nothing: this folder) lists its boards."""
     if isinstance(board, str):  # a board on a server: live through its notifications
-        run_board(board, theme, watch)  # type: ignore[arg-type]
+        run_board(board, theme, watch)
         return
     target = board or Path.cwd()
     if target.is_dir():

@@ -52,9 +52,11 @@ def add(
 ) -> None:  # fmt: skip
     """Add a card to a column and print its id."""
     col = column_of(column)
-    fields = {"status": status_value(status), "domain": domain_value(domain) or None}
     with opened(board) as store:
-        card = store.add_card(col, title, body=body, client_words=words, top=top, **fields)
+        card = store.add_card(
+            col, title, body=body, client_words=words, top=top,
+            status=status_value(status) or "hypothesis", domain=domain_value(domain) or None,
+        )  # fmt: skip
     click.echo(card.id)
 
 

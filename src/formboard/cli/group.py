@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import difflib
 import errno
+import functools
 import os
 import sqlite3
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -97,12 +99,16 @@ class FormboardGroup(click.Group):
                 raise  # a developer asked for the traceback
             raise _as_sentence(exc) from None
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(
+        self, args: Sequence[str] | None = None, prog_name: str | None = None,
+        complete_var: str | None = None, standalone_mode: bool = True, **extra: Any,
+    ) -> Any:  # fmt: skip
         """Run the command; outside tests that want exceptions, exit with a code."""
+        run = functools.partial(super().main, args, prog_name, complete_var, standalone_mode=False)
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return run(**extra)
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code: Any = run(**extra)
         except click.exceptions.NoArgsIsHelpError as exc:
             exc.show()
             sys.exit(exc.exit_code)

@@ -10,7 +10,7 @@ import click
 
 from formboard.cli.common import BOARD, check_output_target, opened, output_option, write_output
 from formboard.core.errors import InvalidInput
-from formboard.core.facts import count
+from formboard.core.facts import count, cycle_line
 from formboard.core.model import Board
 from formboard.core.text import json_safe, one_line
 
@@ -50,7 +50,7 @@ def show(board: Path, as_json: bool, plain: bool, archived: bool) -> None:
     if plain and found:
         click.echo(f"\nMaintaining cycles ({count(len(found), 'cycle')})")
         for cycle in found:
-            click.echo(one_line(cycle.sentence(titles)) + ".")
+            click.echo(cycle_line(cycle, titles) + ".")
     if archived:
         click.echo("\n" + render_archived(content, ops))
 
@@ -161,7 +161,7 @@ def import_(file: Path, board: Path) -> None:
     )
 
 
-COMMANDS = (show, log, export, import_)
+COMMANDS: tuple[click.Command, ...] = (show, log, export, import_)
 
 
 @click.command()

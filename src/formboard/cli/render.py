@@ -16,7 +16,7 @@ from formboard.core.facts import (
     card_facts,
     count,
     link_counts,
-    link_sentence,
+    link_titles,
     local_time,
     ordered_cards,
 )
@@ -55,8 +55,7 @@ def link_line(link: Link, titles: dict[str, str]) -> str:
     The CLI always reads links this way (target, passive phrase, source), so a listing
     starts with the card that is acted upon, as the board's symptoms usually are.
     """
-    ends = titles.get(link.from_id, link.from_id), titles.get(link.to_id, link.to_id)
-    first, words, second = link_sentence(link.kind, *ends, backwards=True)
+    first, words, second = link_titles(link, titles, backwards=True, ids=True)
     return f"{one_line(first)} — {words} — {one_line(second)}"
 
 

@@ -134,8 +134,7 @@ def board_to_markdown(board: Board) -> str:
     if board.links:
         out += ["## Links", ""]
         for link in board.links:
-            ends = titles.get(link.from_id, link.from_id), titles.get(link.to_id, link.to_id)
-            first, words, second = facts.link_sentence(link.kind, *ends)
+            first, words, second = facts.link_titles(link, titles, ids=True)
             note = f" ({md_line(' '.join(link.note.split()))})" if link.note.strip() else ""
             out.append(f"- {md_line(first)} {words} {md_line(second)}.{note}")
         out.append("")

@@ -9,12 +9,13 @@ Titles come back as given: each surface makes them safe its own way (core/text.p
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from formboard.core.model import Board, Card, Column, Domain, Link, LinkKind, Status
+from formboard.core.text import one_line
 
 COLUMN_ORDER = {column: index for index, column in enumerate(Column)}
 STATUS_SHORT = {Status.HYPOTHESIS: "hyp", Status.AGREED: "agreed", Status.RETIRED: "retired"}
@@ -83,16 +84,67 @@ def link_words(kind: LinkKind, *, backwards: bool = False) -> str:
     return kind.passive if backwards else kind.phrase
 
 
-def link_sentence(
-    kind: LinkKind, source: str, target: str, *, backwards: bool = False
-) -> tuple[str, str, str]:
-    """A link as (first, words, second).
+UNKNOWN_CARD = "a card"  # a link's end that is not on the board (or a title not given)
+UNKNOWN_KIND = "is linked to"  # a link kind this version does not know
+
+
+class LinkSaid(NamedTuple):
+    """A link in words, in the parts each surface styles its own way (bold titles on the
+    board, quotes in the record, escaped in HTML): the two ends as given, the words between.
 
     Forwards: ("Avoiding the office", "maintains", "Panic at work"); backwards, from the
     card acted upon: ("Panic at work", "maintained by", "Avoiding the office").
     """
-    words = link_words(kind, backwards=backwards)
-    return (target, words, source) if backwards else (source, words, target)
+
+    first: str
+    words: str
+    second: str
+
+
+def link_said(
+    kind: LinkKind | str, source: str, target: str, *, backwards: bool = False
+) -> LinkSaid:
+    """A link from ``source`` to ``target``, each named as the surface names it (a title,
+    "this part", a quoted title); a kind this version does not know "is linked to"."""
+    try:
+        words = link_words(LinkKind(kind), backwards=backwards)
+    except ValueError:
+        words = UNKNOWN_KIND
+    return LinkSaid(target, words, source) if backwards else LinkSaid(source, words, target)
+
+
+def link_titles(
+    link: Link, titles: Mapping[str, str], *, backwards: bool = False, ids: bool = False
+) -> LinkSaid:
+    """``link`` with its cards' titles; an end not in ``titles`` is "a card" (its id,
+    with ``ids``: a listing someone may act on)."""
+    ends = [titles.get(i, i if ids else UNKNOWN_CARD) for i in (link.from_id, link.to_id)]
+    return link_said(link.kind, *ends, backwards=backwards)
+
+
+class CycleLike(Protocol):
+    """A maintaining cycle (``graph.Cycle``): its cards in order, the kind of each link."""
+
+    @property
+    def cards(self) -> tuple[str, ...]: ...
+    @property
+    def kinds(self) -> tuple[LinkKind, ...]: ...
+
+
+def cycle_said(cycle: CycleLike, titles: Mapping[str, str]) -> tuple[str, ...]:
+    """A maintaining cycle in turns of title and words, back to where it started:
+    ("Panic", "maintains", "Avoiding the office", "triggers", "Panic")."""
+    names = [titles.get(c, UNKNOWN_CARD) for c in cycle.cards]
+    parts: list[str] = []
+    for name, kind in zip(names, cycle.kinds, strict=True):
+        parts += [name, kind.phrase]
+    return (*parts, names[0])
+
+
+def cycle_line(cycle: CycleLike, titles: Mapping[str, str]) -> str:
+    """ "Panic → maintains → Avoiding the office → triggers → … → Panic", on one line, every
+    character visible (not yet escaped for HTML)."""
+    return " → ".join(one_line(part) for part in cycle_said(cycle, titles))
 
 
 class LinkEnd(NamedTuple):

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from formboard.core.facts import board_order
+from formboard.core.facts import board_order, cycle_line
 from formboard.core.model import Board, Card, LinkKind
-from formboard.core.text import one_line, visible
 
 MAINTAINING = (LinkKind.MAINTAINS, LinkKind.TRIGGERS)
 LONGEST = 12  # cards in a cycle, at most: longer chains are not what a team talks through
@@ -26,14 +25,6 @@ class Cycle:
 
     cards: tuple[str, ...]
     kinds: tuple[LinkKind, ...]
-
-    def sentence(self, titles: Mapping[str, str]) -> str:
-        """ "Panic → maintains → Avoiding the office → triggers → … → Panic"."""
-        names = [one_line(visible(titles.get(c, "a card"))) for c in self.cards]
-        parts = []
-        for name, kind in zip(names, self.kinds, strict=True):
-            parts += [name, kind.phrase]
-        return " → ".join([*parts, names[0]])
 
 
 def cycles(board: Board, kinds: Iterable[LinkKind] = MAINTAINING) -> list[Cycle]:
@@ -80,5 +71,5 @@ def cycle_json(cycle: Cycle, titles: Mapping[str, str]) -> dict[str, object]:
     return {
         "cards": list(cycle.cards),
         "kinds": [k.value for k in cycle.kinds],
-        "sentence": cycle.sentence(titles),
+        "sentence": cycle_line(cycle, titles),
     }

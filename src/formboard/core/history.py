@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from formboard.core.errors import InvalidInput
+from formboard.core.facts import link_said
 from formboard.core.meetings import Meeting, last_ended
-from formboard.core.model import Column, LinkKind, Op, Status
+from formboard.core.model import Column, Op, Status
 from formboard.core.text import one_line, visible
 
 _QUOTE_MAX = 60
@@ -89,11 +90,8 @@ def _column(value: Any) -> str:
 
 def _link(op: Op, titles: Mapping[str, str]) -> str:
     values = op.after or op.before or {}
-    try:
-        words = LinkKind(values.get("kind", "")).phrase
-    except ValueError:
-        words = "is linked to"
-    return f"{_card(titles, values.get('from', ''))} {words} {_card(titles, values.get('to', ''))}"
+    ends = (_card(titles, values.get(end, "")) for end in ("from", "to"))
+    return " ".join(link_said(values.get("kind", ""), *ends))
 
 
 def sentence(

@@ -20,20 +20,13 @@ from formboard.core.model import Column
 from formboard.core.text import one_line, visible
 
 PAPER_THEME = "formboard-light"  # the column colours on paper: the light theme's
-# The light theme's [columns] as shipped: used when the theme file cannot be read.
-_PAPER_COLUMNS = {
-    Column.SYMPTOMS: "#A63D2A",
-    Column.SOURCES: "#6E4A9E",
-    Column.QUALITIES: "#7A5C00",
-    Column.RESOURCES: "#2B6E45",
-    Column.RELATIONSHIPS: "#2560A0",
-}
+INK = "#1F2328"  # the page's text colour: a column the theme file does not colour
 _HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _CSS_PLAIN = re.compile(r"[A-Za-z0-9 .,_-]")
 
-CSS = """
-:root { --ink: #1F2328; --muted: #57606A; --rule: #D0D7DE; --paper: #FFFFFF; }
-body { font: 11pt/1.45 system-ui, "Segoe UI", "DejaVu Sans", sans-serif; color: var(--ink);
+CSS = (
+    (f"\n:root {{ --ink: {INK}; --muted: #57606A; --rule: #D0D7DE; --paper: #FFFFFF; }}\n")
+    + """body { font: 11pt/1.45 system-ui, "Segoe UI", "DejaVu Sans", sans-serif; color: var(--ink);
   background: var(--paper); max-width: 46rem; margin: 2rem auto; padding: 0 1rem; }
 .confidential { font-size: .8rem; letter-spacing: .05em; color: var(--muted);
   border-bottom: 1px solid var(--rule); padding-bottom: .3rem; margin: 0 0 1rem; }
@@ -48,6 +41,7 @@ blockquote { margin: .3rem 0 .8rem 1rem; padding-left: .6rem; border-left: 3px s
   li, blockquote { break-inside: avoid; }
 }
 """
+)
 
 
 def h(text: str) -> str:
@@ -107,13 +101,15 @@ def page(*, tab_title: str, client: str, body: Iterable[str], css: str = "") -> 
 
 @cache
 def column_colours() -> dict[Column, str]:
-    """Each column's colour on paper: the light theme's ``[columns]``, read without Textual.
+    """Each column's colour on paper: the light theme file's ``[columns]``, read without
+    Textual (never a copy of it).
 
-    A colour that is not ``#RRGGBB`` (it goes into a stylesheet) keeps the shipped one.
+    A colour that is not ``#RRGGBB`` (it goes into a stylesheet), or a theme file that
+    cannot be read, leaves that column in the page's ink.
     """
     from formboard.shipped import shipped_dir
 
-    colours = dict(_PAPER_COLUMNS)
+    colours = dict.fromkeys(Column, INK)
     folder = shipped_dir("themes")
     try:
         if folder is not None:
@@ -123,5 +119,5 @@ def column_colours() -> dict[Column, str]:
                 if isinstance(value, str) and _HEX_COLOUR.match(value):
                     colours[column] = value
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
-        pass  # the shipped colours above
+        pass  # ink, as above
     return colours

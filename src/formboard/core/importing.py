@@ -7,7 +7,7 @@ file's text, which may be clinical.
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -212,7 +212,7 @@ def _where(err: Any) -> str:
 
 
 def _rule(err: Any) -> str:
-    kind, msg = err["type"], err["msg"]
+    kind, msg = str(err["type"]), str(err["msg"])
     fixed = {
         "missing": "is required",
         "extra_forbidden": "is not a field of the formboard format",
@@ -239,7 +239,7 @@ def _problems(exc: ValidationError) -> str:
     return "; ".join(parts) + more + "."
 
 
-def _first_repeat(entries: list[tuple[str, Hashable]]) -> tuple[str, str] | None:
+def _first_repeat(entries: Sequence[tuple[str, Hashable]]) -> tuple[str, str] | None:
     """The first entry whose key an earlier entry already had: (its path, the earlier path)."""
     seen: dict[Hashable, str] = {}
     for where, key in entries:

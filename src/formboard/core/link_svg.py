@@ -14,11 +14,11 @@ from __future__ import annotations
 import html
 import unicodedata
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from formboard.core.facts import count, ordered_cards
+from formboard.core.facts import count, link_titles, ordered_cards
 from formboard.core.html_page import column_colours, h
 from formboard.core.model import Board, Card, Column, Link, LinkKind
 from formboard.core.text import one_line, visible
@@ -290,11 +290,11 @@ def _n(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
-def link_sentence(link: Link, titles: dict[str, str]) -> str:
-    """ "‘Panic in the car park’ maintains ‘Avoiding the office’", visible, not escaped."""
-    first = one_line(visible(titles.get(link.from_id, "a card")))
-    second = one_line(visible(titles.get(link.to_id, "a card")))
-    return f"‘{first}’ {link.kind.phrase} ‘{second}’"
+def quoted_link(link: Link, titles: Mapping[str, str]) -> str:
+    """ "‘Panic in the car park’ maintains ‘Avoiding the office’", visible, not escaped:
+    the record's way (the diagram's hover text and the list of links)."""
+    said = link_titles(link, titles)
+    return f"‘{one_line(said.first)}’ {said.words} ‘{one_line(said.second)}’"
 
 
 def diagram_svg(board: Board, in_cycle: Collection[tuple[str, str]] = ()) -> str:
@@ -340,7 +340,7 @@ def diagram_svg(board: Board, in_cycle: Collection[tuple[str, str]] = ()) -> str
         path = "M" + _n(d.points[0][0]) + "," + _n(d.points[0][1])
         for _, c1, c2, end in layout.segments(d):
             path += " C" + " ".join(f"{_n(x)},{_n(y)}" for x, y in (c1, c2, end))
-        said = h(link_sentence(d.link, titles))
+        said = h(quoted_link(d.link, titles))
         dash = _DASHES.get(d.link.kind)
         out.append(
             f'<path class="link{" in-cycle" if cycle else ""}" data-kind="{d.link.kind.value}"'

@@ -35,7 +35,10 @@ from pathlib import Path
 
 from formboard.core.errors import BoardLocked, DriveProblem
 from formboard.core.files import private_mode, server_now, write_atomically
-from formboard.core.lease_owner import LeaseInfo, LeaseOwner
+from formboard.core.lease_owner import (
+    LeaseInfo as LeaseInfo,  # re-exported: callers know the lease by lock
+)
+from formboard.core.lease_owner import LeaseOwner as LeaseOwner
 
 LEASE_TTL = 10.0
 LEASE_WAIT = 15.0

@@ -8,6 +8,7 @@ now while it runs), so "what changed in the meeting" is the op log between the t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -77,7 +78,7 @@ def running(meetings: tuple[Meeting, ...] | list[Meeting]) -> Meeting | None:
     return next((m for m in reversed(meetings) if m.running), None)
 
 
-def last_ended(meetings: tuple[Meeting, ...] | list[Meeting]) -> Meeting | None:
+def last_ended(meetings: Sequence[Meeting]) -> Meeting | None:
     """The latest meeting that has ended."""
     return next((m for m in reversed(meetings) if not m.running), None)
 

@@ -82,7 +82,7 @@ def build(board: Board, meeting: Meeting | None, ops: Sequence[Op]) -> Note:
         counted += 1
         said = f"{_person(op, disciplines)} {sentence(op, titles, this=_card_of(op), limit=_FULL)}"
         if op.op == "add_perspective" and (op.after or {}).get("text"):
-            said += f": “{one_line(visible(op.after['text']))}”"
+            said += f": “{one_line(visible((op.after or {})['text']))}”"
         card_id = _card_of(op)
         if card_id is None:
             other.append(said + ".")

@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from formboard.core.files import private_mode, server_now, write_atomically
 from formboard.core.identity import Identity, current_identity
@@ -92,7 +93,7 @@ class PresenceEntry:
             return None
         if not isinstance(data, dict):
             return None
-        values = {}
+        values: dict[str, Any] = {}
         for f in fields(cls):
             value = data.get(f.name, _DEFAULTS.get(f.name))
             kinds = _KINDS[f.name]
@@ -162,7 +163,7 @@ class Presence:
         self.read_only = False
         self.focused: str | None = None
         self.following: str | None = None
-        self.where: dict[str, object] = {}  # view, filter, history_rev, summon
+        self.where: dict[str, Any] = {}  # view, filter, ...: checked in announce
         self._beat = 0
         self._last_write: float | None = None
         self._left = False
@@ -247,7 +248,7 @@ class Presence:
             login=me.login, name=me.name, discipline=me.discipline, initials=me.initials,
             host=me.host, pid=self.pid, client_id=self.client_id, focused=self.focused,
             following=self.following, at=now_iso(), beat=self._beat, machine=self.machine,
-            **self.where,  # type: ignore[arg-type]
+            **self.where,
         )  # fmt: skip
 
     def _make_folder(self, dir_mode: int) -> None:
@@ -388,7 +389,9 @@ def _read_move(path: Path) -> tuple[str, tuple[str, str]] | None:
     if not isinstance(data, dict):
         return None
     login, to, at = data.get("login"), data.get("to"), data.get("at")
-    if not all(isinstance(v, str) and v for v in (login, to, at)):
+    if not (isinstance(login, str) and isinstance(to, str) and isinstance(at, str)) or not (
+        login and to and at
+    ):
         return None
     if "/" in to or "\\" in to or to.startswith(".") or not to.isprintable():
         return None

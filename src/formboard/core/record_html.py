@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from formboard.core import facts
 from formboard.core.html_page import column_colours, h, h_block, page
-from formboard.core.link_svg import DIAGRAM_CSS, diagram_svg, link_sentence
+from formboard.core.link_svg import DIAGRAM_CSS, diagram_svg, quoted_link
 from formboard.core.meetings import upper_first
 from formboard.core.model import Board, Card, Column, now_iso
 
@@ -101,7 +101,7 @@ def board_to_html(board: Board, *, made_at: str | None = None) -> str:
         for link in drawn:
             note = link.note.strip()
             said = f' <span class="muted">({h(note)})</span>' if note else ""
-            body.append(f"<li>{h(link_sentence(link, titles))}.{said}</li>")
+            body.append(f"<li>{h(quoted_link(link, titles))}.{said}</li>")
         body.append("</ul>")
     else:
         body.append("<p>No links between the cards shown.</p>")
@@ -111,7 +111,7 @@ def board_to_html(board: Board, *, made_at: str | None = None) -> str:
     )
     if found:
         body.append('<ol class="cycles">')
-        body += [f"<li>{h(cycle.sentence(titles))}.</li>" for cycle in found]
+        body += [f"<li>{h(facts.cycle_line(cycle, titles))}.</li>" for cycle in found]
         body.append("</ol>")
     else:
         body.append(

@@ -14,12 +14,13 @@ import json
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from formboard.core.files import make_private_folders, write_atomically
 
@@ -30,46 +31,62 @@ DENSITIES = ("compact", "comfortable", "full")  # how much of a card's title the
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be text in quotes")
+    return value.strip()
+
+
+def _minutes(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ValueError("must be a number of minutes (0 turns hiding off)")
+    return value
+
+
+def _one_of(choices: tuple[str, ...], said: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or value.strip().lower() not in choices:
+            raise ValueError(said)
+        return value.strip().lower()
+
+    return check
+
+
+def _keymap(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError('must be a table of binding id = "keys" (see the README)')
+    return dict(value)
+
+
+# Each setting's one rule: what it may hold, the value it is cleaned to, and the words
+# said when it is wrong. The model validates with them; loading the file calls them
+# directly, so start-up never builds the model's validators (~40 ms).
+RULES: dict[str, Callable[[Any], Any]] = {
+    "name": _text, "discipline": _text, "theme": _text, "idle_minutes": _minutes,
+    "watch": _one_of(("", *WATCH_MODES), "must be auto, events or poll"),
+    "density": _one_of(DENSITIES, "must be compact, comfortable or full"), "keymap": _keymap,
+}  # fmt: skip
+
+
 class Settings(BaseModel):
-    """What a person may set in ``config.toml`` (every field optional)."""
+    """What a person may set in ``config.toml`` (every field optional; ``RULES`` check them)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str = ""
     discipline: str = ""
     theme: str = ""
-    idle_minutes: float = Field(default=IDLE_MINUTES, ge=0)
+    idle_minutes: float = IDLE_MINUTES
     watch: str = ""
     density: str = "comfortable"
     keymap: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("idle_minutes", mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _minutes(cls, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError("must be a number of minutes (0 turns hiding off)")
-        return value
-
-    @field_validator("watch", mode="before")
-    @classmethod
-    def _watch(cls, value: Any) -> str:
-        if not isinstance(value, str) or value.strip().lower() not in ("", *WATCH_MODES):
-            raise ValueError("must be auto, events or poll")
-        return value.strip().lower()
-
-    @field_validator("density", mode="before")
-    @classmethod
-    def _density(cls, value: Any) -> str:
-        if not isinstance(value, str) or value.strip().lower() not in DENSITIES:
-            raise ValueError("must be compact, comfortable or full")
-        return value.strip().lower()
-
-    @field_validator("name", "discipline", "theme", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            raise ValueError("must be text in quotes")
-        return value.strip()
+    def _by_its_rule(cls, value: Any, info: ValidationInfo) -> Any:
+        return RULES[str(info.field_name)](value)
 
 
 _KNOWN = ", ".join(Settings.model_fields)
@@ -145,49 +162,17 @@ def _validated(raw: dict[str, Any], path: Path, problems: list[str]) -> LoadedSe
     """Each setting on its own, so one wrong value leaves the others in force."""
     good: dict[str, Any] = {}
     for key, value in raw.items():
-        if key not in Settings.model_fields:
+        rule = RULES.get(key)
+        if rule is None:
             problems.append(
                 f"In {path}, {key!r} is not a setting formboard knows ({_KNOWN}); it is ignored."
             )
             continue
-        if _plainly_valid(key, value):
-            good[key] = value.strip().lower() if key == "watch" else value
-            continue
         try:
-            checked = Settings.model_validate({key: value})
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            what = error["msg"].removeprefix("Value error, ")
-            if key == "keymap":
-                what = 'must be a table of binding id = "keys" (see the README)'
-            elif error["type"] == "greater_than_equal":
-                what = "must be a number of minutes (0 turns hiding off)"
-            problems.append(f"In {path}, {key} {what}; the default is used.")
-            continue
-        good[key] = getattr(checked, key)
+            good[key] = rule(value)
+        except ValueError as exc:
+            problems.append(f"In {path}, {key} {exc}; the default is used.")
     return LoadedSettings(Settings.model_construct(**good), tuple(problems))
-
-
-def _plainly_valid(key: str, value: Any) -> bool:
-    """What the model would accept as it is, checked without building its validators.
-
-    Pydantic builds a model's validators on first use (~40 ms at start-up); a file whose
-    values are all plainly right never needs them. Anything else goes to the model, whose
-    refusal is the sentence the person reads.
-    """
-    if key in ("name", "discipline", "theme"):
-        return isinstance(value, str) and value == value.strip()
-    if key == "idle_minutes":
-        return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
-    if key == "watch":
-        return isinstance(value, str) and value.strip().lower() in ("", *WATCH_MODES)
-    if key == "density":
-        return isinstance(value, str) and value in DENSITIES
-    if key == "keymap":
-        return isinstance(value, dict) and all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        )
-    return False
 
 
 def save_settings(updates: dict[str, Any]) -> None:

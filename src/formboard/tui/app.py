@@ -46,15 +46,14 @@ from formboard.tui.messages import (
     WriteSaved,
 )
 from formboard.tui.presence_loop import PresenceLoop
-from formboard.tui.privacy import Privacy
-from formboard.tui.safe_app import SafeApp
+from formboard.tui.privacy import PrivateApp
 from formboard.tui.screens.blank import BlankScreen
 from formboard.tui.screens.board import BoardScreen
 from formboard.tui.session import BoardSession
 from formboard.tui.themes import column_variables, start_theme
 
 
-class FormboardApp(Privacy, SafeApp[None]):
+class FormboardApp(PrivateApp[None]):
     """A board in the terminal."""
 
     TITLE = "formboard"
@@ -189,7 +188,7 @@ class FormboardApp(Privacy, SafeApp[None]):
     def _hand_on(self, message: SessionMessage) -> None:
         """Every open screen gets each message from the workers, in order, to handle or not."""
         for screen in self.screen_stack:
-            screen.post_message(replace(message))  # type: ignore[type-var]
+            screen.post_message(replace(message))
 
     def _board_loaded(self, message: BoardLoaded) -> None:
         self.board = message.state

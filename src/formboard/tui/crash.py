@@ -27,7 +27,7 @@ import time
 import traceback
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
 
@@ -43,7 +43,7 @@ SAFE_SENTENCE = (
 )
 
 # Apps whose crash is being or has been handled: a second one must not recurse or hide it.
-_crashed: weakref.WeakSet[App[object]] = weakref.WeakSet()
+_crashed: weakref.WeakSet[App[Any]] = weakref.WeakSet()
 # Seconds after a crash before the last resort ends a process that has not ended by itself.
 LAST_RESORT_S = 5.0
 _said = threading.Lock()  # the sentence is printed once, by whoever gets there first
@@ -85,7 +85,7 @@ def message_for(error: BaseException) -> str:
     return sentence_for(error, save_report(error))
 
 
-def handle(app: App[object], error: Exception) -> None:
+def handle(app: App[Any], error: Exception) -> None:
     """Replace Textual's crash screen: exit with one safe sentence. Never raises an Exception.
 
     ``BaseException`` (KeyboardInterrupt, SystemExit) is not caught: that is a person or
@@ -128,17 +128,18 @@ def run(app: App[ResultType]) -> ResultType | None:
             _say_what_is_left(app)
 
 
-def _say_what_is_left(app: App[object]) -> None:
+def _say_what_is_left(app: App[Any]) -> None:
     """Print the sentence if Textual has not (it clears what it printed); never raises."""
     with contextlib.suppress(Exception), _said:
         left, app._exit_renderables[:] = list(app._exit_renderables), []
         if left:
             text = left[0].plain if isinstance(left[0], Text) else SAFE_SENTENCE
-            sys.__stderr__.write(text + "\n")
-            sys.__stderr__.flush()
+            err = sys.__stderr__ or sys.stderr
+            err.write(text + "\n")
+            err.flush()
 
 
-def _last_resort(app: App[object]) -> None:
+def _last_resort(app: App[Any]) -> None:
     """A few seconds after a crash, end a process that is still running, and say why.
 
     Normally the process has ended long before (this thread is a daemon and dies with it).
@@ -152,7 +153,7 @@ def _last_resort(app: App[object]) -> None:
     os._exit(1)
 
 
-def _exit(app: App[object], error: Exception, sentence: Text) -> None:
+def _exit(app: App[Any], error: Exception, sentence: Text) -> None:
     """Record the failure, leave the sentence for after the terminal is restored, close."""
     with contextlib.suppress(Exception):
         app._return_code = 1

@@ -27,8 +27,13 @@ if TYPE_CHECKING:
     from formboard.core.commands import Command  # loaded with the first write
 
 
+@dataclass
 class SessionMessage(Message, bubble=False):
-    """A message from a worker: handled where it is sent, never passed up."""
+    """A message from a worker: handled where it is sent, never passed up.
+
+    A dataclass, as each kind is, so the app can hand a fresh copy to every screen
+    (``dataclasses.replace``: a message is handled once).
+    """
 
     def __init_subclass__(cls, bubble: bool | None = False, **kwargs: Any) -> None:
         super().__init_subclass__(bubble=bubble, **kwargs)  # no subclass bubbles either

@@ -55,6 +55,7 @@ class PresenceLoop:
     def _run(self) -> None:
         assert self.presence is not None, "start() comes after the board opened"
         while True:
+            item: tuple[str | None, str | None, dict[str, Any]] | tuple[()] | None
             try:
                 item = self._queue.get(timeout=POLL_EVERY)
             except queue.Empty:

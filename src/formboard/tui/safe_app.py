@@ -8,7 +8,7 @@ the code meets a bug.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from rich.text import Text
 from textual.app import App, ScreenStackError
@@ -17,7 +17,7 @@ from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 
 from formboard.tui import crash
-from formboard.tui.screens.closing import ClosesOnce
+from formboard.tui.dialogs.closing import ClosesOnce
 from formboard.tui.text import notice_text
 
 ReturnType = TypeVar("ReturnType")
@@ -71,7 +71,7 @@ class SafeApp(App[ReturnType]):
             return False
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
             self.push_screen(Palette(id="--command-palette"))
 
     def pop_screen(self) -> AwaitComplete:

@@ -67,7 +67,7 @@ class BoardSession:
 
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         post: Callable[[Message], Any],
         identity: Identity | None = None,
         store_options: dict[str, Any] | None = None,
@@ -183,7 +183,7 @@ class BoardSession:
 
     def _write(self, request: WriteRequest) -> None:
         assert self.store is not None
-        self.post(SaveState("saving…", pending=self.pending))
+        self._say("saving…")
         answer: WriteSaved | WriteFailed
         try:
             answer = WriteSaved(request, self._write_when_free(request))
@@ -209,9 +209,13 @@ class BoardSession:
             self.post(answer)
         self._sync()
         if isinstance(answer, WriteFailed):
-            self.post(SaveState("not saved", pending=self.pending, error=True))
+            self._say("not saved", error=True)
         elif self.pending == 0:
-            self.post(SaveState("saved"))
+            self._say("saved")
+
+    def _say(self, text: str, *, waiting_for: str = "", error: bool = False) -> None:
+        """The status line's words, with how many changes are still to be written."""
+        self.post(SaveState(text, waiting_for=waiting_for, pending=self.pending, error=error))
 
     def _write_when_free(self, request: WriteRequest) -> Any:
         """Run the write; while a colleague's write holds the lock, keep waiting for it.
@@ -229,10 +233,10 @@ class BoardSession:
                 # The lease's own wait keeps the status line saying whose lock it is.
                 pass
             except BoardBusy:
-                self.post(SaveState(BUSY_STATE, waiting_for="a change being saved"))
+                self._say(BUSY_STATE, waiting_for="a change being saved")
             except DriveProblem as exc:
                 # Full, read-only, no permission: the change stays queued and says why.
-                self.post(SaveState(f"{exc.short()}: your change waits", waiting_for="the drive"))
+                self._say(f"{exc.short()}: your change waits", waiting_for="the drive")
                 if self._closing.wait(DRIVE_RETRY_PAUSE):
                     raise _Closing from None
             if self._closing.wait(LOCK_RETRY_PAUSE):
@@ -248,21 +252,21 @@ class BoardSession:
             # Sound but busy: say so, and read again in a moment (no watcher event may come).
             self._read_busy = True
             away = self.store.kind == "server"  # a board on a server: the server is away
-            self.post(SaveState("waiting for the board server" if away else BUSY_STATE))
+            self._say("waiting for the board server" if away else BUSY_STATE)
             retry = threading.Timer(BUSY_RETRY_PAUSE, self.sync)
             retry.daemon = True
             retry.start()
             return
         except FormboardError as exc:
-            self.post(SaveState(f"cannot read the board: {exc}", error=True))
+            self._say(f"cannot read the board: {exc}", error=True)
             return
         except Exception as exc:  # keep serving; the next sync tries again
-            self.post(SaveState(f"cannot read the board ({type(exc).__name__})", error=True))
+            self._say(f"cannot read the board ({type(exc).__name__})", error=True)
             return
         if self._read_busy:
             self._read_busy = False
             if self.pending == 0:
-                self.post(SaveState("saved"))
+                self._say("saved")
         if changes.empty and changes.revision == state.revision:
             return
         self.state = state.apply(changes)
@@ -280,10 +284,10 @@ class BoardSession:
         if self._closing.is_set():
             raise _Closing
         if waited >= 0.3:  # a moment's retry is not worth a word
-            self.post(SaveState(BUSY_STATE, waiting_for="a change being saved"))
+            self._say(BUSY_STATE, waiting_for="a change being saved")
 
     def _on_lock_wait(self, holder: LeaseInfo | None, waited: float) -> None:
         if self._closing.is_set():
             raise _Closing
         who = holder.name or holder.login if holder else "someone else"
-        self.post(SaveState(f"waiting for the lock held by {who}", waiting_for=who))
+        self._say(f"waiting for the lock held by {who}", waiting_for=who)

@@ -88,7 +88,8 @@ def wrap_title(title: str, width: int, most: int) -> list[str]:
 
 def _cells(word: str, room: int) -> str:
     """The longest start of ``word`` that fits ``room`` cells (at least one character)."""
-    out, used = [], 0
+    out: list[str] = []
+    used = 0
     for ch in word:
         if used + cell_len(ch) > room and out:
             break

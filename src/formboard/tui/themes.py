@@ -26,7 +26,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 from textual.app import App
@@ -263,7 +263,7 @@ def theme_for_environment(requested: str | None, config_theme: str | None) -> st
     return DEFAULT_THEME
 
 
-def start_theme(app: App[object], requested: str | None) -> list[str]:
+def start_theme(app: App[Any], requested: str | None) -> list[str]:
     """Register every theme with ``app`` and switch to the one to start with.
 
     Call it from ``on_load``, before anything is composed. Returns the sentences to show

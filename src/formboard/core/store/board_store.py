@@ -1,10 +1,10 @@
 """BoardStore: the one door to a board file.
 
-Every write is an op: one ``BEGIN IMMEDIATE`` transaction inside the write
-lease that changes rows, appends to the op log and bumps ``meta.revision``
-(triggers bump it, so writers that bypass formboard bump it too). After commit,
-still inside the lease, the sidecar ``<board>.rev`` is replaced so viewers on
-network drives notice, and it never goes back to an older revision.
+Every write is an op: one ``BEGIN IMMEDIATE`` transaction inside the write lease that
+changes rows, appends to the op log and bumps ``meta.revision`` (triggers bump it, so
+writers that bypass formboard bump it too). After commit, still inside the lease, the
+sidecar ``<board>.rev`` is replaced so viewers on network drives notice, and it never
+goes back to an older revision.
 
 One protocol for every opener, wherever it sits (DESIGN §3): a colleague may reach the
 same file through a mount whose SQLite locks never reach us, so a process on the file
@@ -15,7 +15,8 @@ server's own disk treats the board exactly as one on a network drive does.
   any journal it takes for hot, and without the lease that "hot" journal may be another
   host's commit in progress; rolling it back tears that commit.
 - Every read uses a read-only connection, which can never roll a journal back, on a
-  network drive a fresh one (``reads.py`` says how a busy or damaged board is told).
+  network drive a fresh one: the store's ``file`` part (``file_reads.py``, which also
+  says how a busy or damaged board is told).
 
 Not thread-safe for writes: one store per writing thread (the session owns one).
 """
@@ -27,7 +28,6 @@ import errno
 import os
 import secrets
 import sqlite3
-import threading
 from collections.abc import Callable
 from contextlib import closing
 from functools import partial
@@ -36,13 +36,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from formboard.core.drives import is_network_drive
 from formboard.core.errors import (
-    BoardBusy,
     BoardCorrupt,
-    BoardLocked,
-    BoardNotFound,
     BoardReadOnly,
     DriveProblem,
-    FormboardError,
     InvalidInput,
     NotABoard,
 )
@@ -56,14 +52,15 @@ from formboard.core.model import (
 )
 from formboard.core.store import backups, file_care, files, health, ops, schema
 from formboard.core.store.edits import BoardEdits, column_of, new_id
+from formboard.core.store.file_reads import FileReader, first_complaint
+from formboard.core.store.files import SqliteConnection
 from formboard.core.store.reads import (
     RETRY_PAUSES,
     BoardReads,
-    CommitInProgress,
-    first_complaint,
     meta_or_nothing,
+    pause_before_retry,
 )
-from formboard.core.store.sql import SQLITE
+from formboard.core.store.sql import SQLITE, BoardConnection
 from formboard.core.store.writes import (
     AmbiguousCommit,
     Author,
@@ -108,20 +105,14 @@ class BoardStore(BoardReads, BoardEdits):
         self.on_lock_wait = on_lock_wait
         self.on_busy = on_busy  # told (seconds so far) before each retry of a busy board
         self.network = is_network_drive(self.path)
-        owner = LeaseOwner(
-            login=self.identity.login,
-            name=self.identity.name,
-            host=self.identity.host,
-            pid=os.getpid(),
-            uuid=self.client_id,
-        )
+        me = self.identity
+        owner = LeaseOwner(login=me.login, name=me.name, host=me.host, pid=os.getpid(),
+                           uuid=self.client_id)  # fmt: skip
         self.lease = WriteLease(self.path, owner, ttl=lease_ttl, wait=lock_wait)
-        self._closed = False
-        self._opened = False  # until the file proved to be a board
-        self._local = threading.local()  # each thread's read-only connection (local disk)
-        self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
-        self._sqlite_mode = "rw"
+        # Its reading: read-only connections, settled reads, damage only when sure.
+        self.file = FileReader(self.path, self.lease, network=self.network,
+                               corrupt=self._corrupt, on_lock_wait=on_lock_wait,
+                               on_busy=on_busy)  # fmt: skip
         self._client_seq = 0
         self._member_recorded = False
         self._meta_broken = False  # read-only only until `repair` (health.meta_problems)
@@ -151,8 +142,23 @@ class BoardStore(BoardReads, BoardEdits):
         """Open an existing board: BoardNotFound, NotABoard or BoardCorrupt if it can't be."""
         return cls(path, **kwargs)
 
-    def _connect(self, mode: str) -> sqlite3.Connection:
+    def _connect(self, mode: str) -> SqliteConnection:
         return files.connect(self.path, mode)
+
+    def _read(self, fn: Callable[[BoardConnection], T], *, settled: bool = True) -> T:
+        return self.file.read(fn, settled=settled)
+
+    def quick_check(self) -> str | None:
+        """None when ``PRAGMA quick_check`` says ok, else its first complaint (unconfirmed)."""
+        return self.file.complaint("quick_check")
+
+    def integrity_check(self) -> str | None:
+        """None when ``PRAGMA integrity_check`` says ok, else its first complaint."""
+        return self.file.complaint("integrity_check")
+
+    def damage(self) -> str | None:
+        """What is wrong with the file, confirmed; None when it is sound (``FileReader``)."""
+        return self.file.damage()
 
     def _create_file(self, client: str, title: str) -> None:
         files.create_private(self.path)
@@ -163,26 +169,26 @@ class BoardStore(BoardReads, BoardEdits):
                 conn.commit()
                 files.write_sidecar(self.path, 0, self.client_id)
         except BaseException:
-            self._closed = True
+            self.file.closed = True
             for made in (self.path, files.journal_path(self.path)):
                 with contextlib.suppress(OSError):
                     made.unlink()
             raise
-        self._opened = True
+        self.file.opened = True
 
     def _open_existing(self) -> None:
         path = self.path
-        self._sqlite_mode, reason = files.access(path)
+        self.file.mode, reason = files.access(path)
         self.read_only_reason = self.read_only_reason or reason
         try:
             meta = self._read(meta_or_nothing, settled=False)
         except BaseException:
-            self._closed = True
+            self.file.closed = True
             raise
         if meta.get("format") != schema.FORMAT_NAME:
-            self._closed = True
+            self.file.closed = True
             raise NotABoard(f"{path} is an SQLite database but not a formboard board.")
-        self._opened = True
+        self.file.opened = True
         version = health.int_setting(meta, "schema_version")
         broken = [p.field for p in health.meta_problems(meta)]
         if broken:
@@ -193,7 +199,7 @@ class BoardStore(BoardReads, BoardEdits):
                 f"`formboard repair {path}` puts them back"
             )
             self._meta_broken = True
-            version = schema.SCHEMA_VERSION if version is None else version
+        version = schema.SCHEMA_VERSION if version is None else version
         if version > schema.SCHEMA_VERSION:
             self.read_only_reason = (
                 f"it was written by a newer formboard (schema {version}; this one knows "
@@ -205,7 +211,7 @@ class BoardStore(BoardReads, BoardEdits):
         except BoardCorrupt as exc:
             problem = exc.problem  # confirmed while reading: the file is damaged
         except BaseException:
-            self._closed = True
+            self.file.closed = True
             raise
         if problem:
             self.read_only_reason = f"the file is damaged ({problem}): restore a backup"
@@ -213,7 +219,7 @@ class BoardStore(BoardReads, BoardEdits):
             try:
                 self._migrate()
             except BaseException:
-                self._closed = True
+                self.file.closed = True
                 raise
 
     def _migrate(self) -> None:
@@ -228,7 +234,7 @@ class BoardStore(BoardReads, BoardEdits):
                 conn.rollback()
                 raise
 
-    def _corrupt(self, problem: object) -> BoardCorrupt:
+    def _corrupt(self, problem: str) -> BoardCorrupt:
         self.read_only_reason = "the file is damaged: restore a backup"
         error = BoardCorrupt(
             f"{self.path} is damaged ({problem}); formboard will not write to it. "
@@ -239,12 +245,7 @@ class BoardStore(BoardReads, BoardEdits):
 
     def close(self) -> None:
         """Close the store and its read connections; it cannot be used afterwards."""
-        self._closed = True
-        with self._readers_lock:
-            readers, self._readers = self._readers, []
-        for conn in readers:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
+        self.file.close()
 
     def __enter__(self) -> BoardStore:
         return self
@@ -331,7 +332,7 @@ class BoardStore(BoardReads, BoardEdits):
         """
         if self.read_only_reason is not None and not self._repairing:
             raise BoardReadOnly(f"The board cannot be changed: {self.read_only_reason}.")
-        if self._closed:
+        if self.file.closed:
             raise BoardReadOnly("The board is closed.")
         self._client_seq += 1
         client_seq = self._client_seq
@@ -356,8 +357,8 @@ class BoardStore(BoardReads, BoardEdits):
                 unclear = True
                 last_unclear = str(exc)
             except sqlite3.Error as exc:
-                if not (unclear or self._transient(exc)):
-                    raise self._sqlite_error(exc) from None
+                if not (unclear or self.file.transient(exc)):
+                    raise self.file.sqlite_error(exc) from None
                 problem = exc
             else:
                 self._member_recorded = True
@@ -365,7 +366,7 @@ class BoardStore(BoardReads, BoardEdits):
                     raise tx.conflict
                 return tx.result
             if pause is not None:
-                waited = self._pause(pause, waited)
+                waited = pause_before_retry(self.on_busy, pause, waited)
         if unclear and "disk is full" in last_unclear:
             # Each try first looked for this op in the log and did not find it, then its
             # COMMIT failed for want of space (SQLite rolls that back): nothing landed.
@@ -376,9 +377,9 @@ class BoardStore(BoardReads, BoardEdits):
                 "change may not have been saved. Check the connection; the board shows what was."
             )
         assert problem is not None
-        raise self._unsettled(problem, writing=True)
+        raise self.file.unsettled(problem, writing=True)
 
-    def _join_record(self, conn: sqlite3.Connection) -> Record | None:
+    def _join_record(self, conn: BoardConnection) -> Record | None:
         """Make the writer a member of the board on their first write through this store."""
         if self._member_recorded:
             return None
@@ -388,43 +389,3 @@ class BoardStore(BoardReads, BoardEdits):
             initials=ident.initials, last_seen=now_iso(),
         )  # fmt: skip
         return ops.upsert_member(conn, me)
-
-    def _unsettled(self, problem: sqlite3.Error, writing: bool) -> FormboardError:
-        """The sentence for an error that did not pass when tried again.
-
-        "Damaged" only when :meth:`damage` confirms it; otherwise the board is sound and
-        was busy, and nothing was written.
-        """
-        text = str(problem)
-        if "locked" in text or "busy" in text or isinstance(problem, CommitInProgress):
-            return BoardBusy.saying(writing)
-        if not self.path.parent.exists():
-            return BoardNotFound(
-                f"The board {self.path} could not be reached ({text}); "
-                "check that its drive is connected, then try again."
-            )
-        try:
-            found = self.damage()
-        except (BoardLocked, BoardBusy):
-            return BoardBusy.saying(writing)
-        if found:
-            return self._corrupt(found)
-        if writing and ("readonly" in text or "read-only" in text):
-            return BoardReadOnly(f"The board cannot be changed: {self.path} is read-only.")
-        return BoardBusy.saying(writing)
-
-    def _sqlite_error(self, exc: sqlite3.Error, writing: bool = True) -> Exception:
-        """One sentence for an SQLite error that trying again will not change."""
-        text = str(exc)
-        if "disk is full" in text:  # SQLITE_FULL: the drive, not the board
-            return DriveProblem(errno.ENOSPC, self.path.parent, "nothing was changed")
-        if not self._opened and ("not a database" in text or "encrypted" in text):
-            return NotABoard(f"{self.path} is not a formboard board (not an SQLite file).")
-        if self._transient(exc) or "not a database" in text or "corrupt" in text:
-            return self._unsettled(exc, writing)
-        if not writing:
-            return BoardNotFound(
-                f"The board {self.path} could not be read ({text}); "
-                "check that its drive is connected, then try again."
-            )
-        return BoardReadOnly(f"The board could not be written ({text}); nothing was changed.")

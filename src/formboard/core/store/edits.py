@@ -7,10 +7,9 @@ body from ``ops`` through the store's write path (``BoardStore._write``).
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
 
@@ -22,6 +21,7 @@ from formboard.core.model import (
     CardEdit,
     Column,
     Domain,
+    Link,
     LinkKind,
     Member,
     Perspective,
@@ -31,6 +31,7 @@ from formboard.core.model import (
     validation_sentence,
 )
 from formboard.core.store import meetings, merge, ops
+from formboard.core.store.sql import BoardConnection
 from formboard.core.store.writes import Author, Tx
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class BoardEdits:
             )  # fmt: skip
         except ValidationError as exc:
             raise InvalidInput(validation_sentence(exc, "card")) from None
-        return self._write(partial(ops.add_card, card=card, before=before, top=top))
+        return cast("Card", self._write(partial(ops.add_card, card=card, before=before, top=top)))
 
     def edit_card(self, card_id: str, base_rev: int | None = None, **fields: Any) -> Card:
         """Change any subset of title, body, client_words, status and domain.
@@ -108,11 +109,11 @@ class BoardEdits:
         if not wanted:
             raise InvalidInput("Nothing to change: give at least one field.")
 
-        def op(conn: sqlite3.Connection, author: Author) -> Any:
+        def op(conn: BoardConnection, author: Author) -> Any:
             row = ops.card_row(conn, card_id)
             return merge.update_row(conn, author, "card", "edit_card", row, wanted, base_rev)
 
-        return self._write(op)
+        return cast("Card", self._write(op))
 
     def move_card(
         self,
@@ -129,16 +130,19 @@ class BoardEdits:
         With ``base_rev``: BoardConflict (nothing moved) if someone moved it since.
         """
         target = column_of(column) if column is not None else None
-        return self._write(
-            partial(
-                ops.move_card,
-                card_id=card_id,
-                column=target,
-                before=before,
-                index=index,
-                top=top,
-                base_rev=base_rev,
-            )
+        return cast(
+            "Card",
+            self._write(
+                partial(
+                    ops.move_card,
+                    card_id=card_id,
+                    column=target,
+                    before=before,
+                    index=index,
+                    top=top,
+                    base_rev=base_rev,
+                )
+            ),
         )
 
     def archive_card(self, card_id: str, base_rev: int | None = None) -> Card:
@@ -146,14 +150,20 @@ class BoardEdits:
 
         With ``base_rev``: BoardConflict if someone archived or restored it since.
         """
-        return self._write(
-            partial(ops.set_archived, card_id=card_id, archived=True, base_rev=base_rev)
+        return cast(
+            "Card",
+            self._write(
+                partial(ops.set_archived, card_id=card_id, archived=True, base_rev=base_rev)
+            ),
         )
 
     def restore_card(self, card_id: str, base_rev: int | None = None) -> Card:
         """Bring an archived card back to where it was in its column (``base_rev`` as above)."""
-        return self._write(
-            partial(ops.set_archived, card_id=card_id, archived=False, base_rev=base_rev)
+        return cast(
+            "Card",
+            self._write(
+                partial(ops.set_archived, card_id=card_id, archived=False, base_rev=base_rev)
+            ),
         )
 
     # ----------------------------------------------------- perspective ops
@@ -175,7 +185,9 @@ class BoardEdits:
             raise InvalidInput(
                 "A perspective needs a discipline: pass --discipline or set FORMBOARD_DISCIPLINE."
             )
-        return self._write(partial(ops.add_perspective, draft=draft, card_id=card_id))
+        return cast(
+            "Perspective", self._write(partial(ops.add_perspective, draft=draft, card_id=card_id))
+        )
 
     def edit_perspective(
         self,
@@ -199,13 +211,13 @@ class BoardEdits:
         if not wanted:
             raise InvalidInput("Nothing to change: give the text or the discipline.")
 
-        def op(conn: sqlite3.Connection, author: Author) -> Any:
+        def op(conn: BoardConnection, author: Author) -> Any:
             row = ops.own_perspective(conn, author, perspective_id)
             return merge.update_row(
                 conn, author, "perspective", "edit_perspective", row, wanted, base_rev
             )
 
-        return self._write(op)
+        return cast("Perspective", self._write(op))
 
     def remove_perspective(self, perspective_id: str, base_rev: int | None = None) -> None:
         """Remove one of my own perspectives (the op log keeps its text).
@@ -216,7 +228,7 @@ class BoardEdits:
 
     # ------------------------------------------------------------ link ops
 
-    def add_link(self, from_id: str, to_id: str, kind: LinkKind | str, note: str = "") -> Any:
+    def add_link(self, from_id: str, to_id: str, kind: LinkKind | str, note: str = "") -> Link:
         """Link two cards: ``from`` triggers / maintains / ... ``to``."""
         try:
             kind = LinkKind(str(kind).strip().lower())
@@ -227,9 +239,10 @@ class BoardEdits:
             note = clean_text(note)
         except ValueError as exc:
             raise InvalidInput(f"The link note {exc}.") from None
-        return self._write(
+        added: Link = self._write(
             partial(ops.add_link, link_id=new_id(), src=from_id, dst=to_id, kind=kind, note=note)
         )
+        return added
 
     def remove_link(self, link_id: str) -> None:
         """Remove a link (the op log keeps it)."""
@@ -254,20 +267,27 @@ class BoardEdits:
     def start_meeting(self, title: str = "") -> int:
         """Start a meeting that I facilitate; its number (InvalidInput if one is running)."""
         discipline = self.identity.discipline
-        return self._write(lambda conn, author: meetings.start(conn, author, title, discipline))
+        return cast(
+            "int", self._write(lambda conn, author: meetings.start(conn, author, title, discipline))
+        )
 
     def attend_meeting(self) -> int | None:
         """Record me at the running meeting; its number, or None when none runs."""
         discipline = self.identity.discipline
-        return self._write(lambda conn, author: meetings.attend(conn, author, discipline))
+        return cast(
+            "int | None",
+            self._write(lambda conn, author: meetings.attend(conn, author, discipline)),
+        )
 
     def leave_meeting(self) -> int | None:
         """Record that I left the running meeting (nothing if I was not at one)."""
-        return self._write(lambda conn, author: meetings.leave(conn, author))
+        return cast("int | None", self._write(lambda conn, author: meetings.leave(conn, author)))
 
     def end_meeting(self, facilitator_gone: bool = False) -> int:
         """End the running meeting: mine, or anyone's whose facilitator has gone."""
-        return self._write(lambda conn, author: meetings.end(conn, author, facilitator_gone))
+        return cast(
+            "int", self._write(lambda conn, author: meetings.end(conn, author, facilitator_gone))
+        )
 
     # ------------------------------------------------- members and the board
 
@@ -280,7 +300,7 @@ class BoardEdits:
         if not member.login:
             raise InvalidInput("A member needs a login.")
 
-        def op(conn: sqlite3.Connection, author: Author) -> Any:
+        def op(conn: BoardConnection, author: Author) -> Any:
             record = ops.upsert_member(conn, member.model_copy(update={"last_seen": author.at}))
             return Tx(None, [record] if record else [])
 

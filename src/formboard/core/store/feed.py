@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from formboard.core.changes import ChangeSet, diff_boards
 from formboard.core.model import Board
@@ -17,12 +16,13 @@ from formboard.core.store.rows import (
     read_meta,
     read_revision,
 )
+from formboard.core.store.sql import BoardConnection, Row
 
 # Ops that bring an entity into existence: its change counts as "added".
 _CREATING = {"add_card", "add_link", "import"}
 
 
-def changes_since(conn: sqlite3.Connection, revision: int, known: Board | None = None) -> ChangeSet:
+def changes_since(conn: BoardConnection, revision: int, known: Board | None = None) -> ChangeSet:
     """What changed after ``revision``, in one read transaction the caller holds.
 
     Cost follows the number of ops since ``revision`` (an index on ``rev_to``),
@@ -52,9 +52,7 @@ def changes_since(conn: sqlite3.Connection, revision: int, known: Board | None =
     return _from_ops(conn, revision, current, rows)
 
 
-def _from_ops(
-    conn: sqlite3.Connection, since: int, current: int, rows: list[sqlite3.Row]
-) -> ChangeSet:
+def _from_ops(conn: BoardConnection, since: int, current: int, rows: list[Row]) -> ChangeSet:
     changes = ChangeSet(since=since, revision=current, ops=[op_from_row(r) for r in rows])
     card_ids: dict[str, bool] = {}  # id -> created in this range
     link_ids: dict[str, bool] = {}

@@ -209,7 +209,7 @@ def verified(path: Path) -> bool:
     except (OSError, sqlite3.Error):
         return False
     try:
-        return conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        return bool(conn.execute("PRAGMA quick_check").fetchone()[0] == "ok")
     except sqlite3.Error:
         return False
     finally:

@@ -12,13 +12,13 @@ the command that sets it right, and puts the board's own bookkeeping back
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from formboard.core.model import Card, Column, Link, LinkKind, Perspective, Status
+from formboard.core.store.sql import BoardConnection
 from formboard.core.store.writes import Record, Tx
 from formboard.core.text import one_line, visible
 
@@ -78,7 +78,7 @@ def int_setting(meta: dict[str, str], key: str) -> int | None:
         return None
 
 
-def inferred_version(conn: sqlite3.Connection) -> int:
+def inferred_version(conn: BoardConnection) -> int:
     """The schema version the tables show (its triggers), for a missing schema_version."""
     found = conn.execute(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
@@ -90,7 +90,7 @@ def inferred_version(conn: sqlite3.Connection) -> int:
     return 3 if meetings and found else 2 if found else 1
 
 
-def logged_revision(conn: sqlite3.Connection) -> int:
+def logged_revision(conn: BoardConnection) -> int:
     return int(conn.execute("SELECT MAX(rev_to) FROM ops").fetchone()[0] or 0)
 
 
@@ -106,7 +106,7 @@ def meta_problems(meta: dict[str, str]) -> list[Problem]:
 # ------------------------------------------------------------------ the rows
 
 
-def row_problems(conn: sqlite3.Connection) -> list[Problem]:
+def row_problems(conn: BoardConnection) -> list[Problem]:
     """Every card, perspective and link value the model refuses, and every orphan."""
     found: list[Problem] = []
     for row in conn.execute("SELECT * FROM cards ORDER BY col, position, id"):
@@ -123,7 +123,9 @@ def row_problems(conn: sqlite3.Connection) -> list[Problem]:
     return found
 
 
-def _refused(entity: str, eid: str, model: type, values: dict[str, Any]) -> list[Problem]:
+def _refused(
+    entity: str, eid: str, model: type[BaseModel], values: dict[str, Any]
+) -> list[Problem]:
     if entity == "card":
         values["archived"] = _archived_flag(values["archived"])
     try:
@@ -162,7 +164,7 @@ def _archived_flag(value: Any) -> Any:
     return bool(value) if value in (0, 1) else value
 
 
-def orphans(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+def orphans(conn: BoardConnection) -> list[tuple[str, str]]:
     """(entity, id) of perspectives and links whose card is not on the board."""
     found = conn.execute(
         "SELECT 'perspective', p.id FROM perspectives p LEFT JOIN cards c ON c.id = p.card_id "
@@ -186,7 +188,7 @@ def _orphan(entity: str, eid: str) -> Problem:
 # ---------------------------------------------------------------- the repair
 
 
-def repair(conn: sqlite3.Connection, sidecar_revision: int | None) -> Tx:
+def repair(conn: BoardConnection, sidecar_revision: int | None) -> Tx:
     """Put back what formboard keeps for itself, inside the write transaction.
 
     The schema version the tables show; a revision past every one any viewer may have
@@ -219,7 +221,7 @@ def repair(conn: sqlite3.Connection, sidecar_revision: int | None) -> Tx:
     return Tx([_said(r) for r in records], records)
 
 
-def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+def _set_meta(conn: BoardConnection, key: str, value: str) -> None:
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -233,7 +235,8 @@ def _meta_record(key: str, old: str | None, new: str) -> Record:
 
 def _said(record: Record) -> str:
     if record.entity == "board":
-        (key, new), (old,) = next(iter(record.after.items())), record.before.values()
+        after, before = record.after or {}, record.before or {}
+        (key, new), (old,) = next(iter(after.items())), before.values()
         was = "missing" if old is None else f"{shown(old)}"
         return f"Set the board's {key.replace('_', ' ')} to {new} (it was {was})."
     return (

@@ -16,14 +16,26 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, runtime_checkabl
 from formboard.core.changes import ChangeSet
 from formboard.core.identity import Identity
 from formboard.core.meetings import Meeting
-from formboard.core.model import Board, Card, Column, Link, LinkKind, Op, Perspective
+from formboard.core.model import (
+    Board,
+    Card,
+    Column,
+    Domain,
+    Link,
+    LinkKind,
+    Op,
+    Perspective,
+    Status,
+)
 
 if TYPE_CHECKING:
     from formboard.core.commands import Command
     from formboard.core.presence import Presence
     from formboard.core.since import Touch
+    from formboard.core.store.board_store import BoardStore
     from formboard.core.store.checks import Check
     from formboard.core.store.health import Problem
+    from formboard.core.store.pg_store import PgStore
     from formboard.core.watch import BoardWatcher, WatchMode
 
 
@@ -69,16 +81,41 @@ class BoardWriting(Protocol):
     read_only_reason: str | None  # why it cannot be written, in words; None if it can
 
     def run(self, command: Command) -> Any: ...
-    def add_card(self, column: Column | str, title: str, **fields: Any) -> Card: ...
+    def add_card(
+        self,
+        column: Column | str,
+        title: str,
+        *,
+        body: str = "",
+        client_words: str = "",
+        status: Status | str = Status.HYPOTHESIS,
+        domain: Domain | str | None = None,
+        before: str | None = None,
+        top: bool = False,
+    ) -> Card: ...
     def edit_card(self, card_id: str, base_rev: int | None = None, **fields: Any) -> Card: ...
-    def move_card(self, card_id: str, column: Column | str | None = None, **where: Any) -> Card: ...
+    def move_card(
+        self,
+        card_id: str,
+        column: Column | str | None = None,
+        *,
+        before: str | None = None,
+        index: int | None = None,
+        top: bool = False,
+        base_rev: int | None = None,
+    ) -> Card: ...
     def archive_card(self, card_id: str, base_rev: int | None = None) -> Card: ...
     def restore_card(self, card_id: str, base_rev: int | None = None) -> Card: ...
     def add_perspective(
         self, card_id: str, text: str, discipline: str | None = None
     ) -> Perspective: ...
     def edit_perspective(
-        self, perspective_id: str, base_rev: int | None = None, **fields: Any
+        self,
+        perspective_id: str,
+        base_rev: int | None = None,
+        *,
+        text: str | None = None,
+        discipline: str | None = None,
     ) -> Perspective: ...
     def remove_perspective(self, perspective_id: str, base_rev: int | None = None) -> None: ...
     def add_link(self, from_id: str, to_id: str, kind: LinkKind | str, note: str = "") -> Link: ...
@@ -143,6 +180,12 @@ class Store(BoardReading, BoardWriting, BoardFollowing, BoardCare, Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
+if TYPE_CHECKING:  # mypy holds both backends to the Protocol, signature by signature
+
+    def _both_backends_are_stores(file: BoardStore, server: PgStore) -> tuple[Store, Store]:
+        return file, server
+
+
 def is_server_location(location: Path | str) -> bool:
     """Whether ``location`` is a board on a database server (``postgresql://…?board=…``)."""
     return isinstance(location, str) and location.split("://", 1)[0] in ("postgresql", "postgres")
@@ -166,7 +209,8 @@ def open_store(location: Path | str, **options: Any) -> Store:
     A path is a board file; a ``postgresql://host/db?board=C-0421`` URL a board on a server.
     """
     if is_server_location(location):
-        return _server_store().open(str(location), **options)
+        opened: Store = _server_store().open(str(location), **options)
+        return opened
     from formboard.core.store.board_store import BoardStore
 
     return BoardStore.open(Path(location), **options)
@@ -175,7 +219,8 @@ def open_store(location: Path | str, **options: Any) -> Store:
 def create_store(location: Path | str, client: str, title: str = "", **options: Any) -> Store:
     """Create a new board at ``location`` (BoardExists if something is there)."""
     if is_server_location(location):
-        return _server_store().create(str(location), client, title, **options)
+        made: Store = _server_store().create(str(location), client, title, **options)
+        return made
     from formboard.core.store.board_store import BoardStore
 
     return BoardStore.create(Path(location), client, title, **options)

@@ -6,16 +6,15 @@ records go to the op log, so a meeting is followed, backed up and replayed like 
 
 from __future__ import annotations
 
-import sqlite3
-
 from formboard.core.errors import InvalidInput
 from formboard.core.meetings import Attendee, Meeting
 from formboard.core.model import clean_line
 from formboard.core.store.rows import MEETING_COLUMNS, meeting_from_row, read_revision
+from formboard.core.store.sql import BoardConnection
 from formboard.core.store.writes import Author, Record, Tx
 
 
-def _running(conn: sqlite3.Connection) -> Meeting | None:
+def _running(conn: BoardConnection) -> Meeting | None:
     found = conn.execute(
         f"SELECT {MEETING_COLUMNS} FROM meetings WHERE ended_at IS NULL "
         "ORDER BY number DESC LIMIT 1"
@@ -30,7 +29,7 @@ def _attend_record(number: int, attendee: Attendee) -> Record:
     })  # fmt: skip
 
 
-def start(conn: sqlite3.Connection, author: Author, title: str, discipline: str) -> Tx:
+def start(conn: BoardConnection, author: Author, title: str, discipline: str) -> Tx:
     """Start a meeting with ``author`` as its facilitator (and its first attendee)."""
     p = conn.dialect.param
     try:
@@ -70,9 +69,7 @@ def start(conn: sqlite3.Connection, author: Author, title: str, discipline: str)
     return Tx(number, records + attended.records)
 
 
-def attend(
-    conn: sqlite3.Connection, author: Author, discipline: str, number: int | None = None
-) -> Tx:
+def attend(conn: BoardConnection, author: Author, discipline: str, number: int | None = None) -> Tx:
     """Record ``author`` at the running meeting (again, if they had left); nothing if none runs."""
     p = conn.dialect.param
     meeting = _running(conn)
@@ -99,7 +96,7 @@ def attend(
     return Tx(meeting.number, [_attend_record(meeting.number, person)])
 
 
-def leave(conn: sqlite3.Connection, author: Author) -> Tx:
+def leave(conn: BoardConnection, author: Author) -> Tx:
     """Record that ``author`` left the running meeting (nothing if they were not at one)."""
     p = conn.dialect.param
     meeting = _running(conn)
@@ -117,7 +114,7 @@ def leave(conn: sqlite3.Connection, author: Author) -> Tx:
     return Tx(meeting.number, [record])
 
 
-def end(conn: sqlite3.Connection, author: Author, facilitator_gone: bool) -> Tx:
+def end(conn: BoardConnection, author: Author, facilitator_gone: bool) -> Tx:
     """End the running meeting; its facilitator's, or anyone's once the facilitator has gone.
 
     ``facilitator_gone`` is the caller's finding (from presence) that the facilitator no

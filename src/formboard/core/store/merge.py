@@ -7,19 +7,19 @@ merge with mine, the same field is a conflict shown to the person with both vers
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from formboard.core.errors import BoardConflict, FieldConflict
 from formboard.core.model import Card, Perspective
 from formboard.core.store.rows import perspective_from_row, read_cards
+from formboard.core.store.sql import BoardConnection, Row
 from formboard.core.store.writes import Author, Record, Tx
 
 _SQL_NAME = {"column": "col"}
 OUTSIDE = "someone outside formboard"
 
 
-def reload(conn: sqlite3.Connection, entity: str, eid: str) -> Card | Perspective:
+def reload(conn: BoardConnection, entity: str, eid: str) -> Card | Perspective:
     p = conn.dialect.param
     if entity == "card":
         return read_cards(conn, [eid])[eid]
@@ -29,11 +29,11 @@ def reload(conn: sqlite3.Connection, entity: str, eid: str) -> Card | Perspectiv
 
 
 def update_row(
-    conn: sqlite3.Connection,
+    conn: BoardConnection,
     author: Author,
     entity: str,
     op_name: str,
-    row: sqlite3.Row,
+    row: Row,
     wanted: dict[str, Any],
     base_rev: int | None,
 ) -> Tx:
@@ -70,6 +70,7 @@ def update_row(
         return Tx(reload(conn, entity, row["id"]))
     table = "cards" if entity == "card" else "perspectives"
     sets = ", ".join(f"{_SQL_NAME.get(k, k)} = {p}" for k in changed)
+    stamp_values: tuple[str, ...]
     if entity == "card":
         stamp, stamp_values = f"updated_by = {p}, updated_at = {p}", (author.login, author.at)
     else:
@@ -90,9 +91,9 @@ _UNSEEN = object()
 
 
 def clash_since(
-    conn: sqlite3.Connection,
+    conn: BoardConnection,
     entity: str,
-    row: sqlite3.Row,
+    row: Row,
     base_rev: int | None,
     mine: dict[str, Any],
 ) -> BoardConflict | None:
@@ -126,7 +127,7 @@ def _as(mine: Any, value: Any) -> Any:
 
 
 def values_at(
-    conn: sqlite3.Connection, eid: str, base_rev: int, current_rev: int
+    conn: BoardConnection, eid: str, base_rev: int, current_rev: int
 ) -> dict[str, Any] | None:
     """The fields changed after ``base_rev``, each with its value at ``base_rev``.
 
@@ -149,7 +150,7 @@ def values_at(
     return values
 
 
-def last_author(conn: sqlite3.Connection, eid: str) -> str:
+def last_author(conn: BoardConnection, eid: str) -> str:
     p = conn.dialect.param
     row = conn.execute(
         f"SELECT author, author_name FROM ops WHERE entity_id = {p} AND op != 'conflict' "

@@ -6,7 +6,6 @@ the op-log records that describe the change (fields before and after).
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from formboard.core.errors import (
@@ -38,11 +37,11 @@ from formboard.core.store.rows import (
     link_json,
     resolve_card,
 )
-from formboard.core.store.sql import BoardConnection
+from formboard.core.store.sql import BoardConnection, Row
 from formboard.core.store.writes import Author, Record, Tx
 
 
-def insert(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> None:
+def insert(conn: BoardConnection, table: str, rows: list[dict[str, Any]]) -> None:
     """Plain INSERTs of same-shaped rows into one of our own tables.
 
     Not sqlite-utils: a ``Database`` per op cost ~0.7 ms (plugin hooks, introspection)
@@ -57,7 +56,7 @@ def insert(conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> 
     )
 
 
-def card_row(conn: sqlite3.Connection, card_id: str) -> sqlite3.Row:
+def card_row(conn: BoardConnection, card_id: str) -> Row:
     p = conn.dialect.param
     full = resolve_card(conn, card_id)
     return conn.execute(f"SELECT {CARD_COLUMNS} FROM cards WHERE id = {p}", (full,)).fetchone()
@@ -67,7 +66,7 @@ def card_row(conn: sqlite3.Connection, card_id: str) -> sqlite3.Row:
 
 
 def add_card(
-    conn: sqlite3.Connection, author: Author, card: Card, before: str | None, top: bool
+    conn: BoardConnection, author: Author, card: Card, before: str | None, top: bool
 ) -> Tx:
     position, renumbered = place(conn, card.column, card.id, before=before, top=top)
     new = card.model_copy(
@@ -84,7 +83,7 @@ def add_card(
 
 
 def move_card(
-    conn: sqlite3.Connection,
+    conn: BoardConnection,
     author: Author,
     card_id: str,
     column: Column | None,
@@ -124,7 +123,7 @@ def move_card(
 
 
 def set_archived(
-    conn: sqlite3.Connection,
+    conn: BoardConnection,
     author: Author,
     card_id: str,
     archived: bool,
@@ -137,7 +136,8 @@ def set_archived(
         return Tx(conflict=clash)
     if bool(row["archived"]) == archived:
         return Tx(reload(conn, "card", row["id"]))
-    position, renumbered = row["position"], []
+    renumbered: list[Record] = []
+    position = row["position"]
     if not archived:
         # Back where it was: after the cards that were above it (an archived card keeps
         # its position), placed between neighbours so it never ties with a newer card.
@@ -166,9 +166,7 @@ def set_archived(
 # ---------------------------------------------------------- perspective ops
 
 
-def add_perspective(
-    conn: sqlite3.Connection, author: Author, draft: Perspective, card_id: str
-) -> Tx:
+def add_perspective(conn: BoardConnection, author: Author, draft: Perspective, card_id: str) -> Tx:
     row = card_row(conn, card_id)
     new = draft.model_copy(
         update={"card_id": row["id"], "created_at": author.at, "updated_at": author.at}
@@ -178,7 +176,7 @@ def add_perspective(
     return Tx(new, [record])
 
 
-def own_perspective(conn: sqlite3.Connection, author: Author, pid: str) -> sqlite3.Row:
+def own_perspective(conn: BoardConnection, author: Author, pid: str) -> Row:
     p = conn.dialect.param
     row = conn.execute(f"SELECT * FROM perspectives WHERE id = {p}", (pid,)).fetchone()
     if row is None:
@@ -192,7 +190,7 @@ def own_perspective(conn: sqlite3.Connection, author: Author, pid: str) -> sqlit
 
 
 def remove_perspective(
-    conn: sqlite3.Connection, author: Author, pid: str, base_rev: int | None = None
+    conn: BoardConnection, author: Author, pid: str, base_rev: int | None = None
 ) -> Tx:
     p = conn.dialect.param
     row = own_perspective(conn, author, pid)
@@ -215,7 +213,7 @@ def remove_perspective(
 
 
 def add_link(
-    conn: sqlite3.Connection,
+    conn: BoardConnection,
     author: Author,
     link_id: str,
     src: str,
@@ -254,7 +252,7 @@ def link_row(link: Link) -> dict[str, Any]:
     }
 
 
-def remove_link(conn: sqlite3.Connection, link_id: str) -> Tx:
+def remove_link(conn: BoardConnection, link_id: str) -> Tx:
     p = conn.dialect.param
     row = conn.execute(f"SELECT * FROM links WHERE id = {p}", (link_id,)).fetchone()
     if row is None:
@@ -267,7 +265,7 @@ def remove_link(conn: sqlite3.Connection, link_id: str) -> Tx:
 # ------------------------------------------------------- members and board
 
 
-def upsert_member(conn: sqlite3.Connection, member: Member) -> Record | None:
+def upsert_member(conn: BoardConnection, member: Member) -> Record | None:
     """Add or update a member; None when nothing changed."""
     p = conn.dialect.param
     row = conn.execute(f"SELECT * FROM members WHERE login = {p}", (member.login,)).fetchone()
@@ -285,7 +283,7 @@ def upsert_member(conn: sqlite3.Connection, member: Member) -> Record | None:
     return Record("upsert_member", "member", member.login, None, dict(row) if row else None, after)
 
 
-def set_title(conn: sqlite3.Connection, title: str) -> Tx:
+def set_title(conn: BoardConnection, title: str) -> Tx:
     p = conn.dialect.param
     old = conn.execute("SELECT value FROM meta WHERE key = 'title'").fetchone()[0]
     conn.execute(f"UPDATE meta SET value = {p} WHERE key = 'title'", (title,))
@@ -296,7 +294,7 @@ def set_title(conn: sqlite3.Connection, title: str) -> Tx:
     return Tx(None, [Record("set_title", "board", "meta", None, {"title": old}, {"title": title})])
 
 
-def load_board(conn: sqlite3.Connection, board: Board) -> Tx:
+def load_board(conn: BoardConnection, board: Board) -> Tx:
     """Write a whole board's content into an empty board (an import), as one op."""
     if conn.execute("SELECT COUNT(*) FROM cards").fetchone()[0]:
         raise InvalidInput("Import needs an empty board; this one already has cards.")

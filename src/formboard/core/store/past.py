@@ -13,7 +13,6 @@ shell) has no op, so around it the board as it was is the closest the log allows
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from formboard.core.model import (
@@ -34,6 +33,7 @@ from formboard.core.store.rows import (
     read_meta,
     read_revision,
 )
+from formboard.core.store.sql import BoardConnection
 
 # Ops that change a card or perspective row (and set its rev and "changed by / at").
 _ROW_OPS = (
@@ -43,7 +43,7 @@ _ROW_OPS = (
 _FULL = ("add_card", "import", "add_perspective")  # ops whose after is the whole row
 
 
-def board_at(conn: sqlite3.Connection, revision: int) -> Board:
+def board_at(conn: BoardConnection, revision: int) -> Board:
     """The board as it was at ``revision`` (inside the caller's read transaction)."""
     p = conn.dialect.param
     if revision >= read_revision(conn):
@@ -72,13 +72,13 @@ def board_at(conn: sqlite3.Connection, revision: int) -> Board:
     for op, entity, eid, raw in later:  # plain tuples: 20,000 of them in well under 0.1 s
         before = json.loads(raw) if raw else {}
         if entity == "card":
-            card = cards.get(eid)
+            known = cards.get(eid)
             if op in ("add_card", "import"):
                 cards.pop(eid, None)
-            elif card is not None:
+            elif known is not None:
                 for key, value in before.items():
-                    if key in card:
-                        card[key] = value
+                    if key in known:
+                        known[key] = value
                 if op != "renumber":
                     restamp["card"].add(eid)
         elif entity == "perspective":
@@ -110,7 +110,7 @@ def board_at(conn: sqlite3.Connection, revision: int) -> Board:
 
 
 def _restamp(
-    conn: sqlite3.Connection,
+    conn: BoardConnection,
     revision: int,
     ids: set[str],
     rows: dict[str, dict[str, Any]],

@@ -27,7 +27,7 @@ from psycopg.pq import TransactionStatus
 from formboard.core.store.sql import POSTGRESQL
 
 
-class Row(tuple):
+class Row(tuple[Any, ...]):
     """A row that reads ``row[0]`` and ``row["title"]``, and ``keys()``."""
 
     _names: dict[str, int]
@@ -77,11 +77,11 @@ class PgConnection:
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
-        return self.raw.execute(statement, params or None)  # type: ignore[arg-type]  # built from the dialect, not user text
+        return self.raw.execute(statement, params or None)
 
     def executemany(self, statement: str, params: Iterable[Sequence[Any]]) -> None:
         with self.raw.cursor() as cur:
-            cur.executemany(statement, list(params))  # type: ignore[arg-type]  # as above
+            cur.executemany(statement, list(params))
 
     def begin_write(self) -> None:
         self._writing = True

@@ -34,7 +34,12 @@ from formboard.core.model import Member, clean_client_code, clean_line, now_iso
 from formboard.core.store import health, ops, pg_schema, schema
 from formboard.core.store.edits import BoardEdits, new_id
 from formboard.core.store.pg_sql import PgConnection
-from formboard.core.store.reads import RETRY_PAUSES, BoardReads, meta_or_nothing
+from formboard.core.store.reads import (
+    RETRY_PAUSES,
+    BoardReads,
+    meta_or_nothing,
+    pause_before_retry,
+)
 from formboard.core.store.sql import POSTGRESQL
 from formboard.core.store.writes import Author, OpFn, Record, run_transaction
 
@@ -235,7 +240,7 @@ class PgStore(BoardReads, BoardEdits):
                         self._conn.rollback()  # a read has nothing to commit
             if pause is None:
                 break
-            waited = self._pause(pause, waited)
+            waited = pause_before_retry(self.on_busy, pause, waited)
         raise BoardBusy("The board server did not answer; try again in a moment.")
 
     def quick_check(self) -> str | None:
@@ -284,7 +289,7 @@ class PgStore(BoardReads, BoardEdits):
                         raise tx.conflict
                     return tx.result
             if pause is not None:
-                waited = self._pause(pause, waited)
+                waited = pause_before_retry(self.on_busy, pause, waited)
         raise BoardBusy(
             "The board server could not be reached to save; your last change may not "
             "have been saved. The board shows what was."

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from formboard.core.errors import InvalidInput
 from formboard.core.model import Column
 from formboard.core.store.rows import resolve_card
+from formboard.core.store.sql import BoardConnection
 from formboard.core.store.writes import Record
 
 POSITION_STEP = 1024.0
 
 
 def place(
-    conn: sqlite3.Connection,
+    conn: BoardConnection,
     column: Column,
     card_id: str,
     *,
@@ -68,7 +68,7 @@ def place(
 
 
 def renumber(
-    conn: sqlite3.Connection, where: str, args: tuple[Any, ...], gap_at: int
+    conn: BoardConnection, where: str, args: tuple[Any, ...], gap_at: int
 ) -> tuple[float, list[Record]]:
     """Spread a column out again, leaving a gap at ``gap_at`` for the card being placed."""
     p = conn.dialect.param

@@ -20,7 +20,7 @@ from formboard.core.model import (
     Perspective,
     Status,
 )
-from formboard.core.store.sql import BoardConnection
+from formboard.core.store.sql import BoardConnection, Row
 
 CARD_COLUMNS = (
     "id, col, position, title, body, client_words, status, domain, archived, rev, "
@@ -39,14 +39,14 @@ _STATUSES = {s.value: s for s in Status}
 _DOMAINS: dict[str | None, Domain | None] = {None: None, "": None, **{d.value: d for d in Domain}}
 
 
-def card_from_row(row: sqlite3.Row, perspectives: tuple[Perspective, ...] = ()) -> Card:
+def card_from_row(row: Row, perspectives: tuple[Perspective, ...] = ()) -> Card:
     # model_construct: rows were validated on the way in; re-validating 5000 cards costs.
     # A value another program wrote that formboard does not know never stops a read: it
     # reads as a safe stand-in and the card says so (`formboard check` names the fix).
     column, status = _COLUMNS.get(row["col"]), _STATUSES.get(row["status"])
     domain = _DOMAINS.get(row["domain"], _UNKNOWN)
     position, rev = row["position"], row["rev"]
-    problems = ()
+    problems: tuple[str, ...] = ()
     if (
         column is None or status is None or domain is _UNKNOWN
         or type(position) is not float or type(rev) is not int
@@ -82,7 +82,7 @@ def _number(value: Any, stand_in: float) -> float:
     return float(value) if isinstance(value, int | float) else stand_in
 
 
-def _card_problems(row: sqlite3.Row) -> tuple[str, ...]:
+def _card_problems(row: Row) -> tuple[str, ...]:
     """What is wrong with a card's stored values, in words, with what is shown instead."""
     found = []
     if row["col"] not in _COLUMNS:
@@ -123,14 +123,14 @@ def card_json(card: Card) -> dict[str, Any]:
     return card.model_dump(mode="json", exclude={"perspectives"})
 
 
-def perspective_from_row(row: sqlite3.Row) -> Perspective:
+def perspective_from_row(row: Row) -> Perspective:
     return Perspective.model_construct(**dict(row))
 
 
 _KINDS = {k.value: k for k in LinkKind}
 
 
-def link_from_row(row: sqlite3.Row) -> Link:
+def link_from_row(row: Row) -> Link:
     kind = _KINDS.get(row["kind"])
     problems = () if kind else ("its kind is not one formboard knows (shown as relates to)",)
     return Link.model_construct(
@@ -149,7 +149,7 @@ def link_json(link: Link) -> dict[str, Any]:
     return link.model_dump(mode="json", by_alias=True)
 
 
-def op_from_row(row: sqlite3.Row) -> Op:
+def op_from_row(row: Row) -> Op:
     return Op.model_construct(
         seq=row["seq"],
         revision=row["rev_to"],
@@ -167,11 +167,11 @@ def op_from_row(row: sqlite3.Row) -> Op:
     )
 
 
-def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
+def read_meta(conn: BoardConnection) -> dict[str, str]:
     return {r["key"]: r["value"] for r in conn.execute("SELECT key, value FROM meta")}
 
 
-def read_revision(conn: sqlite3.Connection) -> int:
+def read_revision(conn: BoardConnection) -> int:
     """The board's revision; the op log's when another program garbled or removed it."""
     row = conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
     try:
@@ -180,7 +180,7 @@ def read_revision(conn: sqlite3.Connection) -> int:
         return int(conn.execute("SELECT MAX(rev_to) FROM ops").fetchone()[0] or 0)
 
 
-def read_board(conn: sqlite3.Connection) -> Board:
+def read_board(conn: BoardConnection) -> Board:
     """Everything on the board, archived cards included."""
     meta = read_meta(conn)
     by_card: dict[str, list[Perspective]] = {}
@@ -222,7 +222,7 @@ MEETING_COLUMNS = (
 )
 
 
-def read_meetings(conn: sqlite3.Connection, numbers: list[int] | None = None) -> list[Meeting]:
+def read_meetings(conn: BoardConnection, numbers: list[int] | None = None) -> list[Meeting]:
     """Meetings (every one, or those numbered), oldest first, each with its attendees."""
     try:
         where, args = "", []
@@ -249,8 +249,8 @@ def read_meetings(conn: sqlite3.Connection, numbers: list[int] | None = None) ->
     return [meeting_from_row(r, tuple(people.get(r["number"], ()))) for r in rows]
 
 
-def meeting_from_row(row: sqlite3.Row, attendees: tuple[Attendee, ...]) -> Meeting:
-    values: dict[str, Any] = {k: row[k] for k in row.keys()}  # noqa: SIM118 (sqlite3.Row)
+def meeting_from_row(row: Row, attendees: tuple[Attendee, ...]) -> Meeting:
+    values: dict[str, Any] = {k: row[k] for k in row.keys()}  # noqa: SIM118 (Row)
     if not isinstance(values["started_rev"], int):
         values["started_rev"] = 0  # another program's value: the meeting covers everything
     if values["ended_at"] is not None and not isinstance(values["ended_rev"], int):
@@ -266,7 +266,7 @@ def orphan_sentence(count: int) -> str:
     )
 
 
-def read_cards(conn: sqlite3.Connection, ids: list[str]) -> dict[str, Card]:
+def read_cards(conn: BoardConnection, ids: list[str]) -> dict[str, Card]:
     """Cards (with perspectives) by id; ids not on the board are left out."""
     if not ids:
         return {}
@@ -280,19 +280,19 @@ def read_cards(conn: sqlite3.Connection, ids: list[str]) -> dict[str, Card]:
     return {r["id"]: card_from_row(r, tuple(by_card.get(r["id"], ()))) for r in rows}
 
 
-def read_links(conn: sqlite3.Connection, ids: list[str]) -> dict[str, Link]:
+def read_links(conn: BoardConnection, ids: list[str]) -> dict[str, Link]:
     marks = conn.dialect.params(len(ids))
     rows = conn.execute(f"SELECT * FROM links WHERE id IN ({marks})", ids)
     return {r["id"]: link_from_row(r) for r in rows}
 
 
-def read_members(conn: sqlite3.Connection, logins: list[str]) -> list[Member]:
+def read_members(conn: BoardConnection, logins: list[str]) -> list[Member]:
     marks = conn.dialect.params(len(logins))
     rows = conn.execute(f"SELECT * FROM members WHERE login IN ({marks})", logins)
     return [Member.model_construct(**dict(r)) for r in rows]
 
 
-def resolve_card(conn: sqlite3.Connection, prefix: str) -> str:
+def resolve_card(conn: BoardConnection, prefix: str) -> str:
     """The full id of the one card whose id starts with ``prefix``."""
     p = conn.dialect.param
     prefix = prefix.strip().lower()
@@ -308,7 +308,7 @@ def resolve_card(conn: sqlite3.Connection, prefix: str) -> str:
         return prefix
     if len(rows) > 1:
         raise AmbiguousId(f"The id {prefix!r} matches more than one card; give more characters.")
-    return rows[0]["id"]
+    return str(rows[0]["id"])
 
 
 # In the order they are filled: a row's card exists before its perspectives and links.

@@ -15,6 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+# A row as both drivers give it: read by column name or by position.
+Row = Any
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -58,3 +61,5 @@ class BoardConnection(Protocol):
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+    def close(self) -> None: ...

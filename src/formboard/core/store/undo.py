@@ -10,7 +10,6 @@ An undo that would overwrite a colleague's later change to the same field is ref
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from formboard.core.errors import InvalidInput, UndoRefused
@@ -18,6 +17,7 @@ from formboard.core.history import field_words, quoted, sentence
 from formboard.core.model import Column, LinkKind, Op
 from formboard.core.store import merge, ops
 from formboard.core.store.rows import op_from_row
+from formboard.core.store.sql import BoardConnection
 from formboard.core.store.writes import Author, Record, Tx
 
 # The ops a person's write begins with that can be undone.
@@ -59,7 +59,7 @@ class _Write:
         return int(self.rows[0].entity_id)
 
 
-def _my_writes(conn: sqlite3.Connection, login: str) -> list[_Write]:
+def _my_writes(conn: BoardConnection, login: str) -> list[_Write]:
     p = conn.dialect.param
     found = conn.execute(
         f"SELECT * FROM (SELECT * FROM ops WHERE author = {p} ORDER BY seq DESC LIMIT {p}) AS mine "
@@ -106,7 +106,7 @@ def _fields(op: Op) -> set[str]:
     return set()
 
 
-def _colleagues_since(conn: sqlite3.Connection, after_seq: int, login: str) -> list[Op]:
+def _colleagues_since(conn: BoardConnection, after_seq: int, login: str) -> list[Op]:
     """Colleagues' changes after ``after_seq`` that still stand.
 
     A change a colleague undid since is no change (nor is the undo that cancels it); an
@@ -128,7 +128,7 @@ def _colleagues_since(conn: sqlite3.Connection, after_seq: int, login: str) -> l
 
 
 def _refuse_over_colleagues(
-    conn: sqlite3.Connection, write: _Write, login: str, titles: dict[str, str]
+    conn: BoardConnection, write: _Write, login: str, titles: dict[str, str]
 ) -> None:
     later = _colleagues_since(conn, write.last_seq, login)
     for op in _changes(write):
@@ -148,7 +148,7 @@ def _refuse_over_colleagues(
             )
 
 
-def _inverse(conn: sqlite3.Connection, author: Author, op: Op) -> list[Record]:
+def _inverse(conn: BoardConnection, author: Author, op: Op) -> list[Record]:
     """Records of the change that puts back what ``op`` changed."""
     p = conn.dialect.param
     before, after = op.before or {}, op.after or {}
@@ -194,7 +194,7 @@ def _inverse(conn: sqlite3.Connection, author: Author, op: Op) -> list[Record]:
     return []
 
 
-def _apply(conn: sqlite3.Connection, author: Author, write: _Write, marker: str, login: str) -> Tx:
+def _apply(conn: BoardConnection, author: Author, write: _Write, marker: str, login: str) -> Tx:
     # Cards are archived, never deleted: the board has every title a change can name.
     titles = {r["id"]: r["title"] for r in conn.execute("SELECT id, title FROM cards")}
     _refuse_over_colleagues(conn, write, login, titles)
@@ -214,7 +214,7 @@ def _apply(conn: sqlite3.Connection, author: Author, write: _Write, marker: str,
     return Tx(Undone(sentence(done, titles), card), records)
 
 
-def undo(conn: sqlite3.Connection, author: Author) -> Tx:
+def undo(conn: BoardConnection, author: Author) -> Tx:
     """Undo my latest change that is not undone yet."""
     write = _next_undo(_my_writes(conn, author.login))
     if write is None:
@@ -222,7 +222,7 @@ def undo(conn: sqlite3.Connection, author: Author) -> Tx:
     return _apply(conn, author, write, "undo", author.login)
 
 
-def redo(conn: sqlite3.Connection, author: Author) -> Tx:
+def redo(conn: BoardConnection, author: Author) -> Tx:
     """Redo my latest undo, if I made no new change since."""
     write = _next_redo(_my_writes(conn, author.login))
     if write is None:

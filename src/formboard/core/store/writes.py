@@ -23,7 +23,7 @@ from formboard.core.store.rows import (
     read_cards,
     read_revision,
 )
-from formboard.core.store.sql import BoardConnection
+from formboard.core.store.sql import BoardConnection, Row
 
 AMBIGUOUS_COMMIT_RETRIES = 3
 
@@ -58,7 +58,7 @@ class Tx:
     conflict: BoardConflict | None = None
 
 
-OpFn = Callable[[sqlite3.Connection], Tx]
+OpFn = Callable[[BoardConnection], Tx]
 
 
 class AmbiguousCommit(Exception):
@@ -155,12 +155,12 @@ def run_transaction(
     return tx, (rev_to if rev_to != rev_from else None)
 
 
-def commit(conn: sqlite3.Connection) -> None:
+def commit(conn: BoardConnection) -> None:
     """Commit the op's transaction (a seam for fault-injection tests)."""
     conn.commit()
 
 
-def replay(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> Tx:
+def replay(conn: BoardConnection, rows: list[Row]) -> Tx:
     """The result of an op that already landed, rebuilt from its log rows."""
     p = conn.dialect.param
     first = rows[0]

@@ -10,7 +10,7 @@ from textual.widgets.option_list import Option
 
 from formboard.core.facts import local_time, ordered_cards
 from formboard.core.model import Board, Card
-from formboard.tui.screens.dialogs import ListDialog
+from formboard.tui.dialogs.choice import ListDialog
 from formboard.tui.text import safe
 
 

@@ -8,7 +8,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
-from formboard.tui.screens.closing import ClosesOnce
+from formboard.tui.dialogs.closing import ClosesOnce
 
 
 class BlankScreen(ClosesOnce, Screen[None]):

@@ -27,8 +27,10 @@ from formboard.core.errors import BoardConflict
 from formboard.core.facts import PROBLEM_MARK
 from formboard.core.model import Card, Perspective
 from formboard.tui.card_draft import FIELD_LABELS, CardDraft
+from formboard.tui.dialogs.asking import Retries
+from formboard.tui.dialogs.choice import ChoiceDialog
+from formboard.tui.dialogs.closing import ClosesOnce
 from formboard.tui.messages import BoardChanged, SaveState, WriteFailed, WriteSaved
-from formboard.tui.screens.asking import Retries
 from formboard.tui.screens.card_parts import (
     NO_DOMAIN,
     PerspectivePanel,
@@ -38,9 +40,7 @@ from formboard.tui.screens.card_parts import (
     short_time,
 )
 from formboard.tui.screens.card_perspectives import PerspectivesAndLinks
-from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.screens.conflict import ConflictDialog
-from formboard.tui.screens.dialogs import ChoiceDialog
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.footer import QuietFooter
 from formboard.tui.widgets.link_list import LinkList, sync_children

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.containers import Horizontal, HorizontalScroll, Vertical
 from textual.widgets import Label, Select, Static
 
 from formboard.core.facts import local_time as short_time  # the card screen's name for it
 from formboard.core.model import Card, Domain, Perspective, Status
-from formboard.tui.screens.help import HelpScreen
 from formboard.tui.text import plain, safe
-from formboard.tui.widgets.footer import QuietFooter
 from formboard.tui.widgets.text_input import TextBox, TextInput
 
 NO_DOMAIN = "none"  # the domain choice that means none
@@ -73,27 +69,6 @@ class PerspectivePanel(Static, can_focus=True):
         when = short_time(p.updated_at or p.created_at)
         text.append("\n").append(plain(f"{p.discipline} · {when}", "italic"))
         self.update(text.append("\n\n").append(plain(p.text)))
-
-
-class CardHelp(HelpScreen):
-    """The card screen's keys, from its bindings' tooltips (one place for keys)."""
-
-    def __init__(self, bindings: list[BindingType]) -> None:
-        super().__init__()
-        self.bindings = bindings
-
-    def compose(self) -> ComposeResult:
-        keys = Table.grid(padding=(0, 2))
-        keys.add_column(style="bold", no_wrap=True)
-        keys.add_column()
-        for b in self.bindings:
-            if isinstance(b, Binding) and b.tooltip:
-                names = [_KEY_NAMES.get(k, k) for k in b.key.split(",")]
-                keys.add_row(Text("  ".join(names)), Text(b.tooltip))
-        with VerticalScroll():
-            yield Static("Keys on an open card", classes="prompt-title")
-            yield Static(keys)
-        yield QuietFooter()
 
 
 class PerspectiveRow(HorizontalScroll, can_focus=False):

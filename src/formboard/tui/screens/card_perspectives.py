@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from formboard.tui.screens.asking import ask
+from formboard.tui.dialogs.asking import ask
+from formboard.tui.dialogs.choice import ChoiceDialog
+from formboard.tui.dialogs.prompt import PromptDraft, PromptField
 from formboard.tui.screens.card_parts import PerspectivePanel, first_name
-from formboard.tui.screens.dialogs import ChoiceDialog
-from formboard.tui.screens.prompt import PromptDraft, PromptField
 from formboard.tui.text import safe
 from formboard.tui.widgets.link_list import LinkRow
 
 if TYPE_CHECKING:
+    from formboard.core.commands import Command
     from formboard.tui.app import FormboardApp
     from formboard.tui.screens.card import CardScreen
 
@@ -97,7 +98,7 @@ class PerspectivesAndLinks:
                 self._say(f"Only {who} can remove {who}'s perspective.", hint=True)
                 return
             question: str | Text = "Remove your perspective on this card? The history keeps it."
-            command: object = RemovePerspective(target.perspective.id)
+            command: Command = RemovePerspective(target.perspective.id)
         elif isinstance(target, LinkRow):
             question = Text("Remove the link “") + target.sentence() + Text("”?")
             command = Unlink(target.link.id)
@@ -107,7 +108,7 @@ class PerspectivesAndLinks:
 
         def answered(answer: str | None) -> None:
             if answer == "remove":
-                self.card.retries.submit(command)  # type: ignore[arg-type]
+                self.card.retries.submit(command)
 
         choices = [("y", "Remove", "remove"), ("n", "Keep", "keep")]
         self.card.app.push_screen(ChoiceDialog(question, choices), answered)

@@ -19,8 +19,8 @@ from textual.widgets import Static, TextArea
 from formboard.core.errors import BoardConflict, FieldConflict
 from formboard.core.model import Status, clean_text, clean_title
 from formboard.tui.card_draft import TEXT_FIELDS
-from formboard.tui.screens.closing import ClosesOnce
-from formboard.tui.screens.dialogs import DIALOG_CSS
+from formboard.tui.dialogs.choice import DIALOG_CSS
+from formboard.tui.dialogs.closing import ClosesOnce
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.text_input import TextBox
 

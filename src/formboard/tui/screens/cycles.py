@@ -8,9 +8,9 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets.option_list import Option
 
-from formboard.core.facts import count
+from formboard.core.facts import count, cycle_line
 from formboard.core.graph import Cycle
-from formboard.tui.screens.dialogs import ListDialog
+from formboard.tui.dialogs.choice import ListDialog
 from formboard.tui.text import safe
 
 
@@ -32,7 +32,7 @@ class CycleList(ListDialog):
 
     def options(self) -> list[Option]:
         return [
-            Option(Text(safe(cycle.sentence(self.titles))), id=f"{i}:{cycle.cards[0]}")
+            Option(Text(safe(cycle_line(cycle, self.titles))), id=f"{i}:{cycle.cards[0]}")
             for i, cycle in enumerate(self.found)
         ]
 

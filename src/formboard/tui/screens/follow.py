@@ -9,7 +9,7 @@ from textual.widgets.option_list import Option
 
 from formboard.core.model import Card
 from formboard.core.presence import PresenceEntry
-from formboard.tui.screens.dialogs import ListDialog
+from formboard.tui.dialogs.choice import ListDialog
 from formboard.tui.text import safe, truncate
 
 

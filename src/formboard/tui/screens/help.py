@@ -6,6 +6,8 @@ so a remapped key is shown as remapped; what each does is its binding's tooltip.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,11 +18,11 @@ from textual.widgets import Static
 
 from formboard.core.facts import MARKER_LEGEND
 from formboard.core.model import Column
-from formboard.tui.screens.closing import ClosesOnce
+from formboard.tui.dialogs.closing import ClosesOnce
 from formboard.tui.widgets.footer import QuietFooter
 
 
-def live_bindings(screen: Screen[object]) -> list[tuple[Binding, str]]:
+def live_bindings(screen: Screen[Any]) -> list[tuple[Binding, str]]:
     """Each binding with a tooltip active on ``screen``, once, with its keys in force."""
     found: dict[str, tuple[Binding, list[str]]] = {}
     for active in screen.active_bindings.values():
@@ -34,12 +36,12 @@ def live_bindings(screen: Screen[object]) -> list[tuple[Binding, str]]:
     return [(binding, " or ".join(keys)) for binding, keys in found.values()]
 
 
-def live_keys(screen: Screen[object]) -> list[tuple[str, str]]:
+def live_keys(screen: Screen[Any]) -> list[tuple[str, str]]:
     """(keys, what they do) for every binding with a tooltip active on ``screen``."""
     return [(keys.replace(" or ", "  or  "), b.tooltip) for b, keys in live_bindings(screen)]
 
 
-def help_table(screen: Screen[object], board: bool) -> Table:
+def help_table(screen: Screen[Any], board: bool) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
@@ -69,7 +71,7 @@ class HelpScreen(ClosesOnce, ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     def __init__(
-        self, opened_from: Screen[object], title: str = "formboard keys", *, board: bool = False
+        self, opened_from: Screen[Any], title: str = "formboard keys", *, board: bool = False
     ) -> None:
         """``board``: opened from the board, whose help also says how cards read."""
         super().__init__()

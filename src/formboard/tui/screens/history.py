@@ -22,8 +22,8 @@ from formboard.core.facts import local_time
 from formboard.core.history import said_by, sentence
 from formboard.core.meetings import Meeting
 from formboard.core.model import Op
+from formboard.tui.dialogs.closing import ClosesOnce
 from formboard.tui.messages import Submit, WriteRequest, WriteSaved
-from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.footer import QuietFooter
 
@@ -255,7 +255,7 @@ class HistoryScreen(ClosesOnce, Screen[None]):
             self.notify(request, timeout=8)
             return
         question, command = request
-        from formboard.tui.screens.dialogs import ChoiceDialog
+        from formboard.tui.dialogs.choice import ChoiceDialog
 
         def answered(answer: str | None) -> None:
             if answer == "yes" and self.formboard.writable():

@@ -20,11 +20,11 @@ from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Static
 
-from formboard.core.facts import count
+from formboard.core.facts import count, cycle_line
 from formboard.core.model import Column
+from formboard.tui.dialogs.closing import ClosesOnce
 from formboard.tui.map_layout import MapLayout, lay_out
 from formboard.tui.messages import BoardChanged
-from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.text import plain, safe, truncate
 from formboard.tui.widgets.footer import QuietFooter
 
@@ -156,7 +156,7 @@ class MapScreen(ClosesOnce, Screen[str | None]):
         through = [c for c in found if self.centre in c.cards]
         if through:
             more = f" (and {len(through) - 1} more: c on the board)" if len(through) > 1 else ""
-            lines.append(f"In a cycle{more}: {through[0].sentence(titles)}")
+            lines.append(f"In a cycle{more}: {cycle_line(through[0], titles)}")
         if layout.hidden:
             lines.append(f"{count(layout.hidden, 'card')} two steps away not shown: a wider "
                          "window shows them.")  # fmt: skip

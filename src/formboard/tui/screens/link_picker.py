@@ -23,13 +23,13 @@ from textual.widgets.option_list import Option
 from formboard.core import facts
 from formboard.core.commands import LinkCards
 from formboard.core.model import Card, LinkKind
-from formboard.tui.screens.closing import ClosesOnce
+from formboard.tui.dialogs.closing import ClosesOnce
 from formboard.tui.text import plain
 from formboard.tui.widgets.text_input import TextInput
 
 if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
-    from formboard.tui.screens.asking import Retries
+    from formboard.tui.dialogs.asking import Retries
 
 
 def rank_cards(cards: list[Card], query: str, search: FuzzySearch | None = None) -> list[Card]:
@@ -55,10 +55,10 @@ def match_line(card: Card, query: str, search: FuzzySearch) -> Text:
     return text
 
 
-def link_sentence(this: str, kind: LinkKind, other: str, reverse: bool) -> Text:
-    """ "<this> maintains <other>" (or the other way round), titles shown literally."""
+def link_choice(this: str, kind: LinkKind, other: str, reverse: bool) -> Text:
+    """ "<this> maintains <other>" (or the other way round), titles bold and literal."""
     source, target = (other, this) if reverse else (this, other)
-    first, words, second = facts.link_sentence(kind, source, target)
+    first, words, second = facts.link_said(kind, source, target)
     text = plain(first, "bold", one_line=True)
     text.append(f" {words} ")
     text.append(plain(second, "bold", one_line=True))
@@ -212,7 +212,7 @@ class LinkPicker(ClosesOnce, ModalScreen[None]):
         keep = kinds.highlighted if kinds.option_count else list(LinkKind).index(self.kind)
         kinds.clear_options()
         kinds.add_options(
-            Option(link_sentence(this_title, kind, other_title, self.reverse), id=kind.value)
+            Option(link_choice(this_title, kind, other_title, self.reverse), id=kind.value)
             for kind in LinkKind
         )
         kinds.highlighted = keep
@@ -268,7 +268,7 @@ class LinkPicker(ClosesOnce, ModalScreen[None]):
         if not note.strip() or note == self.note:
             self.dismiss(None)
             return
-        from formboard.tui.screens.dialogs import ChoiceDialog
+        from formboard.tui.dialogs.choice import ChoiceDialog
 
         def answered(answer: str | None) -> None:
             if answer == "discard":

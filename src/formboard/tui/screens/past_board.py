@@ -14,8 +14,8 @@ from textual.widgets import Static
 from formboard.core.board_state import BoardState
 from formboard.core.history import differences
 from formboard.core.model import Board, Column
+from formboard.tui.dialogs.closing import ClosesOnce
 from formboard.tui.screens.card_parts import reading_text
-from formboard.tui.screens.closing import ClosesOnce
 from formboard.tui.text import plain
 from formboard.tui.widgets.board import BoardView
 from formboard.tui.widgets.footer import QuietFooter

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual import on
 from textual.widgets import Static
 
+from formboard.tui.dialogs.choice import ChoiceDialog
 from formboard.tui.messages import SaveState
-from formboard.tui.screens.dialogs import ChoiceDialog
 
 
 class QuitWhileWaiting(ChoiceDialog):
@@ -37,7 +37,7 @@ class QuitWhileWaiting(ChoiceDialog):
     @on(SaveState)
     def _save_state(self, message: SaveState) -> None:
         """The session wrote a change, or says what it waits for now."""
-        self.pending_changed(self.app.session.pending, message.text)  # type: ignore[attr-defined]
+        self.pending_changed(message.pending, message.text)
 
     def pending_changed(self, pending: int, state: str) -> None:
         self.pending = pending
@@ -47,7 +47,7 @@ class QuitWhileWaiting(ChoiceDialog):
         self.question = self._question(pending, state, self.quit_when_written)
         self.query_one(".dialog-title", Static).update(self.question)
 
-    def dismiss(self, result: str | None = None):  # type: ignore[override]
+    def dismiss(self, result: str | None = None):
         if result == "wait" and self.pending:
             self.quit_when_written = True  # stay open, and quit when the last one lands
             self.pending_changed(self.pending, "waiting")

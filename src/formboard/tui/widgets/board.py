@@ -171,8 +171,8 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
         self._refill(touched)
         if focused is None or focused not in changes.card_ids():
             return
-        card = self.cards.get(focused)
-        if card is not None and self.visible(card):
+        now = self.cards.get(focused)
+        if now is not None and self.shows(now):
             if card.column is not self.current_column:
                 self.focus_column(card.column, self.panes[card.column].cards.index_of(focused))
             return
@@ -206,7 +206,8 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
         self.scroll_to_widget(pane, animate=False)
         pane.cards.scroll_to_cursor()
 
-    def visible(self, card: Card) -> bool:
+    def shows(self, card: Card) -> bool:
+        """Whether ``card`` is on the board as it is filtered now."""
         return not card.archived and self.filter.matches(card)
 
     def _refill(self, columns: set[Column]) -> None:
@@ -302,7 +303,7 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
     def focus_card(self, card_id: str) -> bool:
         """Put the cursor on a card wherever it is; False if it is not shown."""
         card = self.cards.get(card_id)
-        if card is None or not self.visible(card):
+        if card is None or not self.shows(card):
             return False
         index = self.panes[card.column].cards.index_of(card_id)
         if index is None:
@@ -370,11 +371,11 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
         for card_id, initials in initials_by_card.items():
             card = self.cards.get(card_id)
             if card is not None:
-                pane = self.panes[card.column].cards
-                mark = pane.marks.setdefault(card_id, CardMarks())
+                cards = self.panes[card.column].cards
+                mark = cards.marks.setdefault(card_id, CardMarks())
                 if mark.presence != initials:
                     mark.presence = initials
-                    pane.refresh_card(card_id)
+                    cards.refresh_card(card_id)
 
     def _set_relation(self, card_id: str, relation: str) -> None:
         card = self.cards.get(card_id)

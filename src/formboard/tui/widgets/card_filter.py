@@ -44,21 +44,21 @@ class CardFilter:
     @classmethod
     def parse(cls, query: str) -> CardFilter:
         """``anxiety by:ana disc:psychiatry status:agreed`` → a filter (case-insensitive)."""
-        words, fields = [], {"discipline": "", "author": "", "status": None, "problem": ""}
+        words: list[str] = []
+        discipline = author = problem = ""
+        status: Status | None = None
         for word in query.split():
             key, sep, value = word.partition(":")
             key = key.casefold()
             if sep and key in ("by", "author") and value:
-                fields["author"] = value.casefold()
+                author = value.casefold()
             elif sep and key in ("disc", "discipline") and value:
-                fields["discipline"] = value.casefold()
+                discipline = value.casefold()
             elif sep and key == "status" and value:
-                fields["status"] = next(
-                    (s for s in Status if s.value.startswith(value.casefold())), None
-                )
-                if fields["status"] is None:
+                status = next((s for s in Status if s.value.startswith(value.casefold())), None)
+                if status is None:
                     known = ", ".join(s.value for s in Status)
-                    fields["problem"] = f"status can be {known}; not {value!r}"
+                    problem = f"status can be {known}; not {value!r}"
             else:
                 words.append(word)
-        return cls(text=" ".join(words).casefold(), **fields)
+        return cls(" ".join(words).casefold(), discipline, author, status, problem)

@@ -48,7 +48,7 @@ class TextInput(Input):
     def check_consume_key(self, key: str, character: str | None) -> bool:
         return kept_unprintable(character) or super().check_consume_key(key, character)
 
-    def _on_key(self, event: events.Key) -> None:
+    async def _on_key(self, event: events.Key) -> None:
         # Runs before Input's own handler, which then only restarts the cursor blink.
         if kept_unprintable(event.character):
             assert event.character is not None
@@ -83,7 +83,7 @@ def _make_text_box() -> type[TextBox]:
                 not self.read_only and kept_unprintable(character)
             ) or super().check_consume_key(key, character)
 
-        def _on_key(self, event: events.Key) -> None:
+        async def _on_key(self, event: events.Key) -> None:
             # Runs before TextArea's own handler, which then only restarts the cursor blink.
             if not self.read_only and kept_unprintable(event.character):
                 assert event.character is not None

@@ -186,15 +186,13 @@ class Colleagues:
         if not self.others:
             self.board.notify("Nobody else has this board open right now.")
             return
-        from formboard.tui.screens.follow import FollowPicker
 
         def chosen(key: str | None) -> None:
             leader = next((e for e in self.others if e.key == key), None)
             if leader is not None:
                 self.follow(leader)
 
-        picker = FollowPicker(self.others, self.board.formboard.cards)
-        self.board.app.push_screen(picker, chosen)
+        self.board.navigation.whom_to_follow(self.others, chosen)
 
     def follow(self, leader: PresenceEntry) -> None:
         """Follow ``leader``: my cursor, open card and filter go where theirs go."""
@@ -245,35 +243,7 @@ class Colleagues:
             # read the board now rather than at the next poll.
             board.focus_when_shown(leader.focused)
             board.formboard.session.sync()
-        self.follow_view(leader)
-
-    def follow_view(self, leader: PresenceEntry) -> None:
-        """Open the card the leader has open, to read; close it when they close theirs.
-
-        The same for the map and for the board as it was, when the leader looks at it.
-        """
-        from formboard.tui.screens.card import CardScreen
-        from formboard.tui.screens.past_board import PastBoardScreen
-
-        board = self.board
-        top = board.links.follow_map(leader)
-        if top is None:
-            return
-        past = leader.history_rev if leader.view == "history" else 0
-        if isinstance(top, PastBoardScreen) and top.followed and top.revision != past:
-            top.dismiss()
-            top = board
-        if past and top is board:
-            said = f"where {leader.name or leader.login} is in the history"
-            board.app.push_screen(PastBoardScreen(past, said, self.own_move, followed=True))
-            return
-        focused = getattr(board.board_view.focused_card, "id", None)
-        moved_on = leader.view != "card" or leader.focused != getattr(top, "card_id", None)
-        if isinstance(top, CardScreen) and top.followed and not top.edited() and moved_on:
-            top.dismiss()
-            top = board
-        if leader.view == "card" and top is board and leader.focused == focused:
-            board.open_card(followed=True)
+        board.navigation.follow_view(leader)
 
     # ------------------------------------------------------------ their changes to mine
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from formboard.core.model import Card, Column
+from formboard.tui.dialogs.asking import ask
+from formboard.tui.dialogs.prompt import PromptDraft, PromptField
 from formboard.tui.messages import WriteFailed
-from formboard.tui.screens.asking import ask
-from formboard.tui.screens.prompt import PromptDraft, PromptField
 
 if TYPE_CHECKING:
+    from formboard.core.commands import Command
     from formboard.tui.screens.board.screen import BoardScreen
 
 
@@ -26,8 +27,8 @@ class CardEdits:
         self.board = board
         self.archived_this_session: list[str] = []
 
-    def _write(self, command: object) -> bool:
-        return self.board.retries.submit(command)  # type: ignore[arg-type]
+    def _write(self, command: Command) -> bool:
+        return self.board.retries.submit(command)
 
     def saved(self, command: object, result: object) -> None:
         """One of the board's writes landed: say so, and put the cursor where it belongs."""
@@ -44,9 +45,9 @@ class CardEdits:
             case RestoreCard(card_id=card_id):
                 board.focus_when_shown(card_id)
             case Undo() | Redo():
-                card_id = getattr(result, "card_id", None)
-                if card_id:
-                    board.focus_when_shown(card_id)
+                undone: str | None = getattr(result, "card_id", None)
+                if undone:
+                    board.focus_when_shown(undone)
                 word = "Redone" if isinstance(command, Redo) else "Undone"
                 board.notify(f"{word}: you {getattr(result, 'said', '')}.", timeout=6)
 
@@ -143,13 +144,12 @@ class CardEdits:
         if state is None or not any(c.archived for c in state.cards.values()):
             self.board.notify("Nothing is archived on this board.")
             return
-        from formboard.tui.screens.archived import ArchivedCards
 
         def chosen(card_id: str | None) -> None:
             if card_id:
                 self._restore(card_id)
 
-        self.board.app.push_screen(ArchivedCards(state.cards, state.name_of), chosen)
+        self.board.navigation.archived(state.cards, state.name_of, chosen)
 
     def undo_or_redo(self, redo: bool) -> None:
         """Undo my latest change, or redo what I undid last (ctrl+z, ctrl+y)."""

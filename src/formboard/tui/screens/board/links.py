@@ -13,10 +13,7 @@ from typing import TYPE_CHECKING
 from formboard.core.changes import ChangeSet
 
 if TYPE_CHECKING:
-    from textual.screen import Screen
-
     from formboard.core.graph import Cycle
-    from formboard.core.presence import PresenceEntry
     from formboard.tui.screens.board.screen import BoardScreen
 
 
@@ -45,13 +42,10 @@ class LinkViews:
 
     def _found(self, found: list[Cycle]) -> None:
         from formboard.core.graph import in_cycles
-        from formboard.tui.screens.link_map import MapScreen
 
         self.found_cycles = found
         self.board.board_view.set_cycles(in_cycles(found))
-        for screen in self.board.app.screen_stack:
-            if isinstance(screen, MapScreen):
-                screen.draw()
+        self.board.navigation.redraw_maps()
 
     def changed(self, changes: ChangeSet) -> None:
         """Links came or went, or a card was archived or restored: work them out again."""
@@ -72,7 +66,6 @@ class LinkViews:
                 "where it started."
             )
             return
-        from formboard.tui.screens.cycles import CycleList
 
         def chosen(card_id: str | None) -> None:
             if card_id:
@@ -80,7 +73,7 @@ class LinkViews:
                 board.board_view.focus_card(card_id)
 
         titles = {c.id: c.title for c in board.formboard.cards.values()}
-        board.app.push_screen(CycleList(found, titles), chosen)
+        board.navigation.cycles(found, titles, chosen)
 
     # ------------------------------------------------------------- the map
 
@@ -91,46 +84,4 @@ class LinkViews:
             self.board.notify("No card to draw the map around: the board is empty.")
             return
         self.board.colleagues.own_move()
-        self.open_map(card.id, card.id)
-
-    def open_map(self, centre: str, focused: str | None, *, followed: bool = False) -> None:
-        from formboard.tui.screens.link_map import MapScreen
-
-        board = self.board
-        board.colleagues.at("map", centre=centre, focus=focused or centre)
-        screen = MapScreen(centre, focused, board=board, followed=followed)
-        board.app.push_screen(screen, self._map_closed)
-
-    def _map_closed(self, focused: str | None) -> None:
-        board = self.board
-        if focused and not board.board_view.focus_card(focused):
-            board.notify("The card you were on in the map is hidden by the filter; esc on "
-                         "the board clears it.")  # fmt: skip
-        board.colleagues.at("")
-
-    def follow_map(self, leader: PresenceEntry) -> Screen[object] | None:
-        """Show the map the leader has open (around their centre, on their box), or close
-        the map I opened following them when they closed theirs.
-
-        None when the leader is on the map (nothing more to follow); else the screen on
-        top now.
-        """
-        from formboard.tui.screens.card import CardScreen
-        from formboard.tui.screens.link_map import MapScreen
-
-        board = self.board
-        top: Screen[object] = board.app.screen
-        if leader.view != "map" or not leader.centre:
-            if isinstance(top, MapScreen) and top.followed:
-                top.dismiss(None)
-                return board
-            return top
-        if isinstance(top, CardScreen) and top.followed and not top.edited():
-            top.dismiss()  # they closed the card they opened from the map: back to it
-            top = board
-        if isinstance(top, MapScreen):
-            if top.followed:
-                top.show(leader.centre, leader.focused)
-        elif top is board:
-            self.open_map(leader.centre, leader.focused, followed=True)
-        return None
+        self.board.navigation.map(card.id, card.id)

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from formboard.core.board_state import BoardState
 from formboard.core.meetings import Meeting, running, upper_first
 from formboard.core.presence import PresenceEntry
+from formboard.tui.dialogs.asking import ask
 from formboard.tui.messages import WriteFailed
-from formboard.tui.screens.asking import ask
 
 if TYPE_CHECKING:
     from formboard.tui.screens.board.screen import BoardScreen
@@ -150,7 +150,7 @@ class MeetingRoom:
 
     def _ask_title(self) -> None:
         from formboard.core.commands import StartMeeting  # with the first write
-        from formboard.tui.screens.prompt import PromptDraft, PromptField
+        from formboard.tui.dialogs.prompt import PromptDraft, PromptField
 
         field = PromptField("title", "Title (optional), e.g. Weekly review", kind="line")
         draft = PromptDraft("Start a meeting", [field], lambda v: StartMeeting(v["title"]))
@@ -158,7 +158,7 @@ class MeetingRoom:
 
     def _ask_end(self, meeting: Meeting, question: str, *, gone: bool) -> None:
         from formboard.core.commands import EndMeeting  # with the first write
-        from formboard.tui.screens.dialogs import ChoiceDialog
+        from formboard.tui.dialogs.choice import ChoiceDialog
 
         def answered(answer: str | None) -> None:
             if answer == "end":
@@ -233,7 +233,7 @@ class MeetingRoom:
     # ---------------------------------------------------------- the note
 
     def _offer_note(self, meeting: Meeting) -> None:
-        from formboard.tui.screens.dialogs import ChoiceDialog
+        from formboard.tui.dialogs.choice import ChoiceDialog
 
         def answered(answer: str | None) -> None:
             if answer in ("markdown", "html"):
@@ -248,7 +248,7 @@ class MeetingRoom:
 
     def _ask_note_path(self, meeting: Meeting, fmt: str) -> None:
         from formboard.core.settings import data_dir
-        from formboard.tui.screens.prompt import PromptField, PromptScreen
+        from formboard.tui.dialogs.prompt import PromptField, PromptScreen
 
         state = self.board.formboard.board
         client = state.client if state else "board"

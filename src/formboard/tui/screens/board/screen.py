@@ -9,7 +9,9 @@ own state, each in its own module of this package:
 - ``since``: "new" and "changed" since the last meeting or my last visit, S and .;
 - ``links``: the maintaining cycles (c) and the map (m);
 - ``edits``: the keys that write (n, p, moves, a, u, A, ctrl+z, ctrl+y);
-- ``exports``: the palette's exports.
+- ``exports``: the palette's exports;
+
+and ``navigation``, the one way from the board to every other screen (the parts ask it).
 
 Its keys are its own (``bindings.BOARD_BINDINGS``): they do nothing on a card screen or a
 dialog, which have theirs.
@@ -28,6 +30,7 @@ from textual.widgets import Input
 from formboard.core.facts import PROBLEM_MARK
 from formboard.core.model import Card, Column, Link
 from formboard.tui.bindings import BOARD_BINDINGS
+from formboard.tui.dialogs.asking import Retries
 from formboard.tui.messages import (
     BackupFailed,
     BoardChanged,
@@ -38,12 +41,12 @@ from formboard.tui.messages import (
     WriteFailed,
     WriteSaved,
 )
-from formboard.tui.screens.asking import Retries
 from formboard.tui.screens.board.colleagues import Colleagues
 from formboard.tui.screens.board.edits import CardEdits
 from formboard.tui.screens.board.exports import RecordExports
 from formboard.tui.screens.board.links import LinkViews
 from formboard.tui.screens.board.meeting import MeetingRoom
+from formboard.tui.screens.board.navigation import Navigation
 from formboard.tui.screens.board.since import SinceMarks
 from formboard.tui.text import plain
 from formboard.tui.widgets.board import BoardView, CardFilter
@@ -67,6 +70,7 @@ class BoardScreen(Screen[None]):
         self.board_view = BoardView()
         self.status_line = StatusLine()
         self.presence_bar = PresenceBar("")
+        self.navigation = Navigation(self)  # the way to every other screen
         self.colleagues = Colleagues(self)
         self.meeting = MeetingRoom(self)
         self.since = SinceMarks(self)
@@ -132,7 +136,7 @@ class BoardScreen(Screen[None]):
         if self._focus_when_shown and self.board_view.focus_card(self._focus_when_shown):
             self._focus_when_shown = None
             if self.colleagues.following is not None:
-                self.colleagues.follow_view(self.colleagues.following)
+                self.navigation.follow_view(self.colleagues.following)
         if changes.meetings_changed:
             self.meeting.meetings_changed(message.state)
         self.since.changed(changes.ops)
@@ -232,36 +236,14 @@ class BoardScreen(Screen[None]):
 
     def open_card(self, *, followed: bool = False, editing: bool = False) -> None:
         """Open the focused card to read (``followed``: because the one I follow did)."""
-        card = self.board_view.focused_card
-        if card is None:
-            return
-        from formboard.tui.screens.card import CardScreen
-
-        self.colleagues.at("card")
-        screen = CardScreen(card.id, board=self, followed=followed, editing=editing)
-        self.app.push_screen(screen, self._card_closed)
-
-    def _card_closed(self, _result: object = None) -> None:
-        from formboard.tui.screens.card import CardScreen
-
-        if not isinstance(self.app.screen, CardScreen):
-            self.colleagues.at("")
+        self.navigation.card(followed=followed, editing=editing)
 
     def action_history(self) -> None:
-        from formboard.tui.screens.history import HistoryScreen
-
         self.colleagues.own_move()
-        self.colleagues.at("history")
-        card = self.board_view.focused_card
-        screen = HistoryScreen(card.id if card else None, board=self)
-        self.app.push_screen(screen, lambda _result: self.colleagues.at(""))
+        self.navigation.history()
 
     def action_link_card(self) -> None:
-        card = self.board_view.focused_card
-        if card is not None:
-            from formboard.tui.screens.link_picker import LinkPicker
-
-            self.app.push_screen(LinkPicker(card.id, self.retries))
+        self.navigation.link_picker()
 
     # Keys that are another part's work, by the action names of ``bindings.py``.
     def action_move_card(self, columns: int, rows: int) -> None:
@@ -376,9 +358,7 @@ class BoardScreen(Screen[None]):
         await self.formboard.quit_when_safe()
 
     def action_help(self) -> None:
-        from formboard.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen(self, board=True))
+        self.navigation.help()
 
     def system_commands(self) -> Iterable[SystemCommand]:
         """The board's keys for the command palette, each with the keys in force."""

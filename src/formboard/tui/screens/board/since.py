@@ -118,7 +118,7 @@ class SinceMarks:
             return
         view = self.board.board_view
         cards = self.board.formboard.cards.values()
-        marked = [c for c in cards if c.id in view.since and view.visible(c)]
+        marked = [c for c in cards if c.id in view.since and view.shows(c)]
         if not marked:
             self.board.notify("No card is marked new or changed.")
             return

@@ -8,18 +8,25 @@ one screen": a crash. Every formboard screen that dismisses itself takes this fi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.await_complete import AwaitComplete
 
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
-class ClosesOnce:
+    _Screen = Screen[Any]  # for the type checker, what this goes before
+else:
+    # Not a Screen at run time: Textual takes a class's CSS and component classes from
+    # its first DOM base only, so the palette would lose its own.
+    _Screen = object
+
+
+class ClosesOnce(_Screen):
     """Put before Textual's ``Screen``/``ModalScreen``: ``dismiss`` closes this screen only
     while it is the one on top, so a key that comes after it began to close does nothing."""
-
-    is_active: bool
 
     def dismiss(self, result: Any = None) -> AwaitComplete:
         if not self.is_active:
             return AwaitComplete.nothing()
-        return super().dismiss(result)  # type: ignore[misc]
+        return super().dismiss(result)

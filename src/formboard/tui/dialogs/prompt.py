@@ -18,8 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from formboard.core.model import clean_line, clean_text, clean_title
-from formboard.tui.screens.closing import ClosesOnce
-from formboard.tui.widgets.text_input import TextInput
+from formboard.tui.dialogs.closing import ClosesOnce
+from formboard.tui.widgets.text_input import TextBox, TextInput
 
 
 @dataclass
@@ -80,7 +80,6 @@ class PromptScreen(ClosesOnce, ModalScreen[dict[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         # TextArea is heavy to import; the app imports this module at start-up.
-        from formboard.tui.widgets.text_input import TextBox
 
         with Vertical():
             yield Static(self.prompt_title, classes="prompt-title", markup=False)
@@ -104,8 +103,10 @@ class PromptScreen(ClosesOnce, ModalScreen[dict[str, str] | None]):
     def values(self) -> dict[str, str]:
         out = {}
         for f in self.fields:
-            widget = self.query_one(f"#field-{f.name}")
-            out[f.name] = widget.text if f.multiline else widget.value
+            if f.multiline:
+                out[f.name] = self.query_one(f"#field-{f.name}", TextBox).text
+            else:
+                out[f.name] = self.query_one(f"#field-{f.name}", TextInput).value
         return out
 
     def _problem(self, values: dict[str, str]) -> str:
@@ -141,7 +142,7 @@ class PromptScreen(ClosesOnce, ModalScreen[dict[str, str] | None]):
             self.dismiss(None)
             return
         # conflict.py imports TextArea, which the app does not load at start-up.
-        from formboard.tui.screens.dialogs import ChoiceDialog
+        from formboard.tui.dialogs.choice import ChoiceDialog
 
         # Keep editing comes first: the focused button, so a reflexive enter loses nothing.
         choices = [("k", "Keep editing", "keep"), ("d", "Discard", "discard")]
@@ -154,7 +155,7 @@ class PromptScreen(ClosesOnce, ModalScreen[dict[str, str] | None]):
 
 @dataclass
 class PromptDraft:
-    """A dialog and what was typed into it, kept until its write lands (screens/asking.py)."""
+    """A dialog and what was typed into it, kept until its write lands (dialogs/asking.py)."""
 
     title: str
     fields: list[PromptField]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from formboard.core.commands import Command
     from formboard.tui.app import FormboardApp
-    from formboard.tui.screens.prompt import PromptDraft
+    from formboard.tui.dialogs.prompt import PromptDraft
 
 
 class Retries:
@@ -56,7 +56,7 @@ class Retries:
 def ask(retries: Retries, draft: PromptDraft, error: str = "") -> None:
     """Open the dialog of ``draft``; its values become a write that ``retries``' screen asks
     for, and the dialog comes back with the values and the reason if the write fails."""
-    from formboard.tui.screens.prompt import PromptScreen
+    from formboard.tui.dialogs.prompt import PromptScreen
 
     if not cast("FormboardApp", retries.screen.app).writable():
         return

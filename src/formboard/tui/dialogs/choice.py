@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from formboard.tui.screens.closing import ClosesOnce
+from formboard.tui.dialogs.closing import ClosesOnce
 from formboard.tui.text import safe
 
 DIALOG_CSS = """
