@@ -90,3 +90,14 @@ def test_opening_the_app_is_what_loads_it(board: Path) -> None:
     # The check above would pass if nothing were ever seen: `open` must see the app.
     found = in_child(RUN_COMMAND, "open", board)  # no terminal here: one sentence, exit 1
     assert found["code"] == 1 and "textual" in found["loaded"]
+
+
+def test_the_app_loads_no_text_area_until_a_dialog_needs_one() -> None:
+    """TextArea (and its document and syntax machinery) is the heaviest widget to import:
+    the board and its dialogs' module are imported at start-up, a text box only when a
+    dialog with one opens (start-up is held to 1.9x a minimal Textual app, bench/)."""
+    done = in_child("import json, sys, formboard.tui.app\ncode = 0\n")
+    assert done["code"] == 0
+    loaded = set(done["loaded"])
+    assert "formboard.tui.dialogs.prompt" in loaded  # the board's keys open it
+    assert not {m for m in loaded if "text_area" in m or m.startswith("textual.document")}

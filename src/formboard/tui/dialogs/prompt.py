@@ -19,7 +19,7 @@ from textual.widgets import Input, Label, Static
 
 from formboard.core.model import clean_line, clean_text, clean_title
 from formboard.tui.dialogs.closing import ClosesOnce
-from formboard.tui.widgets.text_input import TextBox, TextInput
+from formboard.tui.widgets.text_input import TextInput
 
 
 @dataclass
@@ -80,6 +80,7 @@ class PromptScreen(ClosesOnce, ModalScreen[dict[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         # TextArea is heavy to import; the app imports this module at start-up.
+        from formboard.tui.widgets.text_input import TextBox
 
         with Vertical():
             yield Static(self.prompt_title, classes="prompt-title", markup=False)
@@ -101,6 +102,8 @@ class PromptScreen(ClosesOnce, ModalScreen[dict[str, str] | None]):
             yield Static(self.hint, classes="prompt-hint", markup=False)
 
     def values(self) -> dict[str, str]:
+        from formboard.tui.widgets.text_input import TextBox
+
         out = {}
         for f in self.fields:
             if f.multiline:
