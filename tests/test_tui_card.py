@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from tests.test_tui_text_entry import type_text
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static, TextArea
 
@@ -582,3 +583,21 @@ async def test_reading_a_card_no_key_but_the_edit_keys_changes_a_field(board, ca
         assert BoardStore.open(board["path"]).card(board[card]).rev == before.rev
         await pilot.press("e")  # the edit key: now the fields take keys
         assert not screen.reading and screen.focused is screen.query_one("#title")
+
+
+async def test_undoing_a_long_paste_in_the_body_puts_the_text_back(board) -> None:
+    """Random keys found it: ctrl+z after a multi-line edit crashed the app inside Textual's
+    TextArea (textual#6686: undo restores the shorter text before the cursor, and the
+    scrollbar that goes away asks where a cursor on a line now gone is drawn)."""
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"])
+        body = screen.query_one("#body", TextArea)
+        body.focus()
+        await pilot.pause()
+        app.post_message(events.Paste("\n".join(f"line {i}" for i in range(2, 50))))
+        await until(pilot, lambda: body.text.count("\n") >= 40)
+        await pilot.press("ctrl+z")
+        await pilot.pause(0.2)
+        assert app.is_running and app.screen is screen
+        assert body.text == "Racing heart in meetings"

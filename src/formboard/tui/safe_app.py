@@ -11,10 +11,13 @@ from __future__ import annotations
 from typing import TypeVar, cast
 
 from rich.text import Text
+from textual import on
 from textual.app import App, ScreenStackError
 from textual.await_complete import AwaitComplete
 from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
+from textual.widgets import Input
+from textual.worker import Worker, WorkerState
 
 from formboard.tui import crash
 from formboard.tui.dialogs.closing import ClosesOnce
@@ -24,7 +27,39 @@ ReturnType = TypeVar("ReturnType")
 
 
 class Palette(ClosesOnce, CommandPalette):
-    """Textual's command palette, closed once (a double enter on a command crashed)."""
+    """Textual's command palette, closed once (a double enter on a command crashed), whose
+    enter acts on the commands found for what was typed.
+
+    The palette searches again as each character arrives. Keys the terminal delivers
+    together (a quick typist, a paste, a loaded machine) put the enter before that search
+    ends, and Textual's palette then ran a command from an earlier search's list: random
+    keys quit the app with "Export as" and enter, and on a slow search "Undo" and enter
+    archived a card (the first of the list of all commands). Here an enter that arrives
+    during a search waits for it. (Textual 8's search worker group and enter handler.)
+    """
+
+    _enter_held = False
+
+    def _searching(self) -> bool:
+        return any(
+            w.group == self._GATHER_COMMANDS_GROUP
+            and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            for w in self.workers
+        )
+
+    @on(Input.Submitted)
+    def _enter_after_the_search(self, event: Input.Submitted) -> None:
+        if self._searching():
+            event.stop()
+            event.prevent_default()  # not Textual's handler, on the list as it is now
+            self._enter_held = True
+
+    @on(Worker.StateChanged)
+    def _searched(self, event: Worker.StateChanged) -> None:
+        done = event.state in (WorkerState.SUCCESS, WorkerState.ERROR)
+        if self._enter_held and done and not self._searching():
+            self._enter_held = False
+            self._select_or_command()
 
 
 class SafeApp(App[ReturnType]):

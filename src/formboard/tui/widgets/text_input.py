@@ -91,6 +91,15 @@ def _make_text_box() -> type[TextBox]:
                 start, end = self.selection
                 self.replace(event.character, start, end, maintain_selection_offset=False)
 
+        def _recompute_cursor_offset(self) -> None:
+            # textual#6686 (open; the fix proposed in its PR #6687): undoing a multi-line
+            # edit puts the shorter text back before the cursor, and a scrollbar going
+            # away in between asks where the cursor is drawn, on a line now gone: a
+            # ValueError that ended the app. The cursor is drawn clamped to the text; the
+            # undo then puts it back where it was.
+            place = self.clamp_visitable(self.cursor_location)
+            self._cursor_offset = self.wrapped_document.location_to_offset(place)
+
     TextBox.__qualname__ = "TextBox"
     return TextBox
 
