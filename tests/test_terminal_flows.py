@@ -409,3 +409,30 @@ def test_a_folder_of_boards_o_back_to_the_list_and_g_after_a_colleague(
     his.wait_for("Lost appetite since")
     mine.press("q").wait_exit()
     assert mine.exit_status() == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--theme", "formboard-light", "BOARD"],
+        ["BOARD", "--theme", "formboard-light"],
+        ["--theme=formboard-light", "--watch", "poll", "BOARD"],
+        ["--theme", "formboard-light", "open", "BOARD"],
+    ],
+    ids=["before the board", "after the board", "several before", "before open"],
+)
+def test_the_apps_options_go_before_or_after_the_board_as_gits_do(
+    terminals: Terminals, ana, board, args
+) -> None:
+    """`formboard --theme NAME BOARD`, as the README says, opens the board in that theme
+    (which is remembered); it was refused as "No such option '--theme'"."""
+    app = terminals.open(ana, *[str(board) if a == "BOARD" else a for a in args])
+    assert "· rev " in app.screen()
+    app.press("q").wait_exit()
+    assert 'theme = "formboard-light"' in (ana.config / "config.toml").read_text()
+
+
+def test_an_apps_option_before_a_command_that_has_none_is_one_sentence(ana, board) -> None:
+    done = ana.run("--theme", "formboard-light", "show", str(board))
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("formboard: --theme is for opening a board"), done.stderr

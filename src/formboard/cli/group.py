@@ -21,6 +21,17 @@ from formboard.core.errors import FormboardError
 from formboard.core.text import one_line
 
 OPEN_COMMAND = "open"
+# The app's options may come before the board, as git's global options do:
+# `formboard --theme formboard-light BOARD` is `formboard open --theme formboard-light BOARD`.
+APP_OPTIONS = ("--theme", "--watch")
+
+
+def _leading_app_options(args: list[str]) -> tuple[list[str], list[str]]:
+    """The app's options at the start of ``args`` (each with its value), and the rest."""
+    i = 0
+    while i < len(args) and args[i].split("=", 1)[0] in APP_OPTIONS:
+        i += 1 if "=" in args[i] else 2
+    return args[:i], args[i:]
 
 
 class CommandFailed(click.ClickException):
@@ -66,6 +77,26 @@ def _as_sentence(exc: Exception) -> CommandFailed:
 
 class FormboardGroup(click.Group):
     """The top-level group: one-sentence errors, and `formboard BOARD` once `open` exists."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # The app's options before the board or the command go to the command: `open`
+        # when a board (or nothing) follows, else the named command if it opens the app.
+        leading, rest = _leading_app_options(args)
+        given = [a.split("=", 1)[0] for a in leading if a.startswith("--")]
+        if leading and OPEN_COMMAND in self.commands:
+            named = self.commands.get(rest[0]) if rest else None
+            if named is None:
+                args = [OPEN_COMMAND, *leading, *rest]
+            elif {o for p in named.params for o in p.opts} >= set(given):
+                args = [rest[0], *leading, *rest[1:]]
+            else:
+                option = given[0]
+                raise click.UsageError(
+                    f"{option} is for opening a board (formboard {option} VALUE BOARD); "
+                    f"`formboard {rest[0]}` has no such option.",
+                    ctx,
+                )
+        return super().parse_args(ctx, args)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
