@@ -130,8 +130,7 @@ def check_the_note(lines: list[str]) -> None:
     changes = [line for line in text.split("## Changes")[1].splitlines() if line.startswith("- ")]
     assert changes == [
         "- Ana Ruiz (psychology) added this part to Sources.",
-        "- Ben Okafor (psychiatry) added a perspective (psychiatry) on this part: "
-        "“Sleep debt after nights”.",
+        "- Ben Okafor (psychiatry) added a perspective on this part: “Sleep debt after nights”.",
         "- Dara Lindqvist (social work) moved this part within Sources.",
         "- Ana Ruiz (psychology) changed this part: the title ‘Night shifts since May’ → "
         "‘Night shifts since May, three a week’.",

@@ -75,7 +75,7 @@ async def test_the_history_screen_lists_sentences_shows_the_board_as_it_was_and_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.tui_helpers import BEN as BEN_APP
-    from tests.tui_helpers import small_board, wait_for
+    from tests.tui_helpers import screen_text, small_board, wait_for
     from textual.widgets import OptionList
 
     from formboard.tui.dialogs.choice import ChoiceDialog
@@ -116,6 +116,7 @@ async def test_the_history_screen_lists_sentences_shows_the_board_as_it_was_and_
         assert past.board_view.cards[ids["panic"]].title == "Panic at work"
         assert past.board_view.since[ids["panic"]] == "changed since"
         assert past.board_view.since[ids["sleep"]] == "archived since"
+        assert "· read-only · 2 cards differ now," in screen_text(app)
         await pilot.press("escape")
         # p on Ben's edit puts the earlier title and status back, as a new change.
         await pilot.press("up", "p")
@@ -128,3 +129,10 @@ async def test_the_history_screen_lists_sentences_shows_the_board_as_it_was_and_
         "title": "Panic at work",
         "status": "hypothesis",
     }
+
+
+def test_how_the_board_moved_on_is_said_in_words() -> None:
+    from formboard.tui.screens.past_board import since_then
+
+    assert since_then(1, 1) == "1 card differs now, 1 added since"  # not "1 differ now"
+    assert since_then(0, 3) == "0 cards differ now, 3 added since"

@@ -121,8 +121,7 @@ def test_the_note_lists_every_change_of_the_meeting_once_with_its_author(path: P
     assert changes == [
         "- Ana Ruiz (psychiatry) changed this part: the client's own words (empty) → "
         "‘I feel trapped’; the status hypothesis → agreed with client.",
-        "- Dara Lindqvist (social work) added a perspective (social work) on this part: "
-        "“Avoids the lift too”.",
+        "- Dara Lindqvist (social work) added a perspective on this part: “Avoids the lift too”.",
         "- Ben Okafor (nursing) added this part to Sources.",
         "- Ben Okafor (nursing) added the link: this part maintains ‘After the meeting’.",
         "- Ben Okafor (nursing) removed the link: this part maintains ‘After the meeting’.",
@@ -191,3 +190,35 @@ def test_meeting_commands_from_a_shell(path: Path) -> None:
     assert result.exit_code == 0 and "formboard note" in result.output
     result = runner.invoke(cli, ["meeting", "end", str(path)])
     assert result.exit_code == 1 and "No meeting is running" in result.output
+
+
+def test_a_notes_lines_read_as_sentences(path: Path, tmp_path: Path) -> None:
+    """A perspective's discipline is said once (twice when it is not its author's own), a
+    quoted text that ends its sentence takes no second full stop, and one change is one
+    change (issue 22, point 9: "(psychiatry) added a perspective (psychiatry)", `.”.`,
+    "(1 changes)")."""
+    with as_(path, ANA) as ana:
+        card = ana.add_card("symptoms", "Panic at work")
+        ana.add_perspective(card.id, "Fear of being judged.", "psychiatry")
+        before_ben = ana.revision()
+    result = runner.invoke(cli, ["note", str(path), "--since", "0"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("- ")]
+    assert (
+        "- Ana Ruiz (psychiatry) added a perspective on this part: “Fear of being judged.”" in lines
+    )
+    with as_(path, BEN) as ben:
+        ben.add_perspective(card.id, "Sleeps badly?", "psychiatry")  # a colleague's view
+    result = runner.invoke(
+        cli, ["note", str(path), "--since", "0", "-o", str(tmp_path / "note.md")]
+    )
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "note.md").read_text()
+    assert (
+        "- Ben Okafor (nursing) added a perspective (psychiatry) on this part: “Sleeps badly?”\n"
+        in text
+    )
+    assert ".”." not in text and "?”." not in text
+    one = ["note", str(path), "--since", str(before_ben), "-o", str(tmp_path / "one.md")]
+    result = runner.invoke(cli, one)
+    assert "Wrote the note (1 change) to" in result.output, result.output

@@ -67,7 +67,7 @@ def test_a_meeting_of_three_colleagues_in_three_terminals(
     b.wait_for("▶ Chest tightness")
     # B brings everyone: Dara follows too.
     a.press("B").wait_notice("Everyone at the meeting now follows you.")
-    d.wait_notice("Ana Lima brought everyone to them")
+    d.wait_notice("Ana Lima brought everyone along: you now follow Ana Lima")
     d.wait_for("▶ Chest tightness")
     # Ben and Dara add their readings of the card Ana is on.
     for pane, words in ((b, "Somatic anxiety."), (d, "Her mother's care.")):

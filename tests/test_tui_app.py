@@ -136,7 +136,8 @@ def test_demo_creates_a_sample_board_once_and_reuses_it(tmp_path, monkeypatch):
         shown = store.board()
     assert shown.client == "C-0421" and 25 <= len(shown.cards) <= 40
     again = runner.invoke(cli, ["demo", "--dir", str(tmp_path / "demo"), "--no-open"])
-    assert again.exit_code == 0 and "earlier demo board" in again.stderr
+    assert again.exit_code == 0 and again.stderr.startswith("Your earlier demo board is ")
+    assert "Opening" not in again.stderr  # --no-open opens nothing (issue 22, point 9)
     other = runner.invoke(
         cli, ["demo", "--dir", str(tmp_path / "d2"), "--client", "C-1187", "--no-open"]
     )

@@ -86,7 +86,7 @@ async def test_a_meeting_is_started_followed_into_cards_and_ended_with_its_note(
         assert dara.board_screen.colleagues.following is None
         await pa.press("B")
         await wait_for(pd, lambda: dara.board_screen.colleagues.following is not None, 5)
-        await notice_drawn(pd, "Ana Lima brought everyone to them")
+        await notice_drawn(pd, "Ana Lima brought everyone along: you now follow Ana Lima")
         await wait_for(
             pd, lambda: dara.board_screen.board_view.focused_card.title == "New part 4", 5
         )

@@ -183,9 +183,8 @@ def demo(
             pass
         click.echo(f"Created the demo board {target}", err=True)
     except BoardExists:
-        click.echo(
-            f"Opening your earlier demo board {target} (use --fresh for a new copy)", err=True
-        )
+        doing = "Your earlier demo board is" if no_open else "Opening your earlier demo board"
+        click.echo(f"{doing} {target} (use --fresh for a new copy)", err=True)
     if no_open:
         click.echo(str(target))
         return

@@ -119,7 +119,7 @@ def note(board: Path, number: int | None, since: str | None, fmt: str, output: P
         click.echo(text, nl=False)
         return
     write_output(output.expanduser(), text)
-    click.echo(one_line(f"Wrote the note ({built.count} changes) to {output}."))
+    click.echo(one_line(notes.written(built, output)))
 
 
 COMMANDS = (meeting, note)

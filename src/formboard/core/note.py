@@ -8,7 +8,7 @@ control characters; markdown for a text record, HTML for printing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from formboard.core import facts
@@ -61,6 +61,26 @@ def _person(op: Op, disciplines: dict[str, str]) -> str:
     return f"{name} ({discipline})" if discipline else name
 
 
+def _line(op: Op, titles: Mapping[str, str], disciplines: dict[str, str]) -> str:
+    """One change as a sentence with its author: a perspective's discipline is said once
+    when it is the author's own, and a quoted text that ends its sentence ends the line."""
+    after = op.after or {}
+    if op.op == "add_perspective" and after.get("discipline") == disciplines.get(op.author):
+        op = op.model_copy(update={"after": {**after, "discipline": ""}})
+    said = f"{_person(op, disciplines)} {sentence(op, titles, this=_card_of(op), limit=_FULL)}"
+    quoted = (
+        one_line(visible(after["text"])) if op.op == "add_perspective" and after.get("text") else ""
+    )
+    if quoted:
+        said += f": “{quoted}”"
+    return said if quoted.endswith((".", "!", "?", "…")) else said + "."
+
+
+def written(note: Note, where: object) -> str:
+    """What the app and ``formboard note`` say once the note is written."""
+    return f"Wrote the note ({facts.count(note.count, 'change')}) to {where}."
+
+
 def build(board: Board, meeting: Meeting | None, ops: Sequence[Op]) -> Note:
     """The note of ``ops`` (a meeting's, or any span's) on ``board`` as it is now.
 
@@ -80,18 +100,16 @@ def build(board: Board, meeting: Meeting | None, ops: Sequence[Op]) -> Note:
         if op.op in NOT_CHANGES:  # bookkeeping, not a change to the formulation
             continue
         counted += 1
-        said = f"{_person(op, disciplines)} {sentence(op, titles, this=_card_of(op), limit=_FULL)}"
-        if op.op == "add_perspective" and (op.after or {}).get("text"):
-            said += f": “{one_line(visible((op.after or {})['text']))}”"
+        said = _line(op, titles, disciplines)
         card_id = _card_of(op)
         if card_id is None:
-            other.append(said + ".")
+            other.append(said)
             continue
         if card_id not in parts:
             card = cards.get(card_id)
             column = card.column.label if card is not None else ""
             parts[card_id] = Part(card_id, titles.get(card_id, "a card"), column)
-        parts[card_id].lines.append(said + ".")
+        parts[card_id].lines.append(said)
         recorded = (op.after or {}).get("client_words") if op.entity == "card" else None
         if recorded and recorded.strip():
             words[card_id] = recorded

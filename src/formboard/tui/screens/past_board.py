@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from formboard.core.board_state import BoardState
+from formboard.core.facts import count
 from formboard.core.history import differences
 from formboard.core.model import Board, Column
 from formboard.tui.dialogs.closing import ClosesOnce
@@ -91,7 +92,7 @@ class PastBoardScreen(ClosesOnce, Screen[None]):
         said = f" ({self.said})" if self.said else ""
         heading = (
             f"The board as it was at revision {self.revision}{said} · read-only · "
-            f"{len(differ)} differ now, {added} added since"
+            f"{since_then(len(differ), added)}"
         )
         self.query_one("#past-heading", Static).update(plain(heading, one_line=True))
         self.board_view.focus_column(Column.SYMPTOMS, 0)
@@ -115,3 +116,9 @@ class PastBoardScreen(ClosesOnce, Screen[None]):
             self.followed = False
             self.own_move()
         self.dismiss()
+
+
+def since_then(differ: int, added: int) -> str:
+    """``1 card differs now, 2 added since``: how the board moved on from then."""
+    verb = "differs" if differ == 1 else "differ"
+    return f"{count(differ, 'card')} {verb} now, {added} added since"

@@ -111,9 +111,10 @@ class Colleagues:
         board.board_view.set_presence(by_card)
         if summoned is not None and (self.following is None or self.following.key != summoned.key):
             self.follow(summoned)
+            who = summoned.name or summoned.login
             board.notify(
-                f"{summoned.name or summoned.login} brought everyone to them: you are "
-                "following. Your own moves end it; F rejoins.",
+                f"{who} brought everyone along: you now follow {who}. "
+                "Your own moves end it; F rejoins.",
                 title="Meeting",
                 timeout=8,
             )

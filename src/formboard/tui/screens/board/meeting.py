@@ -284,7 +284,7 @@ class MeetingRoom:
                 said = f"The note was not written: {reason}. `formboard note` writes it too."
                 app.call_from_thread(board.notify, said, severity="error")
                 return
-            said = f"Wrote the note ({built.count} changes) to {path}."
+            said = notes.written(built, path)
             app.call_from_thread(board.notify, said, timeout=10)
 
         app.run_worker(work, thread=True, group="meeting-note", exit_on_error=False)
