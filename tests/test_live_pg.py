@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from tests.needs import missing
-from tests.tui_helpers import opened_app, small_board, wait_for
+from tests.tui_helpers import opened_app, screen_text, small_board, wait_for
 
 from formboard.core.model import Column
 from formboard.core.store import open_store
@@ -32,7 +32,9 @@ async def test_the_server_stopping_is_said_typed_text_kept_and_the_board_catches
         own_cluster.pause()
         await wait_for(pilot, lambda: "server away" in app.board_screen.status_line.extra, 15)
         await pilot.press("n", *"Typed while it was away", "enter")  # waits its turn
-        await pilot.pause(1.0)
+        # Said as what it is: the server is away, not a colleague's change being saved.
+        await wait_for(pilot, lambda: "waiting for the board server" in screen_text(app), 15)
+        assert "colleague" not in screen_text(app)
         own_cluster.resume()
         with open_store(url) as colleague:  # a colleague's write while I was away
             colleague.add_card("resources", "Written by a colleague meanwhile")

@@ -57,6 +57,7 @@ LOCK_RETRY_PAUSE = 0.2  # seconds between one lock wait giving up and the next
 BUSY_RETRY_PAUSE = 1.0  # seconds before a read that met a busy board is tried again
 DRIVE_RETRY_PAUSE = 2.0  # seconds between tries of a write that met a full or read-only drive
 BUSY_STATE = "busy (a colleague's change is being saved): trying again"
+SERVER_AWAY_STATE = "waiting for the board server"
 
 
 _STOP = object()
@@ -217,6 +218,15 @@ class BoardSession:
         """The status line's words, with how many changes are still to be written."""
         self.post(SaveState(text, waiting_for=waiting_for, pending=self.pending, error=error))
 
+    def _say_busy(self) -> None:
+        """A board that did not answer: a file busy with a colleague's commit, or a
+        server that is away (a failover, a restart), each said as what it is."""
+        assert self.store is not None
+        if self.store.kind == "server":
+            self._say(SERVER_AWAY_STATE, waiting_for="the board server")
+        else:
+            self._say(BUSY_STATE, waiting_for="a change being saved")
+
     def _write_when_free(self, request: WriteRequest) -> Any:
         """Run the write; while a colleague's write holds the lock, keep waiting for it.
 
@@ -233,7 +243,7 @@ class BoardSession:
                 # The lease's own wait keeps the status line saying whose lock it is.
                 pass
             except BoardBusy:
-                self._say(BUSY_STATE, waiting_for="a change being saved")
+                self._say_busy()
             except DriveProblem as exc:
                 # Full, read-only, no permission: the change stays queued and says why.
                 self._say(f"{exc.short()}: your change waits", waiting_for="the drive")
@@ -252,7 +262,7 @@ class BoardSession:
             # Sound but busy: say so, and read again in a moment (no watcher event may come).
             self._read_busy = True
             away = self.store.kind == "server"  # a board on a server: the server is away
-            self._say("waiting for the board server" if away else BUSY_STATE)
+            self._say(SERVER_AWAY_STATE if away else BUSY_STATE)
             retry = threading.Timer(BUSY_RETRY_PAUSE, self.sync)
             retry.daemon = True
             retry.start()
@@ -284,7 +294,7 @@ class BoardSession:
         if self._closing.is_set():
             raise _Closing
         if waited >= 0.3:  # a moment's retry is not worth a word
-            self._say(BUSY_STATE, waiting_for="a change being saved")
+            self._say_busy()
 
     def _on_lock_wait(self, holder: LeaseInfo | None, waited: float) -> None:
         if self._closing.is_set():
