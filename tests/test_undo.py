@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from formboard.cli import cli
 from formboard.core.errors import InvalidInput, UndoRefused
 from formboard.core.store import BoardStore
 
+runner = CliRunner()
 ANA = person("ana", "Ana Ruiz", "psychiatry")
 BEN = person("ben", "Ben Okafor", "nursing")
 
@@ -132,3 +134,45 @@ async def test_ctrl_z_and_ctrl_y_in_the_app_and_a_refusal_names_the_colleague(
         )
         await pilot.pause(0.3)
         assert app.board.cards[ids["panic"]].title == "Panic in team meetings"
+
+
+def test_an_undo_reads_as_one_sentence_in_the_log_and_the_history(path: Path) -> None:
+    """`formboard log` (and t) showed an undo as "did undo" and, beside it, the reverse
+    change as if made afresh: one sentence names what was undone (issue 22, point 4)."""
+    with as_(path, ANA) as ana:
+        card = ana.add_card("symptoms", "Panic at work")
+        ana.edit_card(card.id, status="agreed")
+        ana.undo()
+        ana.redo()
+    result = runner.invoke(cli, ["log", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()[1:]
+    assert "did undo" not in result.output and "did redo" not in result.output
+    assert lines[-2].endswith(
+        "Ana Ruiz  undid: changed ‘Panic at work’: the status agreed with client → hypothesis"
+    ), lines
+    assert lines[-1].endswith(
+        "Ana Ruiz  redid: changed ‘Panic at work’: the status hypothesis → agreed with client"
+    ), lines
+    assert sum("the status agreed with client → hypothesis" in line for line in lines) == 1
+    listed = json.loads(runner.invoke(cli, ["log", str(path), "--json"]).output)
+    undo = next(op for op in listed if op["op"] == "undo")
+    assert undo["sentence"].startswith("undid: changed ‘Panic at work’: the status agreed")
+
+
+async def test_the_history_says_an_undo_in_one_line(path: Path) -> None:
+    from tests.tui_helpers import screen_text, wait_for
+
+    from formboard.tui.screens.history import HistoryScreen
+
+    with as_(path, ANA) as ana:
+        card = ana.add_card("symptoms", "Panic at work")
+        ana.edit_card(card.id, status="agreed")
+        ana.undo()
+    async with opened_app(path) as (app, pilot):
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await wait_for(pilot, lambda: "undid: changed ‘Panic at work’" in screen_text(app))
+        shown = screen_text(app)
+        assert "did undo" not in shown
+        assert shown.count("the status agreed with client → hypothesis") == 1

@@ -79,7 +79,7 @@ def log(board: Path, as_json: bool, since: tuple[str, Any] | None) -> None:
     Cards are named by their titles; a change shows the value before and after.
     """
     from formboard.cli.render import render_log
-    from formboard.core.history import known_titles, ops_since, resolve_since, sentence
+    from formboard.core.history import known_titles, ops_since, resolve_since, sentence, told
 
     with opened(board) as store:
         every = store.ops()
@@ -88,7 +88,12 @@ def log(board: Path, as_json: bool, since: tuple[str, Any] | None) -> None:
     titles = known_titles(every, {c.id: c.title for c in content.cards})
     ops = ops_since(every, since)
     if as_json:
-        listed = [{**op.model_dump(mode="json"), "sentence": sentence(op, titles)} for op in ops]
+        # An undo's changes are in its sentence, and still listed each with its own.
+        said = {op.seq: text for op, text in told(ops, titles)}
+        listed = [
+            {**op.model_dump(mode="json"), "sentence": said.get(op.seq) or sentence(op, titles)}
+            for op in ops
+        ]
         click.echo(json_safe(json.dumps(listed, ensure_ascii=False)))
     else:
         click.echo(render_log(ops, titles))

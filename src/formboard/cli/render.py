@@ -20,7 +20,7 @@ from formboard.core.facts import (
     local_time,
     ordered_cards,
 )
-from formboard.core.history import said_by, sentence
+from formboard.core.history import said_by, told
 from formboard.core.meetings import Meeting, upper_first
 from formboard.core.model import Board, Card, Column, Link, Op
 from formboard.core.text import one_line
@@ -153,7 +153,7 @@ def render_log(ops: list[Op], titles: Mapping[str, str]) -> str:
     shown = [op for op in ops if op.op != "renumber"]  # part of a move or an add
     if not shown:
         return "No changes in the log after that point."
-    rows = [(str(op.seq), local_time(op.at), said_by(op), sentence(op, titles)) for op in shown]
+    rows = [(str(op.seq), local_time(op.at), said_by(op), said) for op, said in told(shown, titles)]
     header = ("seq", "time", "who", "what")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     lines = []

@@ -167,7 +167,34 @@ def sentence(
         case "end_meeting":
             gone = " (its facilitator had left)" if after.get("facilitator_gone") else ""
             return f"ended meeting {op.entity_id}{gone}"
+        case "undo" | "redo":  # alone (its changes not at hand): see ``told``
+            return f"{_UNDONE[op.op]} a change"
     return f"did {one_line(visible(op.op))}"
+
+
+_UNDONE = {"undo": "undid", "redo": "redid"}
+
+
+def told(ops: Sequence[Op], titles: Mapping[str, str]) -> list[tuple[Op, str]]:
+    """Each op a log shows, with its sentence. An undo or a redo is one write: its marker
+    and the changes it wrote are one line, ``undid: changed ‘Panic’: the status agreed
+    with client → hypothesis``, never "did undo" beside a change that looks made afresh."""
+    writes: dict[tuple[str, int], list[Op]] = {}
+    for op in ops:
+        if op.client_id:
+            writes.setdefault((op.client_id, op.client_seq), []).append(op)
+    out: list[tuple[Op, str]] = []
+    for op in ops:
+        write = writes.get((op.client_id, op.client_seq), [op]) if op.client_id else [op]
+        marker = next((o for o in write if o.op in _UNDONE), None)
+        if marker is None:
+            out.append((op, sentence(op, titles)))
+        elif op is marker:
+            done = sorted((o for o in write if o.op not in (*_UNDONE, "renumber")),
+                          key=lambda o: o.seq)  # fmt: skip
+            said = sentence(done[0], titles) if done else "a change"
+            out.append((op, f"{_UNDONE[op.op]}: {said}"))
+    return out
 
 
 def said_by(op: Op) -> str:

@@ -19,7 +19,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from formboard.core.facts import local_time
-from formboard.core.history import said_by, sentence
+from formboard.core.history import said_by, sentence, told
 from formboard.core.meetings import Meeting
 from formboard.core.model import Op
 from formboard.tui.dialogs.closing import ClosesOnce
@@ -143,7 +143,7 @@ class HistoryScreen(ClosesOnce, Screen[None]):
         state = self.formboard.board
         titles = {c.id: c.title for c in state.cards.values()} if state else {}
         options = []
-        for op in page:
+        for op, said in told(page, titles):  # an undo and its changes: one line
             if op.op in _QUIET:
                 continue
             if op.op == "import":  # one line for an import, not one per card and link
@@ -152,13 +152,14 @@ class HistoryScreen(ClosesOnce, Screen[None]):
                     continue
                 self._imports.add(write)
                 op = op.model_copy(update={"entity": "board"})
+                said = sentence(op, titles)
             self.ops[str(op.seq)] = op
             line = Text(f"{local_time(op.at)[5:]}  ", style="dim")
             discipline = state.members.get(op.author) if state else None
             who = said_by(op) + (f" ({discipline.discipline})" if discipline and
                                  discipline.discipline else "")  # fmt: skip
             line.append(safe(who, one_line=True), style="bold")
-            line.append(" ").append(safe(sentence(op, titles), one_line=True))
+            line.append(" ").append(safe(said, one_line=True))
             options.append(Option(line, id=str(op.seq)))
         listing = self.query_one(OptionList)
         listing.add_options(options)
