@@ -8,11 +8,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.tui_helpers import drawn_notices, loaded, notice_drawn, opened_app, small_board, wait_for
+from tests.tui_helpers import (
+    drawn_notices,
+    loaded,
+    notice_drawn,
+    opened_app,
+    screen_text,
+    small_board,
+    wait_for,
+)
 from textual.widgets import DataTable
 
 from formboard.cli import cli
 from formboard.core.errors import FormboardError
+from formboard.core.facts import local_time
 from formboard.core.settings import settings
 from formboard.core.store import BoardStore
 from formboard.tui import crash
@@ -259,3 +268,23 @@ async def test_esc_closes_the_keys_panel_from_the_palette_and_then_does_what_it_
         await pilot.press("escape")
         await wait_for(pilot, lambda: not app.screen.query("HelpPanel"))
         assert app.screen is card_screen
+
+
+async def test_the_chooser_says_when_in_local_time(tmp_path, monkeypatch):
+    """The folder's list showed UTC times; every time on screen is local (issue 22, 6)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+5:30: never the same clock as UTC
+    time.tzset()
+    try:
+        with BoardStore.create(tmp_path / "C-0002.board", "C-0002", "Second client") as store:
+            store.add_card("symptoms", "Low mood")
+            at = store.ops()[-1].at
+        app = BoardChooser(tmp_path)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            shown = screen_text(app)
+        assert local_time(at) in shown and at[:16].replace("T", " ") not in shown
+    finally:
+        monkeypatch.undo()
+        time.tzset()

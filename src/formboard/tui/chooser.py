@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
+from formboard.core.facts import local_time
 from formboard.core.store.summary import BoardSummary, find_boards
 from formboard.gc_pause import resume_collector
 from formboard.tui.safe_app import SafeApp
@@ -17,8 +18,8 @@ from formboard.tui.themes import start_theme
 
 
 def when(iso: str) -> str:
-    """``2026-11-27T09:14:03.120Z`` → ``2026-11-27 09:14``."""
-    return iso[:16].replace("T", " ") if iso else ""
+    """``2026-11-27T09:14:03.120Z`` → ``2026-11-27 10:14`` in local time (Europe/Paris)."""
+    return local_time(iso) if iso else ""
 
 
 class BoardChooser(SafeApp[Path | None]):
