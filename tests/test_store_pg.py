@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -286,3 +287,31 @@ def test_the_server_has_the_files_tables_and_columns(pg_url, tmp_path) -> None:
         }  # fmt: skip
     on_file["ops"].append("role")
     assert on_server == on_file
+
+
+def test_the_readmes_backup_of_one_board_finds_it(pg_cluster, tmp_path) -> None:
+    """`pg_dump -n board_C-0421` found nothing (PostgreSQL folds unquoted names to lower
+    case): the README's line, run as it is written, dumps the board's schema."""
+    import psycopg
+
+    from formboard.cli import cli
+    from formboard.core.importing import import_board
+
+    if pg_cluster.reason:
+        missing(pg_cluster.reason)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    line = next(x for x in readme.splitlines() if x.startswith("pg_dump -n "))
+    with psycopg.connect(pg_cluster.conninfo(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS formboard")
+        conn.execute("CREATE DATABASE formboard")
+    sample = Path(__file__).resolve().parents[1] / "sample_boards" / "C-0421.json"
+    import_board(sample, tmp_path / "C-0421.board").close()
+    url = f"postgresql:///formboard?host={pg_cluster.folder}&user={pg_cluster.user}&board=C-0421"
+    copied = CliRunner().invoke(cli, ["copy", str(tmp_path / "C-0421.board"), url])
+    assert copied.exit_code == 0, copied.output
+    env = {**os.environ, "PGHOST": str(pg_cluster.folder), "PGUSER": pg_cluster.user}
+    done = subprocess.run(["bash", "-c", line], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    dump = (tmp_path / "C-0421.sql").read_text(encoding="utf-8")
+    assert 'CREATE TABLE "board_C-0421".cards' in dump
