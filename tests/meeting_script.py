@@ -7,6 +7,7 @@ the network-drive lab. It returns the board's path on the facilitator's side for
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.tui_helpers import all_here, wait_for
@@ -127,10 +128,14 @@ def check_the_note(lines: list[str]) -> None:
     present = text.split("## Present")[1].split("##")[0]
     for who in ("Ana Ruiz (psychology)", "Ben Okafor (psychiatry)", "Dara Lindqvist (social work)"):
         assert present.count(who) == 1, present
-    changes = [line for line in text.split("## Changes")[1].splitlines() if line.startswith("- ")]
+    changes = [
+        re.sub(r" \(\d{4}-\d\d-\d\d \d\d:\d\d\)", " (TIME)", line)  # a perspective's time
+        for line in text.split("## Changes")[1].splitlines()
+        if line.startswith("- ")
+    ]
     assert changes == [
         "- Ana Ruiz (psychology) added this part to Sources.",
-        "- Ben Okafor (psychiatry) added a perspective on this part: “Sleep debt after nights”.",
+        "- Ben Okafor (psychiatry) added a perspective on this part (TIME): “Sleep debt after nights”.",
         "- Dara Lindqvist (social work) moved this part within Sources.",
         "- Ana Ruiz (psychology) changed this part: the title ‘Night shifts since May’ → "
         "‘Night shifts since May, three a week’.",

@@ -29,6 +29,11 @@ def path(tmp_path: Path) -> Path:
     return tmp_path / "C-0421.board"
 
 
+def undated(text: str) -> str:
+    """A note with each perspective's time (local, when it was written) as TIME."""
+    return re.sub(r" \(\d{4}-\d\d-\d\d \d\d:\d\d\)", " (TIME)", text)
+
+
 def as_(path: Path, who: object) -> BoardStore:
     return BoardStore.open(path, identity=who)
 
@@ -117,11 +122,13 @@ def test_the_note_lists_every_change_of_the_meeting_once_with_its_author(path: P
     present = text.split("## Present")[1].split("##")[0]
     for who in ("Ana Ruiz (psychiatry)", "Ben Okafor (nursing)", "Dara Lindqvist (social work)"):
         assert who in present
-    changes = [line for line in text.splitlines() if line.startswith("- ") and "–" not in line]
+    changes = [
+        undated(line) for line in text.splitlines() if line.startswith("- ") and "–" not in line
+    ]
     assert changes == [
         "- Ana Ruiz (psychiatry) changed this part: the client's own words (empty) → "
         "‘I feel trapped’; the status hypothesis → agreed with client.",
-        "- Dara Lindqvist (social work) added a perspective on this part: “Avoids the lift too”.",
+        "- Dara Lindqvist (social work) added a perspective on this part (TIME): “Avoids the lift too”.",
         "- Ben Okafor (nursing) added this part to Sources.",
         "- Ben Okafor (nursing) added the link: this part maintains ‘After the meeting’.",
         "- Ben Okafor (nursing) removed the link: this part maintains ‘After the meeting’.",
@@ -203,9 +210,10 @@ def test_a_notes_lines_read_as_sentences(path: Path, tmp_path: Path) -> None:
         before_ben = ana.revision()
     result = runner.invoke(cli, ["note", str(path), "--since", "0"])
     assert result.exit_code == 0, result.output
-    lines = [line for line in result.output.splitlines() if line.startswith("- ")]
+    lines = [undated(line) for line in result.output.splitlines() if line.startswith("- ")]
     assert (
-        "- Ana Ruiz (psychiatry) added a perspective on this part: “Fear of being judged.”" in lines
+        "- Ana Ruiz (psychiatry) added a perspective on this part (TIME): “Fear of being judged.”"
+        in lines
     )
     with as_(path, BEN) as ben:
         ben.add_perspective(card.id, "Sleeps badly?", "psychiatry")  # a colleague's view
@@ -213,9 +221,9 @@ def test_a_notes_lines_read_as_sentences(path: Path, tmp_path: Path) -> None:
         cli, ["note", str(path), "--since", "0", "-o", str(tmp_path / "note.md")]
     )
     assert result.exit_code == 0, result.output
-    text = (tmp_path / "note.md").read_text()
+    text = undated((tmp_path / "note.md").read_text())
     assert (
-        "- Ben Okafor (nursing) added a perspective (psychiatry) on this part: “Sleeps badly?”\n"
+        "- Ben Okafor (nursing) added a perspective (psychiatry) on this part (TIME): “Sleeps badly?”\n"
         in text
     )
     assert ".”." not in text and "?”." not in text

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from formboard.cli import cli
 from formboard.core import note as notes
+from formboard.core.facts import local_time
 from formboard.core.html_page import CSS, column_colours
 from formboard.core.importing import board_from_json
 from formboard.core.link_svg import BOX_W, Layout, quoted_link
@@ -61,6 +62,11 @@ def test_export_html_writes_one_private_page_that_fetches_nothing(board_path: Pa
     assert "<blockquote>I freeze</blockquote>" in page
     assert '<p class="body">Since May.<br>Most days.</p>' in page
     assert "<h4>Psychiatry</h4>" in page and "Rule out thyroid first." in page
+    # A record's entries are dated: each perspective says when it was written (local).
+    with BoardStore.open(board_path) as store:
+        view = store.card(panic.id).perspectives[0]
+    day = local_time(view.updated_at or view.created_at)
+    assert f'<time datetime="{view.updated_at or view.created_at}">{day}</time>: Rule out' in page
     assert "<li>‘Avoiding the office’ maintains ‘Panic in the car park’. " in page
     assert "(keeps it going)" in page and "An archived part" not in page
     assert (

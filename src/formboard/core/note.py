@@ -71,8 +71,8 @@ def _line(op: Op, titles: Mapping[str, str], disciplines: dict[str, str]) -> str
     quoted = (
         one_line(visible(after["text"])) if op.op == "add_perspective" and after.get("text") else ""
     )
-    if quoted:
-        said += f": “{quoted}”"
+    if quoted:  # a record's entries are dated
+        said += f" ({facts.local_time(op.at)}): “{quoted}”"
     return said if quoted.endswith((".", "!", "?", "…")) else said + "."
 
 

@@ -159,8 +159,10 @@ def _card(card: Card, links: int) -> list[str]:
     for p in card.perspectives:
         who = h(p.author_name or p.author)
         text = h(p.text)
+        written = p.updated_at or p.created_at  # a record's entries are dated
+        when = f', <time datetime="{h(written)}">{h(facts.local_time(written))}</time>'
         disciplines.setdefault(p.discipline, []).append(
-            f'<li><span class="who">{who}</span>: {text}</li>'
+            f'<li><span class="who">{who}</span>{when if written else ""}: {text}</li>'
         )
     if disciplines:
         out.append('<div class="views">')
