@@ -135,6 +135,7 @@ def _check_layout(board: Board) -> None:
                 x, y = x + t**3 * seg[3][0], y + t**3 * seg[3][1]
                 assert not _in_box(layout, x, y), (d.link.id, x, y)
         assert 0 < d.label[0] < layout.width and 0 < d.label[1] < layout.height
+    assert not _crossing(_label_boxes(layout))  # no two links' words over each other
 
 
 @pytest.mark.parametrize("name", ["C-0421", "C-1187"])
@@ -188,3 +189,50 @@ def test_the_page_takes_its_column_colours_from_the_theme_file_alone(tmp_path, m
     assert INK in board_to_html(board)  # and the page is still made
     monkeypatch.undo()
     column_colours.cache_clear()
+
+
+def _label_boxes(layout: Layout) -> list[tuple[float, float, float, float]]:
+    """Each link's words as the page draws them: centred on the label point, 10.5 px type."""
+    from formboard.core.link_svg import LABEL_FONT, text_width
+
+    boxes = []
+    for d in layout.drawn:
+        half = text_width(d.link.kind.phrase, LABEL_FONT) / 2
+        x, y = d.label
+        boxes.append((x - half, y - 6, x + half, y + 5))
+    return boxes
+
+
+def _crossing(boxes: list[tuple[float, float, float, float]]) -> list[tuple[int, int]]:
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[i + 1 :], i + 1)
+        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    ]
+
+
+@pytest.mark.parametrize("name", ["C-0421", "C-1187"])
+def test_no_two_link_labels_of_a_sample_diagram_overlap(name: str) -> None:
+    """Where several links leave one card, "triggers" and "maintains" were drawn over each
+    other (issue 22, point 10): the label boxes, computed, never intersect."""
+    layout = Layout(sample(name))
+    layout.place_labels()
+    assert not _crossing(_label_boxes(layout))
+
+
+def test_many_links_leaving_one_card_keep_their_labels_apart() -> None:
+    cards = tuple(
+        Card.model_construct(id=f"c{i}", column=list(Column)[i % 5], position=float(i),
+                             archived=False, title=f"Part {i}", perspectives=())
+        for i in range(15)
+    )  # fmt: skip
+    kinds = list(LinkKind)
+    links = tuple(
+        Link.model_construct(id=f"l{k}", from_id="c0", to_id=f"c{k}", kind=kinds[k % len(kinds)],
+                             note="")
+        for k in range(1, 15)
+    )  # fmt: skip
+    layout = Layout(Board.model_construct(client="C-0001", title="", cards=cards, links=links))
+    layout.place_labels()
+    assert not _crossing(_label_boxes(layout))

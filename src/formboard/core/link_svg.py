@@ -246,6 +246,8 @@ class Layout:
                 score = min(room, 60.0) - 25 * far
                 if score > best:
                     best, chosen = score, (x, y)
+            if best == float("-inf"):  # no clear point on the curve: the nearest beside it
+                chosen = _beside(tries, half, cards, words) or chosen
             d.label = chosen
             words.add((chosen[0] - half, chosen[1] - 8, chosen[0] + half, chosen[1] + 6))
 
@@ -270,6 +272,21 @@ class _Grid:
 
     def near(self, r: tuple[float, ...]) -> set[tuple[float, ...]]:
         return {other for key in self._keys(r) for other in self.cells.get(key, ())}
+
+
+def _beside(
+    tries: list[tuple[float, float, float]], half: float, cards: _Grid, words: _Grid
+) -> Point | None:
+    """A point a line or a few above or below the curve where the words are clear of
+    every other link's words, and of the cards if it can be: labels never overlap."""
+    for avoid_cards in (True, False):
+        for step in (14, -14, 28, -28, 42, -42, 56, -56):
+            for x, y, _ in tries:
+                rect = (x - half, y + step - 8, x + half, y + step + 6)
+                near = words.near(rect) | (cards.near(rect) if avoid_cards else set())
+                if not any(_overlap(rect, other) for other in near):
+                    return (x, y + step)
+    return None
 
 
 def _at(seg: tuple[Point, Point, Point, Point], t: float) -> Point:
