@@ -601,3 +601,35 @@ async def test_undoing_a_long_paste_in_the_body_puts_the_text_back(board) -> Non
         await pilot.pause(0.2)
         assert app.is_running and app.screen is screen
         assert body.text == "Racing heart in meetings"
+
+
+async def test_reading_a_card_offers_no_save_and_e_on_my_perspective_edits_it(board) -> None:
+    """The reading view's footer offered ^s Save with nothing being edited, and its hint
+    said "enter edits yours" where the README says "e on yours edits it" (issue 22, 2)."""
+    from tests.tui_helpers import screen_text
+
+    from formboard.tui.dialogs.prompt import PromptScreen
+
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"], key="enter")
+        shown = screen_text(app)
+        footer = shown.splitlines()[-1]
+        assert "^s" not in footer and "Save" not in footer, footer
+        assert "p adds yours, e on yours edits it, d removes yours" in shown
+        mine = next(p for p in screen.query(PerspectivePanel) if p.mine)
+        mine.focus()
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        assert screen.reading  # the card's fields were not opened for editing
+        await pilot.press("e")  # on my perspective again: the same; elsewhere e edits the card
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        screen.query_one(LinkRow).focus()  # off my perspective: e edits the card
+        await pilot.pause()
+        await pilot.press("e")
+        await until(pilot, lambda: not screen.reading)
+        assert "^s" in screen_text(app).splitlines()[-1]  # now something can be saved

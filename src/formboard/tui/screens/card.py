@@ -68,7 +68,7 @@ class CardScreen(ClosesOnce, Screen[None]):
         Binding("ctrl+s", "save", "Save", tooltip="save the fields you changed", id="card.save"),
         Binding("escape,q", "back", "Back", tooltip="back to the board (asks first if not saved)", id="card.back"),
         Binding("p", "add_perspective", "Add view", tooltip="add your perspective", id="card.add-perspective"),
-        Binding("e", "edit", "Edit", tooltip="edit the card's fields (while editing, on your perspective: edit it)", id="card.edit"),
+        Binding("e", "edit", "Edit", tooltip="edit the card's fields; on your perspective: edit it", id="card.edit"),
         Binding("enter", "edit_perspective", show=False),
         Binding("d,delete", "remove", "Remove", tooltip="remove your focused perspective or link (asks first)", id="card.remove"),
         Binding("x", "add_link", "Link", tooltip="link this card to another", id="card.add-link"),
@@ -116,7 +116,8 @@ class CardScreen(ClosesOnce, Screen[None]):
             with Vertical(id="card-fields"):
                 yield from card_fields(card)
             yield Label(
-                "Perspectives — p adds yours, enter edits yours, d removes", classes="field-label"
+                "Perspectives — p adds yours, e on yours edits it, d removes yours",
+                classes="field-label",
             )
             yield PerspectiveRow(id="perspectives")
             yield Label("Links — x adds one, d removes the focused one", classes="field-label")
@@ -150,11 +151,16 @@ class CardScreen(ClosesOnce, Screen[None]):
     # -------------------------------------------------- reading and editing
 
     def action_edit(self) -> None:
-        """e: while reading, edit the card's fields; while editing, my focused perspective."""
-        if self.reading:
+        """e: on a perspective, edit it (mine) or say whose it is; else, while reading,
+        edit the card's fields."""
+        if self.reading and not isinstance(self.focused, PerspectivePanel):
             self.start_editing()
         else:
             self.views_and_links.edit_perspective()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Nothing is being edited while reading: no save offered (nor in the footer).
+        return not (action == "save" and self.reading)
 
     def start_editing(self, field: str = "title") -> None:
         """Leave reading for the edit fields (following ends: this is my own move)."""
