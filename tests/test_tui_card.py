@@ -581,6 +581,9 @@ async def test_reading_a_card_no_key_but_the_edit_keys_changes_a_field(board, ca
         await pilot.pause(0.3)
         assert app.board.cards[board[card]] == before
         assert BoardStore.open(board["path"]).card(board[card]).rev == before.rev
+        if isinstance(screen.focused, PerspectivePanel):  # e there edits the perspective
+            screen.query_one(LinkRow).focus()
+            await pilot.pause()
         await pilot.press("e")  # the edit key: now the fields take keys
         assert not screen.reading and screen.focused is screen.query_one("#title")
 
@@ -633,3 +636,28 @@ async def test_reading_a_card_offers_no_save_and_e_on_my_perspective_edits_it(bo
         await pilot.press("e")
         await until(pilot, lambda: not screen.reading)
         assert "^s" in screen_text(app).splitlines()[-1]  # now something can be saved
+
+
+@pytest.mark.parametrize(("width", "stacked"), [(80, True), (160, False)])
+async def test_perspectives_stack_when_side_by_side_does_not_fit(board, width, stacked) -> None:
+    """At 80 columns three perspectives side by side were cut and moving between them
+    scrolled sideways: stacked, each colleague's view reads top to bottom, whole."""
+    from tests.tui_helpers import screen_text
+
+    with BoardStore.open(board["path"], identity=BEN) as ben:
+        ben.add_perspective(board["panic"], "Sleep first, then the rest. " * 3, "psychiatry")
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(width, 36)) as pilot:
+        screen = await open_card(pilot, board["panic"], key="enter")
+        await until(pilot, lambda: len(screen.query(PerspectivePanel)) == 3)
+        await pilot.pause()
+        panels = list(screen.query(PerspectivePanel))
+        xs = {p.region.x for p in panels}
+        assert (len(xs) == 1) is stacked  # one above the other, or side by side
+        if stacked:
+            assert all(p.region.width >= width - 8 for p in panels)  # the screen's width
+            for p in panels:
+                p.focus()
+                await pilot.pause()
+                assert screen.query_one("#perspectives").scroll_x == 0  # never sideways
+            assert "Sleep first, then the rest. Sleep first," in " ".join(screen_text(app).split())

@@ -276,6 +276,7 @@ class CardScreen(ClosesOnce, Screen[None]):
             box, panels, list(by_id), "No perspectives yet: p adds yours.",
             lambda pid: PerspectivePanel(by_id[pid], author(by_id[pid]), mine=by_id[pid].author == me),
         )  # fmt: skip
+        self.call_after_refresh(box.fit_panels)
 
     def _show_links(self) -> None:
         board = self.board

@@ -72,7 +72,25 @@ class PerspectivePanel(Static, can_focus=True):
 
 
 class PerspectiveRow(HorizontalScroll, can_focus=False):
-    """The perspectives side by side; focus goes to the panels, which scroll into view."""
+    """The perspectives side by side; focus goes to the panels, which scroll into view.
+
+    Where they do not all fit side by side (80 columns), they stack, each the row's
+    width: every colleague's view reads top to bottom, whole, and never scrolls sideways.
+    """
+
+    DEFAULT_CSS = """
+    PerspectiveRow.-stacked { layout: vertical; overflow-x: hidden; }
+    PerspectiveRow.-stacked PerspectivePanel { width: 1fr; margin-right: 0; margin-bottom: 1; }
+    """
+    SIDE_BY_SIDE = 39  # a panel's width and its margin
+
+    def on_resize(self) -> None:
+        self.fit_panels()
+
+    def fit_panels(self) -> None:
+        """Side by side when they all fit, else one above the other."""
+        count = len(self.query_children(PerspectivePanel))
+        self.set_class(count * self.SIDE_BY_SIDE > self.size.width > 0, "-stacked")
 
 
 def reading_text(
