@@ -25,7 +25,7 @@ from formboard.core.board_state import BoardState
 from formboard.core.commands import EditCard
 from formboard.core.errors import BoardConflict
 from formboard.core.facts import PROBLEM_MARK
-from formboard.core.model import Card, Perspective
+from formboard.core.model import Card
 from formboard.tui.card_draft import FIELD_LABELS, CardDraft
 from formboard.tui.dialogs.asking import Retries
 from formboard.tui.dialogs.choice import ChoiceDialog
@@ -33,7 +33,6 @@ from formboard.tui.dialogs.closing import ClosesOnce
 from formboard.tui.messages import BoardChanged, SaveState, WriteFailed, WriteSaved
 from formboard.tui.screens.card_parts import (
     NO_DOMAIN,
-    PerspectivePanel,
     PerspectiveRow,
     card_fields,
     reading_text,
@@ -43,7 +42,7 @@ from formboard.tui.screens.card_perspectives import PerspectivesAndLinks
 from formboard.tui.screens.conflict import ConflictDialog
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.footer import QuietFooter
-from formboard.tui.widgets.link_list import LinkList, sync_children
+from formboard.tui.widgets.link_list import LinkList
 
 if TYPE_CHECKING:
     from formboard.tui.app import FormboardApp
@@ -68,7 +67,7 @@ class CardScreen(ClosesOnce, Screen[None]):
         Binding("ctrl+s", "save", "Save", tooltip="save the fields you changed", id="card.save"),
         Binding("escape,q", "back", "Back", tooltip="back to the board (asks first if not saved)", id="card.back"),
         Binding("p", "add_perspective", "Add view", tooltip="add your perspective", id="card.add-perspective"),
-        Binding("e", "edit", "Edit", tooltip="edit the card's fields; on your perspective: edit it", id="card.edit"),
+        Binding("e", "edit", "Edit", tooltip="edit the card's fields (while editing, on your perspective: edit it)", id="card.edit"),
         Binding("enter", "edit_perspective", show=False),
         Binding("d,delete", "remove", "Remove", tooltip="remove your focused perspective or link (asks first)", id="card.remove"),
         Binding("x", "add_link", "Link", tooltip="link this card to another", id="card.add-link"),
@@ -116,7 +115,7 @@ class CardScreen(ClosesOnce, Screen[None]):
             with Vertical(id="card-fields"):
                 yield from card_fields(card)
             yield Label(
-                "Perspectives — p adds yours, e on yours edits it, d removes yours",
+                "Perspectives — p adds yours, enter on yours edits it, d removes yours",
                 classes="field-label",
             )
             yield PerspectiveRow(id="perspectives")
@@ -151,9 +150,8 @@ class CardScreen(ClosesOnce, Screen[None]):
     # -------------------------------------------------- reading and editing
 
     def action_edit(self) -> None:
-        """e: on a perspective, edit it (mine) or say whose it is; else, while reading,
-        edit the card's fields."""
-        if self.reading and not isinstance(self.focused, PerspectivePanel):
+        """e: while reading, edit the card's fields; while editing, my focused perspective."""
+        if self.reading:
             self.start_editing()
         else:
             self.views_and_links.edit_perspective()
@@ -261,22 +259,11 @@ class CardScreen(ClosesOnce, Screen[None]):
         if self.gone and not was_gone:
             self.say("")  # an earlier "saved" would read as if edits here were still safe
         self._show_notices()
-        box = self.query_one("#perspectives", PerspectiveRow)
-        panels = {w.perspective.id: w for w in box.query(PerspectivePanel)}
-        by_id = {p.id: p for p in card.perspectives}
-        me = self.formboard.identity.login
-
-        def author(p: Perspective) -> str:
-            return p.author_name or self.display_name(p.author)
-
-        for pid, panel in panels.items():
-            if pid in by_id:
-                panel.show(by_id[pid], author(by_id[pid]))
-        sync_children(
-            box, panels, list(by_id), "No perspectives yet: p adds yours.",
-            lambda pid: PerspectivePanel(by_id[pid], author(by_id[pid]), mine=by_id[pid].author == me),
-        )  # fmt: skip
-        self.call_after_refresh(box.fit_panels)
+        self.query_one("#perspectives", PerspectiveRow).show(
+            card.perspectives,
+            lambda p: p.author_name or self.display_name(p.author),
+            self.formboard.identity.login,
+        )
 
     def _show_links(self) -> None:
         board = self.board

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, HorizontalScroll, Vertical
@@ -10,6 +12,7 @@ from textual.widgets import Label, Select, Static
 from formboard.core.facts import local_time as short_time  # the card screen's name for it
 from formboard.core.model import Card, Domain, Perspective, Status
 from formboard.tui.text import plain, safe
+from formboard.tui.widgets.link_list import sync_children
 from formboard.tui.widgets.text_input import TextBox, TextInput
 
 NO_DOMAIN = "none"  # the domain choice that means none
@@ -83,6 +86,21 @@ class PerspectiveRow(HorizontalScroll, can_focus=False):
     PerspectiveRow.-stacked PerspectivePanel { width: 1fr; margin-right: 0; margin-bottom: 1; }
     """
     SIDE_BY_SIDE = 39  # a panel's width and its margin
+
+    def show(
+        self, perspectives: Sequence[Perspective], author: Callable[[Perspective], str], me: str
+    ) -> None:
+        """Each perspective in its panel (``me``: whose are mine), then fit the row."""
+        panels = {w.perspective.id: w for w in self.query(PerspectivePanel)}
+        by_id = {p.id: p for p in perspectives}
+        for pid, panel in panels.items():
+            if pid in by_id:
+                panel.show(by_id[pid], author(by_id[pid]))
+        sync_children(
+            self, panels, list(by_id), "No perspectives yet: p adds yours.",
+            lambda pid: PerspectivePanel(by_id[pid], author(by_id[pid]), mine=by_id[pid].author == me),
+        )  # fmt: skip
+        self.call_after_refresh(self.fit_panels)
 
     def on_resize(self) -> None:
         self.fit_panels()
