@@ -17,11 +17,6 @@ from formboard.tui.text import safe
 from formboard.tui.themes import start_theme
 
 
-def when(iso: str) -> str:
-    """``2026-11-27T09:14:03.120Z`` → ``2026-11-27 10:14`` in local time (Europe/Paris)."""
-    return local_time(iso) if iso else ""
-
-
 class BoardChooser(SafeApp[Path | None]):
     """Lists the boards in a folder; enter opens the chosen one."""
 
@@ -61,7 +56,7 @@ class BoardChooser(SafeApp[Path | None]):
             else:
                 row = [
                     Text(safe(s.client)), Text(safe(s.title, one_line=True)), str(s.cards),
-                    when(s.last_change_at), Text(safe(s.last_change_by)), Text(safe(s.path.name)),
+                    local_time(s.last_change_at), Text(safe(s.last_change_by)), Text(safe(s.path.name)),
                 ]  # fmt: skip
             table.add_row(*row)
         if not self.summaries:

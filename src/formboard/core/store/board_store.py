@@ -143,7 +143,7 @@ class BoardStore(BoardReads, BoardEdits):
         return cls(path, **kwargs)
 
     def _connect(self, mode: str) -> SqliteConnection:
-        return files.connect(self.path, mode)
+        return self.file.connect(mode)
 
     def _read(self, fn: Callable[[BoardConnection], T], *, settled: bool = True) -> T:
         return self.file.read(fn, settled=settled)
