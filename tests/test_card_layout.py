@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from importlib.resources import as_file
 from pathlib import Path
 
 import pytest
-from tests.tui_helpers import opened_app, wait_for
+from tests.tui_helpers import opened_app, screen_text, wait_for
 
+from formboard.core.importing import import_board
 from formboard.core.model import Card, Column, Domain, Status
 from formboard.core.settings import save_settings
 from formboard.core.store import BoardStore
+from formboard.shipped import sample_boards
 from formboard.tui.app import FormboardApp
-from formboard.tui.text import wrap_title
+from formboard.tui.text import truncate, wrap_title
 from formboard.tui.widgets.column import CardMarks, markers
 
 LONG = "Panic attacks in the staff car park before early shifts, three or four a week"
@@ -25,21 +29,58 @@ def test_titles_wrap_by_words_and_say_when_they_go_on() -> None:
         "early shifts, three or",
         "four a week",
     ]
-    assert wrap_title(LONG, 24, 2) == ["Panic attacks in the", "staff car park before e…"]
+    assert wrap_title(LONG, 24, 2) == ["Panic attacks in the", "staff car park before …"]
     # Wide characters take two cells; a word longer than the line is cut, not lost.
     assert wrap_title("睡眠不足と不安が続いている", 10, 3) == ["睡眠不足と", "不安が続い", "ている"]
     assert wrap_title("Supercalifragilistic", 8, 3) == ["Supercal", "ifragili", "stic"]
 
 
-def test_markers_are_words_where_they_fit_and_show_the_domain() -> None:
+def test_a_cut_line_ends_between_words() -> None:
+    assert truncate("Father's sudden cardiac arrest", 22) == "Father's sudden …"
+    assert truncate("Panic attacks in the staff car park", 22) == "Panic attacks in the …"
+    assert truncate("Supercalifragilistic", 8) == "Superca…"  # one word longer than the room
+    assert truncate("Quick, dry humour", 17) == "Quick, dry humour"
+
+
+def test_markers_are_words_and_the_least_important_goes_whole() -> None:
     card = Card(id="c1", column=Column.SYMPTOMS, position=1.0, title="T",
                 status=Status.AGREED, domain=Domain.PSYCH, client_words="x")  # fmt: skip
     marks = CardMarks(links=9)
-    assert markers(card, marks, 60) == "agreed with client · psych · 0 views · 9 links · “”"
-    assert markers(card, marks, 40) == "agreed · psych · 0 views · 9 links · “”"
-    assert markers(card, marks, 31) == "agreed · 0 views · 9 links · “”"
-    assert markers(card, marks, 20) == "agr · 0v · 9l · “”"
-    assert " ·" not in markers(card, marks, 9)
+    assert markers(card, marks, 60) == "agreed · psych · 0 views · 9 links · “”"
+    assert markers(card, marks, 35) == "agreed · 0 views · 9 links · “”"
+    assert markers(card, marks, 25) == "agreed · 0 views · “”"
+    assert markers(card, marks, 12) == "agreed · “”"
+    assert markers(card, marks, 7) == "agreed"
+    assert markers(card, marks, 5) == ""
+    marks = CardMarks(links=1, relation="◄ maintained by", since="changed", cycle=2)
+    assert markers(card, marks, 80) == (
+        "changed · cycle of 2 · ◄ maintained by · agreed · psych · 0 views · 1 link · “”"
+    )
+    assert markers(card, marks, 40) == "changed · cycle of 2 · ◄ maintained by"
+    assert markers(card, marks, 20) == "◄ maintained by"
+    assert markers(card, marks, 14) == ""  # never "◄ mainta…"
+
+
+WORD_CUT = re.compile(r"\w…")  # "cardi…": a word cut in half
+CODE = re.compile(r"\b(\d+[vl]|agr|hyp)\b")  # "2v", "3l", "agr": a count or status as a code
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_no_card_of_the_demo_shows_a_code_or_a_cut_word(tmp_path: Path, size) -> None:
+    sample = next(s for s in sample_boards() if s.name == "C-0421.json")
+    path = tmp_path / "C-0421.board"
+    with as_file(sample) as source, import_board(source, path):
+        pass
+    seen = []
+    async with opened_app(path, size=size) as (app, pilot):
+        for key in ["down", "down", "right", "down", "right", "right", "right", "up"]:
+            await pilot.press(key)  # the focused card's links mark others: "◄ maintained by"
+            await pilot.pause()
+            seen.append(screen_text(app))
+    board_rows = [row for screen in seen for row in screen.splitlines()[:-2]]  # not the footer
+    assert any("◄ " in row for row in board_rows) and any("► " in row for row in board_rows)
+    assert any(re.search(r"\b\d+ (view|link)s?\b", row) for row in board_rows)
+    assert not [row for row in board_rows if WORD_CUT.search(row) or CODE.search(row)]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from formboard.core.model import Board, Card, Column, Domain, Link, LinkKind, St
 from formboard.core.text import one_line
 
 COLUMN_ORDER = {column: index for index, column in enumerate(Column)}
-STATUS_SHORT = {Status.HYPOTHESIS: "hyp", Status.AGREED: "agreed", Status.RETIRED: "retired"}
+STATUS_SHORT = {Status.HYPOTHESIS: "hypothesis", Status.AGREED: "agreed", Status.RETIRED: "retired"}
 WORDS_MARK = "“”"  # the client's own words are recorded
 PROBLEM_MARK = "⚠"  # a value another program stored; `formboard check` names it
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -51,7 +51,7 @@ class CardFacts:
 
     @property
     def status_short(self) -> str:
-        """hyp, agreed or retired: the status where room is short."""
+        """hypothesis, agreed or retired: the status in one word, as a card shows it."""
         return STATUS_SHORT[self.status]
 
 
@@ -164,6 +164,8 @@ def seen_from(link: Link, card_id: str) -> LinkEnd:
 
 # How the board's markers read (the help panel's legend): marker, meaning.
 MARKER_LEGEND: tuple[tuple[str, str], ...] = (
+    ("new · changed", "since the last meeting (or your last visit)"),
+    ("cycle of 2", "the card is in a maintaining cycle of two cards (c lists the cycles)"),
     (" · ".join(STATUS_SHORT.values()), "the card's status"),
     (f"{count(2, 'view')} · {count(3, 'link')}", "perspectives on the card, links to and from it"),
     (WORDS_MARK, "the client's own words are recorded"),

@@ -38,19 +38,21 @@ def notice_text(value: object) -> str:
 
 
 def truncate(value: str, width: int) -> str:
-    """Cut ``value`` to ``width`` terminal cells, ending with an ellipsis when cut."""
+    """Cut ``value`` to ``width`` terminal cells, ending with an ellipsis when cut.
+
+    The cut falls between words ("Father's sudden …"), so no word is left in half; only
+    a first word longer than the room is cut inside.
+    """
     if width <= 0:
         return ""
     if cell_len(value) <= width:
         return value
-    out, used = [], 0
-    for ch in value:
-        w = cell_len(ch)
-        if used + w > width - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
+    kept = _cells(value, width - 2) if width > 2 else ""  # room for " …"
+    if not kept.endswith(" ") and value[len(kept) : len(kept) + 1] != " ":
+        kept = kept[: kept.rfind(" ") + 1]  # back to the end of the last whole word
+    if kept.strip():
+        return f"{kept.rstrip()} …"
+    return _cells(value, width - 1) + "…" if width > 1 else "…"  # one long word
 
 
 def wrap_title(title: str, width: int, most: int) -> list[str]:

@@ -45,29 +45,44 @@ class CardMarks:
     cycle: int = 0  # the length of the shortest maintaining cycle it is in (0: none)
 
 
-def markers(card: Card, marks: CardMarks, width: int) -> str:
-    """The card's facts (core/facts.py) as the marker line, in words where they fit.
+# The marker line's parts, least important last: when the line is too narrow the last
+# ones go whole (the open card says everything), never cut to a code like "2v".
+_IMPORTANCE = ("relation", "since", "cycle", "problem", "status", "words", "views", "links",
+               "domain")  # fmt: skip
+_ORDER = ("since", "cycle", "relation", "status", "domain", "views", "links", "words", "problem")
+_STYLES = {"since": "card--since", "cycle": "card--relation", "relation": "card--relation"}
+SEPARATOR = " · "
 
-    "agreed · psych · 3 views · 9 links · “”", else shorter forms, down to "agr 3v 9l".
+
+def marker_parts(card: Card, marks: CardMarks, width: int) -> list[tuple[str, str]]:
+    """The card's marker line as (words, part) pairs that fit ``width`` cells.
+
+    Every card of a screen uses one notation, in words: "changed · cycle of 2 ·
+    ◄ maintained by · agreed · psych · 2 views · 3 links · “”". Where the line is too
+    narrow, the least important part is dropped whole, one after another.
     """
     facts = card_facts(card, marks.links)
-    # A value another program stored ends the line with ⚠ (the card view says what it is).
-    quote = [WORDS_MARK] if facts.client_words else []
-    quote += [PROBLEM_MARK] if facts.problems else []
-    domain = [facts.domain.value] if facts.domain else []
-    counts = [count(facts.perspectives, "view"), count(facts.links, "link")]
-    short = [facts.status_short[:3], f"{facts.perspectives}v", f"{facts.links}l"]
-    for form in (
-        [facts.status_word, *domain, *counts, *quote],
-        [facts.status_short, *domain, *counts, *quote],
-        [facts.status_short, *counts, *quote],
-        short + quote,
-    ):
-        text = " · ".join(form)
-        if len(text) <= width:
-            return text
-    text = " ".join(short + quote)
-    return text if len(text) <= width else " ".join(short)  # never half a “”
+    words = {
+        "since": marks.since,  # what to look at since we last met
+        "cycle": f"cycle of {marks.cycle}" if marks.cycle else "",
+        "relation": marks.relation,  # how it is linked to the focused card
+        "status": facts.status_short,
+        "domain": facts.domain.value if facts.domain else "",
+        "views": count(facts.perspectives, "view"),
+        "links": count(facts.links, "link"),
+        "words": WORDS_MARK if facts.client_words else "",
+        # A value another program stored (the card view says what it is).
+        "problem": PROBLEM_MARK if facts.problems else "",
+    }
+    kept = [part for part in _IMPORTANCE if words[part]]
+    while kept and cell_len(SEPARATOR.join(words[p] for p in kept)) > width:
+        kept.pop()
+    return [(words[part], part) for part in _ORDER if part in kept]
+
+
+def markers(card: Card, marks: CardMarks, width: int) -> str:
+    """The card's marker line as plain words (see ``marker_parts``)."""
+    return SEPARATOR.join(text for text, _ in marker_parts(card, marks, width))
 
 
 # inherit_bindings=False: ScrollView's own arrow bindings would scroll a tall column
@@ -356,26 +371,11 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
             )
         if row > 1:
             return text  # the row is taller than this card: blank below its markers
-        for word, style in (
-            (marks.since, "card--since"),  # what to look at since we last met
-            (f"cycle of {marks.cycle}" if marks.cycle else "", "card--relation"),
-        ):
-            if word:  # in words, first
-                text.append(word, self._style(style))
-                text.append(" · ", self._style("card--markers"))
-                inner -= len(word) + 3
-        if marks.relation:
-            rel = truncate(marks.relation, inner)
-            rest = inner - len(rel) - 1
-            text.append(rel, self._style("card--relation"))
-            more = markers(card, marks, rest)
-            if len(more) <= rest:  # whole or not at all: a cut "2l" would read "2"
-                text.append(" " + more, self._style("card--markers"))
-            return text
-        more = markers(card, marks, inner)
-        if len(more) > inner:  # beside "changed": the status alone rather than a cut line
-            more = card_facts(card, marks.links).status_short[: max(inner, 0)]
-        return text.append(more, self._style("card--markers"))
+        for i, (words, part) in enumerate(marker_parts(card, marks, inner)):
+            if i:
+                text.append(SEPARATOR, self._style("card--markers"))
+            text.append(words, self._style(_STYLES.get(part, "card--markers")))
+        return text
 
     def _style(self, name: str) -> Style:
         # The full style blends a translucent colour ($text-muted) into a real one; the
