@@ -292,12 +292,12 @@ class Terminals:
         size: tuple[int, int] = (80, 24),
         name: str | None = None,
         program: str = FORMBOARD,
-        wait: str | None = "· rev ",
+        wait: str | None = "· saved",
         cwd: Path | None = None,
     ) -> Pane:
         """Start ``formboard args`` for ``person`` in a new terminal of ``size`` (cols, rows).
 
-        Waits until the screen shows ``wait`` (the status line's "· rev N" once the board is
+        Waits until the screen shows ``wait`` (the status line's "· saved" once the board is
         open); the terminal stays after the app ends, so what it said can be read.
         """
         name = name or f"{person.name.split()[0].lower()}-{len(self.panes)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -264,6 +265,19 @@ def test_markdown_has_columns_cards_perspectives_and_link_sentences(board_path: 
     assert "**psychiatry** (Ana Lima): Panic disorder, moderate." in text
     assert "- Avoiding the office maintains Panic at work 😱. (avoidance keeps it going)" in text
     assert "\\[@click=app.quit\\]x" in text  # markup-like text is escaped, not live
+
+
+def test_the_markdown_record_says_when_and_by_whom_the_board_changed(board_path: Path) -> None:
+    with BoardStore.create(board_path, "C-0421") as store:
+        store.add_card("symptoms", "Poor sleep")
+        newest = store.ops_page(limit=1)[0]
+        board = store.board()
+    text = board_to_markdown(board, newest)
+    assert re.search(
+        r"Exported \d{4}-\d\d-\d\d \d\d:\d\d, from the board as last changed "
+        rf"\d{{4}}-\d\d-\d\d \d\d:\d\d by {re.escape(store.identity.name)}\.", text
+    )
+    assert "Revision" not in text
 
 
 # ---------------------------------------------------------------- rejections

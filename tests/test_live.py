@@ -8,9 +8,11 @@ file (the sqlite3 shell, its lease).
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from tests.tui_helpers import (
     loaded,
     notice_drawn,
     opened_app,
+    screen_text,
     small_board,
     store_card,
     wait_for,
@@ -94,6 +97,28 @@ async def test_cli_edits_show_up_in_an_events_app_and_a_poll_app_without_a_key_p
             == ben.board_screen.status_line.revision
             == open_store(path).revision()
         )
+
+
+def status_drawn(app: FormboardApp) -> str:
+    return screen_text(app).splitlines()[-2]  # above the footer
+
+
+async def test_the_status_line_says_when_and_by_whom_the_board_changed_not_a_revision(board):
+    """"changed 14:02 by Ben Okafor" on the drawn status line, local time, "by you" for my
+    own change; never "rev 89" (issue 22, point 6)."""
+    path, ids = board
+    async with opened_app(path) as (app, pilot):
+        line = status_drawn(app)
+        assert re.search(r"C-0001 · saved · changed \d\d:\d\d by Ben Okafor", line), line
+        assert "rev" not in line
+        with open_store(path, identity=app.identity) as mine:  # as if typed in this app
+            mine.edit_card(ids["panic"], title="Panic at the bus stop")
+            newest = mine.ops_page(limit=1)[0]
+        await wait_for(pilot, lambda: "by you" in status_drawn(app), timeout=10)
+        local = datetime.fromisoformat(newest.at.replace("Z", "+00:00")).astimezone()
+        assert f"changed {local:%H:%M} by you" in status_drawn(app)
+        cli(path, "edit", ids["panic"], "--title", "Panic at the station")
+        await wait_for(pilot, lambda: "by Ben Okafor" in status_drawn(app), timeout=10)
 
 
 async def test_a_colleague_moving_my_focused_card_takes_my_focus_with_it(board):

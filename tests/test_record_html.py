@@ -48,8 +48,12 @@ def test_export_html_writes_one_private_page_that_fetches_nothing(board_path: Pa
     page = out.read_text(encoding="utf-8")
     assert "<title>formboard: formulation</title>" in page  # no client text in the title
     assert "Formulation: C-0421 — Autumn review</h1>" in page
-    assert re.search(r"Made \d{4}-\d\d-\d\d \d\d:\d\d from revision \d+: 2 cards, 2 links, "
+    # When and by whom the board last changed, not a revision number (issue 22, point 6).
+    moment = r"\d{4}-\d\d-\d\d \d\d:\d\d"
+    assert re.search(rf"Made {moment}, from the board as last changed {moment} by "
+                     rf"{re.escape(store.identity.name)}: 2 cards, 2 links, "
                      r"1 maintaining cycle\. 1 archived card left out\.", page)  # fmt: skip
+    assert "revision" not in page
     # Nothing to fetch: no script, no external reference of any kind.
     assert "<script" not in page and "<link" not in page and "@import" not in page
     assert not re.search(r"\b(src|srcset)=", page)

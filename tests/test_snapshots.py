@@ -56,6 +56,8 @@ def sample_board(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, utc: None) -> 
     monkeypatch.setenv("FORMBOARD_USER", SAMPLE_PERSON)
     # The status line names the watch mode, which otherwise depends on the file system.
     monkeypatch.setenv("FORMBOARD_WATCH", "poll")
+    # The status line says when the board last changed: the same moment in every picture.
+    monkeypatch.setattr(board_store, "now_iso", lambda: "2026-10-12T09:15:00Z")
     path = tmp_path / "C-0421.board"
     import_board(SAMPLE, path).close()
     return path

@@ -25,7 +25,7 @@ from tests.terminal import (
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 50), id="160x50")]
 pytestmark = pytest.mark.timeout(180)
 
-BOARD_SHOWN = "C-0421 · rev"  # the status line, on the board and only there
+BOARD_SHOWN = "C-0421 · saved"  # the status line, on the board and only there
 
 
 @pytest.fixture(params=SIZES)
@@ -393,18 +393,18 @@ def test_a_folder_of_boards_o_back_to_the_list_and_g_after_a_colleague(
     ben = person(tmp_path / "people", "Ben Okafor", "psychiatry")
     mine = terminals.open(ana, str(team), size=size, wait="Boards in")
     mine.wait_for("C-1187")
-    mine.press("Enter").wait_for("C-0421 · rev")  # the first board of the list
+    mine.press("Enter").wait_for("C-0421 · saved")  # the first board of the list
     his = terminals.open(ben, "open", str(board), size=size)
     his.wait_for("Ana Lima")
     his.press("f").wait_for("Ana Lima (psychology)")
     his.press("Enter").wait_for("following Ana")
     # o: back to the list (q still quits); the next client's board.
     mine.press("o").wait_for("Boards in")
-    mine.press("Down", "Enter").wait_for("C-1187 · rev")
+    mine.press("Down", "Enter").wait_for("C-1187 · saved")
     mine.wait_for("Lost appetite since")
     # Ben is told where Ana went; G takes him there, following her.
     his.wait_notice("Ana Lima moved on to the board C-1187.board. Press G")
-    his.press("G").wait_for("C-1187 · rev")
+    his.press("G").wait_for("C-1187 · saved")
     his.wait_for("following Ana")
     his.wait_for("Lost appetite since")
     mine.press("q").wait_exit()
@@ -427,7 +427,7 @@ def test_the_apps_options_go_before_or_after_the_board_as_gits_do(
     """`formboard --theme NAME BOARD`, as the README says, opens the board in that theme
     (which is remembered); it was refused as "No such option '--theme'"."""
     app = terminals.open(ana, *[str(board) if a == "BOARD" else a for a in args])
-    assert "· rev " in app.screen()
+    assert "C-0421 · saved" in app.screen()
     app.press("q").wait_exit()
     assert 'theme = "formboard-light"' in (ana.config / "config.toml").read_text()
 

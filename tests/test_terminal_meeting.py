@@ -79,7 +79,7 @@ def test_a_meeting_of_three_colleagues_in_three_terminals(
     a.press_until("l", "Her mother's care.")
     a.press("Escape").wait_for("meeting: you")
     for follower in (b, d):  # they read the card with her, and left it with her
-        follower.wait_for("C-0421 · rev")
+        follower.wait_for("C-0421 · saved")
     # Only the facilitator ends it while she is here.
     b.press("M").wait_notice("only they can end it while they are here")
     # Ana ends it and writes the note.
@@ -106,7 +106,7 @@ def test_undo_never_overwrites_a_colleagues_later_change(
     a.press("e").wait_for("Title")
     a.press("End").type(" (mine)").press("C-s")
     a.wait_for("(mine)")
-    a.press("Escape").wait_for("C-0421 · rev")
+    a.press("Escape").wait_for("C-0421 · saved")
     card = next(c for c in json.loads(ben.run("show", str(board), "--json").stdout)["cards"]
                 if c["title"].endswith("(mine)"))  # fmt: skip
     edited = ben.run("edit", str(board), card["id"], "--title", "Panic in the car park (Ben)")

@@ -124,8 +124,9 @@ def export(board: Path, fmt: str, output: Path | None) -> None:
         check_output_target(output.expanduser(), board)
     with opened(board) as store:
         content = store.board()
+        newest = store.ops_page(limit=1)
     _say_stand_ins(content)
-    text = render(content, fmt.lower())
+    text = render(content, fmt.lower(), newest[0] if newest else None)
     if output is None:
         click.echo(text, nl=False)
         return

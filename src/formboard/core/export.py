@@ -49,7 +49,8 @@ import re
 from typing import Any
 
 from formboard.core import facts
-from formboard.core.model import Board, Card, Column, now_iso
+from formboard.core.history import last_changed
+from formboard.core.model import Board, Card, Column, Op, now_iso
 from formboard.core.text import json_safe, visible
 
 FORMAT_NAME = "formboard"
@@ -95,7 +96,7 @@ def board_to_dict(board: Board, *, exported_at: str | None = None) -> dict[str, 
         "links": [link.model_dump(mode="json", by_alias=True) for link in board.links],
         "members": [
             m.model_dump(mode="json", include=MEMBER_KEYS)
-            for m in sorted(board.members, key=lambda m: m.login)
+            for m in sorted(board.members, key=lambda m: m.person)
         ],
     }
 
@@ -115,10 +116,17 @@ def _md_block(text: str, quote: bool = False) -> list[str]:
     return [f"{lead}{md_line(line)}".rstrip() for line in text.splitlines()] + [""]
 
 
-def board_to_markdown(board: Board) -> str:
-    """A readable markdown document: columns as headings, cards, perspectives, links."""
+def board_to_markdown(board: Board, last_change: Op | None = None) -> str:
+    """A readable markdown document: columns as headings, cards, perspectives, links.
+
+    ``last_change``, the op log's newest entry, says when and by whom the board last changed.
+    """
     heading = f"# {md_line(board.client)}" + (f" — {md_line(board.title)}" if board.title else "")
-    out = [heading, "", f"Revision {board.revision}, exported {facts.local_time(now_iso())}.", ""]
+    changed = last_changed(last_change)
+    made = f"Exported {facts.local_time(now_iso())}" + (
+        f", from the board as last {md_line(changed)}." if changed else "."
+    )
+    out = [heading, "", made, ""]
     titles = {c.id: c.title for c in board.cards}
     links = facts.link_counts(board.links)
     for column in Column:

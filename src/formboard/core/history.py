@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from formboard.core.errors import InvalidInput
-from formboard.core.facts import link_said
+from formboard.core.facts import link_said, local_time
 from formboard.core.meetings import Meeting, last_ended
 from formboard.core.model import Column, Op, Status
 from formboard.core.text import one_line, visible
@@ -200,6 +200,25 @@ def told(ops: Sequence[Op], titles: Mapping[str, str]) -> list[tuple[Op, str]]:
 def said_by(op: Op) -> str:
     """The author as people know them."""
     return one_line(visible(op.author_name or op.author))
+
+
+def last_changed(
+    op: Op | None, *, me: tuple[str, str] | None = None, on_screen: bool = False
+) -> str:
+    """When and by whom the board last changed, for clinicians rather than a revision:
+    "changed 14:02 by Ana Ruiz" (``on_screen``: the time alone when it is today, else the
+    date), "changed 2026-12-07 14:02 by Ana Ruiz" in a record. ``me`` (login, name) says
+    "by you". "" before the board's first change.
+    """
+    if op is None:
+        return ""
+    when = local_time(op.at)
+    if on_screen and when[:10] == datetime.now().astimezone().strftime("%Y-%m-%d"):
+        when = when[11:]
+    elif on_screen:
+        when = when[:10]
+    who = "you" if me is not None and (op.author, op.author_name) == me else said_by(op)
+    return f"changed {when} by {who}" if when else f"changed by {who}"
 
 
 # ------------------------------------------------------------------ --since

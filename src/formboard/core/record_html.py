@@ -11,10 +11,11 @@ fetched, a confidential header on every printed page, and no client text in its 
 from __future__ import annotations
 
 from formboard.core import facts
+from formboard.core.history import last_changed
 from formboard.core.html_page import column_colours, h, h_block, page
 from formboard.core.link_svg import DIAGRAM_CSS, diagram_svg, quoted_link
 from formboard.core.meetings import upper_first
-from formboard.core.model import Board, Card, Column, now_iso
+from formboard.core.model import Board, Card, Column, Op, now_iso
 
 TAB_TITLE = "formboard: formulation"  # never client text (see html_page.py)
 
@@ -50,8 +51,11 @@ figure.diagram figcaption { max-width: 46rem; margin: .4rem auto 0; font-size: .
 """
 
 
-def board_to_html(board: Board, *, made_at: str | None = None) -> str:
-    """The board as one self-contained, printable HTML page (see the module's docstring)."""
+def board_to_html(
+    board: Board, *, made_at: str | None = None, last_change: Op | None = None
+) -> str:
+    """The board as one self-contained, printable HTML page (see the module's docstring);
+    ``last_change``, the op log's newest entry, says when and by whom it last changed."""
     from formboard.core.graph import cycles  # networkx: only when a record is made
 
     found = cycles(board)
@@ -66,8 +70,10 @@ def board_to_html(board: Board, *, made_at: str | None = None) -> str:
     heading = h(board.client) + (f" — {h(board.title)}" if board.title.strip() else "")
     made = facts.local_time(made_at or now_iso())
     archived = len(board.cards) - len(shown)
+    changed = last_changed(last_change)
     summary = (
-        f"Made {made} from revision {board.revision}: {facts.count(len(shown), 'card')}, "
+        f"Made {made}" + (f", from the board as last {h(changed)}" if changed else "") + ": "
+        f"{facts.count(len(shown), 'card')}, "
         f"{facts.count(len(drawn), 'link')}, {facts.count(len(found), 'maintaining cycle')}."
     )
     if archived:

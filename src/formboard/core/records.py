@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from formboard.core.files import make_private_folders, private_mode, write_atomically
-from formboard.core.model import Board
+from formboard.core.model import Board, Op
 
 # Format -> (file suffix, how people call it, what it holds).
 EXPORTS = {
@@ -24,19 +24,22 @@ EXPORTS = {
 }
 
 
-def render(board: Board, fmt: str) -> str:
-    """The board in ``fmt`` (a key of EXPORTS); each writer is imported only when used."""
+def render(board: Board, fmt: str, last_change: Op | None = None) -> str:
+    """The board in ``fmt`` (a key of EXPORTS); each writer is imported only when used.
+
+    ``last_change`` (the op log's newest entry) dates the pages people read.
+    """
     if fmt == "html":
         from formboard.core.record_html import board_to_html
 
-        return board_to_html(board)
+        return board_to_html(board, last_change=last_change)
     if fmt in ("mermaid", "dot"):
         from formboard.core.diagram import board_to_dot, board_to_mermaid
 
         return board_to_mermaid(board) if fmt == "mermaid" else board_to_dot(board)
     from formboard.core.export import board_to_json, board_to_markdown
 
-    return board_to_json(board) if fmt == "json" else board_to_markdown(board)
+    return board_to_json(board) if fmt == "json" else board_to_markdown(board, last_change)
 
 
 def file_name(client: str, suffix: str, when: datetime | None = None) -> str:

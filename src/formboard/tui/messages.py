@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
     from formboard.core.commands import Command  # loaded with the first write
+    from formboard.core.model import Op
 
 
 @dataclass
@@ -45,6 +46,7 @@ class BoardLoaded(SessionMessage):
 
     state: BoardState
     read_only_reason: str | None = None
+    last_change: Op | None = None  # the op log's newest entry: who changed it last, when
 
 
 @dataclass

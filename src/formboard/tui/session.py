@@ -129,11 +129,12 @@ class BoardSession:
         )
         try:
             self.state = BoardState.of(self.store.board())
+            newest = self.store.ops_page(limit=1)
         except BaseException:
             self.store.close()
             self.store = None
             raise
-        return BoardLoaded(self.state, self.store.read_only_reason)
+        return BoardLoaded(self.state, self.store.read_only_reason, newest[0] if newest else None)
 
     # ----------------------------------------------------- the session thread
 

@@ -1,4 +1,5 @@
-"""The status line: client, revision, who I am, and the save state, in words."""
+"""The status line: client, the save state, when and by whom the board last changed, who
+I am, in words (a revision number is for `show --json`, `log` and `check`, not here)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from formboard.tui.text import safe
 
 
 class StatusLine(Static):
-    """One line: ``C-0421 · rev 42 · saved · meeting: Ana · 3 min · 4 here · Ana Ruiz (psychology)``."""
+    """One line: ``C-0421 · saved · meeting: Ana · 3 min · 4 here · changed 14:02 by Ben
+    Okafor · Ana Ruiz (psychology)``."""
 
     DEFAULT_CSS = """
     StatusLine { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
@@ -19,7 +21,8 @@ class StatusLine(Static):
     """
 
     client = reactive("")
-    revision = reactive(0)
+    revision = reactive(0)  # known, not shown
+    changed = reactive("")  # "changed 14:02 by Ben Okafor" (core/history.last_changed)
     me = reactive("")
     save_state = reactive("opening…")
     extra = reactive("")
@@ -28,8 +31,9 @@ class StatusLine(Static):
 
     def render(self) -> Text:
         # The save state early: at 80 columns the end of the line may not show.
-        parts = [self.client or "no board", f"rev {self.revision}", self.save_state]
-        parts += [self.meeting, self.since, self.me]
+        # A meeting running matters more than when the board last changed.
+        parts = [self.client or "no board", self.save_state, self.meeting, self.changed]
+        parts += [self.since, self.me]
         if self.extra:
             parts.append(self.extra)
         return Text(safe(" · ".join(p for p in parts if p), one_line=True), no_wrap=True)

@@ -39,7 +39,7 @@ class RecordExports:
         state = self.board.formboard.board
         if state is None:
             return
-        board = state.board()
+        board, last_change = state.board(), self.board.last_change
 
         def work() -> None:
             from formboard.core.records import EXPORTS, file_name, render, write_private
@@ -48,7 +48,7 @@ class RecordExports:
             suffix, name, _holds = EXPORTS[fmt]
             path = data_dir() / "exports" / file_name(board.client, suffix)
             try:
-                write_private(path, render(board, fmt), our_folder=True)
+                write_private(path, render(board, fmt, last_change), our_folder=True)
             except Exception as exc:  # one sentence, never a traceback with client text
                 reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
                 where = getattr(exc, "filename", None)

@@ -28,7 +28,8 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from formboard.core.facts import PROBLEM_MARK
-from formboard.core.model import Card, Column, Link
+from formboard.core.history import last_changed
+from formboard.core.model import Card, Column, Link, Op
 from formboard.tui.bindings import BOARD_BINDINGS
 from formboard.tui.dialogs.asking import Retries
 from formboard.tui.messages import (
@@ -78,6 +79,7 @@ class BoardScreen(Screen[None]):
         self.edits = CardEdits(self)
         self.exports = RecordExports(self)
         self.retries = Retries(self)  # the writes this screen asked for
+        self.last_change: Op | None = None  # the op log's newest entry the screen knows
         self._focus_when_shown: str | None = None
         self._odd_said: set[str] = set()  # cards and links whose odd values were said
 
@@ -115,6 +117,7 @@ class BoardScreen(Screen[None]):
         self.board_view.focus_column(Column.SYMPTOMS, 0)
         self.status_line.client = state.client
         self.status_line.revision = state.revision
+        self._say_changed(message.last_change)
         if message.read_only_reason:
             self.status_line.set_state(f"read-only: {message.read_only_reason}", "warning")
         else:
@@ -130,6 +133,8 @@ class BoardScreen(Screen[None]):
         changes = message.changes
         self.board_view.apply(changes, message.state)
         self.status_line.revision = changes.revision
+        if changes.ops:
+            self._say_changed(changes.ops[-1])
         self._say_outside_values(
             [*changes.cards_added, *changes.cards_changed, *changes.links_added], ()
         )
@@ -191,6 +196,11 @@ class BoardScreen(Screen[None]):
     @on(BoardView.FocusedCardGone)
     def _focused_card_gone(self, message: BoardView.FocusedCardGone) -> None:
         self.colleagues.card_gone(message.card_id, message.by)
+
+    def _say_changed(self, op: Op | None) -> None:
+        self.last_change = op  # for the record's "last changed … by …" (exports.py)
+        me = self.formboard.identity
+        self.status_line.changed = last_changed(op, me=(me.login, me.name), on_screen=True)
 
     def _say_outside_values(self, things: Sequence[Card | Link], problems: Sequence[str]) -> None:
         """Once per card or link: another program stored a value formboard does not know."""
