@@ -275,7 +275,8 @@ def test_the_markdown_record_says_when_and_by_whom_the_board_changed(board_path:
     text = board_to_markdown(board, newest)
     assert re.search(
         r"Exported \d{4}-\d\d-\d\d \d\d:\d\d, from the board as last changed "
-        rf"\d{{4}}-\d\d-\d\d \d\d:\d\d by {re.escape(store.identity.name)}\.", text
+        rf"\d{{4}}-\d\d-\d\d \d\d:\d\d by {re.escape(store.identity.name)}\.",
+        text,
     )
     assert "Revision" not in text
 

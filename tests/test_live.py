@@ -104,7 +104,7 @@ def status_drawn(app: FormboardApp) -> str:
 
 
 async def test_the_status_line_says_when_and_by_whom_the_board_changed_not_a_revision(board):
-    """"changed 14:02 by Ben Okafor" on the drawn status line, local time, "by you" for my
+    """The drawn status line says "changed 14:02 by Ben Okafor", local time, "by you" for my
     own change; never "rev 89" (issue 22, point 6)."""
     path, ids = board
     async with opened_app(path) as (app, pilot):
