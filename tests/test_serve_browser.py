@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,8 +16,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from rich.cells import cell_len
 from tests.needs import missing
 
 from formboard.core.importing import import_board
@@ -112,6 +115,89 @@ def test_a_tab_asks_who_is_there_shows_the_board_and_takes_keys(chromium: Any, s
     shot.chmod(0o600)
     assert all(a.startswith(("http://127.0.0.1:", "ws://127.0.0.1:")) for a in asked), asked
     page.close()
+
+
+# What the app writes: a cursor move, an escape sequence (colours, modes, the pointer's
+# shape) to skip, or text to put at the cursor.
+_TERMINAL_OUTPUT = re.compile(
+    r"\x1b\[(\d+);(\d+)H|\x1b\][^\x07]*\x07|\x1b\[[0-9;?<>=$]*[A-Za-z]|\x1b.|([^\x1b\r\n]+)"
+)
+
+
+def screen_rows(written: bytes | bytearray) -> dict[int, str]:
+    """The rows of the screen that the app's output draws (Textual moves the cursor to each
+    line it paints), by row number from 1."""
+    rows: dict[int, list[str]] = {}
+    row, column = 1, 1
+    for move in _TERMINAL_OUTPUT.finditer(written.decode("utf-8", "ignore")):
+        if move.group(1):
+            row, column = int(move.group(1)), int(move.group(2))
+        elif text := move.group(3):
+            cells = rows.setdefault(row, [])
+            for char in text:
+                cells.extend(" " * (column + 1 - len(cells)))
+                cells[column - 1] = char
+                column += max(cell_len(char), 1)
+    return {r: "".join(cells) for r, cells in rows.items()}
+
+
+# Where the terminal's last row is on the page, and how much of it is inked: the pixels of
+# the text canvas's last row that are not its commonest colour (a footer without its keys
+# is one band of colour; its key hints are letters).
+_LAST_ROW = """rows => {
+    const text = document.querySelector("#terminal .xterm-text-layer");
+    if (!text) return null;
+    const box = text.getBoundingClientRect();
+    const rowHeight = Math.floor(text.height / rows);
+    const pixels = text.getContext("2d").getImageData(
+        0, text.height - rowHeight, text.width, rowHeight).data;
+    const colours = new Map();
+    for (let i = 0; i < pixels.length; i += 4) {
+        const colour = pixels.slice(i, i + 4).join();
+        colours.set(colour, (colours.get(colour) || 0) + 1);
+    }
+    return {top: box.bottom - box.height / rows, bottom: box.bottom,
+            viewport: window.innerHeight,
+            inked: pixels.length / 4 - Math.max(0, ...colours.values())};
+}"""
+
+
+def test_a_tab_at_1280x800_shows_the_key_hints_on_its_last_row(chromium: Any, served) -> None:
+    url, _board = served
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    written, heights = bytearray(), []  # the app's output; the terminal's rows as sized
+
+    def on_websocket(ws: Any) -> None:
+        heights.append(int(parse_qs(urlsplit(ws.url).query)["height"][0]))
+        ws.on("framereceived", lambda d: written.extend(d) if isinstance(d, bytes) else None)
+        ws.on("framesent", on_sent)
+
+    def on_sent(said: str | bytes) -> None:
+        if isinstance(said, str) and said.startswith('["resize"'):
+            heights.append(json.loads(said)[1]["height"])
+
+    def last_row() -> tuple[str, dict[str, float] | None]:
+        rows = heights[-1] if heights else 0
+        return screen_rows(written).get(rows, ""), page.evaluate(_LAST_ROW, rows or 1)
+
+    page.on("websocket", on_websocket)
+    try:
+        page.goto(url)
+        page.fill("#name", "Dara Lindqvist")
+        page.click("#open")  # and nothing more: no click into the terminal
+        deadline = time.monotonic() + 30
+        text, drawn = last_row()
+        while time.monotonic() < deadline and not (
+            "Quit" in text and drawn and drawn["inked"] > 500
+        ):
+            page.wait_for_timeout(200)
+            text, drawn = last_row()
+        assert "Quit" in text and "Help" in text, f"the last of {heights[-1]} rows: {text!r}"
+        # ... painted inside the window, not cut at its edge, and with its letters drawn
+        assert drawn and 0 <= drawn["top"] < drawn["bottom"] <= drawn["viewport"], drawn
+        assert drawn["inked"] > 500, drawn
+    finally:
+        page.close()  # a tab left open would hold the server up
 
 
 def test_without_the_token_a_page_says_nothing_of_any_board(chromium: Any, served) -> None:

@@ -48,5 +48,8 @@ class QuietFooter(Footer):
         )
         if shown == self._shown and self._bindings_ready:
             return
-        self._shown = shown
         super().bindings_changed(screen)
+        # Footer rebuilds only while the app has focus (a browser tab starts blurred until
+        # its terminal takes the keyboard): keys not yet shown must not count as shown.
+        if screen.app.app_focus:
+            self._shown = shown
