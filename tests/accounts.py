@@ -83,6 +83,8 @@ def team() -> Iterator[Team]:
             home = base / login
             try:
                 pwd.getpwnam(login)
+                # Left by a run that was killed before its cleanup: in the team again.
+                _run("usermod", "--append", "--groups", GROUP, login)
             except KeyError:
                 done = _run("useradd", "--no-create-home", "--home-dir", str(home),
                             "--shell", "/usr/sbin/nologin", "-G", GROUP, login)  # fmt: skip

@@ -701,7 +701,7 @@ def test_a_blind_edit_that_replaces_a_colleagues_text_says_so(
         dara.edit_card(card, body="Dara's careful wording")
     result = run("edit", board_path, card, "--body", "mine")
     assert result.exit_code == 0 and "Edited card" in result.stdout
-    assert "replaced the body of the card last written by dara" in result.stderr
+    assert "replaced the body of the card last written by Dara Lindqvist" in result.stderr
     assert "formboard log" in result.stderr and "--rev" in result.stderr
     assert run("edit", board_path, card, "--body", "mine again").stderr == ""  # my own
 

@@ -85,7 +85,7 @@ def test_a_board_of_schema_2_gets_meetings_when_opened(path: Path) -> None:
     with BoardStore.open(path, read_only=True) as viewer:
         assert viewer.meetings() == []  # read-only: not migrated, and still readable
     with as_(path, ANA) as ana:
-        assert ana.meta()["schema_version"] == "3"
+        assert ana.meta()["schema_version"] == "4"  # and on to schema 4
         assert ana.start_meeting() == 1
 
 

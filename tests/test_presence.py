@@ -69,12 +69,49 @@ def test_two_colleagues_see_each_other_but_not_themselves(board: Path) -> None:
 
 def test_focused_card_and_following_round_trip(board: Path, card_id: str) -> None:
     ana, ben = present(board, "ana", "Ana Lima"), present(board, "ben", "Ben Okafor")
-    ana.announce(focused=card_id, following="ben")
+    ana.announce(focused=card_id, following="ben", following_name="Ben Okafor")
     (seen,) = ben.others()
     assert (seen.focused, seen.following) == (card_id, "ben")
+    assert seen.followed == ("ben", "Ben Okafor")
     ana.announce(focused=None)
     (seen,) = ben.others()
-    assert (seen.focused, seen.following) == (None, None)
+    assert (seen.focused, seen.following, seen.followed) == (None, None, None)
+
+
+def test_two_people_at_one_login_on_one_computer_see_each_other(
+    board: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ward PC with one shared login: two apps (two processes), two names, two people."""
+    ana = present(board, "ward", "Ana Lima")
+    other_apps = iter([os.getppid(), 1])  # processes that live: not cleaned up as dead
+    monkeypatch.setattr(presence_module.os, "getpid", lambda: next(other_apps))
+    ben = present(board, "ward", "Ben Okafor")
+    ana.announce()
+    ben.announce()
+    assert [e.person for e in ana.others()] == [("ward", "Ben Okafor")]
+    assert [e.person for e in ben.others()] == [("ward", "Ana Lima")]
+    assert presence_module.same_name_said(ana.identity, ana.others()) is None
+    twin = present(board, "ward", "Ana Lima")  # and a third at it, going by her name
+    twin.announce()
+    said = presence_module.same_name_said(ana.identity, ana.others())
+    assert said is not None and said.startswith(
+        "Another formboard at this login is also called Ana Lima (on this computer)."
+    )
+
+
+def test_where_people_at_one_login_went_on_to_is_kept_for_each(board: Path) -> None:
+    from formboard.core.identity import Identity
+    from formboard.core.person import Person
+
+    folder = board.parent
+    watcher = present(board, "dara", "Dara Lind")
+    watcher.announce()  # the board is open: its presence folder is there
+    for name, to in (("Ana Lima", "C-0002.board"), ("Ben Okafor", "C-0003.board")):
+        who = Identity(login="ward", name=name, discipline="", host="ward-pc")
+        presence_module.record_move(board, who, folder / to)
+    watcher.others()
+    assert watcher.moves[Person("ward", "Ana Lima").token][0] == "C-0002.board"
+    assert watcher.moves[Person("ward", "Ben Okafor").token][0] == "C-0003.board"
 
 
 def test_others_are_sorted_by_name(board: Path) -> None:
@@ -204,7 +241,7 @@ def test_presence_holds_card_ids_never_text(board: Path, card_id: str) -> None:
     assert set(written) == {
         "login", "name", "discipline", "initials", "host", "pid", "client_id",
         "focused", "following", "at", "beat", "machine", "view", "filter", "history_rev",
-        "summon", "centre",
+        "summon", "centre", "following_name",
     }  # fmt: skip
 
 

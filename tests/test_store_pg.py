@@ -315,3 +315,61 @@ def test_the_readmes_backup_of_one_board_finds_it(pg_cluster, tmp_path) -> None:
     assert done.returncode == 0, done.stderr
     dump = (tmp_path / "C-0421.sql").read_text(encoding="utf-8")
     assert 'CREATE TABLE "board_C-0421".cards' in dump
+
+
+def _as_schema_3(store) -> None:
+    """Turn the board ``store`` made into one a formboard of schema 3 made: members and who
+    came keyed by login alone."""
+    with psycopg.connect(store.conninfo) as conn:
+        conn.execute(psycopg.sql.SQL("SET search_path TO {}").format(
+            psycopg.sql.Identifier(store.schema)))  # fmt: skip
+        for statement in (
+            "ALTER TABLE members DROP CONSTRAINT members_pkey",
+            "ALTER TABLE members ADD PRIMARY KEY (login)",
+            "ALTER TABLE attendance DROP CONSTRAINT attendance_pkey",
+            "ALTER TABLE attendance ADD PRIMARY KEY (meeting, login)",
+            "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+        ):
+            conn.execute(statement)
+
+
+def test_a_schema_3_board_on_the_server_is_upgraded_and_tells_people_at_one_login_apart(
+    pg_cluster, pg_url
+) -> None:
+    ana, ben = person("ward", "Ana Ruiz", "psychology"), person("ward", "Ben Okafor", "psychiatry")
+    with create_store(pg_url, "C-0421", identity=ana) as store:
+        store.add_card("symptoms", "Panic at work")
+        store.start_meeting("Ward round")
+        _as_schema_3(store)
+    with open_store(pg_url, identity=ben) as store:
+        assert store.meta()["schema_version"] == "4" and store.read_only_reason is None
+        store.attend_meeting()
+        store.add_card("sources", "Early loss")
+        members = [(m.login, m.name) for m in store.board().members]
+        (meeting,) = store.meetings()
+    assert members == [("ward", "Ana Ruiz"), ("ward", "Ben Okafor")]
+    assert [a.name for a in meeting.attendees] == ["Ana Ruiz", "Ben Okafor"]
+
+
+def test_a_team_member_who_cannot_upgrade_an_old_board_reads_it_and_is_told_who_can(
+    pg_cluster, pg_url
+) -> None:
+    admin = psycopg.connect(pg_cluster.conninfo(), autocommit=True)
+    admin.execute("DROP ROLE IF EXISTS team_c_member")
+    admin.execute("DROP ROLE IF EXISTS team_c")
+    admin.execute("CREATE ROLE team_c NOLOGIN")
+    admin.execute("CREATE ROLE team_c_member LOGIN IN ROLE team_c")
+    board = pg_url + "&team=team_c"
+    with create_store(board, "C-0421") as store:
+        store.add_card("symptoms", "Panic at work")
+        _as_schema_3(store)
+    member = board.replace(f"user={pg_cluster.user}", "user=team_c_member")
+    with open_store(member, identity=person("ward", "Ben Okafor")) as store:
+        assert "ask whoever made the board to open it once" in (store.read_only_reason or "")
+        assert [c.title for c in store.board().cards] == ["Panic at work"]
+    with open_store(board) as owner:  # its owner opens it: upgraded for everyone
+        assert owner.meta()["schema_version"] == "4"
+    with open_store(member, identity=person("ward", "Ben Okafor")) as store:
+        assert store.read_only_reason is None
+        store.add_card("sources", "Early loss")
+    admin.close()

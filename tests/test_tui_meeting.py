@@ -237,11 +237,12 @@ async def test_a_meeting_goes_on_to_the_next_client_and_followers_come_along(tmp
         await notice_drawn(pb, said)
         await pb.press("G")
         await wait_for(pb, lambda: ben.return_value is not None, 5)
-    assert ben.return_value == ("open", second, current_identity().login)
+    assert ben.return_value == ("open", second, current_identity().person)
 
 
 def test_the_folder_loop_goes_back_to_the_list_and_on_with_a_colleague(tmp_path, monkeypatch):
     from formboard.cli import app as cli_app
+    from formboard.core.person import Person
     from formboard.tui import chooser
 
     first, second = tmp_path / "C-0001.board", tmp_path / "C-0002.board"
@@ -250,7 +251,8 @@ def test_the_folder_loop_goes_back_to_the_list_and_on_with_a_colleague(tmp_path,
         pass
     (tmp_path / "C-0001.board.presence").mkdir()
     opened = []
-    outcomes = iter([("list",), ("open", first, "ben"), None])
+    ben = Person("ben", "Ben Okafor")
+    outcomes = iter([("list",), ("open", first, ben), None])
 
     def run_board(board, theme, watch=None, **options):
         opened.append((board.name, options["from_folder"], options["follow_login"]))
@@ -262,7 +264,7 @@ def test_the_folder_loop_goes_back_to_the_list_and_on_with_a_colleague(tmp_path,
     assert opened == [
         ("C-0001.board", tmp_path, None),  # o: back to the list, which chose C-0002
         ("C-0002.board", tmp_path, None),  # G: on to where Ben went, following him
-        ("C-0001.board", tmp_path, "ben"),
+        ("C-0001.board", tmp_path, ben.token),  # the app is handed whom to follow
     ]
     moved = (tmp_path / "C-0001.board.presence").glob("moved-*.json")
     assert ['"to": "C-0002.board"' in p.read_text() for p in moved] == [True]

@@ -51,8 +51,10 @@ def run_board(
 ) -> object:
     """Open the app on one board (the board is checked first, so errors are sentences).
 
-    Returns what the app ended with: ``("list",)`` to go back to the folder's boards,
-    ``("open", board, login)`` to go on to a colleague's next board, or None to stop.
+    ``follow_login``: the colleague to follow there, as a ``Person.token`` (a login alone
+    could be anyone at a shared one). Returns what the app ended with: ``("list",)`` to go
+    back to the folder's boards, ``("open", board, person)`` to go on to a colleague's next
+    board, or None to stop.
     """
     from formboard.tui.app import FormboardApp
 
@@ -103,6 +105,7 @@ def run_boards(
     (G) opens that board next, following me.
     """
     from formboard.core.identity import current_identity
+    from formboard.core.person import Person
     from formboard.core.presence import record_move
 
     previous: Path | None = None
@@ -115,8 +118,8 @@ def run_boards(
         match ended:
             case ("list",) if folder is not None:
                 board = choose(folder, theme)
-            case ("open", Path() as there, str() as login):
-                board, follow = there, login
+            case ("open", Path() as there, Person() as leader):
+                board, follow = there, leader.token
             case _:
                 board = None
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from formboard.cli.common import BOARD, KINDS, choice, domain_value, opened, status_value
-from formboard.cli.conflict import conflict_failed, rev_options, warn_if_replacing
+from formboard.cli.conflict import conflict_failed, last_writer, rev_options, warn_if_replacing
 from formboard.core.errors import BoardConflict, InvalidInput, UnknownEntity
 from formboard.core.files import private_mode
 from formboard.core.store import column_of, create_store
@@ -97,12 +97,13 @@ def edit(
         if rev is None:  # a blind edit: say afterwards whose text it replaced
             now = store.card(card)
             before = {k: getattr(now, k) for k, v in fields.items() if getattr(now, k) != v}
+            last = last_writer(store, now)
         try:
             changed = store.edit_card(card, base_rev=rev, **fields)
         except BoardConflict as exc:
             raise conflict_failed(exc, as_json) from None
         if rev is None:
-            warn_if_replacing(store, before, now.updated_by, "card")
+            warn_if_replacing(store, before, last, "card")
     click.echo(f"Edited card {changed.id}.")
 
 

@@ -17,6 +17,8 @@ import click
 
 from formboard.cli.group import CommandFailed
 from formboard.core.errors import BoardConflict
+from formboard.core.history import said_by
+from formboard.core.model import Card, Op
 from formboard.core.store import Store
 from formboard.core.text import json_safe, one_line, visible
 
@@ -82,10 +84,18 @@ def _shown(value: Any) -> str:
     return "(removed)" if value is None else one_line(visible(str(value)))
 
 
-def warn_if_replacing(store: Store, before: dict[str, Any], author: str, what: str) -> None:
+def last_writer(store: Store, card: Card) -> Op | None:
+    """The change that last wrote ``card``: its row keeps only a login, which colleagues at
+    one login share; the op log keeps who it was."""
+    page = store.ops_page(limit=50, card_id=card.id)
+    return next((op for op in page if op.entity == "card" and op.entity_id == card.id), None)
+
+
+def warn_if_replacing(store: Store, before: dict[str, Any], last: Op | None, what: str) -> None:
     """Without --rev: say on stderr whose text an edit replaced, and where it is kept."""
-    if not author or author == store.identity.login:
+    if last is None or last.person == store.identity.person:
         return
+    author = said_by(last)
     changed = [k for k, v in before.items() if k in _TEXT_FIELDS and v]
     if not changed:
         return

@@ -44,8 +44,9 @@ def end(board: Path) -> None:
         now = running(store.meetings())
         if now is None:
             raise InvalidInput("No meeting is running on this board.")
-        mine = now.facilitator == store.identity.login
-        gone = not mine and not any(e.login == now.facilitator for e in store.presence().others())
+        facilitator = now.facilitator_person  # a colleague at my login is not me
+        mine = facilitator == store.identity.person
+        gone = not mine and not any(e.person == facilitator for e in store.presence().others())
         number = store.end_meeting(facilitator_gone=gone)
     said = f"Ended meeting {number}"
     if gone:

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from formboard.core.changes import ChangeSet
 from formboard.core.meetings import Meeting
 from formboard.core.model import Board, Card, Link, Member
+from formboard.core.person import Person
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class BoardState:
     revision: int
     cards: Mapping[str, Card] = field(default_factory=lambda: MappingProxyType({}))
     links: Mapping[str, Link] = field(default_factory=lambda: MappingProxyType({}))
-    members: Mapping[str, Member] = field(default_factory=lambda: MappingProxyType({}))
+    members: Mapping[Person, Member] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()  # what another program left wrong (``Board.problems``)
     meetings: tuple[Meeting, ...] = ()  # oldest first
 
@@ -37,7 +38,7 @@ class BoardState:
             revision=board.revision,
             cards=MappingProxyType({c.id: c for c in board.cards}),
             links=MappingProxyType({lk.id: lk for lk in board.links}),
-            members=MappingProxyType({m.login: m for m in board.members}),
+            members=MappingProxyType({m.person: m for m in board.members}),
             problems=board.problems,
             meetings=board.meetings,
         )
@@ -53,7 +54,7 @@ class BoardState:
             links[link.id] = link
         for link_id in changes.links_removed:
             links.pop(link_id, None)
-        members.update({m.login: m for m in changes.members_changed})
+        members.update({m.person: m for m in changes.members_changed})
         meetings = {m.number: m for m in self.meetings}
         meetings.update({m.number: m for m in changes.meetings_changed})
         return BoardState(
@@ -81,6 +82,10 @@ class BoardState:
         )
 
     def name_of(self, login: str) -> str:
-        """A member's name for their login (the login itself if the board does not know it)."""
-        member = self.members.get(login)
-        return (member.name if member else "") or login or "someone"
+        """A member's name for their login (the login itself if the board does not know it).
+
+        A row that keeps only a login (a card's "changed by") cannot say which of the
+        colleagues sharing that login it was: it names each of them ("Ana Ruiz or Ben Okafor").
+        """
+        names = sorted({m.name for m in self.members.values() if m.login == login and m.name})
+        return " or ".join(names) or login or "someone"

@@ -79,8 +79,8 @@ def diff_boards(old: Board, new: Board, since: int) -> ChangeSet:
         elif before_link != link:
             changes.links_changed.append(link)
     changes.links_removed = [lid for lid in old_links if lid not in new_links]
-    old_members = {m.login: m for m in old.members}
-    changes.members_changed = [m for m in new.members if old_members.get(m.login) != m]
+    old_members = {m.person: m for m in old.members}
+    changes.members_changed = [m for m in new.members if old_members.get(m.person) != m]
     old_meetings = {m.number: m for m in old.meetings}
     changes.meetings_changed = [m for m in new.meetings if old_meetings.get(m.number) != m]
     for key in ("client", "title"):

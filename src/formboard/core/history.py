@@ -17,6 +17,7 @@ from formboard.core.errors import InvalidInput
 from formboard.core.facts import link_said, local_time
 from formboard.core.meetings import Meeting, last_ended
 from formboard.core.model import Column, Op, Status
+from formboard.core.person import Person
 from formboard.core.text import one_line, visible
 
 _QUOTE_MAX = 60
@@ -202,13 +203,11 @@ def said_by(op: Op) -> str:
     return one_line(visible(op.author_name or op.author))
 
 
-def last_changed(
-    op: Op | None, *, me: tuple[str, str] | None = None, on_screen: bool = False
-) -> str:
+def last_changed(op: Op | None, *, me: Person | None = None, on_screen: bool = False) -> str:
     """When and by whom the board last changed, for clinicians rather than a revision:
     "changed 14:02 by Ana Ruiz" (``on_screen``: the time alone when it is today, else the
-    date), "changed 2026-12-07 14:02 by Ana Ruiz" in a record. ``me`` (login, name) says
-    "by you". "" before the board's first change.
+    date), "changed 2026-12-07 14:02 by Ana Ruiz" in a record; "by you" when the author
+    is ``me``, the person this app is. "" before the board's first change.
     """
     if op is None:
         return ""
@@ -217,7 +216,7 @@ def last_changed(
         when = when[11:]
     elif on_screen:
         when = when[:10]
-    who = "you" if me is not None and (op.author, op.author_name) == me else said_by(op)
+    who = "you" if me is not None and op.person == me else said_by(op)
     return f"changed {when} by {who}" if when else f"changed by {who}"
 
 

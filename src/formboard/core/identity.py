@@ -14,6 +14,7 @@ from typing import Any
 
 from formboard.core.errors import InvalidInput
 from formboard.core.model import clean_line, initials_of
+from formboard.core.person import Person, person_key
 from formboard.core.settings import config_path, settings
 
 
@@ -30,6 +31,11 @@ class Identity:
     def initials(self) -> str:
         """Two letters for avatars and compact lists."""
         return initials_of(self.name, self.login)
+
+    @property
+    def person(self) -> Person:
+        """Who this is on a board: login and name (colleagues may share a login)."""
+        return person_key(self.login, self.name)
 
 
 def current_identity() -> Identity:

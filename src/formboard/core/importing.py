@@ -37,6 +37,7 @@ from formboard.core.model import (
     Status,
     Title,
 )
+from formboard.core.person import person_key
 from formboard.core.store import Store, create_store, new_id
 
 # -------------------------------------------------------- the file's models
@@ -258,8 +259,8 @@ def _check_references(parsed: ExportFile) -> str | None:
         ([(f"cards[{i}].id", c.id) for i, c in cards], "ids must be unique"),
         (perspectives, "ids must be unique"),
         ([(f"links[{i}].id", lk.id) for i, lk in links], "ids must be unique"),
-        ([(f"members[{i}].login", m.login) for i, m in enumerate(parsed.members)],
-         "logins must be unique"),
+        ([(f"members[{i}]", person_key(m.login, m.name)) for i, m in enumerate(parsed.members)],
+         "a member is one login and name"),
         ([(f"links[{i}]", (lk.from_id, lk.to_id, lk.kind)) for i, lk in links],
          "a link joins two cards once per kind"),
     )  # fmt: skip

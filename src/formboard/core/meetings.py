@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from formboard.core.person import Person, person_key
 from formboard.core.text import one_line, visible
 
 
@@ -24,6 +25,10 @@ class Attendee:
     discipline: str
     from_at: str
     to_at: str | None = None
+
+    @property
+    def person(self) -> Person:
+        return person_key(self.login, self.name)
 
     @property
     def said(self) -> str:
@@ -52,6 +57,15 @@ class Meeting:
     @property
     def running(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def facilitator_person(self) -> Person:
+        """Who runs it (a colleague at the same login is someone else)."""
+        return person_key(self.facilitator, self.facilitator_name)
+
+    @property
+    def ended_by_person(self) -> Person | None:
+        return person_key(self.ended_by, self.ended_by_name) if self.ended_by else None
 
     @property
     def facilitator_said(self) -> str:

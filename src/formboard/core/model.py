@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from formboard.core.meetings import Meeting
+from formboard.core.person import Person, person_key
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -249,6 +250,11 @@ class Member(_Model):
     initials: str = ""
     last_seen: str = ""
 
+    @property
+    def person(self) -> Person:
+        """The member is a login and a name: two names at one login are two members."""
+        return person_key(self.login, self.name)
+
 
 class Op(_Model):
     """One entry of the append-only op log."""
@@ -266,6 +272,11 @@ class Op(_Model):
     entity_id: str
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+
+    @property
+    def person(self) -> Person:
+        """Who wrote it: the author's login and the name they went by."""
+        return person_key(self.author, self.author_name)
 
 
 class Board(_Model):

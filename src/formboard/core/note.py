@@ -17,6 +17,7 @@ from formboard.core.history import known_titles, sentence
 from formboard.core.html_page import h, h_block, page
 from formboard.core.meetings import Attendee, Meeting, upper_first
 from formboard.core.model import Board, Op
+from formboard.core.person import Person
 from formboard.core.since import NOT_CHANGES, card_of
 from formboard.core.text import one_line, visible
 
@@ -55,17 +56,17 @@ def _card_of(op: Op) -> str | None:
     return card_of(op)
 
 
-def _person(op: Op, disciplines: dict[str, str]) -> str:
+def _person(op: Op, disciplines: dict[Person, str]) -> str:
     name = one_line(visible(op.author_name or op.author))
-    discipline = one_line(visible(disciplines.get(op.author, "")))
+    discipline = one_line(visible(disciplines.get(op.person, "")))
     return f"{name} ({discipline})" if discipline else name
 
 
-def _line(op: Op, titles: Mapping[str, str], disciplines: dict[str, str]) -> str:
+def _line(op: Op, titles: Mapping[str, str], disciplines: dict[Person, str]) -> str:
     """One change as a sentence with its author: a perspective's discipline is said once
     when it is the author's own, and a quoted text that ends its sentence ends the line."""
     after = op.after or {}
-    if op.op == "add_perspective" and after.get("discipline") == disciplines.get(op.author):
+    if op.op == "add_perspective" and after.get("discipline") == disciplines.get(op.person):
         op = op.model_copy(update={"after": {**after, "discipline": ""}})
     said = f"{_person(op, disciplines)} {sentence(op, titles, this=_card_of(op), limit=_FULL)}"
     quoted = (
@@ -89,9 +90,9 @@ def build(board: Board, meeting: Meeting | None, ops: Sequence[Op]) -> Note:
     """
     cards = {c.id: c for c in board.cards}
     titles = known_titles(ops, {c.id: c.title for c in board.cards})
-    disciplines = {m.login: m.discipline for m in board.members}
+    disciplines = {m.person: m.discipline for m in board.members}
     if meeting is not None:
-        disciplines.update({a.login: a.discipline for a in meeting.attendees if a.discipline})
+        disciplines.update({a.person: a.discipline for a in meeting.attendees if a.discipline})
     parts: dict[str, Part] = {}
     other: list[str] = []
     words: dict[str, str] = {}
@@ -146,13 +147,13 @@ def _when(meeting: Meeting | None, ops: Sequence[Op]) -> str:
     return f"{upper_first(meeting.named())}, {start} – {end}."
 
 
-def _facilitated(meeting: Meeting | None, disciplines: dict[str, str]) -> str:
+def _facilitated(meeting: Meeting | None, disciplines: dict[Person, str]) -> str:
     if meeting is None:
         return ""
     who = meeting.facilitator_said
-    discipline = disciplines.get(meeting.facilitator, "")
+    discipline = disciplines.get(meeting.facilitator_person, "")
     said = f"Facilitated by {who}" + (f" ({one_line(visible(discipline))})" if discipline else "")
-    if meeting.ended_by and meeting.ended_by != meeting.facilitator:
+    if meeting.ended_by and meeting.ended_by_person != meeting.facilitator_person:
         said += f"; ended by {one_line(visible(meeting.ended_by_name or meeting.ended_by))}"
     return said + "."
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import re
@@ -30,13 +31,16 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from formboard.core.files import private_mode, server_now, write_atomically
 from formboard.core.identity import Identity, current_identity
 from formboard.core.model import now_iso
+from formboard.core.person import person_key
+from formboard.core.presence_entry import VIEWS, WHERE_DEFAULTS
+from formboard.core.presence_entry import PresenceEntry as PresenceEntry  # re-exported: read here
+from formboard.core.settings import config_path
 
 STALE_AFTER = 15.0
 BEAT_EVERY = 5.0
@@ -46,77 +50,6 @@ _MAX_FILE = 16_384
 _CARD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
 _READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
-
-
-@dataclass(frozen=True)
-class PresenceEntry:
-    """One running app with the board open, as its presence file says.
-
-    ``machine`` is the writer's boot id, so a dead pid is only cleaned up when the file
-    really comes from this machine, not from another one that happens to share its name.
-    """
-
-    login: str
-    name: str
-    discipline: str
-    initials: str
-    host: str
-    pid: int
-    client_id: str
-    focused: str | None
-    following: str | None
-    at: str
-    beat: int
-    machine: str = ""
-    # Where they are, for followers in a meeting (absent from files of older versions):
-    view: str = ""  # "" the board, "card" the focused card open, "history", "map"
-    filter: str = ""  # the filter they typed on the board
-    history_rev: int = 0  # the revision their history screen shows the board at
-    summon: int = 0  # bumped by "bring everyone to me": followers of a meeting follow them
-    centre: str = ""  # the card in the middle of their map of links (view "map")
-
-    @property
-    def key(self) -> str:
-        """``login@host-pid``: unique per running app."""
-        return f"{self.login}@{self.host}-{self.pid}"
-
-    def to_json(self) -> bytes:
-        """The presence file's bytes."""
-        return json.dumps(asdict(self), ensure_ascii=False).encode()
-
-    @classmethod
-    def from_json(cls, raw: bytes) -> PresenceEntry | None:
-        """Parse a presence file; anything partial, corrupt or mistyped gives ``None``."""
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return None
-        if not isinstance(data, dict):
-            return None
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            value = data.get(f.name, _DEFAULTS.get(f.name))
-            kinds = _KINDS[f.name]
-            if not isinstance(value, kinds) or isinstance(value, bool):
-                return None
-            values[f.name] = value
-        if not values["login"] or not values["host"] or not 0 < values["pid"] < _PID_LIMIT:
-            return None  # a pid no process can have (os.kill would overflow on 2**40)
-        return cls(**values)
-
-
-_PID_LIMIT = 2**31  # pids are C ints; Linux allows at most 2**22
-_OPTIONAL = (str, type(None))
-_KINDS: dict[str, type | tuple[type, ...]] = {
-    "login": str, "name": str, "discipline": str, "initials": str, "host": str, "pid": int,
-    "client_id": str, "focused": _OPTIONAL, "following": _OPTIONAL, "at": str, "beat": int,
-    "machine": str, "view": str, "filter": str, "history_rev": int, "summon": int, "centre": str,
-}  # fmt: skip
-# What a field missing from a file (an older version wrote it) reads as.
-_DEFAULTS: dict[str, object] = {
-    "machine": "", "view": "", "filter": "", "history_rev": 0, "summon": 0, "centre": "",
-}  # fmt: skip
-_VIEWS = ("", "card", "history", "map")
 
 
 def presence_folder(board_path: Path) -> Path:
@@ -173,7 +106,8 @@ class Presence:
         self._read_at = float("-inf")
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
-        self.moves: dict[str, tuple[str, str]] = {}  # login -> (board file moved on to, when)
+        # Person.token -> (board file moved on to, when): where colleagues went on to.
+        self.moves: dict[str, tuple[str, str]] = {}
 
     # --------------------------------------------------------------- writing
 
@@ -183,20 +117,23 @@ class Presence:
         """Write my file now: ``focused`` is a card id, ``following`` a login (or None).
 
         ``where``: ``view`` ("" the board, "card", "history", "map"), ``filter`` (what I
-        typed), ``history_rev``, ``summon`` and ``centre`` (see PresenceEntry); left out,
-        each is as it was.
+        typed), ``history_rev``, ``summon``, ``centre`` and ``following_name`` (the name of
+        whom I follow: a login may be shared; see PresenceEntry); left out, each is as it was.
         """
         if focused is not None and not _CARD_ID.match(focused):
             raise ValueError("presence takes a card id (letters, digits, - and _), not text")
         if following is not None and (len(following) > 128 or not following.isprintable()):
             raise ValueError("presence takes a login to follow, not text")
-        if where.get("view", "") not in _VIEWS or set(where) - (_DEFAULTS.keys() - {"machine"}):
+        if where.get("view", "") not in VIEWS or set(where) - (WHERE_DEFAULTS.keys() - {"machine"}):
             raise ValueError("presence takes a view of the board, card, history or map")
         centre = str(where.get("centre", ""))
         if centre and not _CARD_ID.match(centre):
             raise ValueError("presence takes a card id (letters, digits, - and _), not text")
         if len(str(where.get("filter", ""))) > 200:
             raise ValueError("a filter that long is not announced")
+        named = str(where.get("following_name", ""))
+        if len(named) > 200 or not named.isprintable():
+            raise ValueError("presence takes the name of whom I follow, not text")
         with self._write_lock:
             self.focused, self.following = focused, following
             self.where.update(where)
@@ -358,6 +295,24 @@ class Presence:
                 os.unlink(self.folder / name)
 
 
+def same_name_said(identity: Identity, others: list[PresenceEntry]) -> str | None:
+    """What to tell me when another app at my login goes by my name, or None.
+
+    Colleagues at one login are told apart by their names; two apps that claim the same one
+    are one person to everyone (their following, meetings and undo). It may be me twice.
+    """
+    me = identity.person
+    twin = next((e for e in others if e.person == me), None)
+    if twin is None:
+        return None
+    where = "on this computer" if twin.host == identity.host else f"on {twin.host}"
+    return (
+        f"Another formboard at this login is also called {me.name} ({where}). If that is "
+        f"someone else, set your own name in {config_path()} (see “Who you are” in the "
+        "README) so colleagues can tell you apart."
+    )
+
+
 MOVED = "moved-"  # a file that says where someone went on from this board
 
 
@@ -366,21 +321,28 @@ def record_move(board_path: Path, identity: Identity, to_board: Path) -> None:
     folder): colleagues who followed me there are offered to come along.
 
     Only the board file's name is written (a client code), never client text; a folder
-    that cannot be written is no error (nobody is told, nothing else changes).
+    that cannot be written is no error (nobody is told, nothing else changes). One file per
+    person — login and name, for colleagues at one login go on to boards of their own.
     """
     to_board = Path(to_board)
     if to_board.parent.absolute() != Path(board_path).parent.absolute():
         return
     folder = presence_folder(Path(board_path))
     file_mode, _ = private_mode(folder.parent)
-    data = json.dumps({"login": identity.login, "to": to_board.name, "at": now_iso()}).encode()
+    me = identity.person
+    data = json.dumps(
+        {"login": me.login, "name": me.name, "to": to_board.name, "at": now_iso()},
+        ensure_ascii=False,
+    ).encode()
+    named = hashlib.sha256(me.name.encode()).hexdigest()[:12]  # a name is no file name
     with contextlib.suppress(OSError):
         if folder.is_dir():
-            write_atomically(folder / file_name(MOVED + identity.login), data, file_mode)
+            write_atomically(folder / file_name(f"{MOVED}{me.login}-{named}"), data, file_mode)
 
 
 def _read_move(path: Path) -> tuple[str, tuple[str, str]] | None:
-    """``(login, (board file name, when))`` from a move file, or None for anything odd."""
+    """``(Person.token, (board file name, when))`` from a move file, or None for anything
+    odd (a file of an earlier formboard, without a name, is its login's)."""
     try:
         with open(path, "rb") as f:
             data = json.loads(f.read(_MAX_FILE))
@@ -395,7 +357,8 @@ def _read_move(path: Path) -> tuple[str, tuple[str, str]] | None:
         return None
     if "/" in to or "\\" in to or to.startswith(".") or not to.isprintable():
         return None
-    return login, (to, at)
+    name = data.get("name")
+    return person_key(login, name if isinstance(name, str) else "").token, (to, at)
 
 
 def _read_entry(path: Path) -> tuple[PresenceEntry, float] | None:

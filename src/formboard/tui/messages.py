@@ -123,7 +123,7 @@ class PresenceChanged(SessionMessage):
     others: list[Any]
     problem: str | None = None
     failed: bool = False  # reading presence raised: others may be out of date
-    moves: dict[str, Any] = field(default_factory=dict)  # login -> (board moved to, when)
+    moves: dict[str, Any] = field(default_factory=dict)  # Person.token -> (board moved to, when)
 
 
 @dataclass

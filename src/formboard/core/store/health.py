@@ -87,7 +87,12 @@ def inferred_version(conn: BoardConnection) -> int:
     meetings = conn.execute(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meetings'"
     ).fetchone()[0]
-    return 3 if meetings and found else 2 if found else 1
+    people = conn.execute(  # schema 4 keys a member by login and name
+        "SELECT COUNT(*) FROM pragma_table_info('members') WHERE pk > 0"
+    ).fetchone()[0]
+    if meetings and found:
+        return 4 if people == 2 else 3
+    return 2 if found else 1
 
 
 def logged_revision(conn: BoardConnection) -> int:

@@ -27,6 +27,7 @@ from formboard.core.model import (
     Perspective,
     Status,
 )
+from formboard.core.person import Person
 
 if TYPE_CHECKING:
     from formboard.core.commands import Command
@@ -60,7 +61,7 @@ class BoardReading(Protocol):
         limit: int = 200,
         *,
         card_id: str | None = None,
-        author: str | None = None,
+        author: Person | None = None,
         revisions: tuple[int, int | None] | None = None,
     ) -> list[Op]: ...
     def changes_since(self, revision: int, known: Board | None = None) -> ChangeSet: ...

@@ -76,8 +76,8 @@ def attend(conn: BoardConnection, author: Author, discipline: str, number: int |
     if meeting is None or (number is not None and meeting.number != number):
         return Tx(None)
     row = conn.execute(
-        f"SELECT to_at FROM attendance WHERE meeting = {p} AND login = {p}",
-        (meeting.number, author.login),
+        f"SELECT to_at FROM attendance WHERE meeting = {p} AND login = {p} AND name = {p}",
+        (meeting.number, author.login, author.name),
     ).fetchone()
     if row is not None and row["to_at"] is None:
         return Tx(meeting.number)  # already here
@@ -90,8 +90,9 @@ def attend(conn: BoardConnection, author: Author, discipline: str, number: int |
         )
     else:  # back after leaving: from the first arrival to the last departure
         conn.execute(
-            f"UPDATE attendance SET to_at = NULL WHERE meeting = {p} AND login = {p}",
-            (meeting.number, author.login),
+            f"UPDATE attendance SET to_at = NULL WHERE meeting = {p} AND login = {p} "
+            f"AND name = {p}",
+            (meeting.number, author.login, author.name),
         )
     return Tx(meeting.number, [_attend_record(meeting.number, person)])
 
@@ -103,13 +104,14 @@ def leave(conn: BoardConnection, author: Author) -> Tx:
     if meeting is None:
         return Tx(None)
     changed = conn.execute(
-        f"UPDATE attendance SET to_at = {p} WHERE meeting = {p} AND login = {p} AND to_at IS NULL",
-        (author.at, meeting.number, author.login),
+        f"UPDATE attendance SET to_at = {p} WHERE meeting = {p} AND login = {p} AND name = {p} "
+        "AND to_at IS NULL",
+        (author.at, meeting.number, author.login, author.name),
     ).rowcount
     if not changed:
         return Tx(None)
     record = Record("leave", "meeting", str(meeting.number), None, None, {
-        "login": author.login, "to_at": author.at,
+        "login": author.login, "name": author.name, "to_at": author.at,
     })  # fmt: skip
     return Tx(meeting.number, [record])
 
@@ -124,7 +126,7 @@ def end(conn: BoardConnection, author: Author, facilitator_gone: bool) -> Tx:
     meeting = _running(conn)
     if meeting is None:
         raise InvalidInput("No meeting is running on this board.")
-    if meeting.facilitator != author.login and not facilitator_gone:
+    if meeting.facilitator_person != author.person and not facilitator_gone:
         raise InvalidInput(
             f"{meeting.facilitator_said} is running this meeting and still has the board "
             "open; only they can end it while they are here."

@@ -25,6 +25,7 @@ from formboard.core.model import (
     Perspective,
     initials_of,
 )
+from formboard.core.person import person_key
 from formboard.core.store.merge import clash_since, reload
 from formboard.core.store.positions import place
 from formboard.core.store.rows import (
@@ -181,7 +182,7 @@ def own_perspective(conn: BoardConnection, author: Author, pid: str) -> Row:
     row = conn.execute(f"SELECT * FROM perspectives WHERE id = {p}", (pid,)).fetchone()
     if row is None:
         raise UnknownEntity(f"There is no perspective with the id {pid!r} on this board.")
-    if row["author"] != author.login:
+    if person_key(row["author"], row["author_name"]) != author.person:  # a shared login too
         raise NotYours(
             f"That perspective is {row['author_name'] or row['author']}'s; "
             "only its author can change it. Add your own instead."
@@ -266,20 +267,27 @@ def remove_link(conn: BoardConnection, link_id: str) -> Tx:
 
 
 def upsert_member(conn: BoardConnection, member: Member) -> Record | None:
-    """Add or update a member; None when nothing changed."""
+    """Add a member, or change their discipline or initials; None when nothing changed.
+
+    A member is a login and a name: a colleague at the same login with a name of their own
+    is a member of their own, so the row never flips between them. The record names both
+    (``entity_id`` is the login, as before; ``after`` carries the login and the name).
+    """
     p = conn.dialect.param
-    row = conn.execute(f"SELECT * FROM members WHERE login = {p}", (member.login,)).fetchone()
-    fields = ("name", "discipline", "initials")
-    if row is not None and all(row[f] == getattr(member, f) for f in fields):
-        return None
+    row = conn.execute(
+        f"SELECT * FROM members WHERE login = {p} AND name = {p}", (member.login, member.name)
+    ).fetchone()
     initials = member.initials or initials_of(member.name, member.login)
+    if row is not None and (row["discipline"], row["initials"]) == (member.discipline, initials):
+        return None
     conn.execute(
-        f"INSERT INTO members (login, name, discipline, initials, last_seen) VALUES ({p},{p},{p},{p},{p}) "
-        "ON CONFLICT (login) DO UPDATE SET name = excluded.name, "
+        "INSERT INTO members (login, name, discipline, initials, last_seen) "
+        f"VALUES ({p},{p},{p},{p},{p}) ON CONFLICT (login, name) DO UPDATE SET "
         "discipline = excluded.discipline, initials = excluded.initials",
         (member.login, member.name, member.discipline, initials, member.last_seen),
     )
-    after = {"name": member.name, "discipline": member.discipline, "initials": initials}
+    after = {"login": member.login, "name": member.name, "discipline": member.discipline,
+             "initials": initials}  # fmt: skip
     return Record("upsert_member", "member", member.login, None, dict(row) if row else None, after)
 
 

@@ -26,6 +26,7 @@ from formboard.core.model import (
     Perspective,
     Status,
 )
+from formboard.core.person import Person, person_key
 from formboard.core.store.rows import (
     CARD_COLUMNS,
     read_board,
@@ -41,6 +42,7 @@ _ROW_OPS = (
     "add_perspective", "edit_perspective",
 )  # fmt: skip
 _FULL = ("add_card", "import", "add_perspective")  # ops whose after is the whole row
+_MEMBER_KEYS = ("login", "name", "discipline", "initials", "last_seen")
 
 
 def board_at(conn: BoardConnection, revision: int) -> Board:
@@ -61,7 +63,6 @@ def board_at(conn: BoardConnection, revision: int) -> Board:
                   "note": r["note"], "author": r["author"], "created_at": r["created_at"]}
         for r in conn.execute("SELECT * FROM links")
     }  # fmt: skip
-    members = {r["login"]: dict(r) for r in conn.execute("SELECT * FROM members")}
     meta = read_meta(conn)
     title = meta.get("title", "")
     restamp: dict[str, set[str]] = {"card": set(), "perspective": set()}
@@ -94,19 +95,40 @@ def board_at(conn: BoardConnection, revision: int) -> Board:
                 links.pop(eid, None)
             elif op == "remove_link" and before:
                 links[eid] = dict(before)
-        elif entity == "member":
-            if raw is None:
-                members.pop(eid, None)
-            else:
-                members[eid] = {k: before.get(k, "") for k in ("login", "name", "discipline",
-                                                               "initials", "last_seen")}  # fmt: skip
         elif op == "set_title":
             title = before.get("title", title)
     _restamp(conn, revision, restamp["card"], cards, by=True)
     _restamp(conn, revision, restamp["perspective"], perspectives, by=False)
     meetings = tuple(m for m in read_meetings(conn) if m.started_rev < revision)
+    members = _members_at(conn, revision)
     return _board(meta.get("client", ""), revision, title, cards, perspectives, links, members,
                   meetings)  # fmt: skip
+
+
+def _members_at(conn: BoardConnection, revision: int) -> dict[Person, dict[str, Any]]:
+    """The members as they were at ``revision``: each member op after it undone, newest first.
+
+    A member is a login and a name; an op names its member by its ``after`` (the login is
+    its ``entity_id``). Before schema 4 a second name at a login replaced the first, so an
+    op's ``before`` may name someone else: they come back as they were.
+    """
+    p = conn.dialect.param
+    members = {
+        person_key(r["login"], r["name"]): dict(r) for r in conn.execute("SELECT * FROM members")
+    }
+    later = conn.execute(
+        f"SELECT entity_id, before, after FROM ops WHERE rev_to > {p} AND entity = 'member' "
+        "ORDER BY seq DESC",
+        (revision,),
+    )
+    for eid, raw_before, raw_after in later:
+        after = json.loads(raw_after) if raw_after else {}
+        members.pop(person_key(eid, after.get("name")), None)
+        if raw_before:
+            before = json.loads(raw_before)
+            was = person_key(before.get("login") or eid, before.get("name"))
+            members[was] = {k: before.get(k, "") for k in _MEMBER_KEYS} | {"login": was.login}
+    return members
 
 
 def _restamp(
@@ -156,7 +178,7 @@ def _board(
     cards: dict[str, dict[str, Any]],
     perspectives: dict[str, dict[str, Any]],
     links: dict[str, dict[str, Any]],
-    members: dict[str, dict[str, Any]],
+    members: dict[Person, dict[str, Any]],
     meetings: tuple[Any, ...],
 ) -> Board:
     by_card: dict[str, list[Perspective]] = {}

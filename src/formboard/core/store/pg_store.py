@@ -209,6 +209,9 @@ class PgStore(BoardReads, BoardEdits):
                 f"it was written by a newer formboard (schema {version}; this one knows "
                 f"{schema.SCHEMA_VERSION}): update formboard to edit it"
             )
+        elif version < schema.SCHEMA_VERSION and self.read_only_reason is None:
+            with self._lock:
+                self.read_only_reason = pg_schema.upgrade(self._connection().raw)
 
     # ------------------------------------------------------------- reading
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from formboard.core.changes import ChangeSet
 from formboard.core.meetings import Meeting
 from formboard.core.model import Board, Card, Op
+from formboard.core.person import Person
 from formboard.core.since import Touch, touch
 from formboard.core.store import feed, health, rows
 from formboard.core.store.sql import BoardConnection, Dialect
@@ -146,12 +147,13 @@ class BoardReads:
         limit: int = 200,
         *,
         card_id: str | None = None,
-        author: str | None = None,
+        author: Person | None = None,
         revisions: tuple[int, int | None] | None = None,
     ) -> list[Op]:
         """A page of the op log, newest first: before ``before_seq``, about one card (its
-        own ops, its perspectives' and its links'), by one author, within revisions
-        ``(after, up_to)``. Each page costs an index walk of one page, not the log."""
+        own ops, its perspectives' and its links'), by one person (a login and a name: a
+        colleague at the same login is someone else), within revisions ``(after, up_to)``.
+        Each page costs an index walk of one page, not the log."""
         p, json_text = self.dialect.param, self.dialect.json_text
         where = [f"seq < {p}"]
         args: list[int | str] = [before_seq if before_seq is not None else 2**62]
@@ -160,8 +162,8 @@ class BoardReads:
             where.append(f"(entity_id = {p} OR " + " OR ".join(f"{a} = {p}" for a in about) + ")")
             args += [card_id] * 4
         if author is not None:
-            where.append(f"author = {p}")
-            args.append(author)
+            where.append(f"author = {p} AND {rows.AUTHOR_NAMED} = {p}")
+            args += [author.login, author.name]
         if revisions is not None:
             where.append(f"rev_to > {p}")
             args.append(revisions[0])

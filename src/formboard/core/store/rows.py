@@ -202,7 +202,7 @@ def read_board(conn: BoardConnection) -> Board:
             lost += 1
     members = tuple(
         Member.model_construct(**dict(r))
-        for r in conn.execute("SELECT * FROM members ORDER BY login")
+        for r in conn.execute("SELECT * FROM members ORDER BY login, name")
     )
     return Board.model_construct(
         client=meta.get("client", ""),
@@ -236,7 +236,7 @@ def read_meetings(conn: BoardConnection, numbers: list[int] | None = None) -> li
         ).fetchall()
         people: dict[int, list[Attendee]] = {}
         for r in conn.execute(
-            f"SELECT * FROM attendance{where.replace('number', 'meeting')} ORDER BY from_at, login",
+            f"SELECT * FROM attendance{where.replace('number', 'meeting')} ORDER BY from_at, login, name",
             args,
         ):
             people.setdefault(r["meeting"], []).append(
@@ -311,9 +311,14 @@ def resolve_card(conn: BoardConnection, prefix: str) -> str:
     return str(rows[0]["id"])
 
 
+# An op's author's name as ``person_key`` reads it (a row without one is its login's): with
+# ``author``, the person who wrote it.
+AUTHOR_NAMED = "COALESCE(NULLIF(author_name, ''), author)"
+
 # In the order they are filled: a row's card exists before its perspectives and links.
 TABLES = ("members", "cards", "perspectives", "links", "ops", "meetings", "attendance")
-_ORDER = {"ops": "seq", "meetings": "number", "attendance": "meeting, login", "members": "login"}
+_ORDER = {"ops": "seq", "meetings": "number", "attendance": "meeting, login, name",
+          "members": "login, name"}  # fmt: skip
 # Settings a copy keeps from its source (the format and schema are the copy's own).
 KEPT_META = ("revision", "board_id", "client", "title", "created_at")
 

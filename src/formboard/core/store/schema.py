@@ -11,7 +11,8 @@ from collections.abc import Callable
 FORMAT_NAME = "formboard"
 # 2: a row changed outside formboard gets a new rev (outside_rev_triggers)
 # 3: meetings and who came to them (MEETINGS)
-SCHEMA_VERSION = 3
+# 4: members and who came keyed by login and name (PEOPLE): colleagues may share a login
+SCHEMA_VERSION = 4
 
 # Connection settings, DESIGN §3: the same for every opener of a board, on a local disk or
 # through a mount, because colleagues may reach the same file either way.
@@ -135,6 +136,39 @@ CREATE TABLE IF NOT EXISTS attendance (
 """
 
 
+# Schema 4: two people at one OS login (a ward PC) are two people, so a member and a place
+# in a meeting's attendance belong to a login *and* a name. SQLite cannot change a primary
+# key: each table is made anew beside the old one, filled from it, and put in its place
+# (its revision triggers, dropped with the old table, are made again).
+PEOPLE = """
+CREATE TABLE members_by_person (
+    login      TEXT NOT NULL,
+    name       TEXT NOT NULL DEFAULT '',
+    discipline TEXT NOT NULL DEFAULT '',
+    initials   TEXT NOT NULL DEFAULT '',
+    last_seen  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (login, name)
+);
+INSERT INTO members_by_person (login, name, discipline, initials, last_seen)
+    SELECT login, name, discipline, initials, last_seen FROM members;
+DROP TABLE members;
+ALTER TABLE members_by_person RENAME TO members;
+CREATE TABLE attendance_by_person (
+    meeting    INTEGER NOT NULL REFERENCES meetings (number),
+    login      TEXT NOT NULL,
+    name       TEXT NOT NULL DEFAULT '',
+    discipline TEXT NOT NULL DEFAULT '',
+    from_at    TEXT NOT NULL,
+    to_at      TEXT,
+    PRIMARY KEY (meeting, login, name)
+);
+INSERT INTO attendance_by_person (meeting, login, name, discipline, from_at, to_at)
+    SELECT meeting, login, name, discipline, from_at, to_at FROM attendance;
+DROP TABLE attendance;
+ALTER TABLE attendance_by_person RENAME TO attendance;
+"""
+
+
 def revision_triggers(tables: tuple[str, ...] = WATCHED_TABLES) -> str:
     """Triggers that bump meta.revision on every row change of the watched tables."""
     bump = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision';"
@@ -185,6 +219,12 @@ def _add_meetings(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+def _tell_people_apart(conn: sqlite3.Connection) -> None:
+    for statement in (PEOPLE + revision_triggers(("members", "attendance"))).split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 def configure(conn: sqlite3.Connection, writable: bool = True) -> None:
     """Apply the connection settings every board connection uses.
 
@@ -205,6 +245,7 @@ def create_schema(
         if statement.strip():
             conn.execute(statement)
     _add_meetings(conn)
+    _tell_people_apart(conn)
     conn.executemany(
         "INSERT INTO meta (key, value) VALUES (?, ?)",
         [
@@ -223,6 +264,7 @@ def create_schema(
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _add_outside_rev_triggers,
     2: _add_meetings,
+    3: _tell_people_apart,
 }
 
 

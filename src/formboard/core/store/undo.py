@@ -1,7 +1,8 @@
 """Undo and redo of my own changes, as new ops: the log is never rewritten.
 
-My changes are the writes in the op log whose author is my login, so undo survives a
-restart and works from the command line as from the app. An undo writes the inverse of
+My changes are the writes in the op log whose author is me — my login and my name, for
+colleagues may share a login —, so undo survives a restart and works from the command line
+as from the app. An undo writes the inverse of
 my latest change that is not undone yet, with a first record ``undo`` naming it; a redo
 writes the inverse of my latest undo (``redo``), as long as I made no new change since.
 An undo that would overwrite a colleague's later change to the same field is refused
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 from formboard.core.errors import InvalidInput, UndoRefused
 from formboard.core.history import field_words, quoted, sentence
 from formboard.core.model import Column, LinkKind, Op
+from formboard.core.person import Person
 from formboard.core.store import merge, ops
-from formboard.core.store.rows import op_from_row
+from formboard.core.store.rows import AUTHOR_NAMED, op_from_row
 from formboard.core.store.sql import BoardConnection
 from formboard.core.store.writes import Author, Record, Tx
 
@@ -59,12 +61,12 @@ class _Write:
         return int(self.rows[0].entity_id)
 
 
-def _my_writes(conn: BoardConnection, login: str) -> list[_Write]:
+def _my_writes(conn: BoardConnection, me: Person) -> list[_Write]:
     p = conn.dialect.param
     found = conn.execute(
-        f"SELECT * FROM (SELECT * FROM ops WHERE author = {p} ORDER BY seq DESC LIMIT {p}) AS mine "
-        "ORDER BY seq",
-        (login, _DEPTH),
+        f"SELECT * FROM (SELECT * FROM ops WHERE author = {p} AND {AUTHOR_NAMED} = {p} "
+        f"ORDER BY seq DESC LIMIT {p}) AS mine ORDER BY seq",
+        (me.login, me.name, _DEPTH),
     ).fetchall()
     writes: dict[tuple[str, int], _Write] = {}
     for row in found:
@@ -106,7 +108,7 @@ def _fields(op: Op) -> set[str]:
     return set()
 
 
-def _colleagues_since(conn: BoardConnection, after_seq: int, login: str) -> list[Op]:
+def _colleagues_since(conn: BoardConnection, after_seq: int, me: Person) -> list[Op]:
     """Colleagues' changes after ``after_seq`` that still stand.
 
     A change a colleague undid since is no change (nor is the undo that cancels it); an
@@ -115,9 +117,9 @@ def _colleagues_since(conn: BoardConnection, after_seq: int, login: str) -> list
     p = conn.dialect.param
     writes: dict[tuple[str, int], list[Op]] = {}
     for row in conn.execute(
-        f"SELECT * FROM ops WHERE seq > {p} AND author != {p} AND op NOT IN ('conflict', 'renumber') "
-        "ORDER BY seq",
-        (after_seq, login),
+        f"SELECT * FROM ops WHERE seq > {p} AND NOT (author = {p} AND {AUTHOR_NAMED} = {p}) "
+        "AND op NOT IN ('conflict', 'renumber') ORDER BY seq",
+        (after_seq, me.login, me.name),
     ):
         writes.setdefault((row["client_id"], row["client_seq"]), []).append(op_from_row(row))
     cancelled: set[int] = set()
@@ -128,9 +130,9 @@ def _colleagues_since(conn: BoardConnection, after_seq: int, login: str) -> list
 
 
 def _refuse_over_colleagues(
-    conn: BoardConnection, write: _Write, login: str, titles: dict[str, str]
+    conn: BoardConnection, write: _Write, me: Person, titles: dict[str, str]
 ) -> None:
-    later = _colleagues_since(conn, write.last_seq, login)
+    later = _colleagues_since(conn, write.last_seq, me)
     for op in _changes(write):
         wanted = _fields(op)
         for theirs in reversed(later):
@@ -194,10 +196,10 @@ def _inverse(conn: BoardConnection, author: Author, op: Op) -> list[Record]:
     return []
 
 
-def _apply(conn: BoardConnection, author: Author, write: _Write, marker: str, login: str) -> Tx:
+def _apply(conn: BoardConnection, author: Author, write: _Write, marker: str) -> Tx:
     # Cards are archived, never deleted: the board has every title a change can name.
     titles = {r["id"]: r["title"] for r in conn.execute("SELECT id, title FROM cards")}
-    _refuse_over_colleagues(conn, write, login, titles)
+    _refuse_over_colleagues(conn, write, author.person, titles)
     records = [Record(marker, "op", str(write.seq))]
     for op in reversed(_changes(write)):
         records += _inverse(conn, author, op)
@@ -216,15 +218,15 @@ def _apply(conn: BoardConnection, author: Author, write: _Write, marker: str, lo
 
 def undo(conn: BoardConnection, author: Author) -> Tx:
     """Undo my latest change that is not undone yet."""
-    write = _next_undo(_my_writes(conn, author.login))
+    write = _next_undo(_my_writes(conn, author.person))
     if write is None:
         raise InvalidInput("Nothing of yours to undo on this board.")
-    return _apply(conn, author, write, "undo", author.login)
+    return _apply(conn, author, write, "undo")
 
 
 def redo(conn: BoardConnection, author: Author) -> Tx:
     """Redo my latest undo, if I made no new change since."""
-    write = _next_redo(_my_writes(conn, author.login))
+    write = _next_redo(_my_writes(conn, author.person))
     if write is None:
         raise InvalidInput("Nothing to redo: you have undone nothing since your last change.")
-    return _apply(conn, author, write, "redo", author.login)
+    return _apply(conn, author, write, "redo")

@@ -16,6 +16,7 @@ from formboard.core.errors import BoardConflict, FieldConflict
 from formboard.core.identity import Identity
 from formboard.core.lock import WriteLease
 from formboard.core.model import now_iso
+from formboard.core.person import Person, person_key
 from formboard.core.store.rows import (
     dump,
     link_from_row,
@@ -35,6 +36,10 @@ class Author:
     login: str
     name: str
     at: str
+
+    @property
+    def person(self) -> Person:
+        return person_key(self.login, self.name)
 
 
 @dataclass

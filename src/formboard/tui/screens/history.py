@@ -22,6 +22,7 @@ from formboard.core.facts import local_time
 from formboard.core.history import said_by, sentence, told
 from formboard.core.meetings import Meeting
 from formboard.core.model import Op
+from formboard.core.person import Person, person_key
 from formboard.tui.dialogs.closing import ClosesOnce
 from formboard.tui.messages import Submit, WriteRequest, WriteSaved
 from formboard.tui.text import plain, safe
@@ -42,7 +43,7 @@ class HistoryFilter:
 
     card_id: str | None = None
     card_title: str = ""
-    author: str | None = None
+    author: Person | None = None  # one person: a login and a name
     author_name: str = ""
     meeting: Meeting | None = None
 
@@ -155,7 +156,7 @@ class HistoryScreen(ClosesOnce, Screen[None]):
                 said = sentence(op, titles)
             self.ops[str(op.seq)] = op
             line = Text(f"{local_time(op.at)[5:]}  ", style="dim")
-            discipline = state.members.get(op.author) if state else None
+            discipline = state.members.get(op.person) if state else None
             who = said_by(op) + (f" ({discipline.discipline})" if discipline and
                                  discipline.discipline else "")  # fmt: skip
             line.append(safe(who, one_line=True), style="bold")
@@ -204,12 +205,12 @@ class HistoryScreen(ClosesOnce, Screen[None]):
     def action_by_person(self) -> None:
         state = self.formboard.board
         people = sorted(state.members.values(), key=lambda m: m.name.casefold()) if state else []
-        logins = [m.login for m in people]
-        at = logins.index(self.where.author) + 1 if self.where.author in logins else 0
-        nxt = people[at] if at < len(people) else None
+        persons = [m.person for m in people]
+        at = persons.index(self.where.author) + 1 if self.where.author in persons else 0
+        nxt = persons[at] if at < len(persons) else None
         self.where = HistoryFilter(
-            self.where.card_id, self.where.card_title, nxt.login if nxt else None,
-            (nxt.name or nxt.login) if nxt else "", self.where.meeting,
+            self.where.card_id, self.where.card_title, nxt, nxt.name if nxt else "",
+            self.where.meeting,
         )  # fmt: skip
         self._reload()
 
@@ -272,10 +273,10 @@ def put_back_request(op: Op, app: FormboardApp) -> tuple[str, Command] | str:
     from formboard.core.history import quoted
 
     state = app.board
-    me = app.identity.login
+    me = app.identity.person
     values = (op.after if op.op == "conflict" else op.before) or {}
     card = state.cards.get(op.entity_id) if state and op.entity == "card" else None
-    if op.op == "conflict" and op.author != me:
+    if op.op == "conflict" and op.person != me:
         return "Only the person whose version this was can put it back."
     if op.op in ("edit_card", "conflict") and op.entity == "card" and card is not None:
         fields = {k: v for k, v in values.items() if k in ("title", "body", "client_words",
@@ -297,7 +298,7 @@ def put_back_request(op: Op, app: FormboardApp) -> tuple[str, Command] | str:
             (p for c in (state.cards.values() if state else ()) for p in c.perspectives
              if p.id == op.entity_id), None,
         )  # fmt: skip
-        if perspective is None or perspective.author != me:
+        if perspective is None or person_key(perspective.author, perspective.author_name) != me:
             return "Only its author can put back an earlier text of a perspective."
         return (
             "Put back the earlier text of your perspective? It is written as a new change.",

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from formboard.core.changes import ChangeSet
-from formboard.core.presence import PresenceEntry
+from formboard.core.person import Person
+from formboard.core.presence import PresenceEntry, same_name_said
 from formboard.core.watch import WatchMode
 from formboard.tui.messages import PresenceChanged
 
@@ -29,7 +30,7 @@ class Colleagues:
         self.board = board
         self.others: list[PresenceEntry] = []
         self.following: PresenceEntry | None = None
-        self.go_with: tuple[Path, str] | None = None  # the board they moved on to, their login
+        self.go_with: tuple[Path, Person] | None = None  # the board they moved on to, and who
         self.watch_trouble: str | None = None
         self.presence_trouble: str | None = None
         # Where I am, for followers: "" the board, "card", "history" or "map".
@@ -39,7 +40,8 @@ class Colleagues:
         self.history_rev = 0  # the revision the board as it was shows, in the history
         self.summon = 0  # my "bring everyone to me" count
         self._left: tuple[PresenceEntry, tuple[str, str] | None] | None = None  # whom I followed
-        self._moves: dict[str, tuple[str, str]] = {}
+        self._moves: dict[str, tuple[str, str]] = {}  # Person.token -> (board, when)
+        self._twin_said = False  # told that another app at my login goes by my name
         self._my_saved: dict[tuple[str, str], str] = {}  # (card, field) -> what I saved here
 
     # ------------------------------------------------------------ where I am
@@ -56,9 +58,11 @@ class Colleagues:
         view = self.board.board_view
         card = view.focused_card
         on_map = self.view in ("map", "card") and self.map_focus
+        leader = self.following.person if self.following else None
         self.board.formboard.presence.announce(
             self.map_focus if on_map else (card.id if card else None),
-            self.following.login if self.following else None,
+            leader.login if leader else None,
+            following_name=leader.name if leader else "",
             view=self.view,
             filter=view.filter.text[:200],
             history_rev=self.history_rev,
@@ -104,6 +108,7 @@ class Colleagues:
             if trouble:
                 board.notify(trouble, title="Who else is here", severity="warning")
         self.others = message.others
+        self._say_if_someone_has_my_name()
         by_card: dict[str, list[str]] = {}
         for entry in self.others:
             if entry.focused:
@@ -125,7 +130,7 @@ class Colleagues:
                              "board; you are no longer following.")  # fmt: skip
                 # They may be going on to the next client's board: offer to come along
                 # when a move of theirs appears that was not there while they were here.
-                self._left = (self.following, self._moves.get(self.following.login))
+                self._left = (self.following, self._moves.get(self.following.person.token))
                 self.stop_following(quiet=True)
             else:
                 self.following = leader
@@ -140,14 +145,14 @@ class Colleagues:
         if self._left is None:
             return
         leader, before = self._left
-        moved = moves.get(leader.login)
+        moved = moves.get(leader.person.token)
         if moved is None or moved == before:
             return
         self._left = None
         target = self.board.formboard.board_path.parent / moved[0]
         if not target.is_file():
             return
-        self.go_with = (target, leader.login)
+        self.go_with = (target, leader.person)
         self.board.notify(
             f"{leader.name or leader.login} moved on to the board {moved[0]}. "
             "Press G to go there and follow them.",
@@ -155,11 +160,20 @@ class Colleagues:
             timeout=30,
         )
 
+    def _say_if_someone_has_my_name(self) -> None:
+        """Once: another app at my login goes by my name, so nobody can tell us apart."""
+        if self._twin_said:
+            return
+        said = same_name_said(self.board.formboard.identity, self.others)
+        if said is not None:
+            self._twin_said = True
+            self.board.notify(said, title="Who you are", severity="warning", timeout=30)
+
     def _follow_on_arrival(self) -> None:
         """Having come along to this board: follow the colleague as soon as they are here."""
         app = self.board.formboard
-        wanted = app.follow_login
-        arrived = next((e for e in self.others if e.login == wanted), None) if wanted else None
+        wanted = Person.from_token(app.follow_login)  # the app keeps it as a token
+        arrived = next((e for e in self.others if e.person == wanted), None) if wanted else None
         if arrived is not None:
             app.follow_login = None
             self.follow(arrived)
@@ -169,8 +183,8 @@ class Colleagues:
         if self.go_with is None:
             self.board.notify("Nobody you followed has moved on to another board.")
             return
-        target, login = self.go_with
-        self.board.formboard.leave_then_exit(("open", target, login))
+        target, leader = self.go_with
+        self.board.formboard.leave_then_exit(("open", target, leader))
 
     def card_gone(self, card_id: str, by: str) -> None:
         """The card I was on was archived or removed by ``by``: say who, unless it was me."""
@@ -203,9 +217,9 @@ class Colleagues:
         self.go_where(leader)
         self.announce()
 
-    def follow_facilitator(self, login: str, said: str) -> None:
+    def follow_facilitator(self, facilitator: Person, said: str) -> None:
         """Follow the meeting's facilitator (F), if they have the board open."""
-        leader = next((e for e in self.others if e.login == login), None)
+        leader = next((e for e in self.others if e.person == facilitator), None)
         if leader is None:
             self.board.notify(f"{said} does not have the board open now.")
             return
@@ -253,13 +267,13 @@ class Colleagues:
         tell me who chose what, and where mine is."""
         from formboard.core.history import field_words, quoted
 
-        me = self.board.formboard.identity.login
+        me = self.board.formboard.identity.person
         store = self.board.formboard.session.store
         for op in changes.ops:
             if op.op == "edit_card" and store is not None and op.client_id == store.client_id:
                 for name, value in (op.after or {}).items():  # saved here: mine to be told of
                     self._my_saved[(op.entity_id, name)] = str(value or "")
-            if op.op != "edit_card" or op.author == me:
+            if op.op != "edit_card" or op.person == me:
                 continue
             for name, new in (op.after or {}).items():
                 mine = self._my_saved.get((op.entity_id, name))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from formboard.core.board_state import BoardState
 from formboard.core.meetings import Meeting, running, upper_first
+from formboard.core.person import Person
 from formboard.core.presence import PresenceEntry
 from formboard.tui.dialogs.asking import ask
 from formboard.tui.messages import WriteFailed
@@ -47,8 +48,9 @@ class MeetingRoom:
         self.board.set_interval(MINUTES_EVERY, self.show, name="meeting minutes")
 
     @property
-    def _me(self) -> str:
-        return self.board.formboard.identity.login
+    def _me(self) -> Person:
+        """Me: my login and my name (colleagues at my login are not me)."""
+        return self.board.formboard.identity.person
 
     # -------------------------------------------------- the board's meetings
 
@@ -59,14 +61,14 @@ class MeetingRoom:
         self.meeting = now
         if before is not None and (now is None or now.number != before.number):
             ended = next((m for m in state.meetings if m.number == before.number), before)
-            if ended.ended_by and ended.ended_by != me:
+            if ended.ended_by and ended.ended_by_person != me:
                 board.notify(f"{ended.ended_by_name or ended.ended_by} ended {ended.named()}.")
             following = board.colleagues.following
-            if following is not None and following.login == before.facilitator:
+            if following is not None and following.person == before.facilitator_person:
                 board.colleagues.stop_following(quiet=True)
         if now is not None:
             self._attend(now)
-            if now.facilitator != me and self._offered != now.number:
+            if now.facilitator_person != me and self._offered != now.number:
                 self._offered = now.number
                 board.notify(
                     f"{now.facilitator_said} is running {now.named()}. Press F to follow "
@@ -78,7 +80,7 @@ class MeetingRoom:
 
     def _attend(self, meeting: Meeting) -> None:
         """Record me at the meeting, once (the facilitator's start already did)."""
-        here = any(a.login == self._me and a.to_at is None for a in meeting.attendees)
+        here = any(a.person == self._me and a.to_at is None for a in meeting.attendees)
         app = self.board.formboard
         if here or self._attending == meeting.number or app.read_only_reason:
             self._attending = meeting.number if here else self._attending
@@ -91,10 +93,11 @@ class MeetingRoom:
     def facilitator_gone(self) -> bool:
         """Whether the meeting's facilitator has left the board (their app closed or crashed)."""
         meeting = self.meeting
-        if meeting is None or meeting.facilitator == self._me:
+        if meeting is None or meeting.facilitator_person == self._me:
             return False
         others = self.board.colleagues.others
-        return self._presence_read and not any(e.login == meeting.facilitator for e in others)
+        facilitator = meeting.facilitator_person
+        return self._presence_read and not any(e.person == facilitator for e in others)
 
     def show(self) -> None:
         """ "meeting: Ana · 23 min · 4 here" in the status line (nothing without a meeting)."""
@@ -103,11 +106,11 @@ class MeetingRoom:
             status.meeting = ""
             return
         who = first_name(meeting.facilitator_said)
-        if meeting.facilitator == self._me:
+        if meeting.facilitator_person == self._me:
             who = "you"
         elif self.facilitator_gone():
             who += " (has left: M ends it)"
-        here = len({e.login for e in self.board.colleagues.others} | {self._me})
+        here = len({e.person for e in self.board.colleagues.others} | {self._me})
         minutes = meeting.minutes(datetime.now(UTC))
         status.meeting = f"meeting: {who} · {minutes} min · {here} here"
 
@@ -120,7 +123,7 @@ class MeetingRoom:
             self._summons_seen[entry.key] = entry.summon
             if (
                 seen is not None and entry.summon > seen and meeting is not None
-                and entry.login == meeting.facilitator and entry.login != self._me
+                and entry.person == meeting.facilitator_person and entry.person != self._me
             ):  # fmt: skip
                 summoned = entry
         self.show()
@@ -133,7 +136,7 @@ class MeetingRoom:
         meeting = self.meeting
         if meeting is None:
             self._ask_title()
-        elif meeting.facilitator == self._me:
+        elif meeting.facilitator_person == self._me:
             self._ask_end(meeting, f"End {meeting.named()}?", gone=False)
         elif self.facilitator_gone():
             self._ask_end(
@@ -200,15 +203,17 @@ class MeetingRoom:
         meeting = self.meeting
         if meeting is None:
             self.board.notify("No meeting is running on this board.")
-        elif meeting.facilitator == self._me:
+        elif meeting.facilitator_person == self._me:
             self.board.notify("You are running this meeting; B brings everyone to you.")
         else:
-            self.board.colleagues.follow_facilitator(meeting.facilitator, meeting.facilitator_said)
+            self.board.colleagues.follow_facilitator(
+                meeting.facilitator_person, meeting.facilitator_said
+            )
 
     def bring_everyone(self) -> None:
         """As the facilitator: everyone at the meeting follows me (B)."""
         meeting = self.meeting
-        if meeting is None or meeting.facilitator != self._me:
+        if meeting is None or meeting.facilitator_person != self._me:
             self.board.notify("Only the facilitator of a running meeting brings everyone to them.")
             return
         self.board.colleagues.bring_everyone()

@@ -200,7 +200,7 @@ class BoardScreen(Screen[None]):
     def _say_changed(self, op: Op | None) -> None:
         self.last_change = op  # for the record's "last changed … by …" (exports.py)
         me = self.formboard.identity
-        self.status_line.changed = last_changed(op, me=(me.login, me.name), on_screen=True)
+        self.status_line.changed = last_changed(op, me=me.person, on_screen=True)
 
     def _say_outside_values(self, things: Sequence[Card | Link], problems: Sequence[str]) -> None:
         """Once per card or link: another program stored a value formboard does not know."""

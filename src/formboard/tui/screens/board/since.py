@@ -81,8 +81,8 @@ class SinceMarks:
         """Colleagues' changes that just arrived join the markers (mine I know)."""
         if self.chosen is None:
             return
-        me = self.board.formboard.identity.login
-        theirs = [since.touch_of(op) for op in ops if op.author != me]
+        me = self.board.formboard.identity.person
+        theirs = [since.touch_of(op) for op in ops if op.person != me]
         if theirs:
             self.touches = [*self.touches, *theirs]
             self.show()
