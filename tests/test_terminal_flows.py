@@ -293,7 +293,7 @@ def test_following_a_colleague(terminals: Terminals, ana, board, size, tmp_path)
     mine = terminals.open(ana, "open", str(board), size=size)
     his = terminals.open(ben, "open", str(board), size=size)
     mine.wait_for("Ben Okafor")  # who else is here
-    his.wait_for("Ana Lima")
+    his.wait_for("Here: AL Ana Lima")  # in the presence bar (the status line names her too)
     mine.press("f").wait_for("Ben Okafor (psychiatry)")
     mine.press("Enter").wait_for("following Ben")
     his.press("Down", "Down")
@@ -395,7 +395,7 @@ def test_a_folder_of_boards_o_back_to_the_list_and_g_after_a_colleague(
     mine.wait_for("C-1187")
     mine.press("Enter").wait_for("C-0421 · saved")  # the first board of the list
     his = terminals.open(ben, "open", str(board), size=size)
-    his.wait_for("Ana Lima")
+    his.wait_for("Here: AL Ana Lima")  # in the presence bar (the status line names her too)
     his.press("f").wait_for("Ana Lima (psychology)")
     his.press("Enter").wait_for("following Ana")
     # o: back to the list (q still quits); the next client's board.

@@ -18,8 +18,9 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
+from weakref import WeakSet
 
-from textual import on
+from textual import events, on
 from textual.app import SystemCommand
 from textual.screen import Screen
 
@@ -81,7 +82,8 @@ class FormboardApp(PrivateApp[None]):
         self.location: Path | str = path if self.on_server else Path(path)
         self.board_path = Path(path) if not self.on_server else Path("server.board")
         self.from_folder = from_folder  # opened from a folder's list: o goes back to it
-        self.follow_login = follow_login  # came along with a colleague: follow them here
+        # Came along with a colleague: follow them here (their Person.token: login and name).
+        self.follow_login = follow_login
         self.identity = identity or current_identity()
         self.requested_theme = theme
         if self.on_server:  # the server's notifications, whatever --watch says
@@ -160,6 +162,23 @@ class FormboardApp(PrivateApp[None]):
         resume_collector()  # start-up is over (gc_pause.py)
         self.run_worker(self.session.run, thread=True, group="board-session", exit_on_error=False)
         self.presence.start()
+        # The first e pays for no import: the card screen (TextArea, Select) loads now.
+        self.run_worker(_warm_card_screen, thread=True, group="warm-up", exit_on_error=False)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key typed right behind the one that opened a screen (e, then the title's
+        letters, in one read from the terminal) was handed to the screen below; it comes
+        up here with the new screen's field focused, which would take it but never got it.
+        Hand it on, once, so a fast typist's letters land in the field in order."""
+        focused = self.focused
+        if (
+            focused is not None
+            and event not in _HANDED_ON
+            and focused.check_consume_key(event.key, event.character)
+        ):
+            again = events.Key(event.key, event.character)
+            _HANDED_ON.add(again)
+            focused.post_message(again)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         # Textual's own themes don't know our column colours; take them from their palette.
@@ -299,3 +318,11 @@ class FormboardApp(PrivateApp[None]):
         # Textual's "Screenshot" writes the whole screen, client text included, as a
         # world-readable file in ~/Downloads: not on a clinical board.
         yield from (c for c in super().get_system_commands(screen) if c.title != "Screenshot")
+
+
+_HANDED_ON: WeakSet[events.Key] = WeakSet()  # keys on_key handed on: never twice
+
+
+def _warm_card_screen() -> None:
+    """Import the open card's screen and its widgets (in a thread, after the first frame)."""
+    import formboard.tui.screens.card  # noqa: F401  (its fields build TextBox, Select)

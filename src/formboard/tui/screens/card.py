@@ -94,6 +94,7 @@ class CardScreen(ClosesOnce, Screen[None]):
         self.notices: dict[str, str] = {}
         self.saving = False
         self.leave_after_save = False
+        self.covered = False  # a dialog has been on top since it opened
 
     @property
     def formboard(self) -> FormboardApp:
@@ -131,8 +132,11 @@ class CardScreen(ClosesOnce, Screen[None]):
             self._set_gone(REMOVED)
             return
         self.draft = CardDraft.of(card)
-        self._show_card(card)
-        self._show_links()
+        self._show_card(card, perspectives=False)
+        if self.reading:
+            self.views_and_links.show()
+        else:  # the fields first; perspectives and links (below them) a frame later
+            self.call_after_refresh(self.views_and_links.show)
         if self.formboard.read_only_reason:
             self.say(
                 f"This board is read-only ({self.formboard.read_only_reason}): "
@@ -142,10 +146,11 @@ class CardScreen(ClosesOnce, Screen[None]):
         self.query_one("#card-fields").disabled = self.reading
         if self.reading:
             self.call_after_refresh(self.views_and_links.focus_to_read)
+            # Focus scrolls the form before its first layout; start at the top, label showing.
+            self.call_after_refresh(self.query_one(CardForm).scroll_home, animate=False)
         else:
-            self.query_one("#title", Input).focus()
-        # Focus scrolls the form before its first layout; start at the top, label showing.
-        self.call_after_refresh(self.query_one(CardForm).scroll_home, animate=False)
+            # At the top already: scrolling there would draw two frames more.
+            self.query_one("#title", Input).focus(scroll_visible=False)
 
     # -------------------------------------------------- reading and editing
 
@@ -212,24 +217,29 @@ class CardScreen(ClosesOnce, Screen[None]):
         changes = message.changes
         if self.card_id in changes.cards_removed:
             self._set_gone(REMOVED)
-        me = self.formboard.identity.login
+        me = self.formboard.identity.person  # a colleague at my login is not me
         for card in changes.cards_added + changes.cards_changed:
             if card.id == self.card_id:
                 # Who changed it: a colleague's change, not my own conflict record.
                 ops = [op for op in changes.ops if op.entity_id == card.id and op.op != "conflict"]
-                theirs = [op for op in ops if op.author != me] or ops
+                theirs = [op for op in ops if op.person != me] or ops
                 who = (theirs[-1].author_name or theirs[-1].author) if theirs else ""
                 self._absorb(card, who=who)
-        self._show_links()
+        self.views_and_links.show_links()
+
+    def on_screen_suspend(self, _event: events.ScreenSuspend) -> None:
+        self.covered = True
 
     def on_screen_resume(self, _event: events.ScreenResume) -> None:
         # Change sets that arrived while a dialog was on top were not sent here.
+        if not self.covered:
+            return
         card = self.board.cards.get(self.card_id)
         if card is None and self.draft.base:
             self._set_gone(REMOVED)
         elif card is not None:
             self._absorb(card)
-            self._show_links()
+            self.views_and_links.show_links()
 
     def _absorb(self, card: Card, *, who: str = "", mine: bool = False) -> None:
         """Take in a newer state of the card without touching what I am editing."""
@@ -241,10 +251,10 @@ class CardScreen(ClosesOnce, Screen[None]):
             self.notices[name] = f"{who} changed the {FIELD_LABELS[name]} while you were editing"
         self._show_card(card, by=who)
 
-    def _show_card(self, card: Card, by: str = "") -> None:
+    def _show_card(self, card: Card, by: str = "", *, perspectives: bool = True) -> None:
         """Heading, notices, archive state and perspectives (``by``: who changed it last)."""
         domain = f"{card.domain.value} domain" if card.domain else "no domain"
-        heading = f"{card.column.label} · {card.status.label} · {domain} · rev {card.rev}"
+        heading = f"{card.column.label} · {card.status.label} · {domain}"
         if card.updated_by:
             by = by or self.display_name(card.updated_by)
             heading += f" · changed by {by} {short_time(card.updated_at)}"
@@ -259,15 +269,8 @@ class CardScreen(ClosesOnce, Screen[None]):
         if self.gone and not was_gone:
             self.say("")  # an earlier "saved" would read as if edits here were still safe
         self._show_notices()
-        self.query_one("#perspectives", PerspectiveRow).show(
-            card.perspectives,
-            lambda p: p.author_name or self.display_name(p.author),
-            self.formboard.identity.login,
-        )
-
-    def _show_links(self) -> None:
-        board = self.board
-        self.query_one("#links", LinkList).show(self.card_id, board.links, board.cards)
+        if perspectives:
+            self.views_and_links.show_perspectives(card)
 
     def _show_notices(self) -> None:
         lines = list(self.notices.values()) + ([self.gone] if self.gone else [])

@@ -11,6 +11,7 @@ from textual.widgets import Label, Select, Static
 
 from formboard.core.facts import local_time as short_time  # the card screen's name for it
 from formboard.core.model import Card, Domain, Perspective, Status
+from formboard.core.person import Person, person_key
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.link_list import sync_children
 from formboard.tui.widgets.text_input import TextBox, TextInput
@@ -88,7 +89,7 @@ class PerspectiveRow(HorizontalScroll, can_focus=False):
     SIDE_BY_SIDE = 39  # a panel's width and its margin
 
     def show(
-        self, perspectives: Sequence[Perspective], author: Callable[[Perspective], str], me: str
+        self, perspectives: Sequence[Perspective], author: Callable[[Perspective], str], me: Person
     ) -> None:
         """Each perspective in its panel (``me``: whose are mine), then fit the row."""
         panels = {w.perspective.id: w for w in self.query(PerspectivePanel)}
@@ -98,16 +99,24 @@ class PerspectiveRow(HorizontalScroll, can_focus=False):
                 panel.show(by_id[pid], author(by_id[pid]))
         sync_children(
             self, panels, list(by_id), "No perspectives yet: p adds yours.",
-            lambda pid: PerspectivePanel(by_id[pid], author(by_id[pid]), mine=by_id[pid].author == me),
+            lambda pid: PerspectivePanel(
+                by_id[pid],
+                author(by_id[pid]),
+                mine=person_key(by_id[pid].author, by_id[pid].author_name) == me,
+            ),
         )  # fmt: skip
-        self.call_after_refresh(self.fit_panels)
+        if self.size.width:  # laid out already: fit now, before the new panels are drawn
+            self.fit_panels(len(by_id))
+        else:
+            self.call_after_refresh(self.fit_panels)
 
     def on_resize(self) -> None:
         self.fit_panels()
 
-    def fit_panels(self) -> None:
-        """Side by side when they all fit, else one above the other."""
-        count = len(self.query_children(PerspectivePanel))
+    def fit_panels(self, count: int | None = None) -> None:
+        """Side by side when they all (``count``; those mounted) fit, else one above the other."""
+        if count is None:
+            count = len(self.query_children(PerspectivePanel))
         self.set_class(count * self.SIDE_BY_SIDE > self.size.width > 0, "-stacked")
 
 

@@ -15,12 +15,13 @@ from rich.text import Text
 from formboard.tui.dialogs.asking import ask
 from formboard.tui.dialogs.choice import ChoiceDialog
 from formboard.tui.dialogs.prompt import PromptDraft, PromptField
-from formboard.tui.screens.card_parts import PerspectivePanel, first_name
+from formboard.tui.screens.card_parts import PerspectivePanel, PerspectiveRow, first_name
 from formboard.tui.text import safe
-from formboard.tui.widgets.link_list import LinkRow
+from formboard.tui.widgets.link_list import LinkList, LinkRow
 
 if TYPE_CHECKING:
     from formboard.core.commands import Command
+    from formboard.core.model import Card
     from formboard.tui.app import FormboardApp
     from formboard.tui.screens.card import CardScreen
 
@@ -37,6 +38,24 @@ class PerspectivesAndLinks:
 
     def _say(self, text: str, *, error: bool = False, hint: bool = False) -> None:
         self.card.say(text, error=error, hint=hint)
+
+    def show(self) -> None:
+        """Show the card's perspectives and links as the board has them now."""
+        card = self.card.board.cards.get(self.card.card_id)
+        if card is not None:
+            self.show_perspectives(card)
+        self.show_links()
+
+    def show_perspectives(self, card: Card) -> None:
+        self.card.query_one("#perspectives", PerspectiveRow).show(
+            card.perspectives,
+            lambda p: p.author_name or self.card.display_name(p.author),
+            self._app.identity.person,
+        )
+
+    def show_links(self) -> None:
+        board = self.card.board
+        self.card.query_one("#links", LinkList).show(self.card.card_id, board.links, board.cards)
 
     def focus_to_read(self) -> None:
         """Reading: focus the first perspective or link, or the note that there are none

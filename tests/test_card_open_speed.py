@@ -1,0 +1,127 @@
+"""The first `e` is instant, and what is typed right behind it is kept (issue 22, point 3).
+
+A person presses e and starts typing at once: while the card screen is still being
+built, those keys must land in the title, in the order typed, as they would a moment
+later (after the title's text: opening never selects it), and never act as the open
+card's keys (x links, p adds a view, d removes, q goes back). How fast it opens is
+measured in bench/first_edit.py, not here.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.terminal import Person, Terminals, demo_board, person, terminals_fixture
+from tests.tui_helpers import screen_text
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from formboard.core.store import BoardStore
+from formboard.tui.app import FormboardApp
+from formboard.tui.screens.card import CardScreen
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> dict[str, Any]:
+    """A board with a card that has a link and a perspective (so x, d and p would act)."""
+    path = tmp_path / "C-0001.formboard"
+    with BoardStore.create(path, "C-0001", "Test") as store:
+        panic = store.add_card("symptoms", "Panic at work", body="Racing heart in meetings")
+        avoid = store.add_card("qualities", "Avoiding the office")
+        store.add_perspective(panic.id, "Fear of being judged.", "psychology")
+        store.add_link(avoid.id, panic.id, "maintains", "")
+    return {"path": path, "panic": panic.id}
+
+
+async def until(pilot: Pilot, check: Any, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        await pilot.pause(0.02)
+    raise AssertionError("the app did not get there in time")
+
+
+async def on_the_card(pilot: Pilot, card_id: str) -> FormboardApp:
+    app = pilot.app
+    assert isinstance(app, FormboardApp)
+    await until(pilot, lambda: app.board_screen.board_view.cards)
+    await pilot.pause()
+    assert app.board_screen.board_view.focus_card(card_id)
+    return app
+
+
+def drawn_title(app: FormboardApp) -> str:
+    """The title field's line as the terminal draws it (its text, between the box edges)."""
+    title = app.screen.query_one("#title", Input)
+    line = screen_text(app).splitlines()[title.region.y + 1]
+    return line[title.region.x : title.region.right].strip(" ▊▎▌▐█│┃▏▕")
+
+
+async def settled_on_the_card(pilot: Pilot, app: FormboardApp) -> CardScreen:
+    screen = await until(pilot, lambda: isinstance(app.screen, CardScreen) and app.screen)
+    await until(pilot, lambda: screen.focused is not None)
+    await pilot.pause(0.2)
+    return screen
+
+
+# The keys behind e were handed to the board's focused widget before e opened the card;
+# they bubble to the App after the card is on top, where the title (which would take
+# them) skips their bindings: FormboardApp.on_key hands them on to it.
+
+
+async def test_letters_sent_with_e_in_one_burst_land_in_the_title_in_order(board) -> None:
+    # A terminal hands the app a fast typist's keys together: e and the letters behind it
+    # are all waiting before the card screen exists. x, p, d and q are also card keys.
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await on_the_card(pilot, board["panic"])
+        for key in ("e", "x", "p", "d", "q"):
+            app.post_message(events.Key(key, key))
+        screen = await settled_on_the_card(pilot, app)
+        assert app.screen is screen  # q did not close it, x/p/d opened no dialog
+        assert screen.query_one("#title", Input).value == "Panic at workxpdq"
+        assert drawn_title(app) == "Panic at workxpdq"
+        assert screen.focused is screen.query_one("#title")
+
+
+async def test_pilot_pressing_e_and_letters_in_one_call_types_them_into_the_title(
+    board,
+) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await on_the_card(pilot, board["panic"])
+        await pilot.press("e", "x", "y")
+        screen = await settled_on_the_card(pilot, app)
+        assert screen.query_one("#title", Input).value == "Panic at workxy"
+        assert drawn_title(app) == "Panic at workxy"
+
+
+@pytest.fixture
+def terminals():
+    yield from terminals_fixture()
+
+
+@pytest.fixture
+def ana(tmp_path: Path) -> Person:
+    return person(tmp_path / "people", "Ana Lima", "psychology")
+
+
+@pytest.mark.timeout(120)
+def test_e_and_letters_in_one_send_keys_land_in_the_title(
+    terminals: Terminals, ana: Person, tmp_path: Path
+) -> None:
+    board = demo_board(ana, tmp_path / "team")
+    app = terminals.open(ana, "open", str(board), size=(120, 36))
+    first = "Panic attacks in the"
+    app.wait_for(f"▶ {first}")
+    app.burst("e", "x", "p", "d", "q", words=set())  # one send-keys: one read by the app
+    app.wait_for(lambda s: "xpdq" in s, timeout=10)
+    shown = app.settle()
+    assert "Perspectives" in shown and "Save" in shown  # still the card, editing
+    title_line = next(line for line in shown.splitlines() if "xpdq" in line)
+    assert first in title_line
