@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.terminal import Person, Terminals, demo_board, person, terminals_fixture
+from tests.terminal import Terminals, demo_board, person, terminals_fixture
 from tests.tui_helpers import screen_text
 from textual import events
 from textual.pilot import Pilot
@@ -106,15 +106,11 @@ def terminals():
     yield from terminals_fixture()
 
 
-@pytest.fixture
-def ana(tmp_path: Path) -> Person:
-    return person(tmp_path / "people", "Ana Lima", "psychology")
-
-
 @pytest.mark.timeout(120)
 def test_e_and_letters_in_one_send_keys_land_in_the_title(
-    terminals: Terminals, ana: Person, tmp_path: Path
+    terminals: Terminals, tmp_path: Path
 ) -> None:
+    ana = person(tmp_path / "people", "Ana Lima", "psychology")
     board = demo_board(ana, tmp_path / "team")
     app = terminals.open(ana, "open", str(board), size=(120, 36))
     first = "Panic attacks in the"
