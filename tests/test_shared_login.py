@@ -8,6 +8,8 @@ name, and a person is recorded as a member once — not on every command.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,7 +62,7 @@ def test_two_names_at_one_login_are_two_members_recorded_once_each(tmp_path: Pat
 
 def test_a_changed_discipline_is_recorded_and_an_unchanged_one_is_not(tmp_path: Path) -> None:
     board = tmp_path / "C-0421.board"
-    ana = Identity(login="ward", name="Ana Ruiz", discipline="psychology", host="ward-pc")
+    ana = ANA_AT_WARD
     with BoardStore.create(board, "C-0421", identity=ana) as store:
         store.add_card("symptoms", "Panic at work")
     for _ in range(3):
@@ -78,13 +80,20 @@ ANA_AT_WARD = Identity(login="ward", name="Ana Ruiz", discipline="psychology", h
 BEN_AT_WARD = Identity(login="ward", name="Ben Okafor", discipline="psychiatry", host="ward-pc")
 
 
-def test_undo_at_a_shared_login_never_undoes_the_other_persons_write(tmp_path: Path) -> None:
+@contextmanager
+def ana_and_ben_at_the_ward(tmp_path: Path) -> Iterator[tuple[BoardStore, BoardStore]]:
+    """A new board open twice at the ward PC's one login: as Ana, and as Ben."""
     board = tmp_path / "C-0421.board"
     BoardStore.create(board, "C-0421").close()
     with (
         BoardStore.open(board, identity=ANA_AT_WARD) as ana,
         BoardStore.open(board, identity=BEN_AT_WARD) as ben,
     ):
+        yield ana, ben
+
+
+def test_undo_at_a_shared_login_never_undoes_the_other_persons_write(tmp_path: Path) -> None:
+    with ana_and_ben_at_the_ward(tmp_path) as (ana, ben):
         hers = ana.add_card("symptoms", "Panic at work")
         his = ben.add_card("sources", "Early loss")
         assert ana.undo().said == "archived ‘Panic at work’"  # hers, not his later one
@@ -103,12 +112,7 @@ def test_undo_at_a_shared_login_never_undoes_the_other_persons_write(tmp_path: P
 
 
 def test_a_colleagues_perspective_at_a_shared_login_is_still_theirs(tmp_path: Path) -> None:
-    board = tmp_path / "C-0421.board"
-    BoardStore.create(board, "C-0421").close()
-    with (
-        BoardStore.open(board, identity=ANA_AT_WARD) as ana,
-        BoardStore.open(board, identity=BEN_AT_WARD) as ben,
-    ):
+    with ana_and_ben_at_the_ward(tmp_path) as (ana, ben):
         card = ana.add_card("symptoms", "Panic at work")
         hers = ana.add_perspective(card.id, "Fear of judgement")
         with pytest.raises(Exception, match="That perspective is Ana Ruiz's"):
@@ -116,12 +120,7 @@ def test_a_colleagues_perspective_at_a_shared_login_is_still_theirs(tmp_path: Pa
 
 
 def test_meetings_at_a_shared_login_record_each_person(tmp_path: Path) -> None:
-    board = tmp_path / "C-0421.board"
-    BoardStore.create(board, "C-0421").close()
-    with (
-        BoardStore.open(board, identity=ANA_AT_WARD) as ana,
-        BoardStore.open(board, identity=BEN_AT_WARD) as ben,
-    ):
+    with ana_and_ben_at_the_ward(tmp_path) as (ana, ben):
         ana.start_meeting("Ward round")
         assert ben.attend_meeting() == 1
         with pytest.raises(InvalidInput, match="only they can end it"):
@@ -214,12 +213,7 @@ def test_one_persons_changes_at_a_shared_login_are_theirs_alone(tmp_path: Path) 
     """The history's "one person's changes" (w) and the note name each person."""
     from formboard.core import note as notes
 
-    board = tmp_path / "C-0421.board"
-    BoardStore.create(board, "C-0421").close()
-    with (
-        BoardStore.open(board, identity=ANA_AT_WARD) as ana,
-        BoardStore.open(board, identity=BEN_AT_WARD) as ben,
-    ):
+    with ana_and_ben_at_the_ward(tmp_path) as (ana, ben):
         ana.start_meeting("Ward round")
         ben.attend_meeting()
         ana.add_card("symptoms", "Panic at work")
