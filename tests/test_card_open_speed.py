@@ -9,6 +9,7 @@ measured in bench/first_edit.py, not here.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from textual.widgets import Input
 
 from formboard.core.store import BoardStore
 from formboard.tui.app import FormboardApp
-from formboard.tui.screens.card import CardScreen
+from formboard.tui.screens.card import CardForm, CardScreen
 
 
 @pytest.fixture
@@ -121,3 +122,76 @@ def test_e_and_letters_in_one_send_keys_land_in_the_title(
     assert "Perspectives" in shown and "Save" in shown  # still the card, editing
     title_line = next(line for line in shown.splitlines() if "xpdq" in line)
     assert first in title_line
+
+
+# The next card screen is built while the board is idle (``card_spare.build_spare``): composed
+# and styled, not shown. Opening a card fills it in; it must then be that card, whole.
+
+
+async def spare_ready(pilot: Pilot, app: FormboardApp) -> CardScreen:
+    from formboard.tui.screens.card_spare import SPARE
+
+    spare = await until(
+        pilot, lambda: app.is_screen_installed(SPARE) and app.get_screen(SPARE), timeout=15
+    )
+    await until(pilot, lambda: spare.is_mounted)
+    return spare
+
+
+async def test_a_card_opened_on_the_spare_screen_is_that_card_whole(board) -> None:
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await on_the_card(pilot, board["panic"])
+        spare = await spare_ready(pilot, app)
+        await pilot.press("enter")  # to read
+        screen = await settled_on_the_card(pilot, app)
+        assert screen is spare
+        shown = screen_text(app)
+        assert "Racing heart in meetings" in shown and "Fear of being judged." in shown
+        assert "Save" not in shown  # reading: nothing to save
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, CardScreen))
+        next_spare = await spare_ready(pilot, app)
+        assert next_spare is not spare  # a spare is used once
+        avoid = next(c for c in app.board_screen.board_view.cards if c != board["panic"])
+        assert app.board_screen.board_view.focus_card(avoid)
+        await pilot.press("e", "s")
+        screen = await settled_on_the_card(pilot, app)
+        assert screen is next_spare
+        assert screen.query_one("#title", Input).value == "Avoiding the offices"
+        shown = screen_text(app)
+        assert "Racing heart" not in shown and "Fear of being judged." not in shown
+        assert "No perspectives yet" in shown and "Save" in shown
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.board.cards[avoid].title == "Avoiding the offices")
+
+
+async def test_a_spare_screen_built_before_a_theme_change_draws_in_the_new_theme(
+    board, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import formboard.tui.screens.card_spare as card
+
+    async def the_card_drawn(app: FormboardApp, pilot: Pilot) -> str:
+        await pilot.press("e")
+        screen = await settled_on_the_card(pilot, app)
+        screen.query_one(CardForm).scroll_home(animate=False)  # both shots from the top
+        screen.query_one("#title", Input).cursor_blink = False  # nor a blink between them
+        await pilot.pause(0.1)
+        drawn = app.export_screenshot()
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, CardScreen))
+        return re.sub(r"terminal-\d+", "", drawn)  # the ids differ from one shot to the next
+
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await on_the_card(pilot, board["panic"])
+        await spare_ready(pilot, app)
+        app.theme = "textual-light"
+        await pilot.pause(0.2)
+        on_the_spare = await the_card_drawn(app, pilot)
+        monkeypatch.setattr(card, "build_spare", lambda app: None)
+        next_spare = await spare_ready(pilot, app)  # built before: it goes unused
+        app.uninstall_screen(card.SPARE)
+        await next_spare.remove()
+        made_anew = await the_card_drawn(app, pilot)
+    assert on_the_spare == made_anew

@@ -163,7 +163,15 @@ class FormboardApp(PrivateApp[None]):
         self.run_worker(self.session.run, thread=True, group="board-session", exit_on_error=False)
         self.presence.start()
         # The first e pays for no import: the card screen (TextArea, Select) loads now.
-        self.run_worker(_warm_card_screen, thread=True, group="warm-up", exit_on_error=False)
+        self.run_worker(self._warm_card_screen, thread=True, group="warm-up", exit_on_error=False)
+
+    def _warm_card_screen(self) -> None:
+        """Import the open card's screen and its widgets (in a thread, after the first
+        frame), then build the first one on the app's own thread (``build_spare``)."""
+        from formboard.tui.screens.card_spare import build_spare
+
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+            self.call_from_thread(build_spare, self)
 
     def on_key(self, event: events.Key) -> None:
         """A key typed right behind the one that opened a screen (e, then the title's
@@ -321,8 +329,3 @@ class FormboardApp(PrivateApp[None]):
 
 
 _HANDED_ON: WeakSet[events.Key] = WeakSet()  # keys on_key handed on: never twice
-
-
-def _warm_card_screen() -> None:
-    """Import the open card's screen and its widgets (in a thread, after the first frame)."""
-    import formboard.tui.screens.card  # noqa: F401  (its fields build TextBox, Select)

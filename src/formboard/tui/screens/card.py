@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on
@@ -23,12 +22,10 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 
 from formboard.core.board_state import BoardState
 from formboard.core.commands import EditCard
-from formboard.core.errors import BoardConflict
 from formboard.core.facts import PROBLEM_MARK
 from formboard.core.model import Card
 from formboard.tui.card_draft import FIELD_LABELS, CardDraft
 from formboard.tui.dialogs.asking import Retries
-from formboard.tui.dialogs.choice import ChoiceDialog
 from formboard.tui.dialogs.closing import ClosesOnce
 from formboard.tui.messages import BoardChanged, SaveState, WriteFailed, WriteSaved
 from formboard.tui.screens.card_parts import (
@@ -39,7 +36,7 @@ from formboard.tui.screens.card_parts import (
     short_time,
 )
 from formboard.tui.screens.card_perspectives import PerspectivesAndLinks
-from formboard.tui.screens.conflict import ConflictDialog
+from formboard.tui.screens.card_saving import CardSaves
 from formboard.tui.text import plain, safe
 from formboard.tui.widgets.footer import QuietFooter
 from formboard.tui.widgets.link_list import LinkList
@@ -92,9 +89,9 @@ class CardScreen(ClosesOnce, Screen[None]):
         self.draft = CardDraft()
         self.gone = ""  # why saving is off: the card was archived or removed
         self.notices: dict[str, str] = {}
-        self.saving = False
-        self.leave_after_save = False
+        self.saves = CardSaves(self)  # ctrl+s, and leaving with changes not saved
         self.covered = False  # a dialog has been on top since it opened
+        self.styled_in: str | None = None  # a spare's theme when its styles were applied
 
     @property
     def formboard(self) -> FormboardApp:
@@ -126,6 +123,21 @@ class CardScreen(ClosesOnce, Screen[None]):
         yield QuietFooter()
 
     def on_mount(self) -> None:
+        if self.card_id:  # else a spare, built ahead (``open_card_screen``): bound later
+            self._open()
+
+    def bind(self, card_id: str, *, followed: bool = False, editing: bool = False) -> None:
+        """Make this spare screen, composed and styled while the board was idle, card
+        ``card_id``'s: its fields filled in, as opening it anew would have them."""
+        self.card_id, self.followed, self.reading = card_id, followed, not editing
+        card = self.board.cards.get(card_id)
+        if card is not None:
+            self.query_one("#card-reading", Static).update(reading_text(card))
+            for name in ("title", "body", "client_words", "status", "domain"):
+                self.set_field(name, getattr(card, name))
+        self._open()
+
+    def _open(self) -> None:
         self.set_class(self.reading, "-reading")
         card = self.board.cards.get(self.card_id)
         if card is None:
@@ -196,7 +208,7 @@ class CardScreen(ClosesOnce, Screen[None]):
         """The fields that differ from the card as it was when editing began."""
         return self.draft.edited(self.typed())
 
-    def _set_field(self, name: str, value: Any) -> None:
+    def set_field(self, name: str, value: Any) -> None:
         # Control characters never reach the terminal; ``same`` compares text as shown.
         if name == "title":
             self.query_one("#title", Input).value = safe(value)
@@ -224,11 +236,19 @@ class CardScreen(ClosesOnce, Screen[None]):
                 ops = [op for op in changes.ops if op.entity_id == card.id and op.op != "conflict"]
                 theirs = [op for op in ops if op.person != me] or ops
                 who = (theirs[-1].author_name or theirs[-1].author) if theirs else ""
-                self._absorb(card, who=who)
+                self.absorb(card, who=who)
         self.views_and_links.show_links()
 
     def on_screen_suspend(self, _event: events.ScreenSuspend) -> None:
         self.covered = True
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # A spare shown for the first time was styled when it was mounted, in this theme:
+        # styling its fifty widgets again would cost a third of opening the card.
+        if self.styled_in is not None:
+            event.refresh_styles = self.styled_in != self.app.theme
+            self.styled_in = None
+        super()._on_screen_resume(event)
 
     def on_screen_resume(self, _event: events.ScreenResume) -> None:
         # Change sets that arrived while a dialog was on top were not sent here.
@@ -238,14 +258,14 @@ class CardScreen(ClosesOnce, Screen[None]):
         if card is None and self.draft.base:
             self._set_gone(REMOVED)
         elif card is not None:
-            self._absorb(card)
+            self.absorb(card)
             self.views_and_links.show_links()
 
-    def _absorb(self, card: Card, *, who: str = "", mine: bool = False) -> None:
+    def absorb(self, card: Card, *, who: str = "", mine: bool = False) -> None:
         """Take in a newer state of the card without touching what I am editing."""
         show, clashes = self.draft.absorb(card, self.typed(), mine=mine)
         for name, value in show.items():
-            self._set_field(name, value)
+            self.set_field(name, value)
         who = who or self.display_name(card.updated_by)
         for name in clashes:
             self.notices[name] = f"{who} changed the {FIELD_LABELS[name]} while you were editing"
@@ -268,11 +288,11 @@ class CardScreen(ClosesOnce, Screen[None]):
             self.gone = f"{self.display_name(card.updated_by)} {ARCHIVED}" if card.archived else ""
         if self.gone and not was_gone:
             self.say("")  # an earlier "saved" would read as if edits here were still safe
-        self._show_notices()
+        self.show_notices()
         if perspectives:
             self.views_and_links.show_perspectives(card)
 
-    def _show_notices(self) -> None:
+    def show_notices(self) -> None:
         lines = list(self.notices.values()) + ([self.gone] if self.gone else [])
         box = self.query_one("#card-notices", Static)
         box.update(plain("\n".join(lines)))
@@ -280,7 +300,7 @@ class CardScreen(ClosesOnce, Screen[None]):
 
     def _set_gone(self, reason: str) -> None:
         self.gone = reason
-        self._show_notices()
+        self.show_notices()
         self.say("")  # an earlier "saved" would read as if edits here were still safe
 
     def say(self, text: str, *, error: bool = False, hint: bool = False) -> None:
@@ -298,26 +318,7 @@ class CardScreen(ClosesOnce, Screen[None]):
 
     def action_save(self) -> None:
         """Send the changed fields (ctrl+s)."""
-        fields = self.edited()
-        if self.gone or self.saving:
-            self.leave_after_save = False
-            gone = f"Not saved: {self.gone}"
-            self.say(gone if self.gone else "Still saving the last change…", error=bool(self.gone))
-            return
-        if not fields:
-            self.say("Nothing to save: no field was changed.")
-            if self.leave_after_save:
-                self.dismiss()
-            return
-        if self.retries.submit(
-            EditCard(self.card_id, self.draft.base_rev, MappingProxyType(fields))
-        ):
-            self.saving = True
-            self.say("saving…")
-        else:
-            self.leave_after_save = False
-            reason = self.formboard.read_only_reason
-            self.say(f"Not saved: the board is read-only ({reason}).", error=True)
+        self.saves.save()
 
     @on(WriteSaved)
     def _write_saved(self, message: WriteSaved) -> None:
@@ -325,7 +326,7 @@ class CardScreen(ClosesOnce, Screen[None]):
         message.stop()
         self.retries.answered(message)
         if isinstance(message.command, EditCard) and isinstance(message.result, Card):
-            self._saved(message.result)
+            self.saves.saved(message.result)
         else:
             self.views_and_links.saved(message.command)
 
@@ -336,70 +337,19 @@ class CardScreen(ClosesOnce, Screen[None]):
         if self.retries.answered(message):
             return
         if isinstance(message.command, EditCard):
-            self._failed(message.reason, message.conflict)
+            self.saves.failed(message.reason, message.conflict)
         else:
             self.views_and_links.failed(message.command, message.reason)
 
     @on(SaveState)
     def _waiting_for_lock(self, message: SaveState) -> None:
         """A colleague's write holds the lock: this card's save waits its turn, and says so."""
-        if self.saving and message.waiting_for:
+        if self.saves.saving and message.waiting_for:
             self.say(f"{message.text}… your change is written as soon as it is free.")
-
-    def _saved(self, card: Card) -> None:
-        self.saving = False
-        self.notices.clear()
-        self._absorb(card, mine=True)
-        self.say("saved")
-        if self.leave_after_save and self.is_current:
-            self.dismiss()
-
-    def _failed(self, reason: str, conflict: BoardConflict | None) -> None:
-        self.saving = self.leave_after_save = False
-        self.say(f"Not saved: {reason} Your text is still here.", error=True)
-        if conflict is not None and conflict.conflicts:
-            dialog = ConflictDialog(conflict, FIELD_LABELS)
-            self.app.push_screen(dialog, partial(self._resolved, conflict))
-
-    def _resolved(self, conflict: BoardConflict, values: dict[str, Any] | None) -> None:
-        """Apply the choices made in the ConflictDialog, then save what is still mine."""
-        if values is None:
-            self.say("Nothing decided; your text is still here. ctrl+s tries again.")
-            return
-        current = self.board.cards.get(self.card_id)
-        if current is not None:
-            self._absorb(current)
-        for name, value in self.draft.settle(conflict, values).items():
-            self._set_field(name, value)
-            self.notices.pop(name, None)
-        self._show_notices()
-        if self.edited():
-            self.action_save()
-        else:
-            self.say("Kept their version; there is nothing else to save.")
-
-    # ------------------------------------------------------------- leaving
 
     def action_back(self) -> None:
         """Back to the board; with unsaved changes, ask first."""
-        if self.followed:  # my own move: following ends
-            self.followed = False
-            self.board_screen.colleagues.own_move()
-        if not self.edited():
-            self.dismiss()
-            return
-        choices = [("d", "Discard my changes", "discard"), ("k", "Keep editing", "keep")]
-        if not self.gone and not self.formboard.read_only_reason:
-            choices.insert(0, ("s", "Save", "save"))
-        question = "This card has changes that are not saved."
-        self.app.push_screen(ChoiceDialog(question, choices), self._leave)
-
-    def _leave(self, answer: str | None) -> None:
-        if answer == "discard":
-            self.dismiss()
-        elif answer == "save":
-            self.leave_after_save = True
-            self.action_save()
+        self.saves.back()
 
     # The keys that are the perspectives and links part's work.
     def action_add_perspective(self) -> None:

@@ -33,15 +33,16 @@ class Navigation:
 
     def card(self, *, followed: bool = False, editing: bool = False) -> None:
         """Open the focused card to read (``followed``: because the one I follow did)."""
-        from formboard.tui.screens.card import CardScreen
+        from formboard.tui.screens.card_spare import open_card_screen
 
         board = self.board
         card = board.board_view.focused_card
         if card is None:
             return
         board.colleagues.at("card")
-        screen = CardScreen(card.id, board=board, followed=followed, editing=editing)
-        board.app.push_screen(screen, self._card_closed)
+        app = board.formboard
+        screen = open_card_screen(app, card.id, board=board, followed=followed, editing=editing)
+        app.push_screen(screen, self._card_closed)
 
     def _card_closed(self, _result: object = None) -> None:
         from formboard.tui.screens.card import CardScreen
