@@ -11,12 +11,14 @@ its screen and keys over a websocket. Around it, what a clinical service needs:
   in the op log (a login of its own, ``web-<name>``), following colleagues like a terminal.
 - **Nothing leaks.** The page's title is "formboard"; nothing is fetched from elsewhere
   (no web fonts); the access log, which would hold the token, is off; the server prints
-  only its own address. It listens on 127.0.0.1 unless told otherwise.
+  only its own address, and what the libraries log (a malformed request, a tab that
+  failed) by its kind alone. A tab's person reaches its app in the environment, never in
+  the process list. It listens on 127.0.0.1 unless told otherwise.
 """
 
 from __future__ import annotations
 
-import copy
+import asyncio
 import hmac
 import html
 import logging
@@ -25,32 +27,50 @@ import secrets
 import shlex
 import sys
 from pathlib import Path
-from urllib.parse import quote, unquote
+from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from formboard.core.files import make_private_folders, write_atomically
 from formboard.core.identity import SERVED_ENV, WEB_LOGIN_ENV
-from formboard.core.model import clean_line
+from formboard.core.model import TITLE_MAX, clean_line
 from formboard.core.settings import data_dir, settings
 
 TEMPLATES = Path(__file__).parent / "web_templates"
 
 
+_SAID_BY_KIND = "formboard_said_by_kind"
+# textual-serve's messages that are fixed text, and what they mean here.
+_SAID_AS_IS = {"Application failed to start": "the app of a browser tab did not start"}
+
+
 class _Unsaid(logging.Filter):
-    """textual-serve logs a tab's failure with its traceback, which could hold what the tab
-    sent: only the kind of failure is said."""
+    """What textual-serve, aiohttp and asyncio log while serving is said by its kind alone:
+    a record's text, arguments or traceback could hold the token (a malformed request's
+    address) or what a tab sent."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.exc_info[0] is not None:
-            record.msg, record.args = (
-                "a browser session ended with %s",
-                (record.exc_info[0].__name__,),
-            )
-        elif record.levelno >= logging.WARNING:
-            record.msg, record.args = "textual-serve: %s", (record.levelname.lower(),)
-        record.exc_info = record.exc_text = None
+        if record.__dict__.get(_SAID_BY_KIND):
+            return True  # already (a logger's filter, then a handler's)
+        kind = record.exc_info[0] if record.exc_info else None
+        if kind is None and isinstance(record.msg, str) and record.msg in _SAID_AS_IS:
+            record.msg, record.args = _SAID_AS_IS[record.msg], ()
+        elif kind is None:
+            record.msg, record.args = "%s: %s", (record.name, record.levelname.lower())
+        elif record.name == "textual-serve":
+            record.msg, record.args = "a browser session ended with %s", (kind.__name__,)
+        elif issubclass(kind, HttpProcessingError):
+            record.msg, record.args = "refused a request it could not read (%s)", (kind.__name__,)
+        elif record.name.startswith("aiohttp"):
+            record.msg, record.args = "a request failed with %s", (kind.__name__,)
+        else:
+            record.msg, record.args = "%s: %s", (record.name, kind.__name__)
+        record.exc_info = record.exc_text = record.stack_info = None
+        record.__dict__[_SAID_BY_KIND] = True
         return True
 
 
@@ -58,6 +78,19 @@ def _quiet_textual_serve() -> None:
     logger = logging.getLogger("textual-serve")
     if not any(isinstance(f, _Unsaid) for f in logger.filters):
         logger.addFilter(_Unsaid())
+
+
+def _say_logs_by_their_kind() -> None:
+    """Everything logged in this process reaches stderr through one handler that says it by
+    its kind (else Python's last-resort handler prints aiohttp's records whole)."""
+    root = logging.getLogger()
+    if any(isinstance(f, _Unsaid) for h in root.handlers for f in h.filters):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.addFilter(_Unsaid())
+    handler.setFormatter(logging.Formatter("formboard serve: %(message)s"))
+    root.addHandler(handler)
 
 
 def token_path() -> Path:
@@ -75,6 +108,15 @@ def server_token(rotate: bool = False) -> str:
     make_private_folders(path.parent)
     write_atomically(path, token.encode(), 0o600)
     return token
+
+
+def _token_file_seen() -> tuple[int, int, int] | None:
+    """What the token file is now (a rotation replaces it by rename), or None without one."""
+    try:
+        seen = token_path().stat()
+    except OSError:
+        return None
+    return seen.st_ino, seen.st_mtime_ns, seen.st_size
 
 
 def web_login(name: str) -> str:
@@ -100,6 +142,45 @@ padding:.3em;width:20em}}button{{margin-top:1.2em;font:inherit;padding:.4em 1.5e
 <button type="submit" id="open">Open the board</button></form></body></html>
 """
 
+
+def _problem(name: str, discipline: str) -> str:
+    """Why the board cannot take this name or discipline, in a sentence; "" when it can."""
+    for what, value in (("name", name), ("discipline", discipline)):
+        if len(value) > TITLE_MAX:
+            return f"That {what} is too long: at most {TITLE_MAX} characters."
+        try:
+            clean_line(value)
+        except ValueError as exc:
+            return f"That {what} {exc}."
+    return ""
+
+
+def person_for(name: str, discipline: str) -> dict[str, str]:
+    """The environment that makes a tab's app this person (with a login of its own)."""
+    return {
+        "FORMBOARD_USER": name, "FORMBOARD_DISCIPLINE": discipline,
+        WEB_LOGIN_ENV: web_login(name), SERVED_ENV: "1",
+    }  # fmt: skip
+
+
+class TabService(AppService):
+    """textual-serve's app process for one tab, with the tab's person in its environment:
+    the process list, which every account on this computer can read, shows only
+    ``formboard open BOARD``. When the app ends, the tab is told (textual-serve leaves the
+    page waiting when an app stops before drawing)."""
+
+    def __init__(self, command: str, person: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(command, **kwargs)
+        self.person = person
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        return {**super()._build_environment(width=width, height=height), **self.person}
+
+    async def run(self) -> None:
+        await super().run()
+        await self.remote_close()
+
+
 _REFUSED = "This address needs the one that `formboard serve` printed (with its token)."
 
 
@@ -116,6 +197,8 @@ class BoardServer(Server):
                          templates_path=TEMPLATES)  # fmt: skip
         self.location = location
         self.token = token
+        self._token_seen = _token_file_seen()
+        self.command = shlex.join([sys.executable, "-m", "formboard", "open", location])
         _quiet_textual_serve()
 
     # ------------------------------------------------------------- the routes
@@ -137,18 +220,29 @@ class BoardServer(Server):
         return app
 
     def _allowed(self, request: web.Request) -> bool:
-        given = request.match_info.get("token") or request.query.get("token", "")
+        return self.accepts(request.match_info.get("token") or request.query.get("token", ""))
+
+    def accepts(self, given: str) -> bool:
+        """Whether ``given`` is the token, compared in constant time. ``--new-token`` in
+        another process replaces the token file, so the file is read anew when it changed
+        (one ``stat`` a page): old addresses stop working at a server already running."""
+        seen = _token_file_seen()
+        if seen is not None and seen != self._token_seen:
+            self._token_seen = seen
+            try:
+                token = token_path().read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                token = ""
+            if len(token) >= 32:  # as server_token() makes them; else keep the one we have
+                self.token = token
         return hmac.compare_digest(given.encode(), self.token.encode())
 
     async def handle_page(self, request: web.Request) -> web.StreamResponse:
         if not self._allowed(request):
             return web.Response(status=403, text=_REFUSED)
-        name, discipline = request.query.get("name", ""), request.query.get("discipline", "")
-        problem = ""
-        try:
-            name, discipline = clean_line(name.strip()), clean_line(discipline.strip())
-        except ValueError as exc:
-            problem = f"Your name or discipline {exc}."
+        name = request.query.get("name", "").strip()
+        discipline = request.query.get("discipline", "").strip()
+        problem = _problem(name, discipline)
         if not name or problem:
             config = settings()
             page = _FORM.format(
@@ -178,31 +272,35 @@ class BoardServer(Server):
         return aiohttp_jinja2.render_template("app_index.html", request, context)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """textual-serve's handler, with the token, this tab's person, and every failure
+        answered or said by its kind."""
         if not self._allowed(request):
             raise web.HTTPForbidden(text=_REFUSED)
-        said = request.match_info
+        said = request.match_info  # aiohttp has decoded the path
+        name = said.get("name", "").strip()
+        discipline = said.get("discipline", "").strip().strip("-")
+        if not name or _problem(name, discipline):
+            raise web.HTTPBadRequest(text="Give your name and discipline on the first page.")
+        websocket = web.WebSocketResponse(heartbeat=15)
+        if not websocket.can_prepare(request):
+            raise web.HTTPBadRequest(text="This address is for the board's own page.")
+        await websocket.prepare(request)
+        tab = TabService(
+            self.command, person_for(name, discipline), write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str, close=websocket.close,
+            download_manager=self.download_manager, debug=self.debug,
+        )  # fmt: skip
         try:
-            name = clean_line(unquote(said.get("name", "")).strip())
-            discipline = clean_line(unquote(said.get("discipline", "")).strip().strip("-"))
-        except ValueError:
-            raise web.HTTPBadRequest(text="Give a name and discipline on the first page.") from None
-        if not name:
-            raise web.HTTPBadRequest(text="Give a name on the first page.")
-        # textual-serve's own handler runs ``self.command``, which every tab shares: this
-        # tab's handler is a copy of the server that runs this tab's person.
-        tab = copy.copy(self)
-        tab.command = self.command_for(name, discipline)
-        return await Server.handle_websocket(tab, request)
-
-    def command_for(self, name: str, discipline: str) -> str:
-        """The shell command that runs the app for one tab, as that person."""
-        env = {
-            "FORMBOARD_USER": name, "FORMBOARD_DISCIPLINE": discipline,
-            WEB_LOGIN_ENV: web_login(name), SERVED_ENV: "1",
-        }  # fmt: skip
-        words = ["env", *(f"{k}={v}" for k, v in env.items()),
-                 sys.executable, "-m", "formboard", "open", self.location]  # fmt: skip
-        return shlex.join(words)
+            await tab.start(to_int(request.query.get("width", "80"), 80),
+                            to_int(request.query.get("height", "24"), 24))  # fmt: skip
+            await self._process_messages(websocket, tab)
+        except asyncio.CancelledError:
+            await websocket.close()
+        except Exception as error:
+            logging.getLogger("textual-serve").exception(error)  # said by its kind
+        finally:
+            await tab.stop()
+        return websocket
 
     # ------------------------------------------------------------- running
 
@@ -210,9 +308,11 @@ class BoardServer(Server):
         pass  # textual-serve prints its command here; we print our own address
 
     def serve(self, debug: bool = False) -> None:
-        """Serve until interrupted; no access log (it would hold the token)."""
+        """Serve until interrupted; no access log (it would hold the token), and every
+        log record said by its kind."""
+        _say_logs_by_their_kind()
         web.run_app(self._make_app(), host=self.host, port=self.port, access_log=None,
                     print=None, handle_signals=True)  # fmt: skip
 
 
-__all__ = ["BoardServer", "server_token", "web_login"]
+__all__ = ["BoardServer", "TabService", "server_token", "web_login"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import click
@@ -53,7 +54,19 @@ def serve(board: Path | str, port: int, host: str, public_url: str | None, new_t
             'proxy_set_header Connection "upgrade"; }` and --public-url https://…',
             err=True,
         )
-    BoardServer(location, host=host, port=port, token=token, public_url=public_url).serve()
+    server = BoardServer(location, host=host, port=port, token=token, public_url=public_url)
+    try:
+        server.serve()
+    except OSError as exc:  # raised before serving: the port is taken, or not ours to use
+        taken = exc.errno == errno.EADDRINUSE
+        why = "is in use (a formboard serve already running?)" if taken else "cannot be used"
+        rotated = (
+            " The new token is saved: a formboard serve already running stops taking the old "
+            "address and takes the one above."
+            if new_token
+            else ""
+        )
+        raise CommandFailed(f"Port {port} on {host} {why}.{rotated}") from None
 
 
 COMMANDS = (serve,)
