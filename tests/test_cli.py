@@ -216,7 +216,18 @@ def test_check_reports_each_check_and_passes_on_a_sound_board(
     result = run("check", board_path)
     assert result.exit_code == 0
     names = [line.split(":")[0] for line in result.stdout.splitlines()]
-    assert names == ["file", "integrity", "schema", "rows", "write lease", "sidecar", "backups"]
+    assert names == [
+        "file",
+        "integrity",
+        "schema",
+        "rows",
+        "op log",
+        "meetings",
+        "history",
+        "write lease",
+        "sidecar",
+        "backups",
+    ]
     assert "write lease: ok — free." in result.stdout
 
 
@@ -681,7 +692,8 @@ def test_edit_with_rev_refuses_a_colleagues_change_of_the_same_field_with_exit_c
                  "--rev", rev)  # fmt: skip
     assert result.exit_code == 3
     assert result.stderr.count("\n") == 1 and "Dara Lindqvist changed the body" in result.stderr
-    assert "nothing was written" in result.stderr
+    assert "the card was not changed" in result.stderr
+    assert "your version is kept in the log as a conflict" in result.stderr
     assert "body, theirs: Racing heart, and now at night too" in result.stdout
     assert state(board_path) == {**before, "ops": before["ops"] + 1}  # only the log grew
     as_json = run("edit", board_path, card, "--body", "mine", "--rev", rev, "--json")
@@ -713,7 +725,8 @@ def test_my_own_perspective_can_be_edited_and_removed_with_rev(
               "--discipline", "psychiatry").stdout.strip()  # fmt: skip
     assert run("edit-perspective", board_path, pid, "Thyroid normal.", "--rev", 1).exit_code == 0
     stale = run("edit-perspective", board_path, pid, "Other text", "--rev", 1)
-    assert stale.exit_code == 3 and "nothing was written" in stale.stderr
+    assert stale.exit_code == 3 and "the perspective was not changed" in stale.stderr
+    assert "your version is kept in the log as a conflict" in stale.stderr
     removing = run("remove-perspective", board_path, pid, "--rev", 1)
     assert removing.exit_code == 3 and "text, theirs: Thyroid normal." in removing.stdout
     assert run("remove-perspective", board_path, pid, "--rev", 2).exit_code == 0

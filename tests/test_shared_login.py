@@ -27,6 +27,7 @@ from tests.tui_helpers import (
 from formboard.core.errors import InvalidInput
 from formboard.core.identity import Identity, current_identity
 from formboard.core.store import BoardStore
+from formboard.core.store.schema import SCHEMA_VERSION
 from formboard.tui.app import FormboardApp
 from formboard.tui.dialogs.prompt import PromptScreen
 
@@ -182,7 +183,7 @@ def test_a_schema_3_board_is_upgraded_keeping_its_members_and_who_came(tmp_path:
         assert viewer.meta()["schema_version"] == "3"
         assert [m.name for m in viewer.board().members] == ["Ana Ruiz"]
     with BoardStore.open(board, identity=BEN_AT_WARD) as ben:
-        assert ben.meta()["schema_version"] == "4"
+        assert ben.meta()["schema_version"] == str(SCHEMA_VERSION)
         ben.add_card("sources", "Early loss")
         members = [(m.login, m.name, m.discipline) for m in ben.board().members]
         (meeting,) = ben.meetings()

@@ -19,6 +19,7 @@ from tests.needs import missing
 
 from formboard.core.errors import BoardNotFound, BoardReadOnly, InvalidInput
 from formboard.core.store import create_store, open_store
+from formboard.core.store.schema import SCHEMA_VERSION
 
 try:
     import psycopg
@@ -27,7 +28,7 @@ except ImportError:
 
 
 def test_an_address_names_its_board_and_never_holds_a_password() -> None:
-    from formboard.core.store.pg_store import parse_board_url, redacted
+    from formboard.core.store.pg_url import parse_board_url, redacted
 
     conninfo, board, team = parse_board_url("postgresql://db.example/care?board=C-0421&team=t_a")
     assert (conninfo, board, team) == ("postgresql://db.example/care", "C-0421", "t_a")
@@ -84,22 +85,25 @@ def test_a_commit_whose_answer_is_lost_is_tried_again_and_lands_once(pg_url, mon
 
 
 def test_every_write_is_notified_on_the_boards_channel(pg_url) -> None:
+    """The channel is the board's secret (in its meta); the notice itself says nothing."""
     with create_store(pg_url, "C-0421") as store:
         listener = psycopg.connect(store.conninfo, autocommit=True)
-        listener.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(store.schema)))
+        listener.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(store.channel)))
         store.add_card("symptoms", "Panic at work")
         heard = [n.payload for n in listener.notifies(timeout=5, stop_after=1)]
         listener.close()
-        assert heard == [str(store.revision())]
+        assert heard == [""]
+        assert store.channel == store.meta()["channel"] != store.schema
 
 
 def test_the_cli_works_on_a_board_on_the_server(pg_url) -> None:
     from formboard.cli import cli
 
     runner = CliRunner()
-    made = runner.invoke(cli, ["new", pg_url, "--client", "C-0421", "--title", "On the server"])
+    code = pg_url.rsplit("board=", 1)[1]  # on a server, the address names the board by its code
+    made = runner.invoke(cli, ["new", pg_url, "--client", code, "--title", "On the server"])
     assert made.exit_code == 0, made.output
-    assert "Created a board for C-0421 at postgresql://" in made.output
+    assert f"Created a board for {code} at postgresql://" in made.output
     added = runner.invoke(cli, ["add", pg_url, "symptoms", "Panic at work"])
     assert added.exit_code == 0, added.output
     shown = runner.invoke(cli, ["show", pg_url, "--plain"])
@@ -209,7 +213,9 @@ def test_a_writer_killed_mid_transaction_leaves_only_whole_ops(pg_url) -> None:
         writer.send_signal(signal.SIGKILL)
         writer.wait()
         reader.join(timeout=5)
-        acked |= {f"k{k} {line.split()[1]}" for line in lines if line.startswith("acked")}
+        # Whole lines only: unbuffered (PYTHONUNBUFFERED), a kill can fall inside a print.
+        done = [line for line in lines if line.endswith("\n")]
+        acked |= {f"k{k} {line.split()[1]}" for line in done if line.startswith("acked")}
         inside += lines[-1].startswith("begin")  # killed between an op's start and its answer
     assert inside >= 1, "no kill fell inside an op"
     with open_store(pg_url) as store:
@@ -224,7 +230,8 @@ def test_a_writer_killed_mid_transaction_leaves_only_whole_ops(pg_url) -> None:
 
 
 def test_each_op_records_the_database_role_beside_the_os_login(pg_cluster, pg_url) -> None:
-    """The server sets the role (DEFAULT current_user): a client cannot write another's."""
+    """The server sets the role (a trigger writes current_user): a client cannot write
+    another's (tests/test_pg_trust.py forges one)."""
     with create_store(pg_url, "C-0421") as store:
         store.add_card("symptoms", "Panic at work")
         with psycopg.connect(store.conninfo) as conn:
@@ -290,8 +297,8 @@ def test_the_server_has_the_files_tables_and_columns(pg_url, tmp_path) -> None:
 
 
 def test_the_readmes_backup_of_one_board_finds_it(pg_cluster, tmp_path) -> None:
-    """`pg_dump -n board_C-0421` found nothing (PostgreSQL folds unquoted names to lower
-    case): the README's line, run as it is written, dumps the board's schema."""
+    """The README's line, run as it is written (in the project's folder), finds the board's
+    schema (an opaque name, which `formboard check` says) and dumps it."""
     import psycopg
 
     from formboard.cli import cli
@@ -310,11 +317,14 @@ def test_the_readmes_backup_of_one_board_finds_it(pg_cluster, tmp_path) -> None:
     copied = CliRunner().invoke(cli, ["copy", str(tmp_path / "C-0421.board"), url])
     assert copied.exit_code == 0, copied.output
     env = {**os.environ, "PGHOST": str(pg_cluster.folder), "PGUSER": pg_cluster.user}
+    (tmp_path / ".venv").symlink_to(Path(__file__).resolve().parents[1] / ".venv")
     done = subprocess.run(["bash", "-c", line], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
     dump = (tmp_path / "C-0421.sql").read_text(encoding="utf-8")
-    assert 'CREATE TABLE "board_C-0421".cards' in dump
+    with open_store(url) as store:
+        assert store.schema.startswith("board_") and "C-0421" not in store.schema
+        assert f"CREATE TABLE {store.schema}.cards" in dump
 
 
 def _as_schema_3(store) -> None:
@@ -342,7 +352,8 @@ def test_a_schema_3_board_on_the_server_is_upgraded_and_tells_people_at_one_logi
         store.start_meeting("Ward round")
         _as_schema_3(store)
     with open_store(pg_url, identity=ben) as store:
-        assert store.meta()["schema_version"] == "4" and store.read_only_reason is None
+        assert store.meta()["schema_version"] == str(SCHEMA_VERSION)
+        assert store.read_only_reason is None
         store.attend_meeting()
         store.add_card("sources", "Early loss")
         members = [(m.login, m.name) for m in store.board().members]
@@ -368,7 +379,7 @@ def test_a_team_member_who_cannot_upgrade_an_old_board_reads_it_and_is_told_who_
         assert "ask whoever made the board to open it once" in (store.read_only_reason or "")
         assert [c.title for c in store.board().cards] == ["Panic at work"]
     with open_store(board) as owner:  # its owner opens it: upgraded for everyone
-        assert owner.meta()["schema_version"] == "4"
+        assert owner.meta()["schema_version"] == str(SCHEMA_VERSION)
     with open_store(member, identity=person("ward", "Ben Okafor")) as store:
         assert store.read_only_reason is None
         store.add_card("sources", "Early loss")

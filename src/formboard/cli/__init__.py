@@ -15,6 +15,7 @@ module imports this one back.
 - ``reading``: show, log, export, import (``render`` holds their text forms)
 - ``meeting``: meeting start / end / list, and note (the meeting's note for the record)
 - ``health``: check, repair, backup
+- ``team``: grant (who may open a board on a server)
 - ``app``: open, demo, and choosing a board from a folder (the terminal app)
 - ``conflict``: ``--rev`` and what a conflict prints
 """
@@ -26,7 +27,7 @@ from pathlib import Path
 import click
 
 from formboard import __version__
-from formboard.cli import app, cards, health, meeting, reading, serve
+from formboard.cli import app, cards, health, meeting, reading, serve, team
 from formboard.cli.group import FormboardGroup
 from formboard.core.settings import load_settings
 from formboard.core.text import one_line
@@ -56,7 +57,7 @@ def cli(ctx: click.Context) -> None:
         app.choose_and_run(Path.cwd(), None)
 
 
-for _module in (cards, reading, meeting, health, app, serve):
+for _module in (cards, reading, meeting, health, app, serve, team):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

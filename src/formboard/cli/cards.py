@@ -24,6 +24,14 @@ from formboard.core.text import one_line
 @click.option("--title", default="", help="An optional one-line title for the board.")
 def new(board: Path, client: str, title: str) -> None:
     """Create a new, empty board for one client."""
+    from formboard.core.store.interface import server_board_name
+
+    named = server_board_name(board)
+    if named is not None and named != client.strip():
+        raise InvalidInput(
+            f"The address names the board {named} but --client gives {client.strip()}; a board "
+            "on a server is opened by the name in its address, so give the same code to both."
+        )
     with create_store(board, client, title) as store:
         click.echo(one_line(f"Created a board for {store.board().client} at {store.location}."))
         if store.kind == "file" and private_mode(Path(store.location).parent)[0] == 0o600:

@@ -18,6 +18,7 @@ from formboard.core.lock import LeaseInfo
 from formboard.core.model import Domain, LinkKind, Status
 from formboard.core.store import Store, open_store
 from formboard.core.store.interface import is_server_location
+from formboard.core.text import one_line
 
 
 class BoardLocation(click.ParamType):
@@ -51,8 +52,21 @@ def opened(path: Path) -> Iterator[Store]:
     store = open_store(path, on_lock_wait=_waiting_notice(), on_busy=_busy_notice())
     try:
         yield store
+        _remember_history(store)
     finally:
         store.close()
+
+
+def _remember_history(store: Store) -> None:
+    """What this command saw of the op log, kept in the data folder (``chain``): a
+    rewrite of history that this computer had seen is said here, once."""
+    try:
+        said = store.history_seen(store.location)
+    except Exception:  # the command went well; `formboard check` reads it again
+        return
+    if said:
+        said = f"{said[0].upper()}{said[1:]}: `formboard check` says where."
+        click.echo(f"formboard: {one_line(said)}", err=True)
 
 
 def _waiting_notice() -> Callable[[LeaseInfo | None, float], None] | None:

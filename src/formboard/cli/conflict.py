@@ -68,11 +68,23 @@ def conflict_failed(exc: BoardConflict, as_json: bool) -> ConflictFailed:
             name = _FIELD_WORDS.get(f["field"], f["field"])
             click.echo(f"{name}, yours: {_shown(f['mine'])}")
             click.echo(f"{name}, theirs: {_shown(f['theirs'])}")
-    names = _and([_FIELD_WORDS.get(c.field, c.field) for c in exc.conflicts])
     who = exc.theirs_by or "someone else"
+    if not exc.conflicts:  # a retry's record, garbled since by another program: no fields
+        return ConflictFailed(
+            f"{who} changed this {exc.entity} after the revision you gave: the {exc.entity} "
+            "was not changed (`formboard check` names the record another program changed)."
+        )
+    names = _and([_FIELD_WORDS.get(c.field, c.field) for c in exc.conflicts])
+    # The store keeps a refused version in the op log (``writes.conflict_record``).
+    kept = any(c.mine is not None for c in exc.conflicts)
+    outcome = (
+        f"the {exc.entity} was not changed, and your version is kept in the log as a conflict"
+        if kept
+        else f"the {exc.entity} was not changed"
+    )
     return ConflictFailed(
         f"{who} changed the {names} of this {exc.entity} after the revision you gave "
-        f"(it is at {exc.current_rev} now); nothing was written. Both versions are above."
+        f"(it is at {exc.current_rev} now): {outcome}. Both versions are above."
     )
 
 

@@ -72,6 +72,12 @@ def _as_sentence(exc: Exception) -> CommandFailed:
     if isinstance(exc, OSError):
         where = f" ({exc.filename})" if exc.filename else ""
         return CommandFailed(f"{exc.strerror or type(exc).__name__}{where}; nothing was changed.")
+    if isinstance(exc, UnicodeEncodeError) and "surrogate" in exc.reason:
+        # Python keeps argv bytes that are not UTF-8 as surrogates; no database takes them.
+        return CommandFailed(
+            "Something given on the command line (an id, a name or a text) holds bytes that "
+            "are not UTF-8; nothing was changed. Give ids as `formboard show` prints them."
+        )
     return _unexpected(exc)
 
 

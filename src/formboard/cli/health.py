@@ -10,23 +10,36 @@ from pathlib import Path
 import click
 
 from formboard.cli.common import BOARD, opened
-from formboard.core.store import check_board
+from formboard.core.store import check_board, open_store
 from formboard.core.text import one_line
 
 
 @click.command()
 @click.argument("board", type=BOARD)
+@click.option(
+    "--record", "record", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A filed export or meeting note: check that the board still holds the history it was made from.",
+)  # fmt: skip
 @click.pass_context
-def check(ctx: click.Context, board: Path) -> None:
+def check(ctx: click.Context, board: Path, record: Path | None) -> None:
     """Check the health of a board file.
 
-    One line each for SQLite integrity, the schema version, the write lease and the
-    sidecar; the exit code is 1 if any check fails.
+    One line each for SQLite integrity, the schema version, the op log's hash chain and
+    what this computer saw of it, the write lease and the sidecar; the exit code is 1 if
+    any check fails. With --record, one more: whether the board still holds the history
+    that export or note was made from.
     """
     found = check_board(board)
     for item in found:
         click.echo(one_line(item.line()))
-    if not all(item.ok for item in found):
+    ok = all(item.ok for item in found)
+    if record is not None:
+        text = record.read_text(encoding="utf-8", errors="replace")
+        with open_store(board, read_only=True) as store:
+            held, said = store.record_check(text)
+        click.echo(one_line(f"record: {'ok' if held else 'FAILED'} — {said}"))
+        ok = ok and held
+    if not ok:
         ctx.exit(1)
 
 

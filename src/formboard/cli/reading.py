@@ -91,7 +91,11 @@ def log(board: Path, as_json: bool, since: tuple[str, Any] | None) -> None:
         # An undo's changes are in its sentence, and still listed each with its own.
         said = {op.seq: text for op, text in told(ops, titles)}
         listed = [
-            {**op.model_dump(mode="json"), "sentence": said.get(op.seq) or sentence(op, titles)}
+            {
+                **op.model_dump(mode="json"),
+                **({"role": op.role} if op.role else {}),  # on a server: who the server says
+                "sentence": said.get(op.seq) or sentence(op, titles),
+            }
             for op in ops
         ]
         click.echo(json_safe(json.dumps(listed, ensure_ascii=False)))
@@ -185,12 +189,15 @@ def copy(source: Path | str, dest: Path | str) -> None:
     with copy_board(source, dest) as made:
         board = made.board()
         ops = len(made.ops())
+        _, whole, history = made.history_checks(made.location)[0]
     click.echo(
         one_line(
             f"Copied {count(len(board.cards), 'card')}, {count(len(board.links), 'link')} and "
             f"{count(ops, 'op')} of history to {made.location}; it reads back the same."
         )
     )
+    if not whole:  # carried as it is: the copy's `check` says the same
+        click.echo(one_line(f"formboard: in the board and its copy, {history}."), err=True)
 
 
 COMMANDS = (*COMMANDS, copy)

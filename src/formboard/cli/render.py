@@ -153,7 +153,10 @@ def render_log(ops: list[Op], titles: Mapping[str, str]) -> str:
     shown = [op for op in ops if op.op != "renumber"]  # part of a move or an add
     if not shown:
         return "No changes in the log after that point."
-    rows = [(str(op.seq), local_time(op.at), said_by(op), said) for op, said in told(shown, titles)]
+    rows = [
+        (str(op.seq), local_time(op.at), said_by(op, with_role=True), said)
+        for op, said in told(shown, titles)
+    ]
     header = ("seq", "time", "who", "what")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     lines = []

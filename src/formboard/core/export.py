@@ -15,6 +15,9 @@ One UTF-8 JSON object. ``board_to_dict`` writes it, ``importing.board_from_json`
       "title": "...",                 optional one-line board title
       "revision": 12,                 written for information; ignored on import
       "exported_at": "...Z",          written for information (UTC); ignored on import
+      "history": {"op": 17, "revision": 12, "hash": "3f2a..."}
+                                      `export` only: the op log's chain head when it was made,
+                                      for `formboard check BOARD --record FILE`; ignored on import
       "cards": [                      required list, in board order: column, position, id
         {"id": "...",                 optional on import (a new one is made), unique
          "column": "symptoms",        required: symptoms|sources|qualities|resources|relationships
@@ -49,7 +52,7 @@ import re
 from typing import Any
 
 from formboard.core import facts
-from formboard.core.history import last_changed
+from formboard.core.history import RECORD_CHECK, chain_line, last_changed
 from formboard.core.model import Board, Card, Column, Op, now_iso
 from formboard.core.text import json_safe, visible
 
@@ -101,9 +104,15 @@ def board_to_dict(board: Board, *, exported_at: str | None = None) -> dict[str, 
     }
 
 
-def board_to_json(board: Board) -> str:
-    """The export object as indented UTF-8 JSON text that is safe to print to a terminal."""
-    return json_safe(json.dumps(board_to_dict(board), ensure_ascii=False, indent=2)) + "\n"
+def board_to_json(board: Board, last_change: Op | None = None) -> str:
+    """The export object as indented UTF-8 JSON text that is safe to print to a terminal;
+    with ``last_change`` (the op log's newest entry), its link in the hash chain."""
+    exported = board_to_dict(board)
+    if last_change is not None and last_change.hash:
+        exported["history"] = {
+            "op": last_change.seq, "revision": last_change.revision, "hash": last_change.hash
+        }  # fmt: skip
+    return json_safe(json.dumps(exported, ensure_ascii=False, indent=2)) + "\n"
 
 
 def md_line(text: str) -> str:
@@ -127,6 +136,8 @@ def board_to_markdown(board: Board, last_change: Op | None = None) -> str:
         f", from the board as last {md_line(changed)}." if changed else "."
     )
     out = [heading, "", made, ""]
+    if chain_line(last_change):
+        out += [f"History: {chain_line(last_change)}; {RECORD_CHECK}.", ""]
     titles = {c.id: c.title for c in board.cards}
     links = facts.link_counts(board.links)
     for column in Column:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from formboard.core.errors import InvalidInput
-from formboard.core.facts import link_said, local_time
+from formboard.core.facts import PROBLEM_MARK, link_said, local_time
 from formboard.core.meetings import Meeting, last_ended
 from formboard.core.model import Column, Op, Status
 from formboard.core.person import Person
@@ -50,7 +50,7 @@ def known_titles(ops: Iterable[Op], current: Mapping[str, str] | None = None) ->
     for op in ops:
         if op.entity == "card":
             for values in (op.before or {}, op.after or {}):
-                if values.get("title"):
+                if values.get("title") and isinstance(values["title"], str):
                     titles[op.entity_id] = values["title"]
     titles.update(current or {})
     return titles
@@ -78,7 +78,7 @@ class _Titles(dict[str, str]):
 def _card(titles: Mapping[str, str], card_id: str) -> str:
     if card_id and card_id == getattr(titles, "this", None):
         return "this part"
-    title = titles.get(card_id)
+    title = titles.get(card_id) if isinstance(card_id, str) else None
     return quoted(title) if title else "a card"
 
 
@@ -101,11 +101,19 @@ def sentence(
     """What ``op`` did, as a sentence without its author (the caller names them).
 
     ``this``: the card the sentence sits under (a note groups changes by card), named
-    "this part"; ``limit``: how much of a changed text is quoted.
+    "this part"; ``limit``: how much of a changed text is quoted. An op whose record
+    another program changed says so (``Op.problems``; `formboard check` names them).
     """
     if this is not None:
         titles = _Titles(titles)
         titles.this = this
+    said = _what(op, titles, limit)
+    if op.problems:
+        said = f"{said.rstrip(': ')} ({PROBLEM_MARK} its record was changed outside formboard)"
+    return said
+
+
+def _what(op: Op, titles: Mapping[str, str], limit: int) -> str:
     before, after = op.before or {}, op.after or {}
     card = _card(titles, op.entity_id)
     match op.op:
@@ -160,14 +168,14 @@ def sentence(
             return "repaired what another program had left wrong"
         case "start_meeting":
             title = f" {quoted(after['title'])}" if after.get("title") else ""
-            return f"started meeting {op.entity_id}{title}"
+            return f"started meeting {one_line(op.entity_id)}{title}"
         case "attend":
-            return f"came to meeting {op.entity_id}"
+            return f"came to meeting {one_line(op.entity_id)}"
         case "leave":
-            return f"left meeting {op.entity_id}"
+            return f"left meeting {one_line(op.entity_id)}"
         case "end_meeting":
             gone = " (its facilitator had left)" if after.get("facilitator_gone") else ""
-            return f"ended meeting {op.entity_id}{gone}"
+            return f"ended meeting {one_line(op.entity_id)}{gone}"
         case "undo" | "redo":  # alone (its changes not at hand): see ``told``
             return f"{_UNDONE[op.op]} a change"
     return f"did {one_line(visible(op.op))}"
@@ -198,9 +206,11 @@ def told(ops: Sequence[Op], titles: Mapping[str, str]) -> list[tuple[Op, str]]:
     return out
 
 
-def said_by(op: Op) -> str:
-    """The author as people know them."""
-    return one_line(visible(op.author_name or op.author))
+def said_by(op: Op, *, with_role: bool = False) -> str:
+    """The author as people know them; ``with_role``: and the database role the server
+    recorded for the op ("Ana Ruiz (role fb_ana)"), where there is one (not in a file)."""
+    who = one_line(visible(op.author_name or op.author))
+    return f"{who} (role {one_line(visible(op.role))})" if with_role and op.role else who
 
 
 def last_changed(op: Op | None, *, me: Person | None = None, on_screen: bool = False) -> str:
@@ -218,6 +228,18 @@ def last_changed(op: Op | None, *, me: Person | None = None, on_screen: bool = F
         when = when[:10]
     who = "you" if me is not None and op.person == me else said_by(op)
     return f"changed {when} by {who}" if when else f"changed by {who}"
+
+
+def chain_line(op: Op | None) -> str:
+    """What a filed record carries of the op log, to hold the board to later:
+    "op 17, chain head 3f2a…" (the whole hash; no revision: a record is for people);
+    "" without a chain."""
+    if op is None or not op.hash:
+        return ""
+    return f"op {op.seq}, chain head {op.hash}"
+
+
+RECORD_CHECK = "`formboard check BOARD --record THIS-FILE` holds the board to it"
 
 
 # ------------------------------------------------------------------ --since

@@ -143,6 +143,8 @@ class ExportFile(_FileModel):
     members: list[MemberIn] = []
     # `show --json` adds the maintaining cycles it found; they are worked out, not kept.
     cycles: list[dict[str, Any]] | None = None
+    # `export` adds the op log's chain head, to hold the board to later; not kept either.
+    history: dict[str, Any] | None = None
 
 
 # ------------------------------------------------------------------ import

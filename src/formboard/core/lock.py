@@ -385,7 +385,11 @@ class WriteLease:
             with contextlib.suppress(OSError):
                 os.rename(aside, self.lock_dir)
                 return
-        shutil.rmtree(aside, ignore_errors=True)
+        if os.path.isdir(aside) and not os.path.islink(aside):
+            shutil.rmtree(aside, ignore_errors=True)
+        else:  # a file or a link where the lock folder belongs (another program's): gone too
+            with contextlib.suppress(OSError):
+                os.unlink(aside)
 
     def _start_renewer(self) -> None:
         self._stop.clear()

@@ -272,6 +272,11 @@ class Op(_Model):
     entity_id: str
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    hash: str = ""  # its link in the op log's hash chain (``store.chain``)
+    # The database role that wrote it, set by the server ("" in a file): shown in the log.
+    role: str = Field(default="", exclude=True)
+    # What another program left wrong in this row of the log, in words (never exported).
+    problems: tuple[str, ...] = Field(default=(), exclude=True)
 
     @property
     def person(self) -> Person:

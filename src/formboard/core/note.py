@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from formboard.core import facts
 from formboard.core.export import md_line
-from formboard.core.history import known_titles, sentence
+from formboard.core.history import RECORD_CHECK, chain_line, known_titles, sentence
 from formboard.core.html_page import h, h_block, page
 from formboard.core.meetings import Attendee, Meeting, upper_first
-from formboard.core.model import Board, Op
+from formboard.core.model import Board, Op, clean_client_code
 from formboard.core.person import Person
 from formboard.core.since import NOT_CHANGES, card_of
 from formboard.core.text import one_line, visible
@@ -47,6 +48,7 @@ class Note:
     words: list[tuple[str, str]]  # (card title, the client's words)
     count: int  # how many changes
     client: str = ""  # the client code alone, for the confidential header
+    history: str = ""  # the op log's chain head when it was written (``chain_line``)
 
 
 def _card_of(op: Op) -> str | None:
@@ -75,6 +77,19 @@ def _line(op: Op, titles: Mapping[str, str], disciplines: dict[Person, str]) -> 
     if quoted:  # a record's entries are dated
         said += f" ({facts.local_time(op.at)}): “{quoted}”"
     return said if quoted.endswith((".", "!", "?", "…")) else said + "."
+
+
+def default_path(folder: Path, client: str, number: int, fmt: str) -> Path:
+    """Where the app offers to write meeting ``number``'s note: ``<folder>/<client>-meeting-
+    <n>.md`` (``.html``), always a file in ``folder``. A client code another program stored
+    can hold anything ("../../x", a slash, a control character): only a code formboard
+    accepts names the file; any other is "board"."""
+    try:
+        name = clean_client_code(client)
+    except ValueError:
+        name = "board"
+    suffix = "html" if fmt == "html" else "md"
+    return folder / f"{name}-meeting-{int(number)}.{suffix}"
 
 
 def written(note: Note, where: object) -> str:
@@ -126,6 +141,7 @@ def build(board: Board, meeting: Meeting | None, ops: Sequence[Op]) -> Note:
         words=[(titles.get(cid, "a card"), text) for cid, text in words.items()],
         count=counted,
         client=board.client,
+        history=chain_line(ops[-1]) if ops else "",
     )
 
 
@@ -188,6 +204,8 @@ def markdown(note: Note) -> str:
         for title, text in note.words:
             out += [f"{md_line(one_line(visible(title)))}:", ""]
             out += [f"> {md_line(line)}".rstrip() for line in visible(text).splitlines()] + [""]
+    if note.history:
+        out += ["", f"History: {note.history}; {RECORD_CHECK}."]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -214,4 +232,6 @@ def html_page(note: Note) -> str:
         out.append("<h2>The client's own words</h2>")
         for title, text in note.words:
             out.append(f"<p>{h(title)}:</p><blockquote>{h_block(text)}</blockquote>")
+    if note.history:
+        out.append(f'<p class="history">History: {h(note.history)}; {RECORD_CHECK}.</p>')
     return page(tab_title="formboard: meeting note", client=note.client, body=out)

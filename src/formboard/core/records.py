@@ -39,7 +39,9 @@ def render(board: Board, fmt: str, last_change: Op | None = None) -> str:
         return board_to_mermaid(board) if fmt == "mermaid" else board_to_dot(board)
     from formboard.core.export import board_to_json, board_to_markdown
 
-    return board_to_json(board) if fmt == "json" else board_to_markdown(board, last_change)
+    if fmt == "json":
+        return board_to_json(board, last_change)
+    return board_to_markdown(board, last_change)
 
 
 def file_name(client: str, suffix: str, when: datetime | None = None) -> str:

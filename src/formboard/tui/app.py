@@ -38,6 +38,7 @@ from formboard.tui.messages import (
     BoardChanged,
     BoardLoaded,
     BoardUnavailable,
+    HistoryChanged,
     PresenceChanged,
     SaveState,
     SessionMessage,
@@ -259,6 +260,15 @@ class FormboardApp(PrivateApp[None]):
     @on(BackupFailed)
     def _for_the_screens(self, message: SessionMessage) -> None:
         self._hand_on(message)
+
+    @on(HistoryChanged)
+    def _history_changed(self, message: HistoryChanged) -> None:
+        self.notify(
+            f"{message.sentence} `formboard check` names the row.",
+            title="History changed",
+            severity="error",
+            timeout=60,
+        )
 
     # ------------------------------------------------------------- writing
 

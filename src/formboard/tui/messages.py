@@ -138,3 +138,11 @@ class BackupFailed(SessionMessage):
     """The backup taken on opening failed: one sentence with the cause, for a notice."""
 
     reason: str
+
+
+@dataclass
+class HistoryChanged(SessionMessage):
+    """The op log no longer holds what this computer saw of it (``chain.observe``): said
+    once, in a notice."""
+
+    sentence: str

@@ -34,6 +34,7 @@ from formboard.tui.messages import (
     BoardChanged,
     BoardLoaded,
     BoardUnavailable,
+    HistoryChanged,
     SaveState,
     WatchTrouble,
     WriteFailed,
@@ -160,6 +161,7 @@ class BoardSession:
             except (OSError, FormboardError, sqlite3.Error) as exc:
                 reason = str(exc) if isinstance(exc, FormboardError) else type(exc).__name__
                 self.post(BackupFailed(reason))
+        self._hold_history()
         # Colleagues' writes reach us as a nudge to sync, through the same queue as ours.
         self.watcher = self.store.watch(self.sync, self.watch_mode, **self.watch_options)
         self.watcher.start()
@@ -282,6 +284,18 @@ class BoardSession:
             return
         self.state = state.apply(changes)
         self.post(BoardChanged(changes, self.state))
+        self._hold_history()
+
+    def _hold_history(self) -> None:
+        """Hold the op log to what this computer saw of it, and remember it as it is now
+        (``chain``): a rewrite of history is said once. It never stops the session."""
+        assert self.store is not None
+        try:
+            said = self.store.history_seen(self.store.location)
+        except Exception:  # the board itself was read; `formboard check` reads it again
+            return
+        if said:
+            self.post(HistoryChanged(said[0].upper() + said[1:] + "."))
 
     def _report_watch_trouble(self) -> None:
         # The watcher nudges a sync when events fail, and every few seconds regardless:

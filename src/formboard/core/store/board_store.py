@@ -148,6 +148,9 @@ class BoardStore(BoardReads, BoardEdits):
     def _read(self, fn: Callable[[BoardConnection], T], *, settled: bool = True) -> T:
         return self.file.read(fn, settled=settled)
 
+    def _read_now(self, fn: Callable[[BoardConnection], T]) -> T:
+        return self.file._read_once(fn, False)  # an SQLite error as it is: the caller skips
+
     def quick_check(self) -> str | None:
         """None when ``PRAGMA quick_check`` says ok, else its first complaint (unconfirmed)."""
         return self.file.complaint("quick_check")

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 
 from formboard.core.errors import FormboardError
 from formboard.core.facts import local_time
-from formboard.core.store import health
+from formboard.core.store import health, outside
 from formboard.core.store.backups import backup_folder, backups_of, verified_backups
 from formboard.core.store.files import read_sidecar_revision
 from formboard.core.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from formboard.core.store.board_store import BoardStore
+    from formboard.core.store.pg_store import PgStore
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,26 @@ def checks_of(store: BoardStore) -> list[Check]:
     found.append(schema)
     if integrity.ok:  # a damaged file's rows are not worth reading
         found += _rows(store)
+        found += [Check(*line) for line in store.history_checks(store.location)]
     found.append(_lease(store))
     found.append(_sidecar(store, revision))
     found.append(_backups(store.path))
     return found
+
+
+def server_checks(store: PgStore) -> list[Check]:
+    """Every check on a board on a server (``PgStore.check``): which board and schema, its
+    values, its op log's chain and what this computer saw of it."""
+    problems = store.problems()
+    said = (
+        f"{len(problems)} values another program stored" if problems else "as formboard writes them"
+    )
+    return [
+        Check("server", True, f"the board {store.board_code} at {store.location}"),
+        Check("schema", True, f"{store.schema} (pg_dump -n {store.schema} backs it up alone)"),
+        Check("values", not problems, said),
+        *(Check(*line) for line in store.history_checks(store.location)),
+    ]
 
 
 def restore_hint(board_path: Path) -> str:
@@ -131,18 +148,29 @@ _SHOWN_PROBLEMS = 20
 
 
 def _rows(store: BoardStore) -> list[Check]:
-    """One failed line per value another program stored that formboard would not have."""
-    try:
-        found = [p for p in store.problems() if p.entity != "board"]  # settings: see _meta
+    """One failed line per value another program stored that formboard would not have:
+    under "rows" (cards, perspectives, links, members), "op log" and "meetings"."""
+    try:  # the schema version and revision: see _meta
+        found = [p for p in store.problems() if (p.entity, p.entity_id) != ("board", "meta")]
     except FormboardError as exc:  # damaged or busy: the integrity line says which
         return [Check("rows", False, f"the rows could not be read: {exc}")]
+    log = [p for p in found if p.entity in outside.LOG_ENTITIES]
+    meetings = [p for p in found if p.entity in outside.MEETING_ENTITIES]
+    rows = [p for p in found if p not in log and p not in meetings]
+    return [
+        *_lines(store, "rows", rows, "every card, perspective and link holds values formboard knows."),
+        *_lines(store, "op log", log, "every op holds its values as formboard wrote them."),
+        *_lines(store, "meetings", meetings, "every meeting and who came hold values formboard knows."),
+    ]  # fmt: skip
+
+
+def _lines(store: BoardStore, name: str, found: list[health.Problem], ok: str) -> list[Check]:
     if not found:
-        detail = "every card, perspective and link holds values formboard knows."
-        return [Check("rows", True, detail)]
-    lines = [Check("rows", False, p.sentence(str(store.path))) for p in found[:_SHOWN_PROBLEMS]]
+        return [Check(name, True, ok)]
+    lines = [Check(name, False, p.sentence(str(store.path))) for p in found[:_SHOWN_PROBLEMS]]
     if len(found) > _SHOWN_PROBLEMS:
         more = len(found) - _SHOWN_PROBLEMS
-        lines.append(Check("rows", False, f"and {more} more; fix these and check again."))
+        lines.append(Check(name, False, f"and {more} more; fix these and check again."))
     return lines
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from formboard.core.changes import ChangeSet, diff_boards
 from formboard.core.model import Board
+from formboard.core.store.op_rows import op_from_row, op_values
 from formboard.core.store.rows import (
-    op_from_row,
     read_board,
     read_cards,
     read_links,
@@ -35,9 +33,15 @@ def changes_since(conn: BoardConnection, revision: int, known: Board | None = No
     current = read_revision(conn)
     if current == revision:
         return ChangeSet(since=revision, revision=current)
-    rows = conn.execute(
-        f"SELECT * FROM ops WHERE rev_to > {p} ORDER BY rev_to, seq", (revision,)
-    ).fetchall()
+    # A row whose revisions another program made text explains nothing: left out, the ops
+    # then do not tile and the board is diffed instead.
+    rows = [
+        row
+        for row in conn.execute(
+            f"SELECT * FROM ops WHERE rev_to > {p} ORDER BY rev_to, seq", (revision,)
+        )
+        if type(row["rev_from"]) is int and type(row["rev_to"]) is int
+    ]
     reached = revision
     for row in rows:
         if row["rev_from"] > reached:
@@ -64,8 +68,8 @@ def _from_ops(conn: BoardConnection, since: int, current: int, rows: list[Row]) 
             card_ids[eid] = card_ids.get(eid, False) or created
         elif entity == "perspective":
             # A perspective change shows as its card changing.
-            data = json.loads(row["after"] or row["before"] or "{}")
-            if data.get("card_id"):
+            data = op_values(row["after"])[0] or op_values(row["before"])[0] or {}
+            if isinstance(data.get("card_id"), str) and data["card_id"]:
                 card_ids.setdefault(data["card_id"], False)
         elif entity == "link":
             link_ids[eid] = link_ids.get(eid, False) or created

@@ -12,12 +12,14 @@ the command that sets it right, and puts the board's own bookkeeping back
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from formboard.core.model import Card, Column, Link, LinkKind, Perspective, Status
+from formboard.core.store.rows import logged_revision, text_of
 from formboard.core.store.sql import BoardConnection
 from formboard.core.store.writes import Record, Tx
 from formboard.core.text import one_line, visible
@@ -93,10 +95,6 @@ def inferred_version(conn: BoardConnection) -> int:
     if meetings and found:
         return 4 if people == 2 else 3
     return 2 if found else 1
-
-
-def logged_revision(conn: BoardConnection) -> int:
-    return int(conn.execute("SELECT MAX(rev_to) FROM ops").fetchone()[0] or 0)
 
 
 def meta_problems(meta: dict[str, str]) -> list[Problem]:
@@ -186,8 +184,32 @@ def _orphan(entity: str, eid: str) -> Problem:
     return Problem(
         entity, eid, "",
         "belongs to a card that is no longer on the board (deleted outside formboard)",
-        f"{_REPAIR} moves it to the op log",
+        ORPHAN_FIX,
     )  # fmt: skip
+
+
+ORPHAN_FIX = f"{_REPAIR} moves it to the op log"
+
+
+def orphaned_attendance(conn: BoardConnection) -> list[Any]:
+    """Who came to a meeting that is no longer on the board (deleted outside formboard)."""
+    try:
+        return list(conn.execute(
+            "SELECT a.* FROM attendance a LEFT JOIN meetings m ON m.number = a.meeting "
+            "WHERE m.number IS NULL ORDER BY a.meeting, a.login, a.name"
+        ))  # fmt: skip
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return []  # a board from before meetings
+        raise
+
+
+def _numbered(conn: BoardConnection, table: str) -> list[tuple[str, Any]]:
+    """(id, rev) of the rows of ``table`` whose revision another program made no number."""
+    return [
+        (row["id"], row["rev"])
+        for row in conn.execute(f"SELECT id, rev FROM {table} WHERE typeof(rev) != 'integer'")
+    ]
 
 
 # ---------------------------------------------------------------- the repair
@@ -198,8 +220,10 @@ def repair(conn: BoardConnection, sidecar_revision: int | None) -> Tx:
 
     The schema version the tables show; a revision past every one any viewer may have
     seen (the op log's, the sidecar's, the garbled value's), so every open screen reloads;
-    perspectives and links whose card is gone leave the board for the op log, whole.
-    Values in cards are left to the person: the fix is theirs to choose (`check` says how).
+    a card's or perspective's revision that is not a number, one past the log's newest for
+    it; perspectives and links whose card is gone, and who came to a meeting that is gone,
+    leave the board for the op log, whole. Values in cards are left to the person: the fix
+    is theirs to choose (`check` says how).
     """
     meta = {r["key"]: r["value"] for r in conn.execute("SELECT key, value FROM meta")}
     records: list[Record] = []
@@ -212,6 +236,20 @@ def repair(conn: BoardConnection, sidecar_revision: int | None) -> Tx:
         row = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (eid,)).fetchone()
         conn.execute(f"DELETE FROM {table} WHERE id = ?", (eid,))
         records.append(Record("repair_orphan", entity, eid, None, dict(row), None))
+    for row in orphaned_attendance(conn):
+        conn.execute(
+            "DELETE FROM attendance WHERE meeting = ? AND login = ? AND name = ?",
+            (row["meeting"], row["login"], row["name"]),
+        )
+        eid = str(text_of(row["meeting"]))
+        records.append(Record("repair_orphan", "attendance", eid, None, dict(row), None))
+    for entity in ("card", "perspective"):
+        for eid, old in _numbered(conn, f"{entity}s"):
+            # No entity_rev: a writer who started from any revision it had is told that
+            # someone outside formboard changed it (``merge.values_at``), not merged into it.
+            rev = (_newest_logged(conn, eid) or 0) + 1
+            conn.execute(f"UPDATE {entity}s SET rev = ? WHERE id = ?", (rev, eid))
+            records.append(Record("repair", entity, eid, None, {"rev": old}, {"rev": rev}))
     if int_setting(meta, "revision") is None:
         seen = [logged_revision(conn), sidecar_revision or 0]
         with contextlib.suppress(ValueError, TypeError):
@@ -224,6 +262,14 @@ def repair(conn: BoardConnection, sidecar_revision: int | None) -> Tx:
             "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'revision'"
         )
     return Tx([_said(r) for r in records], records)
+
+
+def _newest_logged(conn: BoardConnection, eid: str) -> int | None:
+    found = conn.execute(
+        "SELECT MAX(entity_rev) FROM ops WHERE entity_id = ? AND typeof(entity_rev) = 'integer'",
+        (eid,),
+    ).fetchone()[0]
+    return int(found) if found is not None else None
 
 
 def _set_meta(conn: BoardConnection, key: str, value: str) -> None:
@@ -239,11 +285,22 @@ def _meta_record(key: str, old: str | None, new: str) -> Record:
 
 
 def _said(record: Record) -> str:
+    after, before = record.after or {}, record.before or {}
     if record.entity == "board":
-        after, before = record.after or {}, record.before or {}
         (key, new), (old,) = next(iter(after.items())), before.values()
         was = "missing" if old is None else f"{shown(old)}"
         return f"Set the board's {key.replace('_', ' ')} to {new} (it was {was})."
+    if record.op == "repair":
+        return (
+            f"Set {record.entity} {record.entity_id}'s revision to {after['rev']} "
+            f"(it was {shown(text_of(before['rev']))})."
+        )
+    if record.entity == "attendance":
+        return (
+            f"Moved the attendance of {visible(str(text_of(before['login'])))} at meeting "
+            f"{visible(record.entity_id)}, whose meeting is gone, to the op log (`formboard log` "
+            "shows it whole)."
+        )
     return (
         f"Moved {record.entity} {record.entity_id}, whose card is gone, to the op log "
         "(`formboard log` shows it whole)."

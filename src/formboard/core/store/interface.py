@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, cast, runtime_checkable
 
 from formboard.core.changes import ChangeSet
 from formboard.core.identity import Identity
@@ -51,6 +51,22 @@ class BoardReading(Protocol):
     def resolve_card_id(self, prefix: str) -> str: ...
     def revision(self) -> int: ...
     def ops(self, since_seq: int = 0, limit: int | None = None) -> list[Op]: ...
+
+    def history_seen(self, location: str, folder: Path | None = None) -> str | None:
+        """Hold the op log to what this computer saw of it, and remember it now
+        (``chain.observe``): one sentence when its history was changed since, else None."""
+        ...
+
+    def record_check(self, text: str) -> tuple[bool, str]:
+        """Whether the board still holds the history a filed record was made from."""
+        ...
+
+    def history_checks(
+        self, location: str, folder: Path | None = None
+    ) -> list[tuple[str, bool, str]]:
+        """`check`'s lines on the op log's chain and on what this computer saw of it."""
+        ...
+
     def ops_between(self, after: int, up_to: int | None = None) -> list[Op]: ...
     def ops_by_seq(self, seqs: list[int]) -> list[Op]: ...
     def touches_after(self, revision: int) -> list[Touch]: ...
@@ -225,6 +241,39 @@ def create_store(location: Path | str, client: str, title: str = "", **options: 
     from formboard.core.store.board_store import BoardStore
 
     return BoardStore.create(Path(location), client, title, **options)
+
+
+def server_board_name(location: Path | str) -> str | None:
+    """The name a server's address gives its board (``?board=C-0421``); None for a file."""
+    if not is_server_location(location):
+        return None
+    from formboard.core.store.pg_url import parse_board_url
+
+    return parse_board_url(str(location))[1]
+
+
+def grant_board(location: Path | str, role: str) -> str:
+    """Let ``role`` (a team) open the board on a server at ``location``: read it and add to
+    it, never change its op log. Its owner's right; returns where the board is, fit to show."""
+    if not is_server_location(location):
+        from formboard.core.errors import InvalidInput
+
+        raise InvalidInput(
+            "A board file is shared through its folder's group, not granted: see 'Where a "
+            "board lives' in the README. formboard grant is for a board on a server."
+        )
+    with _server_store().open(str(location)) as store:
+        store.grant(role)
+        return str(store.location)
+
+
+def carry_teams(source: Store, copy: Store) -> list[str]:
+    """Grant a copy on a server to the roles its source on a server is granted to, where they
+    are on the copy's server; returns those that are not."""
+    if source.kind != "server" or copy.kind != "server":
+        return []
+    teams: list[str] = cast("PgStore", source).teams()
+    return cast("PgStore", copy).grant_teams(teams)
 
 
 def check_board(location: Path | str) -> list[Check]:

@@ -6,11 +6,11 @@ merge with mine, the same field is a conflict shown to the person with both vers
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from formboard.core.errors import BoardConflict, FieldConflict
+from formboard.core.errors import BoardConflict, FieldConflict, InvalidInput
 from formboard.core.model import Card, Perspective
+from formboard.core.store.op_rows import op_values
 from formboard.core.store.rows import perspective_from_row, read_cards
 from formboard.core.store.sql import BoardConnection, Row
 from formboard.core.store.writes import Author, Record, Tx
@@ -46,6 +46,11 @@ def update_row(
     is written and both versions go back to the person.
     """
     p = conn.dialect.param
+    if type(row["rev"]) is not int:  # another program's value: there is no next to set
+        raise InvalidInput(
+            f"{entity.capitalize()} {row['id']}'s revision is not a number (changed outside "
+            "formboard), so nothing was changed. `formboard repair BOARD` sets it to a number."
+        )
     current = {k: row[_SQL_NAME.get(k, k)] for k in wanted}
     if base_rev is not None and row["rev"] != base_rev:
         theirs = values_at(conn, row["id"], base_rev, row["rev"])
@@ -131,7 +136,8 @@ def values_at(
 ) -> dict[str, Any] | None:
     """The fields changed after ``base_rev``, each with its value at ``base_rev``.
 
-    None when the log cannot account for every revision since (a writer bypassed it).
+    None when the log cannot account for every revision since (a writer bypassed it, or
+    another program garbled a record of one: what that change changed is unknown).
     """
     p = conn.dialect.param
     rows = conn.execute(
@@ -143,10 +149,12 @@ def values_at(
         return None
     values: dict[str, Any] = {}
     for r in rows:
-        before = json.loads(r["before"] or "{}")
-        for k in json.loads(r["after"] or "{}"):
+        (before, before_wrong), (after, after_wrong) = op_values(r["before"]), op_values(r["after"])
+        if before_wrong or after_wrong:
+            return None
+        for k in after or {}:
             # the first change after base_rev says what the field was at base_rev
-            values.setdefault(k, before.get(k, _UNSEEN))
+            values.setdefault(k, (before or {}).get(k, _UNSEEN))
     return values
 
 

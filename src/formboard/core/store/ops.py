@@ -26,6 +26,7 @@ from formboard.core.model import (
     initials_of,
 )
 from formboard.core.person import person_key
+from formboard.core.store import chain
 from formboard.core.store.merge import clash_since, reload
 from formboard.core.store.positions import place
 from formboard.core.store.rows import (
@@ -33,6 +34,7 @@ from formboard.core.store.rows import (
     KEPT_META,
     TABLES,
     card_json,
+    card_not_writable,
     card_row_values,
     link_from_row,
     link_json,
@@ -57,10 +59,19 @@ def insert(conn: BoardConnection, table: str, rows: list[dict[str, Any]]) -> Non
     )
 
 
-def card_row(conn: BoardConnection, card_id: str) -> Row:
+def card_row(
+    conn: BoardConnection, card_id: str, *, changing: bool = True, placing: bool = False
+) -> Row:
+    """The row of the card ``card_id`` names (an id or its start). A write ``changing`` it
+    (its revision is set) or ``placing`` it among its column's cards is refused in one
+    sentence, nothing changed, where another program left a value it cannot build on."""
     p = conn.dialect.param
     full = resolve_card(conn, card_id)
-    return conn.execute(f"SELECT {CARD_COLUMNS} FROM cards WHERE id = {p}", (full,)).fetchone()
+    row = conn.execute(f"SELECT {CARD_COLUMNS} FROM cards WHERE id = {p}", (full,)).fetchone()
+    refused = card_not_writable(row, placing=placing) if changing else None
+    if refused:
+        raise InvalidInput(refused[:1].upper() + refused[1:])
+    return row
 
 
 # ----------------------------------------------------------------- card ops
@@ -94,7 +105,7 @@ def move_card(
     base_rev: int | None = None,
 ) -> Tx:
     p = conn.dialect.param
-    row = card_row(conn, card_id)
+    row = card_row(conn, card_id, placing=column is None)
     target = column or Column(row["col"])
     if base_rev is not None:
         where = "top" if top else f"before {before}" if before else "bottom"
@@ -131,7 +142,7 @@ def set_archived(
     base_rev: int | None = None,
 ) -> Tx:
     p = conn.dialect.param
-    row = card_row(conn, card_id)
+    row = card_row(conn, card_id, placing=not archived)
     clash = clash_since(conn, "card", row, base_rev, {"archived": archived})
     if clash is not None:
         return Tx(conflict=clash)
@@ -168,7 +179,7 @@ def set_archived(
 
 
 def add_perspective(conn: BoardConnection, author: Author, draft: Perspective, card_id: str) -> Tx:
-    row = card_row(conn, card_id)
+    row = card_row(conn, card_id, changing=False)
     new = draft.model_copy(
         update={"card_id": row["id"], "created_at": author.at, "updated_at": author.at}
     )
@@ -339,6 +350,8 @@ def fill(conn: BoardConnection, rows: dict[str, list[dict[str, Any]]]) -> None:
                 f"INSERT INTO {table} ({', '.join(names)}) VALUES ({conn.dialect.params(len(names))})",
                 [row[n] for n in names],
             )
+    if not any(row.get("hash") for row in rows["ops"]):
+        chain.seal(conn)  # a board from before the chain: the copy's starts from its log
     meta = {r["key"]: r["value"] for r in rows["meta"]}
     for key in KEPT_META:
         if key in meta:

@@ -12,23 +12,21 @@ shell) has no op, so around it the board as it was is the closest the log allows
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from formboard.core.model import (
     Board,
-    Card,
-    Column,
-    Domain,
     Link,
     LinkKind,
     Member,
     Perspective,
-    Status,
 )
 from formboard.core.person import Person, person_key
+from formboard.core.store.op_rows import op_values
 from formboard.core.store.rows import (
     CARD_COLUMNS,
+    as_text,
+    card_from_row,
     read_board,
     read_meetings,
     read_meta,
@@ -51,17 +49,16 @@ def board_at(conn: BoardConnection, revision: int) -> Board:
     if revision >= read_revision(conn):
         return read_board(conn)
     # The rows as plain dicts (no models until the end: a 1000-card board has thousands).
-    cards = {
-        r["id"]: {**dict(r), "column": r["col"]}
-        for r in conn.execute(f"SELECT {CARD_COLUMNS} FROM cards")
-    }
-    for card in cards.values():
-        del card["col"]
-    perspectives = {r["id"]: dict(r) for r in conn.execute("SELECT * FROM perspectives")}
+    cards = {}
+    for r in conn.execute(f"SELECT {CARD_COLUMNS} FROM cards"):
+        card = as_text(r)  # a BLOB another program stored reads as text, as on the board
+        card["column"] = card.pop("col")
+        cards[card["id"]] = card
+    perspectives = {r["id"]: as_text(r) for r in conn.execute("SELECT * FROM perspectives")}
     links = {
         r["id"]: {"id": r["id"], "from": r["from_id"], "to": r["to_id"], "kind": r["kind"],
                   "note": r["note"], "author": r["author"], "created_at": r["created_at"]}
-        for r in conn.execute("SELECT * FROM links")
+        for r in map(as_text, conn.execute("SELECT * FROM links"))
     }  # fmt: skip
     meta = read_meta(conn)
     title = meta.get("title", "")
@@ -71,7 +68,7 @@ def board_at(conn: BoardConnection, revision: int) -> Board:
         (revision,),
     )
     for op, entity, eid, raw in later:  # plain tuples: 20,000 of them in well under 0.1 s
-        before = json.loads(raw) if raw else {}
+        before = op_values(raw)[0] or {}
         if entity == "card":
             known = cards.get(eid)
             if op in ("add_card", "import"):
@@ -122,10 +119,10 @@ def _members_at(conn: BoardConnection, revision: int) -> dict[Person, dict[str, 
         (revision,),
     )
     for eid, raw_before, raw_after in later:
-        after = json.loads(raw_after) if raw_after else {}
+        after = op_values(raw_after)[0] or {}
         members.pop(person_key(eid, after.get("name")), None)
-        if raw_before:
-            before = json.loads(raw_before)
+        before = op_values(raw_before)[0]
+        if before is not None:
             was = person_key(before.get("login") or eid, before.get("name"))
             members[was] = {k: before.get(k, "") for k in _MEMBER_KEYS} | {"login": was.login}
     return members
@@ -159,7 +156,7 @@ def _restamp(
         for eid, op, entity_rev, at, author, after in latest:
             row = rows[eid]
             if op in _FULL:
-                whole = json.loads(after or "{}")
+                whole = op_values(after)[0] or {}
                 for key in ("rev", "updated_at", "updated_by"):
                     if key in row and key in whole:
                         row[key] = whole[key]
@@ -187,11 +184,9 @@ def _board(
     built = []
     for c in cards.values():
         values = dict(c)
-        values["column"] = _enum(Column, values["column"], Column.SYMPTOMS)
-        values["status"] = _enum(Status, values["status"], Status.HYPOTHESIS)
-        values["domain"] = _enum(Domain, values.get("domain"), None)
-        values["archived"] = bool(values["archived"])
-        built.append(Card.model_construct(**values, perspectives=tuple(by_card.get(c["id"], ()))))
+        values["col"] = values.pop("column")
+        # The one reading of a card's stored values, with its stand-ins (``card_from_row``).
+        built.append(card_from_row(values, tuple(by_card.get(c["id"], ()))))
     built.sort(key=lambda c: (c.column.value, c.position, c.id))
     shown = [
         Link.model_construct(

@@ -1,8 +1,8 @@
 """A board on a server, live: its notifications, and who else is here, in the database.
 
 ``PgWatcher`` LISTENs on the board's channel (every write NOTIFYs it in its own
-transaction, ``pg_sql``) and nudges the app's session to read what changed: no polling.
-A dropped connection is a ``problem`` the status line says, tried again with backoff;
+transaction, ``pg_sql``; the channel is a secret in the board's ``meta``) and nudges the
+app's session to read what changed: no polling. A dropped connection is a ``problem`` the status line says, tried again with backoff;
 when it is back the session is nudged once more and catches up from its last revision.
 
 ``PgPresence`` is ``core.presence.Presence`` with its entries in an UNLOGGED table of the
@@ -25,7 +25,6 @@ from psycopg import sql
 
 from formboard.core.identity import Identity
 from formboard.core.presence import _FORGET_AFTER, Presence, PresenceEntry
-from formboard.core.store.pg_sql import channel
 from formboard.core.watch import WatchMode
 
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between tries while the server is away
@@ -43,8 +42,11 @@ def _connect(conninfo: str, schema: str) -> psycopg.Connection[Any]:
 class PgWatcher:
     """Calls ``on_change`` when the board's channel is notified, or the server comes back."""
 
-    def __init__(self, conninfo: str, schema: str, on_change: Callable[[], None]) -> None:
+    def __init__(
+        self, conninfo: str, schema: str, channel: str, on_change: Callable[[], None]
+    ) -> None:
         self.conninfo, self.schema, self.on_change = conninfo, schema, on_change
+        self.channel = channel
         self.mode = WatchMode.EVENTS
         self.problem: str | None = None
         self._stop = threading.Event()
@@ -64,7 +66,7 @@ class PgWatcher:
         while not self._stop.is_set():
             try:
                 with _connect(self.conninfo, self.schema) as conn:
-                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel(self.schema))))
+                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
                     if tries or self.problem is not None:
                         self.problem = None
                         self.on_change()  # back: read what was missed

@@ -7,10 +7,18 @@ each op. A test holds the two to the same tables and columns. The file's trigger
 PL/pgSQL here: every row change of the watched tables bumps ``meta.revision`` (so a
 hand-written UPDATE moves the revision viewers follow), and an UPDATE from outside
 formboard that leaves ``rev`` alone gets a new one.
+
+What every role on the server can see tells it nothing (DESIGN §9): a board's schema is
+named by an opaque id (``board_`` and the board's id), its NOTIFY channel is a secret kept
+in its ``meta``, and the name in its address (``?board=C-0421``) lives only in its
+``meta`` (``pg_access`` finds a board by it, and grants it to teams). A team may read a
+board and add to it, never change or empty its op log; the server writes each op's role.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -18,18 +26,38 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from formboard.core.store import schema
+from formboard.core.store.pg_sql import PgConnection
 
 SCHEMA_PREFIX = "board_"
+# Taken by whoever makes a board, for its transaction: one name in the address, one board.
+NEW_BOARD_LOCK = 0x666F726D626F6172
 # Who has the board open (``pg_live.PgPresence``): unlogged, never in the op log, no trigger.
 PRESENCE_TABLE = (
     "CREATE UNLOGGED TABLE presence "
     "(key TEXT PRIMARY KEY, entry TEXT NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now())"
 )
+ROLE_TRIGGER = "ops_role_is_the_servers"
+# Anyone may ask a board one question: is your name this one? Yes or no, one name at a time,
+# so no one lists the names; the board's owner answers (SECURITY DEFINER). ``locate`` calls
+# only a function with exactly this text, so a name looked up never reaches someone's own.
+PROBE = "holds_board"
+PROBE_BODY = "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'board' AND value = $1)"
+_OPAQUE = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")  # a board id's letters
 
 
-def schema_name(board: str) -> str:
-    """The schema that holds the board with client code ``board``."""
-    return f"{SCHEMA_PREFIX}{board}"
+def schema_name(opaque_id: str) -> str:
+    """The schema of a board: ``board_`` and an opaque id (the board's id when it was made)."""
+    return f"{SCHEMA_PREFIX}{opaque_id}"
+
+
+def legacy_schema_name(name: str) -> str:
+    """Where a board made before schema 5 is, until its owner opens it: named by its name."""
+    return f"{SCHEMA_PREFIX}{name}"
+
+
+def new_channel() -> str:
+    """A board's NOTIFY channel: a secret only those who may read its ``meta`` know."""
+    return f"fb_{secrets.token_hex(16)}"
 
 
 TABLES = """
@@ -102,6 +130,7 @@ CREATE TABLE ops (
     entity_rev  BIGINT,
     before      TEXT,
     after       TEXT,
+    hash        TEXT,
     role        TEXT NOT NULL DEFAULT current_user,
     UNIQUE (client_id, client_seq, part)
 );
@@ -129,17 +158,6 @@ CREATE TABLE attendance (
     PRIMARY KEY (meeting, login, name)
 )
 """
-
-# from-version -> the statements that upgrade a board's schema by one version (the file's
-# ``schema.MIGRATIONS``). 4: members and who came keyed by login and name.
-MIGRATIONS: dict[int, tuple[str, ...]] = {
-    3: (
-        "ALTER TABLE members DROP CONSTRAINT members_pkey",
-        "ALTER TABLE members ADD PRIMARY KEY (login, name)",
-        "ALTER TABLE attendance DROP CONSTRAINT attendance_pkey",
-        "ALTER TABLE attendance ADD PRIMARY KEY (meeting, login, name)",
-    ),
-}
 
 
 def _functions(name: str) -> list[str]:
@@ -177,11 +195,30 @@ def _triggers(name: str) -> list[str]:
     return out
 
 
+def _trust(name: str) -> list[str]:
+    """The server writes each op's role, and anyone may ask the board its name (``PROBE``)."""
+    s = sql.Identifier(name).as_string(None)
+    return [
+        # SECURITY INVOKER: current_user is whoever inserts, whatever role they wrote.
+        f"CREATE OR REPLACE FUNCTION {s}.ops_role() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN NEW.role := current_user; RETURN NEW; END $$",
+        f"DROP TRIGGER IF EXISTS {ROLE_TRIGGER} ON {s}.ops",
+        f"CREATE TRIGGER {ROLE_TRIGGER} BEFORE INSERT ON {s}.ops "
+        f"FOR EACH ROW EXECUTE FUNCTION {s}.ops_role()",
+        f"CREATE OR REPLACE FUNCTION {s}.{PROBE}(name TEXT) RETURNS boolean LANGUAGE sql "
+        f"STABLE SECURITY DEFINER SET search_path = pg_catalog, {s}, pg_temp "
+        f"AS $probe${PROBE_BODY}$probe$",
+        f"GRANT USAGE ON SCHEMA {s} TO PUBLIC",  # its tables stay the team's alone
+        f"GRANT EXECUTE ON FUNCTION {s}.{PROBE}(TEXT) TO PUBLIC",
+    ]
+
+
 def create_statements(name: str) -> list[str]:
     """Every statement that makes a new board's schema, in order (one transaction).
 
     The op log gains ``role``: the database role that wrote each op, set by the server
-    itself (``DEFAULT current_user``), beside the OS login the client gives as ``author``.
+    itself (a trigger overwrites whatever the client wrote), beside the OS login the client
+    gives as ``author``.
     """
     s = sql.Identifier(name).as_string(None)
     tables = [t for t in TABLES.split(";\n") if t.strip()]
@@ -192,43 +229,15 @@ def create_statements(name: str) -> list[str]:
         PRESENCE_TABLE,
         *_functions(name),
         *_triggers(name),
+        *_trust(name),
     ]
 
 
-def upgrade(raw: psycopg.Connection[Any]) -> str | None:
-    """Upgrade an older board's tables (``MIGRATIONS``) in one transaction, committed here.
-
-    The version is read again under a row lock, so two openers upgrade it once. Altering a
-    table is its owner's right: a team member who may only read and write it is told, in
-    one sentence (the reason the board opens read-only), who can; None when upgraded.
-    """
-    try:
-        found = raw.execute(
-            "SELECT value FROM meta WHERE key = 'schema_version' FOR UPDATE"
-        ).fetchone()
-        version = int(found[0]) if found else schema.SCHEMA_VERSION
-        for step in range(version, schema.SCHEMA_VERSION):
-            for statement in MIGRATIONS.get(step, ()):
-                raw.execute(statement)
-        raw.execute(
-            "UPDATE meta SET value = %s WHERE key = 'schema_version'",
-            (str(max(version, schema.SCHEMA_VERSION)),),
-        )
-        raw.commit()
-    except pg_errors.InsufficientPrivilege:
-        raw.rollback()
-        return (
-            "its tables were made by an earlier formboard and only their owner may upgrade "
-            "them: ask whoever made the board to open it once"
-        )
-    except BaseException:
-        raw.rollback()
-        raise
-    return None
-
-
-def meta_rows(client: str, title: str, board_id: str, at: str) -> list[tuple[str, str]]:
-    """The new board's settings, as the file's ``create_schema`` writes them."""
+def meta_rows(
+    client: str, title: str, board_id: str, at: str, name: str, channel: str
+) -> list[tuple[str, str]]:
+    """The new board's settings, as the file's ``create_schema`` writes them, and the
+    server's own: the name in its address and its NOTIFY channel."""
     return [
         ("format", schema.FORMAT_NAME),
         ("schema_version", str(schema.SCHEMA_VERSION)),
@@ -237,4 +246,121 @@ def meta_rows(client: str, title: str, board_id: str, at: str) -> list[tuple[str
         ("client", client),
         ("title", title),
         ("created_at", at),
+        ("board", name),
+        ("channel", channel),
     ]
+
+
+# ------------------------------------------------------------------ upgrades
+
+
+def _tell_people_apart(conn: PgConnection) -> None:
+    """Schema 4: members and who came keyed by login and name."""
+    for statement in (
+        "ALTER TABLE members DROP CONSTRAINT members_pkey",
+        "ALTER TABLE members ADD PRIMARY KEY (login, name)",
+        "ALTER TABLE attendance DROP CONSTRAINT attendance_pkey",
+        "ALTER TABLE attendance ADD PRIMARY KEY (meeting, login, name)",
+    ):
+        conn.raw.execute(statement)
+
+
+def _trust_and_chain(conn: PgConnection) -> None:
+    """Schema 5 (issue 23): the op log's hash chain; the schema named by an opaque id and the
+    name kept in ``meta``; a secret channel; the server writes each op's role; teams may
+    only append to the op log."""
+    raw = conn.raw
+    raw.execute("ALTER TABLE ops ADD COLUMN IF NOT EXISTS hash TEXT")
+    meta = {row[0]: row[1] for row in raw.execute("SELECT key, value FROM meta")}
+    if "board" not in meta:  # named by the name in its address: it moves to an opaque one
+        raw.execute(
+            "INSERT INTO meta (key, value) VALUES ('board', %s)",
+            (conn.schema.removeprefix(SCHEMA_PREFIX),),
+        )
+        target = _free_name(raw, meta.get("board_id", ""))
+        raw.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
+            sql.Identifier(conn.schema), sql.Identifier(target)))  # fmt: skip
+        raw.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(target)))
+        raw.execute(sql.SQL("ALTER FUNCTION {}.bump_revision() SET search_path = {}").format(
+            sql.Identifier(target), sql.Identifier(target)))  # fmt: skip
+        conn.schema = target
+    conn.channel = meta.get("channel") or new_channel()
+    if "channel" not in meta:
+        raw.execute("INSERT INTO meta (key, value) VALUES ('channel', %s)", (conn.channel,))
+    for statement in _trust(conn.schema):
+        raw.execute(statement)
+    _append_only(raw, conn.schema)
+    from formboard.core.store.chain import seal
+
+    seal(conn)  # every op row's hash, in seq order, from what the board holds
+
+
+def _free_name(raw: psycopg.Connection[Any], board_id: str) -> str:
+    """``board_<board id>``, or another opaque name if that one is taken (a copy's)."""
+    opaque = 0 < len(board_id) <= 40 and set(board_id) <= _OPAQUE
+    wanted = board_id if opaque else secrets.token_hex(8)
+    while raw.execute(
+        "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema_name(wanted),)
+    ).fetchone():
+        wanted = secrets.token_hex(8)
+    return schema_name(wanted)
+
+
+# from-version -> the step that upgrades a board's schema by one version (the file's
+# ``schema.MIGRATIONS``), run by ``upgrade`` in the caller's transaction.
+MIGRATIONS: dict[int, Callable[[PgConnection], None]] = {
+    3: _tell_people_apart,
+    4: _trust_and_chain,
+}
+
+
+def upgrade(conn: PgConnection) -> str | None:
+    """Upgrade an older board's tables (``MIGRATIONS``) in one transaction, committed here.
+
+    The version is read again under a row lock, so two openers upgrade it once. Altering a
+    table is its owner's right: a team member who may only read and write it is told, in
+    one sentence (the reason the board opens read-only), who can; None when upgraded.
+    ``conn.schema`` and ``conn.channel`` are the board's after it (schema 5 renames it).
+    """
+    raw, before = conn.raw, (conn.schema, conn.channel)
+    try:
+        found = raw.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version' FOR UPDATE"
+        ).fetchone()
+        version = int(found[0]) if found else schema.SCHEMA_VERSION
+        for step in range(version, schema.SCHEMA_VERSION):
+            if step in MIGRATIONS:
+                MIGRATIONS[step](conn)
+        raw.execute(
+            "UPDATE meta SET value = %s WHERE key = 'schema_version'",
+            (str(max(version, schema.SCHEMA_VERSION)),),
+        )
+        raw.commit()
+    except pg_errors.InsufficientPrivilege:
+        raw.rollback()
+        conn.schema, conn.channel = before
+        return (
+            "its tables were made by an earlier formboard and only their owner may upgrade "
+            "them: ask whoever made the board to open it once"
+        )
+    except BaseException:
+        raw.rollback()
+        conn.schema, conn.channel = before
+        raise
+    return None
+
+
+def _append_only(raw: psycopg.Connection[Any], schema_name: str) -> None:
+    """Take from every role but the owner any right to change or empty the op log."""
+    found = raw.execute(
+        "SELECT DISTINCT a.grantee, r.rolname FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "CROSS JOIN LATERAL aclexplode(c.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee "
+        "WHERE n.nspname = %s AND c.relname = 'ops' AND a.grantee <> c.relowner "
+        "AND a.privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE')",
+        (schema_name,),
+    ).fetchall()
+    for grantee, role in found:
+        who = sql.SQL("PUBLIC") if grantee == 0 else sql.Identifier(role)
+        raw.execute(sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {}.ops FROM {}").format(
+            sql.Identifier(schema_name), who))  # fmt: skip

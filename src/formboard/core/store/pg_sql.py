@@ -8,9 +8,10 @@ stored as the 0/1 the schema keeps. The transactions mean here:
   writers of one board take turns, as under the file's lease, and every later statement
   of the transaction sees every commit before it (READ COMMITTED takes a fresh snapshot
   per statement). Writers of other boards never wait.
-- its ``commit`` first sends ``NOTIFY`` on the board's channel with the new revision, in
-  the same transaction, so every listening app hears of the change exactly when it is
-  visible.
+- its ``commit`` first sends ``NOTIFY`` on the board's channel, in the same transaction,
+  so every listening app hears of the change exactly when it is visible. The channel is a
+  secret kept in the board's ``meta`` and the notice carries nothing: a role that may not
+  read the board cannot hear it, nor learn anything from it if it could.
 - a reader's (``begin_read``) is a REPEATABLE READ, READ ONLY one: a read sees one
   snapshot of the whole board, so it is never torn by a writer.
 """
@@ -51,6 +52,11 @@ def _rows(cursor: psycopg.Cursor[Any]) -> Any:
     return lambda values: Row(names, values)
 
 
+def use_schema(raw: psycopg.Connection[Any], schema: str) -> None:
+    """Read and write the board in ``schema`` from now on (this transaction, then on)."""
+    raw.execute(psycopg.sql.SQL("SET search_path TO {}").format(psycopg.sql.Identifier(schema)))
+
+
 class _BoolAsInt(Dumper):
     """True/False as 1/0: the schema keeps flags as integers, as the file does."""
 
@@ -65,9 +71,12 @@ class PgConnection:
 
     dialect = POSTGRESQL
 
-    def __init__(self, conn: psycopg.Connection[Any], schema: str) -> None:
+    def __init__(
+        self, conn: psycopg.Connection[Any], schema: str, channel: str | None = None
+    ) -> None:
         self.raw = conn
         self.schema = schema
+        self.channel = channel or schema  # a board from before schema 5: its schema's name
         conn.row_factory = _rows
         conn.adapters.register_dumper(bool, _BoolAsInt)
         self._writing = False  # in a writer's transaction: its commit sends NOTIFY
@@ -101,15 +110,9 @@ class PgConnection:
         self.raw.rollback()
 
     def _announce(self) -> None:
-        """NOTIFY the board's channel with its revision, in the writer's transaction."""
-        found = self.raw.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
-        revision = str(found[0]) if found else "0"
-        self.raw.execute("SELECT pg_notify(%s, %s)", (channel(self.schema), revision))
+        """NOTIFY the board's channel, in the writer's transaction; listeners read what
+        changed themselves, so the notice says nothing (no revision, no name)."""
+        self.raw.execute("SELECT pg_notify(%s, '')", (self.channel,))
 
     def close(self) -> None:
         self.raw.close()
-
-
-def channel(schema: str) -> str:
-    """The NOTIFY channel of a board: its schema's name (an identifier, ≤ 63 bytes)."""
-    return schema

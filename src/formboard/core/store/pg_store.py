@@ -3,7 +3,9 @@
 A board is addressed by a URL, ``postgresql://host/db?board=C-0421``: everything but
 ``board`` (and ``team``) is libpq's own, and libpq finds the rest the usual way (the
 service file, ``PGPASSFILE``, ``PG*`` variables); a password is never asked for, printed
-or kept. Each board is one schema (``board_C-0421``) with the file's tables.
+or kept. Each board is one schema with the file's tables, named by an opaque id
+(``board_`` and the board's id): the name in its address is found inside the boards this
+role may read (``pg_access``), so no role lists the others' client codes.
 
 The guarantees are the file's (DESIGN §3), kept by the database's transactions instead of
 a lease: every write is one transaction that appends to the op log and bumps the revision
@@ -19,21 +21,29 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import psycopg
 from psycopg import errors as pg_errors
 
-from formboard.core.errors import BoardBusy, BoardExists, BoardNotFound, BoardReadOnly, InvalidInput
+from formboard.core.errors import (
+    BoardBusy,
+    BoardExists,
+    BoardNotFound,
+    BoardReadOnly,
+    FormboardError,
+    InvalidInput,
+)
 from formboard.core.identity import Identity, current_identity
 from formboard.core.model import Member, clean_client_code, clean_line, now_iso
-from formboard.core.store import health, ops, pg_schema, schema
-from formboard.core.store.edits import BoardEdits, new_id
-from formboard.core.store.pg_sql import PgConnection
+from formboard.core.store import health, ops, pg_access, pg_schema, schema
+from formboard.core.store.edits import BoardEdits
+from formboard.core.store.pg_sql import PgConnection, use_schema
+from formboard.core.store.pg_url import first_line as _first_line
+from formboard.core.store.pg_url import parse_board_url, redacted
 from formboard.core.store.reads import (
     RETRY_PAUSES,
     BoardReads,
@@ -47,48 +57,6 @@ if TYPE_CHECKING:
     from formboard.core.store.checks import Check
 
 T = TypeVar("T")
-URL_SCHEMES = ("postgresql", "postgres")
-
-
-def is_board_url(location: object) -> bool:
-    """Whether ``location`` names a board on a server rather than a file."""
-    return isinstance(location, str) and location.split("://", 1)[0] in URL_SCHEMES
-
-
-def parse_board_url(url: str) -> tuple[str, str, str | None]:
-    """``(conninfo for libpq, board code, team role or None)`` from a board URL."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    wanted = {k: v for k, v in query if k in ("board", "team")}
-    rest = [(k, v) for k, v in query if k not in ("board", "team")]
-    if "password" in {k for k, _ in rest} or parts.password:
-        raise InvalidInput(
-            "Give the password the libpq way (a ~/.pgpass file, PGPASSFILE or a service "
-            "file), never in the board's address."
-        )
-    board = wanted.get("board", "")
-    try:
-        board = clean_client_code(board)
-    except ValueError:
-        raise InvalidInput(
-            f"The address {redacted(url)} names no board: add ?board=<client code>, such "
-            "as ?board=C-0421."
-        ) from None
-    conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}" + (
-        f"?{urlencode(rest)}" if rest else ""
-    )
-    return conninfo, board, wanted.get("team") or None
-
-
-def redacted(url: str) -> str:
-    """The address without any password, fit to show."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.password:
-        host = netloc.rsplit("@", 1)[1]
-        netloc = f"{parts.username}@{host}" if parts.username else host
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.scheme}://{netloc}{parts.path}{query}"
 
 
 class PgStore(BoardReads, BoardEdits):
@@ -109,7 +77,8 @@ class PgStore(BoardReads, BoardEdits):
     ) -> None:
         self.url = url
         self.conninfo, self.board_code, self.team = parse_board_url(url)
-        self.schema = pg_schema.schema_name(self.board_code)
+        self.schema = ""  # found by its name when opened (``_find``), made when created
+        self.channel = ""  # its NOTIFY channel, from its meta
         self.location = redacted(url)
         self.path = Path(f"{self.board_code}.board")  # a name for messages, not a file
         self.identity = identity or current_identity()
@@ -160,12 +129,21 @@ class PgStore(BoardReads, BoardEdits):
                 f"The board server for {self.location} could not be reached "
                 f"({_first_line(exc)}); check the address and that the server is up."
             ) from None
-        raw.execute(
-            psycopg.sql.SQL("SET search_path TO {}").format(psycopg.sql.Identifier(self.schema))
-        )
+        if self.schema:
+            use_schema(raw, self.schema)
         raw.commit()
-        self._conn = PgConnection(raw, self.schema)
+        self._conn = PgConnection(raw, self.schema, self.channel)
         return self._conn
+
+    def _use(self, schema_name: str, channel: str) -> None:
+        """From now on the board is the one in ``schema_name``, notified on ``channel``."""
+        self.schema, self.channel = schema_name, channel
+        conn = self._conn
+        if conn is not None and not conn.raw.closed:
+            if conn.schema != schema_name:
+                use_schema(conn.raw, schema_name)
+                conn.raw.commit()
+            conn.schema, conn.channel = schema_name, channel
 
     def _drop_connection(self) -> None:
         if self._conn is not None:
@@ -173,35 +151,75 @@ class PgStore(BoardReads, BoardEdits):
                 self._conn.close()
         self._conn = None
 
-    def _create(self, client: str, title: str) -> None:
+    @contextlib.contextmanager
+    def _owners_transaction(self, done: str) -> Iterator[psycopg.Connection[Any]]:
+        """One transaction of the board's owner on the raw connection, committed after the
+        block; the server's refusal is one sentence ("The board could not be ``done``")."""
         with self._lock:
-            conn = self._connection()
+            raw = self._connection().raw
             try:
-                for statement in pg_schema.create_statements(self.schema):
-                    conn.raw.execute(statement)
-                conn.executemany(
-                    "INSERT INTO meta (key, value) VALUES (%s, %s)",
-                    pg_schema.meta_rows(client, title, new_id(), now_iso()),
-                )
-                if self.team:
-                    grant(conn.raw, self.schema, self.team)
-                conn.raw.commit()
-            except pg_errors.DuplicateSchema:
-                conn.raw.rollback()
-                raise BoardExists(
-                    f"There is a board {self.board_code} at {self.location} already."
-                ) from None
+                yield raw
+                raw.commit()
             except psycopg.Error as exc:
-                conn.raw.rollback()
+                raw.rollback()
                 raise BoardReadOnly(
-                    f"The board could not be created ({_first_line(exc)})."
+                    f"The board could not be {done} ({_first_line(exc)})."
                 ) from None
+            except BaseException:
+                raw.rollback()
+                raise
+
+    def _create(self, client: str, title: str) -> None:
+        with self._owners_transaction("created") as raw:
+            made = pg_access.make(raw, self.board_code, client, title, self.team)
+        if made is None:
+            raise BoardExists(f"There is a board {self.board_code} at {self.location} already.")
+        with self._lock:
+            self._use(*made)
         self._opened = True
 
+    def _find(self) -> str:
+        """The schema of the board the address names, among those this role may open; else
+        one sentence: no such board, or one this role is not granted (ask its owner)."""
+        with self._lock:
+            raw = self._connection().raw
+            try:
+                found = pg_access.locate(raw, self.board_code)
+                me = str((raw.execute("SELECT current_user").fetchone() or ("",))[0])
+            except psycopg.Error as exc:
+                self._drop_connection()
+                raise BoardNotFound(
+                    f"The board {self.board_code} at {self.location} could not be looked up "
+                    f"({_first_line(exc)})."
+                ) from None
+            finally:
+                if not raw.closed:
+                    raw.rollback()
+        return found.schema(self.board_code, self.location, me)
+
+    def _moved(self) -> bool:
+        """Whether its owner upgraded (renamed) the board since it was opened: then it is
+        read where it went."""
+        with self._lock:
+            if self._conn is not None and self._conn.in_transaction:
+                self._conn.rollback()
+            try:
+                found = self._find()
+            except FormboardError:
+                return False
+            if found == self.schema:
+                return False
+            self._use(found, self.channel)
+            return True
+
     def _open_existing(self) -> None:
+        with self._lock:
+            found = self._find()
+            self._use(found, found)
         meta = self._read(meta_or_nothing, settled=False)
         if meta.get("format") != schema.FORMAT_NAME:
             raise BoardNotFound(f"There is no board {self.board_code} at {self.location}.")
+        self._use(self.schema, meta.get("channel") or self.schema)
         self._opened = True
         version = health.int_setting(meta, "schema_version") or 0
         if version > schema.SCHEMA_VERSION:
@@ -211,7 +229,9 @@ class PgStore(BoardReads, BoardEdits):
             )
         elif version < schema.SCHEMA_VERSION and self.read_only_reason is None:
             with self._lock:
-                self.read_only_reason = pg_schema.upgrade(self._connection().raw)
+                conn = self._connection()
+                self.read_only_reason = pg_schema.upgrade(conn)
+                self.schema, self.channel = conn.schema, conn.channel
 
     # ------------------------------------------------------------- reading
 
@@ -220,7 +240,7 @@ class PgStore(BoardReads, BoardEdits):
         connection is opened again and the read tried again, bounded."""
         if self._closed:
             raise BoardReadOnly("The board is closed.")
-        waited = 0.0
+        waited, moved = 0.0, False
         for pause in (*RETRY_PAUSES, None):
             with self._lock:
                 conn = self._connection()
@@ -228,6 +248,9 @@ class PgStore(BoardReads, BoardEdits):
                     conn.begin_read()
                     return fn(conn)
                 except pg_errors.UndefinedTable:
+                    if self._opened and not moved and self._moved():
+                        moved = True  # its owner upgraded it meanwhile: read it there
+                        continue
                     raise BoardNotFound(
                         f"There is no board {self.board_code} at {self.location}."
                     ) from None
@@ -312,7 +335,7 @@ class PgStore(BoardReads, BoardEdits):
         """A listener on the board's channel (``pg_live``): no polling, whatever ``mode``."""
         from formboard.core.store.pg_live import PgWatcher
 
-        return PgWatcher(self.conninfo, self.schema, on_change)
+        return PgWatcher(self.conninfo, self.schema, self.channel, on_change)
 
     def presence(self) -> Any:
         """Who else has the board open: the board's ``presence`` table (``pg_live``)."""
@@ -323,18 +346,9 @@ class PgStore(BoardReads, BoardEdits):
     # ------------------------------------------------------------- looking after it
 
     def check(self) -> list[Check]:
-        from formboard.core.store.checks import Check
+        from formboard.core.store.checks import server_checks
 
-        problems = self.problems()
-        said = (
-            f"{len(problems)} values another program stored"
-            if problems
-            else "as formboard writes them"
-        )
-        return [
-            Check("server", True, f"the board {self.board_code} at {self.location}"),
-            Check("values", not problems, said),
-        ]
+        return server_checks(self)
 
     def take_backup(self) -> str:
         raise BoardReadOnly("Back up a board on a server with the server's own tools (pg_dump).")
@@ -343,16 +357,16 @@ class PgStore(BoardReads, BoardEdits):
         return None  # the server's own tools keep its backups
 
     def fill(self, rows: dict[str, list[dict[str, Any]]]) -> None:
-        """``rows`` into this new, empty board: one transaction (its commit notifies)."""
+        """``rows`` into this new, empty board: one transaction (its commit notifies).
+
+        The op log keeps the roles that wrote it on the source's server (none from a file):
+        its owner alone may switch off the trigger that writes the role, for this transaction.
+        """
         with self._lock:
             conn = self._connection()
             try:
                 conn.begin_write()
-                ops.fill(conn, rows)
-                conn.execute(
-                    "SELECT setval(pg_get_serial_sequence('ops', 'seq'), "
-                    "GREATEST((SELECT MAX(seq) FROM ops), 1))"
-                )
+                pg_access.fill(conn, rows)
                 conn.commit()
             except BaseException:
                 if conn.in_transaction:
@@ -368,10 +382,26 @@ class PgStore(BoardReads, BoardEdits):
             conn = self._connection()
             if conn.in_transaction:
                 conn.rollback()
-            conn.raw.execute(psycopg.sql.SQL("DROP SCHEMA {} CASCADE").format(
-                psycopg.sql.Identifier(self.schema)))  # fmt: skip
-            conn.raw.commit()
+            pg_access.drop(conn.raw, self.schema)
         self.close()
+
+    # ------------------------------------------------------------- its team
+
+    def grant(self, role: str) -> None:
+        """Let ``role`` (a team, or one person's role) open this board: read it and add to
+        it, never change its op log. Its owner's right alone."""
+        if self.grant_teams([role]):
+            raise pg_access.no_such_role(role)
+
+    def teams(self) -> list[str]:
+        """The roles this board is granted to, its owner aside."""
+        return self._read(lambda conn: pg_access.teams(conn.raw, self.schema), settled=False)
+
+    def grant_teams(self, roles: list[str]) -> list[str]:
+        """Grant this board to each of ``roles`` there is on its server; those there are not."""
+        with self._owners_transaction("granted") as raw:
+            missing = pg_access.grant_as_owner(raw, self.schema, roles)
+        return missing
 
     def close(self) -> None:
         self._closed = True
@@ -387,19 +417,3 @@ class PgStore(BoardReads, BoardEdits):
     @property
     def read_only(self) -> bool:
         return self.read_only_reason is not None
-
-
-def grant(conn: psycopg.Connection[Any], schema_name: str, role: str) -> None:
-    """Let ``role`` (a team) read and write the board in ``schema_name``, and nobody else."""
-    s, r = psycopg.sql.Identifier(schema_name), psycopg.sql.Identifier(role)
-    for statement in (
-        "REVOKE ALL ON SCHEMA {s} FROM PUBLIC",
-        "GRANT USAGE ON SCHEMA {s} TO {r}",
-        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r}",
-        "GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
-    ):
-        conn.execute(psycopg.sql.SQL(statement).format(s=s, r=r))
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

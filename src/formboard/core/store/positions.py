@@ -52,6 +52,8 @@ def place(
             (*args, max(index - 1, 0)),
         ).fetchall()
         positions = [r["position"] for r in pair]
+        if not all(isinstance(at, int | float) for at in positions):
+            return renumber(conn, where, args, index)  # another program's value: set right
         if index == 0 and positions:
             prev_pos, next_pos = positions[0] - 2 * POSITION_STEP, positions[0]
         elif len(positions) == 2:
@@ -60,11 +62,22 @@ def place(
             index = None  # past the end: the bottom
     if index is None:
         last = conn.execute(f"SELECT MAX(position) FROM cards WHERE {where}", args).fetchone()[0]
+        if last is not None and not isinstance(last, int | float):
+            last = _last_number(conn, where, args)
         return (POSITION_STEP if last is None else last + POSITION_STEP), []
     mid = (prev_pos + next_pos) / 2
     if prev_pos < mid < next_pos:
         return mid, []
     return renumber(conn, where, args, index)
+
+
+def _last_number(conn: BoardConnection, where: str, args: tuple[Any, ...]) -> float | None:
+    """The highest position in the column that is a number: SQLite orders text another
+    program stored there after every number (a card shown last, as ``card_from_row`` does)."""
+    found = conn.execute(f"SELECT position FROM cards WHERE {where}", args)
+    return max(
+        (r["position"] for r in found if isinstance(r["position"], int | float)), default=None
+    )
 
 
 def renumber(

@@ -9,15 +9,19 @@ import sqlite3
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from formboard.core.changes import ChangeSet
 from formboard.core.meetings import Meeting
 from formboard.core.model import Board, Card, Op
 from formboard.core.person import Person
 from formboard.core.since import Touch, touch
-from formboard.core.store import feed, health, rows
+from formboard.core.store import feed, health, op_rows, rows
 from formboard.core.store.sql import BoardConnection, Dialect
+
+if TYPE_CHECKING:
+    from formboard.core.store.chain import Witness
 
 T = TypeVar("T")
 
@@ -29,6 +33,15 @@ RETRY_PAUSES = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 # The fields of an op's values that name the cards it touches (a perspective's card, a
 # link's two ends).
 _LINK_KEYS = ("card_id", "from", "to")
+
+
+def _named(dialect: Dialect, key: str) -> str:
+    """SQL for field ``key`` of an op's values (its after, else its before). In a file,
+    values another program stored that are not JSON name nothing: the read goes on."""
+    values = "coalesce(after, before)"
+    if dialect.name == "sqlite":
+        values = f"CASE WHEN json_valid({values}) THEN {values} END"
+    return dialect.json_text(values, key)
 
 
 def pause_before_retry(
@@ -50,16 +63,18 @@ class BoardReads:
         """``fn(conn)`` in one read transaction; ``settled=False`` for one value."""
         raise NotImplementedError
 
+    def _read_now(self, fn: Callable[[BoardConnection], T]) -> T:
+        """``fn(conn)`` once, never tried again: for what may be skipped when the board
+        is busy or damaged (what this computer saw of its history)."""
+        return self._read(fn, settled=False)
+
     def meta(self) -> dict[str, str]:
         """The board's settings (``meta``): format, schema version, revision, client, ..."""
         return self._read(meta_or_nothing, settled=False)
 
     def logged_revision(self) -> int:
         """The revision the op log accounts for (less than ``revision()`` after an outside write)."""
-        return self._read(
-            lambda conn: int(conn.execute("SELECT MAX(rev_to) FROM ops").fetchone()[0] or 0),
-            settled=False,
-        )
+        return self._read(rows.logged_revision, settled=False)
 
     def revision(self) -> int:
         """The board's current revision."""
@@ -95,7 +110,7 @@ class BoardReads:
                 found = conn.execute(
                     f"SELECT * FROM ops WHERE seq > {p} ORDER BY seq LIMIT {p}", (since_seq, limit)
                 )
-            return [rows.op_from_row(r) for r in found]
+            return [op_rows.op_from_row(r) for r in found]
 
         return self._read(read)
 
@@ -107,7 +122,7 @@ class BoardReads:
 
         def read(conn: BoardConnection) -> list[Op]:
             found = conn.execute(f"SELECT * FROM ops WHERE {where} ORDER BY seq", args)
-            return [rows.op_from_row(r) for r in found]
+            return [op_rows.op_from_row(r) for r in found]
 
         return self._read(read)
 
@@ -121,7 +136,7 @@ class BoardReads:
                 found += conn.execute(
                     f"SELECT * FROM ops WHERE seq IN ({conn.dialect.params(len(chunk))})", chunk
                 ).fetchall()
-            return sorted((rows.op_from_row(r) for r in found), key=lambda op: op.seq)
+            return sorted((op_rows.op_from_row(r) for r in found), key=lambda op: op.seq)
 
         return self._read(read, settled=False)
 
@@ -131,7 +146,7 @@ class BoardReads:
 
         def read(conn: BoardConnection) -> list[Touch]:
             d = conn.dialect
-            fields = ", ".join(d.json_text("coalesce(after, before)", k) for k in _LINK_KEYS)
+            fields = ", ".join(_named(d, k) for k in _LINK_KEYS)
             found = conn.execute(
                 f"SELECT seq, op, entity, entity_id, author, {fields} "
                 f"FROM ops WHERE rev_to > {d.param} ORDER BY seq",
@@ -154,11 +169,11 @@ class BoardReads:
         own ops, its perspectives' and its links'), by one person (a login and a name: a
         colleague at the same login is someone else), within revisions ``(after, up_to)``.
         Each page costs an index walk of one page, not the log."""
-        p, json_text = self.dialect.param, self.dialect.json_text
+        p = self.dialect.param
         where = [f"seq < {p}"]
         args: list[int | str] = [before_seq if before_seq is not None else 2**62]
         if card_id is not None:
-            about = [json_text("coalesce(after, before)", k) for k in _LINK_KEYS]
+            about = [_named(self.dialect, k) for k in _LINK_KEYS]
             where.append(f"(entity_id = {p} OR " + " OR ".join(f"{a} = {p}" for a in about) + ")")
             args += [card_id] * 4
         if author is not None:
@@ -173,7 +188,7 @@ class BoardReads:
         sql = f"SELECT * FROM ops WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT {p}"
 
         def read(conn: BoardConnection) -> list[Op]:
-            return [rows.op_from_row(r) for r in conn.execute(sql, (*args, limit))]
+            return [op_rows.op_from_row(r) for r in conn.execute(sql, (*args, limit))]
 
         return self._read(read, settled=False)
 
@@ -196,8 +211,71 @@ class BoardReads:
         return self._read(rows.read_meetings, settled=False)
 
     def problems(self) -> list[health.Problem]:
-        """Every value another program stored that formboard would not have (``health``)."""
-        return health.meta_problems(self.meta()) + self._read(health.row_problems)
+        """Every value another program stored that formboard would not have: in the
+        settings and rows (``health``), the op log and meetings, and bytes where text
+        belongs (``outside``)."""
+        return health.meta_problems(self.meta()) + self._read(_stored_problems)
+
+    def history_seen(self, location: str, folder: Path | None = None) -> str | None:
+        """Hold the op log to what this computer's formboard saw of the board at
+        ``location`` (``chain.observe``) and remember it as it is now. One sentence when
+        its history was changed since (said once), else None."""
+        return self._observed(location, folder)[1]
+
+    def _observed(self, location: str, folder: Path | None) -> tuple[Witness | None, str | None]:
+        from formboard.core.store import chain
+
+        def read(conn: BoardConnection) -> tuple[chain.Witness | None, str | None]:
+            if not chain.chained(conn):
+                return None, None  # a board from before the chain, open read-only
+            found = conn.execute("SELECT value FROM meta WHERE key = 'board_id'").fetchone()
+            witness = chain.Witness.of(str(found[0] if found else ""), location, folder)
+            return witness, chain.observe(conn, witness)
+
+        witness, said = self._read_now(read)
+        if witness is not None:
+            witness.save()
+        return witness, said
+
+    def history_checks(
+        self, location: str, folder: Path | None = None
+    ) -> list[tuple[str, bool, str]]:
+        """`check`'s lines on the op log's chain, and on what this computer saw of it."""
+        from formboard.core.store import chain
+
+        def read(conn: BoardConnection) -> chain.Verdict | None:
+            return chain.verify(conn) if chain.chained(conn) else None
+
+        verdict = self._read(read)
+        if verdict is None:
+            return [("history", True, chain.UNCHAINED)]
+        lines = [("history", verdict.broken is None, verdict.sentence)]
+        witness, said = self._observed(location, folder)
+        if witness is not None and witness.changed is not None:
+            lines.append(("seen", False, said or chain.rewritten(witness.changed)))
+        elif witness is not None and len(witness.seen) > 1:
+            lines.append(("seen", True, "every op row this computer saw is there, unchanged"))
+        return lines
+
+    def record_check(self, text: str) -> tuple[bool, str]:
+        """Hold the board to the chain head a filed record carries (``chain.holds``)."""
+        from formboard.core.store import chain
+
+        seen = chain.seen_in_record(text)
+        if seen is None:
+            return False, "the file carries no history to hold the board to (no chain head)"
+        return self._read(partial(chain.holds, seen=seen))
+
+
+def _stored_problems(conn: BoardConnection) -> list[health.Problem]:
+    from formboard.core.store import outside
+
+    found = outside.problems(conn)
+    said = {(p.entity, p.entity_id, p.field) for p in found}  # bytes: said once, as bytes
+    rows_said = [
+        p for p in health.row_problems(conn) if (p.entity, p.entity_id, p.field) not in said
+    ]
+    return rows_said + found
 
 
 def meta_or_nothing(conn: BoardConnection) -> dict[str, str]:

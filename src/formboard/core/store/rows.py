@@ -16,7 +16,6 @@ from formboard.core.model import (
     Link,
     LinkKind,
     Member,
-    Op,
     Perspective,
     Status,
 )
@@ -29,8 +28,44 @@ CARD_COLUMNS = (
 
 
 def dump(values: dict[str, Any] | None) -> str | None:
-    """Op-log JSON for a dict of field values."""
-    return None if values is None else json.dumps(values, ensure_ascii=False, sort_keys=True)
+    """Op-log JSON for a dict of field values (a value that was bytes in the board, as the
+    text it reads as: the edit that sets it right keeps what was there)."""
+    if values is None:
+        return None
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=_logged)
+
+
+def _logged(value: Any) -> Any:
+    if type(value) is bytes:
+        return text_of(value)
+    raise TypeError(f"an op's value of type {type(value).__name__} has no JSON form")
+
+
+def text_of(value: Any) -> Any:
+    """A stored value, with bytes (a BLOB another program stored where formboard keeps
+    text) read as text: bytes that are not UTF-8 become U+FFFD. Any other value as it is."""
+    return value.decode("utf-8", "replace") if type(value) is bytes else value
+
+
+def blobs_in(row: Row) -> tuple[str, ...]:
+    """The columns of ``row`` that hold bytes where formboard keeps text."""
+    if bytes not in map(type, row.values() if isinstance(row, dict) else row):
+        return ()  # the usual answer, and cheap on 5000 cards
+    return tuple(k for k in row.keys() if type(row[k]) is bytes)  # noqa: SIM118 (Row)
+
+
+def as_text(row: Row) -> dict[str, Any]:
+    """``row`` as a dict with every BLOB in it read as text (``text_of``)."""
+    return {k: text_of(row[k]) for k in row.keys()}  # noqa: SIM118 (Row)
+
+
+def stored_as_bytes(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """What a card or link says of its columns that hold bytes, in words."""
+    return tuple(f"its {_COLUMN_WORDS.get(c, c)} is stored as bytes, not text" for c in columns)
+
+
+_COLUMN_WORDS = {"col": "column", "client_words": "client's own words", "from_id": "first card",
+                 "to_id": "second card", "rev": "revision"}  # fmt: skip
 
 
 # Enum members by value: a dict lookup is ~10x cheaper than calling the Enum per row.
@@ -43,15 +78,18 @@ def card_from_row(row: Row, perspectives: tuple[Perspective, ...] = ()) -> Card:
     # model_construct: rows were validated on the way in; re-validating 5000 cards costs.
     # A value another program wrote that formboard does not know never stops a read: it
     # reads as a safe stand-in and the card says so (`formboard check` names the fix).
+    blobs = blobs_in(row)
+    if blobs:
+        row = as_text(row)
     column, status = _COLUMNS.get(row["col"]), _STATUSES.get(row["status"])
     domain = _DOMAINS.get(row["domain"], _UNKNOWN)
     position, rev = row["position"], row["rev"]
     problems: tuple[str, ...] = ()
     if (
         column is None or status is None or domain is _UNKNOWN
-        or type(position) is not float or type(rev) is not int
+        or type(position) is not float or type(rev) is not int or blobs
     ):  # fmt: skip
-        problems = _card_problems(row)
+        problems = _card_problems(row) + stored_as_bytes(blobs)
         column, status = column or Column.SYMPTOMS, status or Status.HYPOTHESIS
         domain = None if domain is _UNKNOWN else domain
         position, rev = _number(position, float("inf")), int(_number(rev, 1))
@@ -80,6 +118,25 @@ _UNKNOWN: Any = object()
 
 def _number(value: Any, stand_in: float) -> float:
     return float(value) if isinstance(value, int | float) else stand_in
+
+
+def card_not_writable(row: Row, *, placing: bool = False) -> str | None:
+    """Why a write cannot change the card in ``row`` (its id, col and rev) as another program
+    left it, as the end of a sentence with its fix; None when it can. Its revision must be a
+    number (a write sets the next); ``placing`` (putting it back among its column's cards),
+    its column one of the five."""
+    card = row["id"]
+    if type(row["rev"]) is not int:
+        return (
+            f"card {card}'s revision is not a number (changed outside formboard), so nothing "
+            "was changed. `formboard repair BOARD` sets it to a number."
+        )
+    if placing and row["col"] not in _COLUMNS:
+        return (
+            f"card {card}'s column is not one of the five (changed outside formboard), so "
+            f"nothing was changed. Move it to one first: formboard move BOARD {card} COLUMN."
+        )
+    return None
 
 
 def _card_problems(row: Row) -> tuple[str, ...]:
@@ -124,15 +181,20 @@ def card_json(card: Card) -> dict[str, Any]:
 
 
 def perspective_from_row(row: Row) -> Perspective:
-    return Perspective.model_construct(**dict(row))
+    return Perspective.model_construct(**as_text(row))
 
 
 _KINDS = {k.value: k for k in LinkKind}
 
 
 def link_from_row(row: Row) -> Link:
+    blobs = blobs_in(row)
+    if blobs:
+        row = as_text(row)
     kind = _KINDS.get(row["kind"])
-    problems = () if kind else ("its kind is not one formboard knows (shown as relates to)",)
+    problems: tuple[str, ...] = stored_as_bytes(blobs)
+    if not kind:
+        problems = ("its kind is not one formboard knows (shown as relates to)", *problems)
     return Link.model_construct(
         id=row["id"],
         from_id=row["from_id"],
@@ -149,26 +211,10 @@ def link_json(link: Link) -> dict[str, Any]:
     return link.model_dump(mode="json", by_alias=True)
 
 
-def op_from_row(row: Row) -> Op:
-    return Op.model_construct(
-        seq=row["seq"],
-        revision=row["rev_to"],
-        at=row["at"],
-        author=row["author"],
-        author_name=row["author_name"],
-        host=row["host"],
-        client_id=row["client_id"],
-        client_seq=row["client_seq"],
-        op=row["op"],
-        entity=row["entity"],
-        entity_id=row["entity_id"],
-        before=json.loads(row["before"]) if row["before"] else None,
-        after=json.loads(row["after"]) if row["after"] else None,
-    )
-
-
 def read_meta(conn: BoardConnection) -> dict[str, str]:
-    return {r["key"]: r["value"] for r in conn.execute("SELECT key, value FROM meta")}
+    return {
+        text_of(r["key"]): text_of(r["value"]) for r in conn.execute("SELECT key, value FROM meta")
+    }
 
 
 def read_revision(conn: BoardConnection) -> int:
@@ -177,7 +223,18 @@ def read_revision(conn: BoardConnection) -> int:
     try:
         return int(row[0])
     except (TypeError, ValueError):
-        return int(conn.execute("SELECT MAX(rev_to) FROM ops").fetchone()[0] or 0)
+        return logged_revision(conn)
+
+
+def logged_revision(conn: BoardConnection) -> int:
+    """The newest revision the op log records (0 for none), passing over any that another
+    program made something other than a number."""
+    newest = conn.execute("SELECT MAX(rev_to) FROM ops").fetchone()[0]
+    if newest is None or type(newest) is int:
+        return int(newest or 0)
+    # SQLite orders text after every number, so MAX found text: look at the numbers.
+    found = (value for (value,) in conn.execute("SELECT rev_to FROM ops") if type(value) is int)
+    return max(found, default=0)
 
 
 def read_board(conn: BoardConnection) -> Board:
@@ -201,8 +258,7 @@ def read_board(conn: BoardConnection) -> Board:
         else:
             lost += 1
     members = tuple(
-        Member.model_construct(**dict(r))
-        for r in conn.execute("SELECT * FROM members ORDER BY login, name")
+        member_from_row(r) for r in conn.execute("SELECT * FROM members ORDER BY login, name")
     )
     return Board.model_construct(
         client=meta.get("client", ""),
@@ -240,7 +296,9 @@ def read_meetings(conn: BoardConnection, numbers: list[int] | None = None) -> li
             args,
         ):
             people.setdefault(r["meeting"], []).append(
-                Attendee(r["login"], r["name"], r["discipline"], r["from_at"], r["to_at"])
+                Attendee(
+                    *(text_of(r[k]) for k in ("login", "name", "discipline", "from_at", "to_at"))
+                )
             )
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
@@ -250,7 +308,7 @@ def read_meetings(conn: BoardConnection, numbers: list[int] | None = None) -> li
 
 
 def meeting_from_row(row: Row, attendees: tuple[Attendee, ...]) -> Meeting:
-    values: dict[str, Any] = {k: row[k] for k in row.keys()}  # noqa: SIM118 (Row)
+    values = as_text(row)
     if not isinstance(values["started_rev"], int):
         values["started_rev"] = 0  # another program's value: the meeting covers everything
     if values["ended_at"] is not None and not isinstance(values["ended_rev"], int):
@@ -289,7 +347,11 @@ def read_links(conn: BoardConnection, ids: list[str]) -> dict[str, Link]:
 def read_members(conn: BoardConnection, logins: list[str]) -> list[Member]:
     marks = conn.dialect.params(len(logins))
     rows = conn.execute(f"SELECT * FROM members WHERE login IN ({marks})", logins)
-    return [Member.model_construct(**dict(r)) for r in rows]
+    return [member_from_row(r) for r in rows]
+
+
+def member_from_row(row: Row) -> Member:
+    return Member.model_construct(**as_text(row))
 
 
 def resolve_card(conn: BoardConnection, prefix: str) -> str:
@@ -298,6 +360,11 @@ def resolve_card(conn: BoardConnection, prefix: str) -> str:
     prefix = prefix.strip().lower()
     if not prefix:
         raise UnknownEntity("No card id was given.")
+    if prefix.encode("utf-8", "replace").decode("utf-8") != prefix:  # argv not UTF-8
+        raise UnknownEntity(
+            f"There is no card with the id {prefix!a} on this board (it holds bytes that "
+            "are not UTF-8): card ids are letters and digits, as `formboard show` prints them."
+        )
     rows = conn.execute(
         f"SELECT id FROM cards WHERE id >= {p} AND id < {p} ORDER BY id LIMIT 3",
         (prefix, prefix + "\uffff"),

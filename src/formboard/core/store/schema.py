@@ -12,7 +12,7 @@ FORMAT_NAME = "formboard"
 # 2: a row changed outside formboard gets a new rev (outside_rev_triggers)
 # 3: meetings and who came to them (MEETINGS)
 # 4: members and who came keyed by login and name (PEOPLE): colleagues may share a login
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Connection settings, DESIGN §3: the same for every opener of a board, on a local disk or
 # through a mount, because colleagues may reach the same file either way.
@@ -101,6 +101,7 @@ CREATE TABLE ops (
     entity_rev  INTEGER,
     before      TEXT,
     after       TEXT,
+    hash        TEXT,
     UNIQUE (client_id, client_seq, part)
 );
 CREATE INDEX ops_by_revision ON ops (rev_to);
@@ -225,6 +226,14 @@ def _tell_people_apart(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+def _chain_the_op_log(conn: sqlite3.Connection) -> None:
+    from formboard.core.store.chain import seal
+
+    if "hash" not in {row[1] for row in conn.execute("PRAGMA table_info(ops)")}:
+        conn.execute("ALTER TABLE ops ADD COLUMN hash TEXT")
+    seal(conn)  # type: ignore[arg-type]  # a board's connection (files.SqliteConnection)
+
+
 def configure(conn: sqlite3.Connection, writable: bool = True) -> None:
     """Apply the connection settings every board connection uses.
 
@@ -265,6 +274,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _add_outside_rev_triggers,
     2: _add_meetings,
     3: _tell_people_apart,
+    4: _chain_the_op_log,  # every op row's hash (``chain``), starting from what it holds
 }
 
 

@@ -31,7 +31,7 @@ def summarise(path: Path) -> BoardSummary:
     except sqlite3.Error as exc:
         return BoardSummary(path, problem=f"cannot be opened ({exc})")
     try:
-        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        meta = {_text(k): _text(v) for k, v in conn.execute("SELECT key, value FROM meta")}
         if meta.get("format") != FORMAT_NAME:
             return BoardSummary(path, problem="is not a formboard board")
         cards = conn.execute("SELECT COUNT(*) FROM cards WHERE archived = 0").fetchone()[0]
@@ -43,8 +43,8 @@ def summarise(path: Path) -> BoardSummary:
             client=meta.get("client", ""),
             title=meta.get("title", ""),
             cards=cards,
-            last_change_at=last[0] if last else meta.get("created_at", ""),
-            last_change_by=last[1] if last else "",
+            last_change_at=_text(last[0]) if last else meta.get("created_at", ""),
+            last_change_by=_text(last[1]) if last else "",
         )
     except sqlite3.DatabaseError as exc:
         if "not a database" in str(exc) or "encrypted" in str(exc):
@@ -54,6 +54,14 @@ def summarise(path: Path) -> BoardSummary:
         return BoardSummary(path, problem="could not be read just now; open it to check it")
     finally:
         conn.close()
+
+
+def _text(value: object) -> str:
+    """A stored value as text: bytes another program stored read as UTF-8 (as ``rows.text_of``
+    does; not imported, so the chooser starts without the models)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
 
 
 def find_boards(folder: Path) -> list[BoardSummary]:

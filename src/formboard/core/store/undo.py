@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from formboard.core.errors import InvalidInput, UndoRefused
 from formboard.core.history import field_words, quoted, sentence
-from formboard.core.model import Column, LinkKind, Op
+from formboard.core.model import CARD_EDIT_FIELDS, Column, LinkKind, Op, Perspective
 from formboard.core.person import Person
 from formboard.core.store import merge, ops
-from formboard.core.store.rows import AUTHOR_NAMED, op_from_row
+from formboard.core.store.op_rows import op_from_row
+from formboard.core.store.rows import AUTHOR_NAMED, card_not_writable
 from formboard.core.store.sql import BoardConnection
 from formboard.core.store.writes import Author, Record, Tx
 
@@ -58,7 +59,12 @@ class _Write:
 
     @property
     def target(self) -> int:
-        return int(self.rows[0].entity_id)
+        return _named_seq(self.rows[0])
+
+
+def _named_seq(marker: Op) -> int:
+    """The op an undo or redo record names (0, none, where another program garbled it)."""
+    return int(marker.entity_id) if marker.entity_id.isdigit() else 0
 
 
 def _my_writes(conn: BoardConnection, me: Person) -> list[_Write]:
@@ -124,8 +130,8 @@ def _colleagues_since(conn: BoardConnection, after_seq: int, me: Person) -> list
         writes.setdefault((row["client_id"], row["client_seq"]), []).append(op_from_row(row))
     cancelled: set[int] = set()
     for rows in writes.values():
-        if rows[0].op == "undo" and int(rows[0].entity_id) > after_seq:
-            cancelled |= {rows[0].seq, int(rows[0].entity_id)}
+        if rows[0].op == "undo" and _named_seq(rows[0]) > after_seq:
+            cancelled |= {rows[0].seq, _named_seq(rows[0])}
     return [op for rows in writes.values() if rows[0].seq not in cancelled for op in rows]
 
 
@@ -196,7 +202,61 @@ def _inverse(conn: BoardConnection, author: Author, op: Op) -> list[Record]:
     return []
 
 
+# The fields each op may record, as formboard writes them: another program's record could
+# name anything, and putting it back writes those names into the board.
+_RECORDED = {
+    "edit_card": {*CARD_EDIT_FIELDS},
+    "edit_perspective": {"text", "discipline", "card_id"},
+    "remove_perspective": {*Perspective.model_fields},
+}
+_COLUMNS = {c.value for c in Column}
+_KINDS = {k.value for k in LinkKind}
+
+
+def _unfit(op: Op) -> bool:
+    """Whether the log's record of ``op`` is not one formboard would have written, so it
+    cannot be put back (values that are not JSON, fields it never records, a column or a
+    kind it does not know)."""
+    before, after = op.before or {}, op.after or {}
+    match op.op:
+        case "edit_card" | "edit_perspective":
+            named = set(after) - {"card_id"}
+            return not named or not set(after) <= _RECORDED[op.op] or not named <= set(before)
+        case "move_card":
+            place = before.get("position")
+            return before.get("column") not in _COLUMNS or not isinstance(place, int | float)
+        case "remove_perspective":
+            return not set(before) <= _RECORDED[op.op] or not before.get("card_id")
+        case "remove_link":
+            return before.get("kind") not in _KINDS or not (before.get("from") and before.get("to"))
+    return bool(op.problems)
+
+
+def _refuse_changed_outside(conn: BoardConnection, write: _Write, marker: str) -> None:
+    """One sentence, and nothing written, when a record of the write or a card it would put
+    back holds what another program stored there (``check`` names each with its fix)."""
+    done = "undone" if marker == "undo" else "redone"
+    for op in _changes(write):
+        if op.problems or _unfit(op):
+            raise InvalidInput(
+                f"That change cannot be {done}: its record in the op log (op {op.seq}) was "
+                "changed outside formboard, so nothing was changed. Set it back by hand "
+                "(`formboard edit`, `move`, `archive` or `restore`); `formboard check` "
+                "names the record."
+            )
+        if op.entity != "card":
+            continue
+        p = conn.dialect.param
+        row = conn.execute(f"SELECT id, col, rev FROM cards WHERE id = {p}", (op.entity_id,))
+        found = row.fetchone()
+        restores = op.op in ("archive_card", "restore_card") and (op.after or {}).get("archived")
+        refused = card_not_writable(found, placing=bool(restores)) if found else None
+        if refused:
+            raise InvalidInput(f"That change cannot be {done}: {refused}")
+
+
 def _apply(conn: BoardConnection, author: Author, write: _Write, marker: str) -> Tx:
+    _refuse_changed_outside(conn, write, marker)
     # Cards are archived, never deleted: the board has every title a change can name.
     titles = {r["id"]: r["title"] for r in conn.execute("SELECT id, title FROM cards")}
     _refuse_over_colleagues(conn, write, author.person, titles)

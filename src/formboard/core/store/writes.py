@@ -6,7 +6,6 @@ Every write follows it, so every write is one whole op in the log or nothing.
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,8 @@ from formboard.core.identity import Identity
 from formboard.core.lock import WriteLease
 from formboard.core.model import now_iso
 from formboard.core.person import Person, person_key
+from formboard.core.store import chain
+from formboard.core.store.op_rows import op_values
 from formboard.core.store.rows import (
     dump,
     link_from_row,
@@ -126,19 +127,20 @@ def run_transaction(
             tx.records.append(joined)
         rev_to = read_revision(conn)
         at = at or now_iso()
+        logged = [
+            (
+                rev_from, rev_to, at, identity.login, identity.name, identity.host,
+                client_id, client_seq, part, rec.op, rec.entity, rec.entity_id,
+                rec.entity_rev, dump(rec.before), dump(rec.after),
+            )
+            for part, rec in enumerate(tx.records)
+        ]  # fmt: skip
+        hashes = chain.next_hashes(conn, logged)  # each row chained to the one before
         conn.executemany(
-            "INSERT INTO ops (rev_from, rev_to, at, author, author_name, host, client_id, "
-            "client_seq, part, op, entity, entity_id, entity_rev, before, after) "
-            f"VALUES ({p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p},{p})",
-            [
-                (
-                    rev_from, rev_to, at, identity.login, identity.name, identity.host,
-                    client_id, client_seq, part, rec.op, rec.entity, rec.entity_id,
-                    rec.entity_rev, dump(rec.before), dump(rec.after),
-                )
-                for part, rec in enumerate(tx.records)
-            ],
-        )  # fmt: skip
+            f"INSERT INTO ops ({', '.join(chain.CHAINED)}, hash) "
+            f"VALUES ({conn.dialect.params(len(chain.CHAINED) + 1)})",
+            [(*values, digest) for values, digest in zip(logged, hashes, strict=True)],
+        )
         if still_mine is not None and not still_mine():
             raise LeaseLost
     except LeaseLost:
@@ -171,9 +173,12 @@ def replay(conn: BoardConnection, rows: list[Row]) -> Tx:
     first = rows[0]
     entity, eid = first["entity"], first["entity_id"]
     if first["op"] == "conflict":
-        before, after = json.loads(first["before"]), json.loads(first["after"])
+        # A record another program garbled since names no fields: the conflict still stands.
+        before, after = op_values(first["before"])[0] or {}, op_values(first["after"])[0] or {}
         conflicts = [FieldConflict(f, after[f], before.get(f)) for f in after]
-        return Tx(conflict=BoardConflict(entity=entity, entity_id=eid, conflicts=conflicts))
+        at = first["entity_rev"] if type(first["entity_rev"]) is int else 0
+        conflict = BoardConflict(entity, eid, conflicts, current_rev=at)
+        return Tx(conflict=conflict)
     if entity == "card":
         return Tx(read_cards(conn, [eid]).get(eid))
     if entity == "perspective":

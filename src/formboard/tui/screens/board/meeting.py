@@ -252,13 +252,14 @@ class MeetingRoom:
         self.board.app.push_screen(ChoiceDialog(question, choices), answered)
 
     def _ask_note_path(self, meeting: Meeting, fmt: str) -> None:
+        from formboard.core.note import default_path
         from formboard.core.settings import data_dir
         from formboard.tui.dialogs.prompt import PromptField, PromptScreen
 
         state = self.board.formboard.board
         client = state.client if state else "board"
-        suffix = "md" if fmt == "markdown" else "html"
-        default = data_dir() / "notes" / f"{client}-meeting-{meeting.number}.{suffix}"
+        # A client code another program stored never steers the file out of the folder.
+        default = default_path(data_dir() / "notes", client, meeting.number, fmt)
         field = PromptField("path", "Write the note to this file (only you can read it)",
                             value=str(default))  # fmt: skip
 

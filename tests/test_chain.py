@@ -1,0 +1,269 @@
+"""The op log is tamper-evident: a hash chain, held to what each computer has seen of it.
+
+Each test damages history as a person with the ``sqlite3`` shell (or a server's owner)
+would, writes normally afterwards, and reads what ``formboard check``, the commands and
+the app say (``core/store/chain.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from tests.helpers_store import raw
+
+from formboard.cli import cli
+from formboard.core.store import BoardStore, chain
+from formboard.core.store.sql import SQLITE
+
+runner = CliRunner()
+
+
+def run(*args: object, env: dict[str, str] | None = None) -> Result:
+    return runner.invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def made(path: Path | str, cards: int = 4, client: str = "C-0421") -> Path | str:
+    """A board with ``cards`` cards added one by one with the CLI (ops 1 … cards + 1)."""
+    made = run("new", path, "--client", client)
+    assert made.exit_code == 0, made.output
+    for n in range(cards):
+        assert run("add", path, "symptoms", f"Card {n + 1}").exit_code == 0
+    return path
+
+
+class _Shell:
+    """A plain sqlite3 connection as the chain's functions use one (a tamperer's tool)."""
+
+    dialect = SQLITE
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, statement: str, params: Any = ()) -> Any:
+        return self.conn.execute(statement, params)
+
+
+def _swap(conn: Any, a: int, b: int, p: str = "?") -> None:
+    """Rows a and b change places (their contents, hashes included): history reordered."""
+    names = [*chain.CHAINED, "hash"]
+    rows = {
+        seq: conn.execute(f"SELECT {', '.join(names)} FROM ops WHERE seq = {p}", (seq,)).fetchone()
+        for seq in (a, b)
+    }
+    for seq in (a, b):  # out of the way of the UNIQUE (client_id, client_seq, part)
+        conn.execute(f"UPDATE ops SET client_seq = -client_seq - seq WHERE seq = {p}", (seq,))
+    for seq, other in ((a, b), (b, a)):
+        sets = ", ".join(f"{n} = {p}" for n in names)
+        conn.execute(f"UPDATE ops SET {sets} WHERE seq = {p}", (*rows[other], seq))
+
+
+# The tamper, and the first row whose hash no longer follows (ops: 1 add, 2 member, 3 … adds).
+# ``p`` is the database's parameter marker: the same tampers on a file and on a server.
+TAMPERS: dict[str, tuple[Callable[[Any, str], Any], int]] = {
+    "delete": (lambda c, p: c.execute("DELETE FROM ops WHERE seq = 3"), 4),
+    "update": (
+        lambda c, p: c.execute(
+            "UPDATE ops SET after = replace(after, 'Card 2', 'Card 9') WHERE seq = 3"
+        ),
+        3,
+    ),
+    "insert": (
+        lambda c, p: c.execute(
+            "INSERT INTO ops (rev_from, rev_to, at, author, author_name, host, client_id, "
+            "client_seq, part, op, entity, entity_id, entity_rev, before, after, hash) "
+            "SELECT rev_from, rev_to, at, author, author_name, host, 'forged', client_seq, "
+            "part, op, entity, entity_id, entity_rev, before, after, hash FROM ops WHERE seq = 3"
+        ),
+        6,
+    ),
+    "reorder": (lambda c, p: _swap(c, 2, 3, p), 2),
+}
+
+
+def _tampered_on_a_server(url: str, damage: Callable[[Any, str], Any], pg_cluster: Any) -> None:
+    """The board's owner (the test server's superuser) changes its op log with psql's SQL."""
+    import psycopg
+
+    from formboard.core.store import open_store
+
+    with open_store(url, read_only=True) as store:
+        schema = store.schema  # type: ignore[attr-defined]
+    with psycopg.connect(pg_cluster.conninfo(), autocommit=False) as conn:
+        conn.execute(f'SET search_path = "{schema}"')
+        damage(conn, "%s")
+        conn.commit()
+
+
+@pytest.mark.parametrize("tamper", list(TAMPERS))
+@pytest.mark.parametrize("backend", ["file", "postgresql"])
+def test_history_changed_outside_formboard_fails_check_at_the_first_broken_row(
+    board_path: Path, tamper: str, backend: str, request: pytest.FixtureRequest
+) -> None:
+    where: Path | str = board_path
+    client = "C-0421"
+    if backend == "postgresql":
+        where = request.getfixturevalue("pg_url")
+        client = str(where).rsplit("board=", 1)[1]  # the test server's fresh board name
+    made(where, client=client)
+    assert run("check", where).exit_code == 0
+    damage, broken = TAMPERS[tamper]
+    if backend == "file":
+        conn = raw(board_path)
+        damage(conn, "?")
+        conn.close()
+    else:
+        _tampered_on_a_server(str(where), damage, request.getfixturevalue("pg_cluster"))
+    assert run("add", where, "sources", "Written normally after").exit_code == 0
+    result = run("check", where)
+    assert result.exit_code == 1, result.stdout
+    line = next(x for x in result.stdout.splitlines() if x.startswith("history"))
+    assert line.startswith(f"history: FAILED — row {broken} of the op log"), line
+    assert "outside formboard" in line
+
+
+def _rewrite_every_hash(path: Path) -> None:
+    """History changed, then every hash made again: a chain that holds, but another one."""
+    conn = raw(path)
+    conn.execute("UPDATE ops SET after = replace(after, 'Card 2', 'Card 9') WHERE seq = 3")
+    conn.execute("UPDATE ops SET hash = NULL")
+    chain.seal(_Shell(conn))  # type: ignore[arg-type]
+    conn.close()
+
+
+def test_a_rewrite_with_every_hash_made_again_is_found_by_the_computer_that_saw_it(
+    board_path: Path,
+) -> None:
+    made(board_path)
+    _rewrite_every_hash(board_path)
+    result = run("show", board_path)  # any command that reads the board
+    said = [x for x in result.stderr.splitlines() if "history" in x]
+    assert said == [
+        "formboard: The board's history was changed outside formboard after revision 2 "
+        "(this computer had seen it up to revision 5): `formboard check` says where."
+    ], result.stderr
+    assert "history" not in run("show", board_path).stderr  # said once
+    checked = run("check", board_path)
+    assert checked.exit_code == 1
+    assert "history: ok" in checked.stdout  # the chain itself holds: it was made again
+    assert "seen: FAILED — the board's history was changed outside formboard after revision 2" in (
+        checked.stdout
+    )
+
+
+def test_a_computer_that_never_saw_the_board_cannot_tell_a_rewrite(
+    board_path: Path, tmp_path: Path
+) -> None:
+    """What the chain cannot prove, as the README says: history rewritten before anyone's
+    formboard read it."""
+    made(board_path)
+    _rewrite_every_hash(board_path)
+    fresh = {"FORMBOARD_DATA_DIR": str(tmp_path / "another-computer")}
+    result = run("check", board_path, env=fresh)
+    assert result.exit_code == 0, result.stdout
+
+
+def test_the_witness_is_owner_only_and_names_no_client(board_path: Path, tmp_path: Path) -> None:
+    made(board_path)
+    seen = list((tmp_path / "data" / "seen").iterdir())
+    assert len(seen) == 1 and seen[0].stat().st_mode & 0o077 == 0
+    text = seen[0].read_text()
+    assert "C-0421" not in seen[0].name + text and "Card" not in text
+    assert json.loads(text)["seen"][-1][:2] == [5, 5]
+
+
+def test_a_board_from_before_the_chain_gets_one_on_its_first_writable_open(
+    board_path: Path,
+) -> None:
+    made(board_path)
+    conn = raw(board_path)
+    conn.execute("ALTER TABLE ops DROP COLUMN hash")
+    conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    conn.close()
+    with BoardStore.open(board_path) as store:
+        assert store.meta()["schema_version"] == "5"
+    result = run("check", board_path)
+    assert result.exit_code == 0
+    assert "history: ok — the op log's 5 rows hold together as one chain" in result.stdout
+    run("add", board_path, "sources", "After the upgrade")
+    assert run("check", board_path).exit_code == 0
+
+
+def test_copy_carries_the_chain_and_says_where_it_breaks(board_path: Path, tmp_path: Path) -> None:
+    made(board_path)
+    whole = run("copy", board_path, tmp_path / "copy.board")
+    assert whole.exit_code == 0 and whole.stderr == ""
+    heads = [
+        next(x for x in run("check", p).stdout.splitlines() if x.startswith("history"))
+        for p in (board_path, tmp_path / "copy.board")
+    ]
+    assert heads[0] == heads[1] and "ok" in heads[0]
+    conn = raw(board_path)
+    conn.execute("DELETE FROM ops WHERE seq = 3")
+    conn.close()
+    broken = run("copy", board_path, tmp_path / "second.board")
+    assert broken.exit_code == 0
+    assert "in the board and its copy, row 4 of the op log" in broken.stderr
+    assert run("check", tmp_path / "second.board").exit_code == 1
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown", "json"])
+def test_a_filed_record_carries_the_chain_head_and_check_holds_the_board_to_it(
+    board_path: Path, tmp_path: Path, fmt: str
+) -> None:
+    made(board_path)
+    record = tmp_path / f"record.{fmt}"
+    assert run("export", board_path, "--format", fmt, "-o", record).exit_code == 0
+    head = chain.seen_in_record(record.read_text())
+    assert head is not None and head.seq == 5
+    run("add", board_path, "sources", "Later, a new card")  # history goes on: still held
+    result = run("check", board_path, "--record", record)
+    assert result.exit_code == 0
+    assert "record: ok — the board still holds the history this record was made from" in (
+        result.stdout
+    )
+    conn = raw(board_path)
+    conn.execute("UPDATE ops SET after = replace(after, 'Card 1', 'Card 7') WHERE seq = 1")
+    conn.close()
+    result = run("check", board_path, "--record", record)
+    assert result.exit_code == 1
+    assert "record: FAILED — the board no longer holds the history this record was made" in (
+        result.stdout
+    )
+
+
+def test_the_meeting_note_carries_the_chain_head(board_path: Path, tmp_path: Path) -> None:
+    made(board_path, cards=1)
+    assert run("meeting", "start", board_path).exit_code == 0
+    run("add", board_path, "sources", "Said in the meeting")
+    assert run("meeting", "end", board_path).exit_code == 0
+    note = tmp_path / "note.md"
+    assert run("note", board_path, "-o", note).exit_code == 0
+    assert "History: op " in note.read_text()
+    result = run("check", board_path, "--record", note)
+    assert result.exit_code == 0 and "record: ok" in result.stdout
+
+
+async def test_the_app_says_once_in_a_notice_that_history_was_changed(
+    board_path: Path, tmp_path: Path
+) -> None:
+    from tests.tui_helpers import drawn_notices, notice_drawn, opened_app, wait_for
+
+    made(board_path)
+    async with opened_app(board_path) as (app, pilot):
+        _rewrite_every_hash(board_path)
+        # A colleague on another computer writes as usual; this app reads the change.
+        colleague = {"FORMBOARD_DATA_DIR": str(tmp_path / "colleague")}
+        assert run("add", board_path, "sources", "A colleague's card", env=colleague).exit_code == 0
+        notice = await notice_drawn(pilot, "history was changed outside formboard after revision 2")
+        assert "History changed" in notice and "`formboard check` names the row" in notice
+        run("add", board_path, "sources", "Another card", env=colleague)
+        await wait_for(pilot, lambda: app.board is not None and len(app.board.cards) == 6)
+        await pilot.pause(0.3)
+        changed = [n for n in drawn_notices(app) if "History changed" in n]
+        assert len(changed) == 1  # once, not at every change
