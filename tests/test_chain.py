@@ -267,3 +267,27 @@ async def test_the_app_says_once_in_a_notice_that_history_was_changed(
         await pilot.pause(0.3)
         changed = [n for n in drawn_notices(app) if "History changed" in n]
         assert len(changed) == 1  # once, not at every change
+
+
+def test_check_on_a_server_names_each_odd_value_in_its_op_log(pg_url: str, pg_cluster: Any) -> None:
+    """What `check` says of a file's rows it says of a server's: each odd value, by place."""
+    made(pg_url, cards=1, client=pg_url.rsplit("board=", 1)[1])
+    _tampered_on_a_server(
+        pg_url,
+        lambda c, p: c.execute("UPDATE ops SET after = 'not json' WHERE seq = 1"),
+        pg_cluster,
+    )
+    result = run("check", pg_url)
+    assert result.exit_code == 1
+    lines = [x for x in result.stdout.splitlines() if x.startswith("op log: FAILED")]
+    assert lines and "is not JSON" in lines[0], result.stdout
+    assert "rows: ok" in result.stdout and "meetings: ok" in result.stdout
+    # The reads that look inside op values go on past it: the app's "since" markers and
+    # the history of one card (the file does the same, with json_valid).
+    from formboard.core.store import open_store
+
+    with open_store(pg_url, read_only=True) as store:
+        card = store.board().cards[0].id
+        assert [t.seq for t in store.touches_after(0)] == [1, 2]
+        assert [op.seq for op in store.ops_page(card_id=card)] == [1]  # by its entity id
+    assert run("log", pg_url).exit_code == 0

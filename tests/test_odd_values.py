@@ -553,3 +553,23 @@ def test_editing_a_perspective_whose_rev_is_text_is_one_sentence_and_repair_fixe
     assert f"Set perspective {pid}'s revision to 2 (it was 'x')." in fine(run("repair", board_path))
     fine(run("edit-perspective", board_path, pid, "Another reading"))
     assert check_lines(board_path)[0] == 0
+
+
+async def test_the_chooser_lists_a_board_whose_title_is_not_utf8(tmp_path: Path) -> None:
+    """Text another program stored that is not UTF-8 reads as a stand-in, in the chooser too
+    (it said "could not be read just now")."""
+    from tests.tui_helpers import screen_text
+
+    from formboard.tui.chooser import BoardChooser
+
+    with BoardStore.create(tmp_path / "C-0002.board", "C-0002", "Second client") as store:
+        store.add_card("symptoms", "Low mood")
+    conn = sqlite3.connect(tmp_path / "C-0002.board")
+    conn.execute("UPDATE meta SET value = CAST(x'5365636f6e64ff' AS TEXT) WHERE key = 'title'")
+    conn.commit()
+    conn.close()
+    app = BoardChooser(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        shown = screen_text(app)
+    assert "C-0002" in shown and "Second\ufffd" in shown and "could not be read" not in shown

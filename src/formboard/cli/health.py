@@ -48,10 +48,11 @@ def check(ctx: click.Context, board: Path, record: Path | None) -> None:
 def repair(board: Path) -> None:
     """Put back what another program broke in a board's own bookkeeping.
 
-    A missing or garbled schema version or revision is set right, and perspectives and
-    links whose card was deleted outside formboard move to the op log (`formboard log`
-    keeps them whole). A backup is taken first. Values in cards are yours to choose:
-    `formboard check` names each one and the command that sets it.
+    A missing or garbled schema version or revision is set right, a card's or
+    perspective's revision that is not a number gets the next one, and perspectives, links
+    and attendance whose card or meeting was deleted outside formboard move to the op log
+    (`formboard log` keeps them whole). A backup is taken first. Values in cards are yours
+    to choose: `formboard check` names each one and the command that sets it.
     """
     with opened(board) as store:
         dest = store.take_backup()

@@ -47,7 +47,7 @@ def checks_of(store: BoardStore) -> list[Check]:
     revision, schema = _meta(store)
     found.append(schema)
     if integrity.ok:  # a damaged file's rows are not worth reading
-        found += _rows(store)
+        found += _rows(store, str(store.path))
         found += [Check(*line) for line in store.history_checks(store.location)]
     found.append(_lease(store))
     found.append(_sidecar(store, revision))
@@ -58,14 +58,10 @@ def checks_of(store: BoardStore) -> list[Check]:
 def server_checks(store: PgStore) -> list[Check]:
     """Every check on a board on a server (``PgStore.check``): which board and schema, its
     values, its op log's chain and what this computer saw of it."""
-    problems = store.problems()
-    said = (
-        f"{len(problems)} values another program stored" if problems else "as formboard writes them"
-    )
     return [
         Check("server", True, f"the board {store.board_code} at {store.location}"),
         Check("schema", True, f"{store.schema} (pg_dump -n {store.schema} backs it up alone)"),
-        Check("values", not problems, said),
+        *_rows(store, store.location),
         *(Check(*line) for line in store.history_checks(store.location)),
     ]
 
@@ -147,7 +143,7 @@ def _meta(store: BoardStore) -> tuple[int | None, Check]:
 _SHOWN_PROBLEMS = 20
 
 
-def _rows(store: BoardStore) -> list[Check]:
+def _rows(store: BoardStore | PgStore, where: str) -> list[Check]:
     """One failed line per value another program stored that formboard would not have:
     under "rows" (cards, perspectives, links, members), "op log" and "meetings"."""
     try:  # the schema version and revision: see _meta
@@ -158,16 +154,16 @@ def _rows(store: BoardStore) -> list[Check]:
     meetings = [p for p in found if p.entity in outside.MEETING_ENTITIES]
     rows = [p for p in found if p not in log and p not in meetings]
     return [
-        *_lines(store, "rows", rows, "every card, perspective and link holds values formboard knows."),
-        *_lines(store, "op log", log, "every op holds its values as formboard wrote them."),
-        *_lines(store, "meetings", meetings, "every meeting and who came hold values formboard knows."),
+        *_lines(where, "rows", rows, "every card, perspective and link holds values formboard knows."),
+        *_lines(where, "op log", log, "every op holds its values as formboard wrote them."),
+        *_lines(where, "meetings", meetings, "every meeting and who came hold values formboard knows."),
     ]  # fmt: skip
 
 
-def _lines(store: BoardStore, name: str, found: list[health.Problem], ok: str) -> list[Check]:
+def _lines(where: str, name: str, found: list[health.Problem], ok: str) -> list[Check]:
     if not found:
         return [Check(name, True, ok)]
-    lines = [Check(name, False, p.sentence(str(store.path))) for p in found[:_SHOWN_PROBLEMS]]
+    lines = [Check(name, False, p.sentence(where)) for p in found[:_SHOWN_PROBLEMS]]
     if len(found) > _SHOWN_PROBLEMS:
         more = len(found) - _SHOWN_PROBLEMS
         lines.append(Check(name, False, f"and {more} more; fix these and check again."))

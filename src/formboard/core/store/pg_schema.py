@@ -41,6 +41,7 @@ ROLE_TRIGGER = "ops_role_is_the_servers"
 # so no one lists the names; the board's owner answers (SECURITY DEFINER). ``locate`` calls
 # only a function with exactly this text, so a name looked up never reaches someone's own.
 PROBE = "holds_board"
+AS_JSON = "as_json"  # an op's values as JSON, or NULL (``_trust``)
 PROBE_BODY = "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'board' AND value = $1)"
 _OPAQUE = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")  # a board id's letters
 
@@ -208,6 +209,11 @@ def _trust(name: str) -> list[str]:
         f"CREATE OR REPLACE FUNCTION {s}.{PROBE}(name TEXT) RETURNS boolean LANGUAGE sql "
         f"STABLE SECURITY DEFINER SET search_path = pg_catalog, {s}, pg_temp "
         f"AS $probe${PROBE_BODY}$probe$",
+        # An op's values as JSON, or NULL where another program stored text that is not:
+        # a read of the log goes on (PostgreSQL 15 has no IS JSON to ask first).
+        f"CREATE OR REPLACE FUNCTION {s}.{AS_JSON}(value TEXT) RETURNS jsonb "
+        "LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN value::jsonb; "
+        "EXCEPTION WHEN others THEN RETURN NULL; END $$",
         f"GRANT USAGE ON SCHEMA {s} TO PUBLIC",  # its tables stay the team's alone
         f"GRANT EXECUTE ON FUNCTION {s}.{PROBE}(TEXT) TO PUBLIC",
     ]

@@ -37,10 +37,13 @@ _LINK_KEYS = ("card_id", "from", "to")
 
 def _named(dialect: Dialect, key: str) -> str:
     """SQL for field ``key`` of an op's values (its after, else its before). In a file,
-    values another program stored that are not JSON name nothing: the read goes on."""
+    values another program stored that are not JSON name nothing: the read goes on, in a
+    file and on a server."""
     values = "coalesce(after, before)"
     if dialect.name == "sqlite":
         values = f"CASE WHEN json_valid({values}) THEN {values} END"
+    else:  # a server: the board's own function (``pg_schema.AS_JSON``)
+        values = f"as_json({values})"
     return dialect.json_text(values, key)
 
 

@@ -30,6 +30,7 @@ def summarise(path: Path) -> BoardSummary:
         conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=2)
     except sqlite3.Error as exc:
         return BoardSummary(path, problem=f"cannot be opened ({exc})")
+    conn.text_factory = bytes  # text that is not UTF-8 (another program's) reads too: _text
     try:
         meta = {_text(k): _text(v) for k, v in conn.execute("SELECT key, value FROM meta")}
         if meta.get("format") != FORMAT_NAME:
