@@ -46,8 +46,8 @@ def op_from_row(row: Row) -> Op:
         entity_id=row["entity_id"],
         before=before,
         after=after,
-        hash=(row["hash"] or "") if "hash" in row.keys() else "",  # noqa: SIM118 (a Row's `in` reads values)
-        role=(row["role"] or "") if "role" in row.keys() else "",  # noqa: SIM118 (a server's)
+        hash=_optional(row, "hash"),  # its link in the chain (none before schema 5)
+        role=_optional(row, "role"),  # a server's: the database role that wrote it
         problems=problems,
     )
 
@@ -80,3 +80,12 @@ def op_problems(row: Row) -> list[tuple[str, str]]:
     if row["entity_rev"] is not None and type(row["entity_rev"]) is not int:
         found.append(("entity_rev", "is not a number"))
     return found
+
+
+def _optional(row: Row, name: str) -> str:
+    """A column only some op logs have, "" where it is missing or empty (no list of the
+    row's keys per row: this runs once per op of the log)."""
+    try:
+        return row[name] or ""
+    except (IndexError, KeyError):
+        return ""
