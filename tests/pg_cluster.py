@@ -97,6 +97,35 @@ class Cluster:
         assert self.folder is not None
         return f"host={self.folder} user={user or self.user} dbname=postgres"
 
+    def standby(self) -> Cluster:
+        """A streaming standby of this cluster (``pg_basebackup -R``), read-only, in its own
+        folder with its own socket; ``reason`` says why if it did not start."""
+        assert self.folder is not None and self.reason is None
+        bin_dir = Path(self._pg_ctl).parent
+        other = Cluster(durable=self.durable)
+        other.user, other._as = self.user, self._as
+        other.folder = Path(tempfile.mkdtemp(prefix="formboard-pg-standby-"))
+        if self._as:
+            owner = pwd.getpwnam("postgres")
+            os.chown(other.folder, owner.pw_uid, owner.pw_gid)
+        data = other.folder / "data"
+        steps = [
+            [str(bin_dir / "pg_basebackup"), "-D", str(data), "-R", "-X", "stream",
+             "-h", str(self.folder), "-U", self.user],
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(other.folder / "server.log"),
+             "-w", "-t", "60", "-o",
+             f"-c listen_addresses='' -k {other.folder} -c max_connections=60"
+             + ("" if self.durable else " -c fsync=off -c full_page_writes=off"), "start"],
+        ]  # fmt: skip
+        for step in steps:
+            done = subprocess.run([*self._as, *step], capture_output=True, text=True)
+            if done.returncode != 0:
+                said = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no message"]
+                other.reason = f"the standby did not start ({said[0]})"
+                return other
+        other._start_step, other._pg_ctl = steps[1], self._pg_ctl
+        return other
+
     def pause(self) -> None:
         """Stop the server (its data stays): an outage under open apps."""
         subprocess.run([*self._as, self._pg_ctl, "-D", str(self.folder / "data"), "-m", "fast",

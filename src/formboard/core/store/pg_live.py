@@ -30,6 +30,7 @@ from formboard.core.watch import WatchMode
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between tries while the server is away
 GATHER, GATHER_MAX = 0.02, 0.1  # a burst: notifications this close are one nudge
 AWAY = "the board server cannot be reached: trying again; your changes wait"
+POLL_EVERY = 1.0  # seconds between reads of a standby, which passes on no notifications
 
 
 def _connect(conninfo: str, schema: str) -> psycopg.Connection[Any]:
@@ -43,11 +44,13 @@ class PgWatcher:
     """Calls ``on_change`` when the board's channel is notified, or the server comes back."""
 
     def __init__(
-        self, conninfo: str, schema: str, channel: str, on_change: Callable[[], None]
-    ) -> None:
+        self, conninfo: str, schema: str, channel: str, on_change: Callable[[], None],
+        *, poll: bool = False,
+    ) -> None:  # fmt: skip
         self.conninfo, self.schema, self.on_change = conninfo, schema, on_change
         self.channel = channel
-        self.mode = WatchMode.EVENTS
+        self.poll = poll  # a standby: no LISTEN there, so its revision is read every second
+        self.mode = WatchMode.POLL if poll else WatchMode.EVENTS
         self.problem: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -62,6 +65,10 @@ class PgWatcher:
             self._thread.join(timeout=3.0)
 
     def _run(self) -> None:
+        if self.poll:
+            while not self._stop.wait(POLL_EVERY):
+                self.on_change()  # the session reads only what changed (nothing, mostly)
+            return
         tries = 0
         while not self._stop.is_set():
             try:
@@ -106,6 +113,10 @@ class PgPresence(Presence):
         super().__init__(Path(f"{store.board_code}.board"), identity, client_id=store.client_id,
                          **options)  # fmt: skip
         self.conninfo, self.schema = store.conninfo, store.schema
+        # A standby keeps no presence (its unlogged table is the primary's alone): this
+        # app is not shown there, and shows nobody.
+        self.standby = bool(getattr(store, "standby", False))
+        self.read_only = self.read_only or self.standby
         self.key = f"{self.identity.login}@{self.identity.host}-{self.pid}"
         self._conn: psycopg.Connection[Any] | None = None
         self._db_lock = threading.Lock()
@@ -150,6 +161,8 @@ class PgPresence(Presence):
             self._drop()
 
     def _others(self) -> list[PresenceEntry]:
+        if self.standby:
+            return []
         try:
             with self._db_lock:
                 db = self._db()

@@ -41,6 +41,7 @@ from formboard.core.identity import Identity, current_identity
 from formboard.core.model import Member, clean_client_code, clean_line, now_iso
 from formboard.core.store import health, ops, pg_access, pg_schema, schema
 from formboard.core.store.edits import BoardEdits
+from formboard.core.store.interface import STANDBY
 from formboard.core.store.pg_sql import PgConnection, use_schema
 from formboard.core.store.pg_url import first_line as _first_line
 from formboard.core.store.pg_url import parse_board_url, redacted
@@ -57,6 +58,11 @@ if TYPE_CHECKING:
     from formboard.core.store.checks import Check
 
 T = TypeVar("T")
+
+
+def _in_recovery(conn: Any) -> bool:
+    """Whether the server is a standby replaying its primary's log (``pg_is_in_recovery``)."""
+    return bool(conn.execute("SELECT pg_is_in_recovery()").fetchone()[0])
 
 
 class PgStore(BoardReads, BoardEdits):
@@ -79,6 +85,7 @@ class PgStore(BoardReads, BoardEdits):
         self.conninfo, self.board_code, self.team = parse_board_url(url)
         self.schema = ""  # found by its name when opened (``_find``), made when created
         self.channel = ""  # its NOTIFY channel, from its meta
+        self.standby = False  # the server is a read-only standby (read when opened)
         self.location = redacted(url)
         self.path = Path(f"{self.board_code}.board")  # a name for messages, not a file
         self.identity = identity or current_identity()
@@ -222,7 +229,10 @@ class PgStore(BoardReads, BoardEdits):
         self._use(self.schema, meta.get("channel") or self.schema)
         self._opened = True
         version = health.int_setting(meta, "schema_version") or 0
-        if version > schema.SCHEMA_VERSION:
+        self.standby = self._read(_in_recovery, settled=False)
+        if self.standby:  # it replays its primary's writes and takes none of its own
+            self.read_only_reason = STANDBY
+        elif version > schema.SCHEMA_VERSION:
             self.read_only_reason = (
                 f"it was written by a newer formboard (schema {version}; this one knows "
                 f"{schema.SCHEMA_VERSION}): update formboard to edit it"
@@ -332,10 +342,11 @@ class PgStore(BoardReads, BoardEdits):
     # ------------------------------------------------------------- following it
 
     def watch(self, on_change: Callable[[], None], mode: Any, **options: Any) -> Any:
-        """A listener on the board's channel (``pg_live``): no polling, whatever ``mode``."""
+        """A listener on the board's channel (``pg_live``): no polling, whatever ``mode``;
+        on a standby, which passes on no notifications, its revision is polled."""
         from formboard.core.store.pg_live import PgWatcher
 
-        return PgWatcher(self.conninfo, self.schema, self.channel, on_change)
+        return PgWatcher(self.conninfo, self.schema, self.channel, on_change, poll=self.standby)
 
     def presence(self) -> Any:
         """Who else has the board open: the board's ``presence`` table (``pg_live``)."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from formboard.core.changes import ChangeSet
 from formboard.core.person import Person
 from formboard.core.presence import PresenceEntry, same_name_said
+from formboard.core.store.interface import STANDBY
 from formboard.core.watch import WatchMode
 from formboard.tui.messages import PresenceChanged
 
@@ -78,7 +79,9 @@ class Colleagues:
     def live_label(self) -> str:
         """How colleagues' edits reach this screen, for the status line."""
         app = self.board.formboard
-        if app.on_server:
+        if app.on_server and app.read_only_reason == STANDBY:  # no notifications there
+            label = "live: polling the standby"
+        elif app.on_server:
             label = "live: server" if not self.watch_trouble else "live: server away, trying again"
         elif self.watch_trouble:
             label = "live: polling (file events failed)"
