@@ -36,8 +36,9 @@ def _bin_dir() -> Path | None:
 class Cluster:
     """One running cluster: ``url(board)`` addresses a board on it."""
 
-    def __init__(self, *, durable: bool = False) -> None:
+    def __init__(self, *, durable: bool = False, connections: int = 60) -> None:
         self.durable = durable  # fsync on, as a real server (benchmarks); off for the tests
+        self.connections = connections  # max_connections
         self.reason: str | None = None
         self.folder: Path | None = None
         self.user = "postgres"
@@ -72,7 +73,7 @@ class Cluster:
              "-E", "UTF8", "--no-locale", "--no-instructions"],
             [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(self.folder / "server.log"),
              "-w", "-t", "60", "-o",
-             f"-c listen_addresses='' -k {self.folder} -c max_connections=60"
+             f"-c listen_addresses='' -k {self.folder} -c max_connections={self.connections}"
              + ("" if self.durable else " -c fsync=off -c full_page_writes=off"), "start"],
         ]  # fmt: skip
         self._start_step = steps[1]

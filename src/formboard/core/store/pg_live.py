@@ -8,7 +8,11 @@ when it is back the session is nudged once more and catches up from its last rev
 ``PgPresence`` is ``core.presence.Presence`` with its entries in an UNLOGGED table of the
 board's schema instead of files beside it: never in the op log, never moving the
 revision, gone with a crash of the server (as presence should be). Entries hold card ids
-and a filter, never card text; a stale one (no beat for ``stale_after``) is not shown.
+and a filter, never card text; a stale one (no beat for ``stale_after``) is not shown. It
+writes and reads through the store's connection: an app holds two, this and the LISTEN.
+
+On a read-only standby (no LISTEN during recovery, no unlogged tables) the watcher polls
+the board every second and presence is neither written nor read.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
+from formboard.core.errors import FormboardError
 from formboard.core.identity import Identity
 from formboard.core.presence import _FORGET_AFTER, Presence, PresenceEntry
 from formboard.core.watch import WatchMode
@@ -107,44 +112,46 @@ class PgWatcher:
 
 
 class PgPresence(Presence):
-    """Presence in the board's ``presence`` table (see the module docstring)."""
+    """Presence in the board's ``presence`` table (see the module docstring), written and
+    read through the store's own connection: an open app holds two connections (this one,
+    and the watcher's LISTEN), not three."""
 
     def __init__(self, store: Any, identity: Identity | None = None, **options: Any) -> None:
         super().__init__(Path(f"{store.board_code}.board"), identity, client_id=store.client_id,
                          **options)  # fmt: skip
-        self.conninfo, self.schema = store.conninfo, store.schema
+        self.store = store
         # A standby keeps no presence (its unlogged table is the primary's alone): this
         # app is not shown there, and shows nobody.
         self.standby = bool(getattr(store, "standby", False))
         self.read_only = self.read_only or self.standby
         self.key = f"{self.identity.login}@{self.identity.host}-{self.pid}"
-        self._conn: psycopg.Connection[Any] | None = None
-        self._db_lock = threading.Lock()
 
-    def _db(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed:
-            self._conn = _connect(self.conninfo, self.schema)
-        return self._conn
-
-    def _drop(self) -> None:
-        if self._conn is not None:
-            with contextlib.suppress(psycopg.Error):
-                self._conn.close()
-        self._conn = None
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[psycopg.Connection[Any]]:
+        """The store's connection for one short transaction of its own (the store's lock
+        keeps the session's reads and writes out meanwhile), committed after the block."""
+        with self.store._lock:
+            raw = self.store._connection().raw
+            try:
+                yield raw
+                raw.commit()
+            except BaseException:
+                with contextlib.suppress(psycopg.Error):
+                    raw.rollback()
+                raise
 
     def _write(self) -> None:
         if self._left or self.read_only:
             return
         entry = self.entry()
         try:
-            with self._db_lock:
-                self._db().execute(
+            with self._db() as db:
+                db.execute(
                     "INSERT INTO presence (key, entry, at) VALUES (%s, %s, now()) "
                     "ON CONFLICT (key) DO UPDATE SET entry = excluded.entry, at = now()",
                     (self.key, entry.to_json().decode()),
                 )
-        except psycopg.Error:
-            self._drop()
+        except (psycopg.Error, FormboardError):
             self.problem = (
                 "Colleagues may not see that you have this board open: the board server "
                 "cannot be reached."
@@ -156,16 +163,14 @@ class PgPresence(Presence):
     def leave(self) -> None:
         with self._write_lock:
             self._left = True
-            with self._db_lock, contextlib.suppress(psycopg.Error):
-                self._db().execute("DELETE FROM presence WHERE key = %s", (self.key,))
-            self._drop()
+            with contextlib.suppress(psycopg.Error, FormboardError), self._db() as db:
+                db.execute("DELETE FROM presence WHERE key = %s", (self.key,))
 
     def _others(self) -> list[PresenceEntry]:
         if self.standby:
             return []
         try:
-            with self._db_lock:
-                db = self._db()
+            with self._db() as db:
                 # An app that ended without leaving (killed, its machine off) is forgotten.
                 db.execute(
                     "DELETE FROM presence WHERE at < now() - make_interval(secs => %s)",
@@ -176,8 +181,7 @@ class PgPresence(Presence):
                     "make_interval(secs => %s)",
                     (self.key, float(self.stale_after)),
                 ).fetchall()
-        except psycopg.Error:
-            self._drop()
+        except (psycopg.Error, FormboardError):
             return self._fresh  # the last answer stands while the server is away
         entries = [e for (raw,) in found if (e := PresenceEntry.from_json(raw.encode()))]
         self._fresh = sorted(entries, key=lambda e: (e.name.casefold(), e.key))

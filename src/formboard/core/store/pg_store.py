@@ -60,6 +60,20 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+FULL = (
+    "The board server has no free connections just now (its max_connections are all in "
+    "use); nothing was changed. Try again in a moment, or ask its administrator for more "
+    "connections or a session pooler in front of it."
+)
+
+
+def _full(exc: psycopg.OperationalError) -> bool:
+    """Whether the server refused the connection for want of a free one (libpq gives no
+    SQLSTATE for a refusal at start-up: its message says it)."""
+    said = str(exc)
+    return "too many clients" in said or "connection slots are reserved" in said
+
+
 def _in_recovery(conn: Any) -> bool:
     """Whether the server is a standby replaying its primary's log (``pg_is_in_recovery``)."""
     return bool(conn.execute("SELECT pg_is_in_recovery()").fetchone()[0])
@@ -127,6 +141,8 @@ class PgStore(BoardReads, BoardEdits):
             raw = psycopg.connect(self.conninfo, autocommit=False, application_name="formboard",
                                   connect_timeout=10)  # fmt: skip
         except psycopg.OperationalError as exc:
+            if _full(exc):
+                raise BoardBusy(FULL) from None
             if self._opened:  # it was there: away for a moment, as a busy file is
                 raise BoardBusy(
                     "The board server cannot be reached just now; nothing was lost, "
