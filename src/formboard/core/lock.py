@@ -51,7 +51,9 @@ _NOTICE_EVERY = 0.5
 _UNKNOWN_HOLDER = "someone else"
 
 
-def _env_seconds(name: str, default: float) -> float:
+def env_seconds(name: str, default: float) -> float:
+    """A number of seconds from the environment (``FORMBOARD_LOCK_WAIT``, ...), else
+    ``default`` (also for a value that is not a number, or below zero)."""
     try:
         value = float(os.environ[name])
     except (KeyError, ValueError):
@@ -102,8 +104,8 @@ class WriteLease:
     ) -> None:
         self.board_path = Path(board_path)
         self.owner = owner
-        self.ttl = ttl if ttl is not None else _env_seconds("FORMBOARD_LEASE_TTL", LEASE_TTL)
-        self.wait = wait if wait is not None else _env_seconds("FORMBOARD_LOCK_WAIT", LEASE_WAIT)
+        self.ttl = ttl if ttl is not None else env_seconds("FORMBOARD_LEASE_TTL", LEASE_TTL)
+        self.wait = wait if wait is not None else env_seconds("FORMBOARD_LOCK_WAIT", LEASE_WAIT)
         self.lock_dir = self.board_path.with_name(self.board_path.name + ".lock")
         self._owner_path = self.lock_dir / OWNER_FILE
         self._depth = 0

@@ -58,15 +58,21 @@ class BoardEdits:
     """Card, perspective, link, member and board writes; mixed into BoardStore."""
 
     identity: Identity
+    running: Command | None = None  # the command being run: a retry of it is the same op
 
     def _write(self, op_fn: Callable[..., Any]) -> Any:
         raise NotImplementedError
 
     def run(self, command: Command) -> Any:
-        """Run one typed command (``core.commands``): what the app's session calls."""
+        """Run one typed command (``core.commands``): what the app's session calls, and
+        calls again with the same command while a write's outcome is unknown."""
         from formboard.core import commands  # not at start-up: with the first write
 
-        return commands.run(self, command)
+        self.running = command
+        try:
+            return commands.run(self, command)
+        finally:
+            self.running = None
 
     # ------------------------------------------------------------ card ops
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -38,6 +39,7 @@ from formboard.core.errors import (
     InvalidInput,
 )
 from formboard.core.identity import Identity, current_identity
+from formboard.core.lock import env_seconds
 from formboard.core.model import Member, clean_client_code, clean_line, now_iso
 from formboard.core.store import health, ops, pg_access, pg_schema, schema
 from formboard.core.store.edits import BoardEdits
@@ -65,6 +67,25 @@ FULL = (
     "use); nothing was changed. Try again in a moment, or ask its administrator for more "
     "connections or a session pooler in front of it."
 )
+
+
+UNCLEAR_WAIT = 10.0  # seconds a write whose commit was cut off waits to learn its fate
+MAY_HAVE_LANDED = (
+    "The board server went away while your change was being saved and is not back yet: "
+    "it may have been written (`formboard log` shows it if so)."
+)
+
+
+class OutcomeUnknown(BoardBusy):
+    """A write whose COMMIT may have landed, and the server has not come back to say."""
+
+
+def _pauses() -> Iterator[float]:
+    """The pauses between tries: short ones first, then a steady one until the caller's
+    deadline."""
+    yield from RETRY_PAUSES
+    while True:
+        yield RETRY_PAUSES[-1]
 
 
 def _full(exc: psycopg.OperationalError) -> bool:
@@ -113,6 +134,7 @@ class PgStore(BoardReads, BoardEdits):
         self._lock = threading.RLock()
         self._conn: PgConnection | None = None
         self._client_seq = 0
+        self._unsettled: tuple[Any, int] | None = None  # (command, client_seq): fate unknown
         self._member_recorded = False
         if _create is not None:
             self._create(*_create)
@@ -312,40 +334,64 @@ class PgStore(BoardReads, BoardEdits):
             raise BoardReadOnly(f"The board cannot be changed: {self.read_only_reason}.")
         if self._closed:
             raise BoardReadOnly("The board is closed.")
-        self._client_seq += 1
-        client_seq = self._client_seq
-        waited = 0.0
-        for pause in (*RETRY_PAUSES, None):
+        client_seq = self._op_number()
+        waited, unclear = 0.0, False  # unclear: a transaction was cut off, fate unknown
+        give_up = time.monotonic() + sum(RETRY_PAUSES)
+        unclear_wait = env_seconds("FORMBOARD_SERVER_WAIT", UNCLEAR_WAIT)
+        for pause in _pauses():
             author = Author(self.identity.login, self.identity.name, now_iso())
             bound: OpFn = partial(op_fn, author=author)
             with self._lock:
                 try:
                     conn = self._connection()
-                    tx, _revision = run_transaction(
-                        conn, self.identity, self.client_id, client_seq, bound,
-                        self._join_record, author.at,
-                    )  # fmt: skip
+                except BoardBusy:  # refused: a restart, a failover; nothing was sent
+                    conn = None
+                try:
+                    if conn is not None:
+                        tx, _revision = run_transaction(
+                            conn, self.identity, self.client_id, client_seq, bound,
+                            self._join_record, author.at,
+                        )  # fmt: skip
                 except (psycopg.OperationalError, pg_errors.SerializationFailure,
-                        pg_errors.DeadlockDetected):  # fmt: skip
-                    # The connection dropped (the COMMIT may have landed: the retry's
-                    # look at the op log finds it) or the server asked to try again.
+                        pg_errors.DeadlockDetected) as exc:  # fmt: skip
+                    # The connection dropped (its COMMIT may have landed: the retry's look
+                    # at the op log finds it) or the server asked to try again.
                     self._drop_connection()
+                    if isinstance(exc, psycopg.OperationalError) and not unclear:
+                        unclear = True  # wait longer for it to learn the op's fate
+                        give_up = max(give_up, time.monotonic() + unclear_wait)
                 except psycopg.Error as exc:
                     self._drop_connection()
                     raise BoardReadOnly(
                         f"The board could not be written ({_first_line(exc)}); nothing was changed."
                     ) from None
                 else:
-                    self._member_recorded = True
-                    if tx.conflict is not None:
-                        raise tx.conflict
-                    return tx.result
-            if pause is not None:
-                waited = pause_before_retry(self.on_busy, pause, waited)
+                    if conn is not None:
+                        self._member_recorded = True
+                        self._unsettled = None
+                        if tx.conflict is not None:
+                            raise tx.conflict
+                        return tx.result
+            if time.monotonic() + pause > give_up:
+                break
+            waited = pause_before_retry(self.on_busy, pause, waited)
+        if unclear:
+            self._unsettled = (self.running, client_seq)
+            raise OutcomeUnknown(MAY_HAVE_LANDED)
         raise BoardBusy(
-            "The board server could not be reached to save; your last change may not "
-            "have been saved. The board shows what was."
+            "The board server could not be reached to save; your change was not saved. "
+            "The board shows what was."
         )
+
+    def _op_number(self) -> int:
+        """This op's (client_id, client_seq) number: a command tried again while the fate
+        of its last try is unknown is the same op, so it lands once whatever happened."""
+        unsettled = self._unsettled
+        if unsettled is not None and unsettled[0] is not None and unsettled[0] is self.running:
+            return unsettled[1]
+        self._unsettled = None
+        self._client_seq += 1
+        return self._client_seq
 
     def _join_record(self, conn: Any) -> Record | None:
         if self._member_recorded:
