@@ -180,3 +180,8 @@ class UndoRefused(FormboardError):
     def __init__(self, message: str, by: str = "") -> None:
         super().__init__(message)
         self.by = by  # the colleague's name
+
+
+# Why a board on a standby server is read-only (an address naming both servers, with
+# target_session_attrs=read-write, finds the primary): the app says it, and polls there.
+STANDBY = "this server is a read-only standby: changes are made on its primary"

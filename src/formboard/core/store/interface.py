@@ -203,11 +203,6 @@ if TYPE_CHECKING:  # mypy holds both backends to the Protocol, signature by sign
         return file, server
 
 
-# Why a board on a standby server is read-only (an address naming both servers, with
-# target_session_attrs=read-write, finds the primary): the app says it, and polls there.
-STANDBY = "this server is a read-only standby: changes are made on its primary"
-
-
 def is_server_location(location: Path | str) -> bool:
     """Whether ``location`` is a board on a database server (``postgresql://…?board=…``)."""
     return isinstance(location, str) and location.split("://", 1)[0] in ("postgresql", "postgres")

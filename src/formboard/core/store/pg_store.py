@@ -21,9 +21,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-import time
 from collections.abc import Callable, Iterator
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -31,6 +29,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from formboard.core.errors import (
+    STANDBY,
     BoardBusy,
     BoardExists,
     BoardNotFound,
@@ -39,14 +38,12 @@ from formboard.core.errors import (
     InvalidInput,
 )
 from formboard.core.identity import Identity, current_identity
-from formboard.core.lock import env_seconds
 from formboard.core.model import Member, clean_client_code, clean_line, now_iso
 from formboard.core.store import health, ops, pg_access, pg_schema, schema
 from formboard.core.store.edits import BoardEdits
-from formboard.core.store.interface import STANDBY
 from formboard.core.store.pg_sql import PgConnection, use_schema
+from formboard.core.store.pg_url import FULL, full_server, parse_board_url, redacted
 from formboard.core.store.pg_url import first_line as _first_line
-from formboard.core.store.pg_url import parse_board_url, redacted
 from formboard.core.store.reads import (
     RETRY_PAUSES,
     BoardReads,
@@ -54,45 +51,12 @@ from formboard.core.store.reads import (
     pause_before_retry,
 )
 from formboard.core.store.sql import POSTGRESQL
-from formboard.core.store.writes import Author, OpFn, Record, run_transaction
+from formboard.core.store.writes import Record
 
 if TYPE_CHECKING:
     from formboard.core.store.checks import Check
 
 T = TypeVar("T")
-
-
-FULL = (
-    "The board server has no free connections just now (its max_connections are all in "
-    "use); nothing was changed. Try again in a moment, or ask its administrator for more "
-    "connections or a session pooler in front of it."
-)
-
-
-UNCLEAR_WAIT = 10.0  # seconds a write whose commit was cut off waits to learn its fate
-MAY_HAVE_LANDED = (
-    "The board server went away while your change was being saved and is not back yet: "
-    "it may have been written (`formboard log` shows it if so)."
-)
-
-
-class OutcomeUnknown(BoardBusy):
-    """A write whose COMMIT may have landed, and the server has not come back to say."""
-
-
-def _pauses() -> Iterator[float]:
-    """The pauses between tries: short ones first, then a steady one until the caller's
-    deadline."""
-    yield from RETRY_PAUSES
-    while True:
-        yield RETRY_PAUSES[-1]
-
-
-def _full(exc: psycopg.OperationalError) -> bool:
-    """Whether the server refused the connection for want of a free one (libpq gives no
-    SQLSTATE for a refusal at start-up: its message says it)."""
-    said = str(exc)
-    return "too many clients" in said or "connection slots are reserved" in said
 
 
 def _in_recovery(conn: Any) -> bool:
@@ -163,7 +127,7 @@ class PgStore(BoardReads, BoardEdits):
             raw = psycopg.connect(self.conninfo, autocommit=False, application_name="formboard",
                                   connect_timeout=10)  # fmt: skip
         except psycopg.OperationalError as exc:
-            if _full(exc):
+            if full_server(exc):
                 raise BoardBusy(FULL) from None
             if self._opened:  # it was there: away for a moment, as a busy file is
                 raise BoardBusy(
@@ -329,69 +293,11 @@ class PgStore(BoardReads, BoardEdits):
     # ------------------------------------------------------------- writing
 
     def _write(self, op_fn: Callable[..., Any]) -> Any:
-        """Run ``op_fn(conn, author)`` as one transaction; a retry never applies it twice."""
-        if self.read_only_reason is not None:
-            raise BoardReadOnly(f"The board cannot be changed: {self.read_only_reason}.")
-        if self._closed:
-            raise BoardReadOnly("The board is closed.")
-        client_seq = self._op_number()
-        waited, unclear = 0.0, False  # unclear: a transaction was cut off, fate unknown
-        give_up = time.monotonic() + sum(RETRY_PAUSES)
-        unclear_wait = env_seconds("FORMBOARD_SERVER_WAIT", UNCLEAR_WAIT)
-        for pause in _pauses():
-            author = Author(self.identity.login, self.identity.name, now_iso())
-            bound: OpFn = partial(op_fn, author=author)
-            with self._lock:
-                try:
-                    conn = self._connection()
-                except BoardBusy:  # refused: a restart, a failover; nothing was sent
-                    conn = None
-                try:
-                    if conn is not None:
-                        tx, _revision = run_transaction(
-                            conn, self.identity, self.client_id, client_seq, bound,
-                            self._join_record, author.at,
-                        )  # fmt: skip
-                except (psycopg.OperationalError, pg_errors.SerializationFailure,
-                        pg_errors.DeadlockDetected) as exc:  # fmt: skip
-                    # The connection dropped (its COMMIT may have landed: the retry's look
-                    # at the op log finds it) or the server asked to try again.
-                    self._drop_connection()
-                    if isinstance(exc, psycopg.OperationalError) and not unclear:
-                        unclear = True  # wait longer for it to learn the op's fate
-                        give_up = max(give_up, time.monotonic() + unclear_wait)
-                except psycopg.Error as exc:
-                    self._drop_connection()
-                    raise BoardReadOnly(
-                        f"The board could not be written ({_first_line(exc)}); nothing was changed."
-                    ) from None
-                else:
-                    if conn is not None:
-                        self._member_recorded = True
-                        self._unsettled = None
-                        if tx.conflict is not None:
-                            raise tx.conflict
-                        return tx.result
-            if time.monotonic() + pause > give_up:
-                break
-            waited = pause_before_retry(self.on_busy, pause, waited)
-        if unclear:
-            self._unsettled = (self.running, client_seq)
-            raise OutcomeUnknown(MAY_HAVE_LANDED)
-        raise BoardBusy(
-            "The board server could not be reached to save; your change was not saved. "
-            "The board shows what was."
-        )
+        """Run ``op_fn(conn, author)`` as one transaction; a retry never applies it twice,
+        whatever happens between its COMMIT and the answer (``pg_write``)."""
+        from formboard.core.store.pg_write import write
 
-    def _op_number(self) -> int:
-        """This op's (client_id, client_seq) number: a command tried again while the fate
-        of its last try is unknown is the same op, so it lands once whatever happened."""
-        unsettled = self._unsettled
-        if unsettled is not None and unsettled[0] is not None and unsettled[0] is self.running:
-            return unsettled[1]
-        self._unsettled = None
-        self._client_seq += 1
-        return self._client_seq
+        return write(self, op_fn)
 
     def _join_record(self, conn: Any) -> Record | None:
         if self._member_recorded:

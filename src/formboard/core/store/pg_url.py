@@ -71,3 +71,17 @@ def redacted(url: str) -> str:
 
 def first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+FULL = (
+    "The board server has no free connections just now (its max_connections are all in "
+    "use); nothing was changed. Try again in a moment, or ask its administrator for more "
+    "connections or a session pooler in front of it."
+)
+
+
+def full_server(exc: psycopg.OperationalError) -> bool:
+    """Whether the server refused the connection for want of a free one (libpq gives no
+    SQLSTATE for a refusal at start-up: its message says it)."""
+    said = str(exc)
+    return "too many clients" in said or "connection slots are reserved" in said

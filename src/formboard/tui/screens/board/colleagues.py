@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from formboard.core.changes import ChangeSet
+from formboard.core.errors import STANDBY
 from formboard.core.person import Person
 from formboard.core.presence import PresenceEntry, same_name_said
-from formboard.core.store.interface import STANDBY
 from formboard.core.watch import WatchMode
 from formboard.tui.messages import PresenceChanged
 
