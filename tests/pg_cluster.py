@@ -77,15 +77,22 @@ class Cluster:
              + ("" if self.durable else " -c fsync=off -c full_page_writes=off"), "start"],
         ]  # fmt: skip
         self._start_step = steps[1]
+        failed = self._run(steps)
+        if failed:
+            self.reason = f"PostgreSQL did not start ({failed})"
+            self.stop()
+            return self
+        self._pg_ctl = str(bin_dir / "pg_ctl")
+        return self
+
+    def _run(self, steps: list[list[str]]) -> str | None:
+        """Run ``steps`` in turn as the server's user; the first failure, said, or None."""
         for step in steps:
             done = subprocess.run([*self._as, *step], capture_output=True, text=True)
             if done.returncode != 0:
                 said = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no message"]
-                self.reason = f"PostgreSQL did not start ({step[0].rsplit('/', 1)[-1]}: {said[0]})"
-                self.stop()
-                return self
-        self._pg_ctl = str(bin_dir / "pg_ctl")
-        return self
+                return f"{step[0].rsplit('/', 1)[-1]}: {said[0]}"
+        return None
 
     def url(self, board: str | None = None, **params: str) -> str:
         """``postgresql:///postgres?host=<folder>&user=…&board=<board>`` (a fresh code if None)."""
@@ -118,12 +125,10 @@ class Cluster:
              f"-c listen_addresses='' -k {other.folder} -c max_connections=60"
              + ("" if self.durable else " -c fsync=off -c full_page_writes=off"), "start"],
         ]  # fmt: skip
-        for step in steps:
-            done = subprocess.run([*self._as, *step], capture_output=True, text=True)
-            if done.returncode != 0:
-                said = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no message"]
-                other.reason = f"the standby did not start ({said[0]})"
-                return other
+        failed = self._run(steps)
+        if failed:
+            other.reason = f"the standby did not start ({failed})"
+            return other
         other._start_step, other._pg_ctl = steps[1], self._pg_ctl
         return other
 

@@ -36,15 +36,8 @@ _LINK_KEYS = ("card_id", "from", "to")
 
 
 def _named(dialect: Dialect, key: str) -> str:
-    """SQL for field ``key`` of an op's values (its after, else its before). In a file,
-    values another program stored that are not JSON name nothing: the read goes on, in a
-    file and on a server."""
-    values = "coalesce(after, before)"
-    if dialect.name == "sqlite":
-        values = f"CASE WHEN json_valid({values}) THEN {values} END"
-    else:  # a server: the board's own function (``pg_schema.AS_JSON``)
-        values = f"as_json({values})"
-    return dialect.json_text(values, key)
+    """SQL for field ``key`` of an op's values (its after, else its before)."""
+    return dialect.json_text("coalesce(after, before)", key)
 
 
 def pause_before_retry(
@@ -61,6 +54,7 @@ class BoardReads:
     """What every store answers, through its own ``_read``."""
 
     dialect: Dialect
+    _witness: Witness | None = None  # what this computer saw of the board (``chain``)
 
     def _read(self, fn: Callable[[BoardConnection], T], *, settled: bool = True) -> T:
         """``fn(conn)`` in one read transaction; ``settled=False`` for one value."""
@@ -231,13 +225,17 @@ class BoardReads:
         def read(conn: BoardConnection) -> tuple[chain.Witness | None, str | None]:
             if not chain.chained(conn):
                 return None, None  # a board from before the chain, open read-only
-            found = conn.execute("SELECT value FROM meta WHERE key = 'board_id'").fetchone()
-            witness = chain.Witness.of(str(found[0] if found else ""), location, folder)
+            witness = self._witness if folder is None else None
+            if witness is None:  # read once per store: an app asks at every change
+                found = conn.execute("SELECT value FROM meta WHERE key = 'board_id'").fetchone()
+                witness = chain.Witness.of(str(found[0] if found else ""), location, folder)
             return witness, chain.observe(conn, witness)
 
         witness, said = self._read_now(read)
         if witness is not None:
             witness.save()
+            if folder is None:
+                self._witness = witness
         return witness, said
 
     def history_checks(

@@ -28,7 +28,8 @@ class Dialect:
     json_text_template: str  # a JSON value's text field: {expr} and {key}
 
     def json_text(self, expr: str, key: str) -> str:
-        """SQL for the text of field ``key`` of the JSON object in ``expr``."""
+        """SQL for the text of field ``key`` of the JSON object in ``expr``; NULL where
+        ``expr`` holds text that is not JSON (another program's), so a read goes on."""
         return self.json_text_template.format(expr=expr, key=key)
 
     def params(self, count: int) -> str:
@@ -36,8 +37,11 @@ class Dialect:
         return ",".join([self.param] * count)
 
 
-SQLITE = Dialect("sqlite", "?", "json_extract({expr}, '$.{key}')")
-POSTGRESQL = Dialect("postgresql", "%s", "(({expr})::jsonb ->> '{key}')")
+SQLITE = Dialect(
+    "sqlite", "?", "json_extract(CASE WHEN json_valid({expr}) THEN {expr} END, '$.{key}')"
+)
+# as_json: the board's own function (``pg_schema.AS_JSON``; PostgreSQL 15 has no IS JSON).
+POSTGRESQL = Dialect("postgresql", "%s", "(as_json({expr}) ->> '{key}')")
 
 
 class BoardConnection(Protocol):
