@@ -9,6 +9,7 @@ measured in bench/first_edit.py, not here.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from pathlib import Path
@@ -195,3 +196,26 @@ async def test_a_spare_screen_built_before_a_theme_change_draws_in_the_new_theme
         await next_spare.remove()
         made_anew = await the_card_drawn(app, pilot)
     assert on_the_spare == made_anew
+
+
+@pytest.mark.parametrize("after", [0, 5, 6, 7])
+async def test_quitting_while_the_spare_screen_is_being_built_crashes_nothing(
+    board, after: int
+) -> None:
+    """q pressed in the moment the spare card screen is composed (right after the board's
+    first frame) closed the app with a crash report: its status field was mounting while
+    the app shut down (seen in CI, and in one run in 20 on a busy machine)."""
+    from formboard.tui.screens.card_spare import SPARE, build_spare
+
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await on_the_card(pilot, board["panic"])
+        spare = await spare_ready(pilot, app)
+        app.uninstall_screen(SPARE)
+        await spare.remove()
+        build_spare(app)  # a new one is being built …
+        for _ in range(after):
+            await asyncio.sleep(0)
+        await app.action_quit()  # … as the person presses q
+        await pilot.pause(0.2)
+    assert app.return_code == 0, app._exception

@@ -341,6 +341,12 @@ def as_root(record: Path, apt_config: Path, log: Path) -> tuple[list[str], int, 
     return argv, done.returncode, "\n".join(s for s in said if not s.startswith(("Inst ", "Conf ")))
 
 
+def crash_reports(home: Path) -> str:
+    """The app's crash reports (they hold no client text): the test's own evidence."""
+    found = sorted(home.glob(".local/share/formboard/crashes/*.txt"))
+    return "".join(f"\n--- {report.name}\n{report.read_text()}" for report in found)
+
+
 def test_the_readme_postgresql_lines_run_as_printed_on_debian(account) -> None:
     login, home = account
     setup, dump = readme_blocks()
@@ -386,7 +392,7 @@ def test_the_readme_postgresql_lines_run_as_printed_on_debian(account) -> None:
                 assert heading.search(screen), f"{line!r} showed no board:\n{screen}"
                 assert CRASH_WORDS not in screen, screen
                 shell.tmux("send-keys", "-t", "pg", "q")
-                assert shell.finished(line, 20) == 0, shell.tail()
+                assert shell.finished(line, 20) == 0, shell.tail() + crash_reports(home)
             else:
                 assert shell.enter(line) == 0, f"{line!r} failed:\n{shell.tail()}"
 

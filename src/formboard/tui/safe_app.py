@@ -8,14 +8,17 @@ the code meets a bug.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TypeVar, cast
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual import on
 from textual.app import App, ScreenStackError
 from textual.await_complete import AwaitComplete
 from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
@@ -119,5 +122,39 @@ class SafeApp(App[ReturnType]):
         # Textual's ctrl+c hint is markup; say it in words.
         self.notify("Press q to quit (ctrl+q quits from anywhere).", title="Do you want to quit?")
 
+    exiting = False  # exit was asked for: build nothing new (a spare screen) from now on
+
+    def exit(
+        self,
+        result: ReturnType | None = None,
+        return_code: int = 0,
+        message: RenderableType | None = None,
+    ) -> None:
+        """Exit once no screen is half built (for at most two seconds).
+
+        A screen is composed and mounted over several turns of the event loop; shutting
+        the app down in between crashed Textual's ``Select`` (its own parts gone under
+        its mount handler). q pressed just as the spare card screen was being built did
+        it: a crash report on a plain quit.
+        """
+        self.exiting = True
+        if self._half_built() and self._exit_waits < _EXIT_WAITS:
+            self._exit_waits += 1
+            self.set_timer(0.02, partial(self.exit, result, return_code, message))
+            return
+        super().exit(result, return_code, message)
+
+    _exit_waits = 0
+
+    def _half_built(self) -> bool:
+        screens = [*self._installed_screens.values(), *self.screen_stack]
+        return any(
+            isinstance(screen, Screen) and screen.is_attached and not screen.is_mounted
+            for screen in screens
+        )
+
     def _handle_exception(self, error: Exception) -> None:
         crash.handle(self, error)  # one sentence, never a traceback with client text
+
+
+_EXIT_WAITS = 100  # × 20 ms: how long exit waits for a screen being built

@@ -28,7 +28,7 @@ def build_spare(app: FormboardApp) -> None:
     mounts a screen when it is pushed; registering it with the app is what pushing does
     first, so the spare is mounted without being shown."""
     board = app.board_screen
-    if app.is_screen_installed(SPARE) or board is None or not board.is_mounted:
+    if app.exiting or app.is_screen_installed(SPARE) or board is None or not board.is_mounted:
         return
     spare = CardScreen("", board=board)
     app.install_screen(spare, SPARE)  # kept out of the stacks; closed with the app
