@@ -185,3 +185,9 @@ class UndoRefused(FormboardError):
 # Why a board on a standby server is read-only (an address naming both servers, with
 # target_session_attrs=read-write, finds the primary): the app says it, and polls there.
 STANDBY = "this server is a read-only standby: changes are made on its primary"
+# Why a board on a server is read every second instead of followed (``pg_live``).
+POOLED = (
+    "Not live: the connection goes through a transaction pooler, so colleagues' changes "
+    "are read every second instead of the moment they are made; use session pooling or a "
+    "direct address for live updates."
+)

@@ -18,6 +18,7 @@ the board every second and presence is neither written nor read.
 from __future__ import annotations
 
 import contextlib
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,9 +28,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from formboard.core.errors import FormboardError
+from formboard.core.errors import POOLED, FormboardError
 from formboard.core.identity import Identity
 from formboard.core.presence import _FORGET_AFTER, Presence, PresenceEntry
+from formboard.core.store.pg_sql import connect
 from formboard.core.watch import WatchMode
 
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between tries while the server is away
@@ -38,11 +40,30 @@ AWAY = "the board server cannot be reached: trying again; your changes wait"
 POLL_EVERY = 1.0  # seconds between reads of a standby, which passes on no notifications
 
 
-def _connect(conninfo: str, schema: str) -> psycopg.Connection[Any]:
-    conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=5,
-                           application_name="formboard")  # fmt: skip
-    conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-    return conn
+PROBE_WAIT = 3.0  # seconds a NOTIFY to itself may take before the LISTEN is judged not its own
+
+
+@contextlib.contextmanager
+def store_transaction(store: Any) -> Iterator[psycopg.Connection[Any]]:
+    """``store``'s connection for one short transaction of its own in the board's schema
+    (the store's lock keeps the session's reads and writes out meanwhile), committed after
+    the block."""
+    with store._lock:
+        conn = store._connection()
+        conn.begin()
+        try:
+            yield conn.raw
+            conn.raw.commit()
+        except BaseException:
+            with contextlib.suppress(psycopg.Error):
+                conn.raw.rollback()
+            raise
+
+
+def notify_through(store: Any, channel: str) -> None:
+    """NOTIFY ``channel`` through ``store``'s connection (the watcher's probe)."""
+    with store_transaction(store) as raw:
+        raw.execute("SELECT pg_notify(%s, '')", (channel,))
 
 
 class PgWatcher:
@@ -50,11 +71,12 @@ class PgWatcher:
 
     def __init__(
         self, conninfo: str, schema: str, channel: str, on_change: Callable[[], None],
-        *, poll: bool = False,
+        *, poll: bool = False, probe: Callable[[str], None] | None = None,
     ) -> None:  # fmt: skip
         self.conninfo, self.schema, self.on_change = conninfo, schema, on_change
         self.channel = channel
         self.poll = poll  # a standby: no LISTEN there, so its revision is read every second
+        self.probe = probe  # sends a NOTIFY by another connection: is the LISTEN our own?
         self.mode = WatchMode.POLL if poll else WatchMode.EVENTS
         self.problem: str | None = None
         self._stop = threading.Event()
@@ -70,15 +92,15 @@ class PgWatcher:
             self._thread.join(timeout=3.0)
 
     def _run(self) -> None:
-        if self.poll:
-            while not self._stop.wait(POLL_EVERY):
-                self.on_change()  # the session reads only what changed (nothing, mostly)
-            return
         tries = 0
-        while not self._stop.is_set():
+        while not self._stop.is_set() and not self.poll:
             try:
-                with _connect(self.conninfo, self.schema) as conn:
+                with connect(self.conninfo, autocommit=True) as conn:
                     conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+                    if not self._hears_itself(conn):
+                        self.poll, self.mode, self.problem = True, WatchMode.POLL, POOLED
+                        self.on_change()  # the session says so
+                        break
                     if tries or self.problem is not None:
                         self.problem = None
                         self.on_change()  # back: read what was missed
@@ -92,6 +114,35 @@ class PgWatcher:
                     self.on_change()  # the session says so, and its reads wait
                 self._stop.wait(BACKOFF[min(tries, len(BACKOFF) - 1)])
                 tries += 1
+        while not self._stop.wait(POLL_EVERY):
+            self.on_change()  # the session reads only what changed (nothing, mostly)
+
+    def _hears_itself(self, conn: psycopg.Connection[Any]) -> bool:
+        """Whether a NOTIFY sent through another connection reaches this one's LISTEN.
+
+        Behind a transaction pooler (pgbouncer's transaction mode) the LISTEN was made on
+        a server connection this client gave back when its statement ended: what is sent
+        there never comes back, and the board would look live while no colleague's change
+        arrives. A channel of its own, so no colleague hears the probe.
+        """
+        if self.probe is None:
+            return True
+        channel = f"formboard_probe_{secrets.token_hex(8)}"
+        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        try:
+            self.probe(channel)
+        except (psycopg.Error, FormboardError):
+            return True  # the server is away: said when this connection fails
+        deadline, heard = time.monotonic() + PROBE_WAIT, False
+        while (left := deadline - time.monotonic()) > 0 and not self._stop.is_set():
+            got = {n.channel for n in conn.notifies(timeout=min(left, 0.5), stop_after=1)}
+            heard = heard or bool(got - {channel})  # a colleague's write meanwhile
+            if channel in got:
+                conn.execute(sql.SQL("UNLISTEN {}").format(sql.Identifier(channel)))
+                if heard:
+                    self.on_change()
+                return True
+        return self._stop.is_set()
 
     def _listen(self, conn: psycopg.Connection[Any]) -> None:
         idle = 0
@@ -126,19 +177,8 @@ class PgPresence(Presence):
         self.read_only = self.read_only or self.standby
         self.key = f"{self.identity.login}@{self.identity.host}-{self.pid}"
 
-    @contextlib.contextmanager
-    def _db(self) -> Iterator[psycopg.Connection[Any]]:
-        """The store's connection for one short transaction of its own (the store's lock
-        keeps the session's reads and writes out meanwhile), committed after the block."""
-        with self.store._lock:
-            raw = self.store._connection().raw
-            try:
-                yield raw
-                raw.commit()
-            except BaseException:
-                with contextlib.suppress(psycopg.Error):
-                    raw.rollback()
-                raise
+    def _db(self) -> contextlib.AbstractContextManager[psycopg.Connection[Any]]:
+        return store_transaction(self.store)
 
     def _write(self) -> None:
         if self._left or self.read_only:

@@ -26,7 +26,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from formboard.core.store import schema
-from formboard.core.store.pg_sql import PgConnection
+from formboard.core.store.pg_sql import PgConnection, use_schema
 
 SCHEMA_PREFIX = "board_"
 # Taken by whoever makes a board, for its transaction: one name in the address, one board.
@@ -286,7 +286,7 @@ def _trust_and_chain(conn: PgConnection) -> None:
         target = _free_name(raw, meta.get("board_id", ""))
         raw.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
             sql.Identifier(conn.schema), sql.Identifier(target)))  # fmt: skip
-        raw.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(target)))
+        use_schema(raw, target)
         raw.execute(sql.SQL("ALTER FUNCTION {}.bump_revision() SET search_path = {}").format(
             sql.Identifier(target), sql.Identifier(target)))  # fmt: skip
         conn.schema = target
@@ -330,6 +330,7 @@ def upgrade(conn: PgConnection) -> str | None:
     """
     raw, before = conn.raw, (conn.schema, conn.channel)
     try:
+        conn.begin()
         found = raw.execute(
             "SELECT value FROM meta WHERE key = 'schema_version' FOR UPDATE"
         ).fetchone()

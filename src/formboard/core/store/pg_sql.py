@@ -52,9 +52,28 @@ def _rows(cursor: psycopg.Cursor[Any]) -> Any:
     return lambda values: Row(names, values)
 
 
+def connect(conninfo: str, *, autocommit: bool) -> psycopg.Connection[Any]:
+    """A connection to the board server as formboard makes every one: named, bounded, and
+    with nothing prepared on the server — behind a transaction pooler (pgbouncer) the next
+    statement may run on a server connection that has another client's prepared statement
+    of the same name, or none of ours."""
+    return psycopg.connect(conninfo, autocommit=autocommit, prepare_threshold=None,
+                           application_name="formboard", connect_timeout=10)  # fmt: skip
+
+
+def in_schema(schema: str) -> psycopg.sql.Composed:
+    """The statement that makes this transaction read and write the board in ``schema``.
+
+    Every transaction says it (``SET LOCAL``), never the session: behind a transaction
+    pooler the next transaction may run on another server connection, one another board's
+    client used a moment ago.
+    """
+    return psycopg.sql.SQL("SET LOCAL search_path TO {}").format(psycopg.sql.Identifier(schema))
+
+
 def use_schema(raw: psycopg.Connection[Any], schema: str) -> None:
-    """Read and write the board in ``schema`` from now on (this transaction, then on)."""
-    raw.execute(psycopg.sql.SQL("SET search_path TO {}").format(psycopg.sql.Identifier(schema)))
+    """Read and write the board in ``schema`` for the rest of this transaction."""
+    raw.execute(in_schema(schema))
 
 
 class _BoolAsInt(Dumper):
@@ -85,19 +104,32 @@ class PgConnection:
     def in_transaction(self) -> bool:
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
+    def begin(self) -> None:
+        """Start a transaction in the board's schema, unless one is under way."""
+        if not self.in_transaction and self.schema:
+            use_schema(self.raw, self.schema)
+
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        self.begin()
         return self.raw.execute(statement, params or None)
 
     def executemany(self, statement: str, params: Iterable[Sequence[Any]]) -> None:
+        self.begin()
         with self.raw.cursor() as cur:
             cur.executemany(statement, list(params))
 
     def begin_write(self) -> None:
         self._writing = True
+        self.begin()
         self.raw.execute("SELECT value FROM meta WHERE key = 'revision' FOR UPDATE")
 
     def begin_read(self) -> None:
-        self.raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        # SET TRANSACTION before anything else the transaction does; one round trip.
+        isolation = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+        if self.schema:
+            self.raw.execute(psycopg.sql.SQL(isolation + "; {}").format(in_schema(self.schema)))
+        else:
+            self.raw.execute(isolation)
 
     def commit(self) -> None:
         if self._writing:

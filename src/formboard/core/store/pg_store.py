@@ -22,6 +22,7 @@ import contextlib
 import secrets
 import threading
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -41,7 +42,7 @@ from formboard.core.identity import Identity, current_identity
 from formboard.core.model import Member, clean_client_code, clean_line, now_iso
 from formboard.core.store import health, ops, pg_access, pg_schema, schema
 from formboard.core.store.edits import BoardEdits
-from formboard.core.store.pg_sql import PgConnection, use_schema
+from formboard.core.store.pg_sql import PgConnection, connect
 from formboard.core.store.pg_url import FULL, full_server, parse_board_url, redacted
 from formboard.core.store.pg_url import first_line as _first_line
 from formboard.core.store.reads import (
@@ -124,8 +125,7 @@ class PgStore(BoardReads, BoardEdits):
         if self._conn is not None and not self._conn.raw.closed:
             return self._conn
         try:
-            raw = psycopg.connect(self.conninfo, autocommit=False, application_name="formboard",
-                                  connect_timeout=10)  # fmt: skip
+            raw = connect(self.conninfo, autocommit=False)
         except psycopg.OperationalError as exc:
             if full_server(exc):
                 raise BoardBusy(FULL) from None
@@ -138,9 +138,6 @@ class PgStore(BoardReads, BoardEdits):
                 f"The board server for {self.location} could not be reached "
                 f"({_first_line(exc)}); check the address and that the server is up."
             ) from None
-        if self.schema:
-            use_schema(raw, self.schema)
-        raw.commit()
         self._conn = PgConnection(raw, self.schema, self.channel)
         return self._conn
 
@@ -149,10 +146,7 @@ class PgStore(BoardReads, BoardEdits):
         self.schema, self.channel = schema_name, channel
         conn = self._conn
         if conn is not None and not conn.raw.closed:
-            if conn.schema != schema_name:
-                use_schema(conn.raw, schema_name)
-                conn.raw.commit()
-            conn.schema, conn.channel = schema_name, channel
+            conn.schema, conn.channel = schema_name, channel  # its next transaction's
 
     def _drop_connection(self) -> None:
         if self._conn is not None:
@@ -312,9 +306,10 @@ class PgStore(BoardReads, BoardEdits):
     def watch(self, on_change: Callable[[], None], mode: Any, **options: Any) -> Any:
         """A listener on the board's channel (``pg_live``): no polling, whatever ``mode``;
         on a standby, which passes on no notifications, its revision is polled."""
-        from formboard.core.store.pg_live import PgWatcher
+        from formboard.core.store.pg_live import PgWatcher, notify_through
 
-        return PgWatcher(self.conninfo, self.schema, self.channel, on_change, poll=self.standby)
+        return PgWatcher(self.conninfo, self.schema, self.channel, on_change, poll=self.standby,
+                         probe=partial(notify_through, self))  # fmt: skip
 
     def presence(self) -> Any:
         """Who else has the board open: the board's ``presence`` table (``pg_live``)."""
