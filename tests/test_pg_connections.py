@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from tests.needs import missing
 from tests.test_cli import run
-from tests.tui_helpers import opened_app, small_board
+from tests.tui_helpers import notice_drawn, opened_app, small_board, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +75,38 @@ def test_a_full_server_is_said_as_such(small_server) -> None:
     assert said.exit_code == 1
     assert said.stderr.startswith("formboard: The board server has no free connections just now")
     assert "check the address" not in said.stderr
+
+
+async def test_an_app_whose_listen_finds_the_server_full_says_so_and_reads_every_second(
+    small_server,
+) -> None:
+    """The store's connection took the last free one: the LISTEN is refused. Said as a
+    full server (never "cannot be reached: your changes wait"), and the board is read
+    every second meanwhile."""
+    import psycopg
+
+    from formboard.core.model import Column
+    from formboard.core.store import open_store
+
+    url = small_server.url("C-0203")
+    small_board(url)
+    held = []
+    try:
+        while True:
+            held.append(psycopg.connect(small_server.conninfo(), application_name="test"))
+    except psycopg.OperationalError:
+        pass
+    held.pop().close()  # one free: the app's store takes it, its LISTEN finds none
+    try:
+        async with opened_app(url) as (app, pilot):
+            said = await notice_drawn(pilot, "no free connection for live updates", 15)
+            assert "cannot be reached" not in said
+            assert app.board_screen.status_line.extra == "live: polling (server full)"
+            held.pop().close()  # room for a colleague's write
+            with open_store(url) as colleague:
+                colleague.add_card("resources", "Written by a colleague")
+            pane = app.board_screen.board_view.panes[Column.RESOURCES].cards
+            await wait_for(pilot, lambda: "Written by a colleague" in [c.title for c in pane.cards])
+    finally:
+        for conn in held:
+            conn.close()

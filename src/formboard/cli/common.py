@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from formboard.core.errors import InvalidInput
+from formboard.core.errors import UNCONFIRMED, InvalidInput
 from formboard.core.files import private_mode, write_atomically
 from formboard.core.lock import LeaseInfo
 from formboard.core.model import Domain, LinkKind, Status
@@ -49,12 +49,27 @@ output_option = click.option(
 @contextlib.contextmanager
 def opened(path: Path) -> Iterator[Store]:
     """An open store for one command, closed afterwards whatever happens."""
-    store = open_store(path, on_lock_wait=_waiting_notice(), on_busy=_busy_notice())
+    store = open_store(path, on_lock_wait=_waiting_notice(), on_busy=_busy_notice(path))
+    if sys.stderr.isatty():  # a server's commit that waits for its standby, said once
+        store.on_wait = _once(lambda words: click.echo(f"{words[0].upper()}{words[1:]}…", err=True))
     try:
         yield store
+        if store.unconfirmed:
+            click.echo(f"formboard: {UNCONFIRMED[0].upper()}{UNCONFIRMED[1:]}.", err=True)
         _remember_history(store)
     finally:
         store.close()
+
+
+def _once(say: Callable[[str], None]) -> Callable[[str], None]:
+    said: list[bool] = []
+
+    def once(words: str) -> None:
+        if not said:
+            said.append(True)
+            say(words)
+
+    return once
 
 
 def _remember_history(store: Store) -> None:
@@ -84,18 +99,21 @@ def _waiting_notice() -> Callable[[LeaseInfo | None, float], None] | None:
     return notice
 
 
-def _busy_notice() -> Callable[[float], None] | None:
-    """At a terminal, say once that the board is busy and the command tries again."""
+def _busy_notice(path: Path | str) -> Callable[[float], None] | None:
+    """At a terminal, say once that the board is busy (a server: does not answer, as in a
+    restart) and the command tries again."""
     if not sys.stderr.isatty():
         return None
-    said: list[bool] = []
+    words = (
+        "The board server does not answer (a restart?); trying again…"
+        if is_server_location(path)
+        else "The board is busy (a colleague's change is being saved); trying again…"
+    )
+    say = _once(lambda words: click.echo(words, err=True))
 
     def notice(waited: float) -> None:
-        if not said and waited >= 0.3:
-            said.append(True)
-            click.echo(
-                "The board is busy (a colleague's change is being saved); trying again…", err=True
-            )
+        if waited >= 0.3:
+            say(words)
 
     return notice
 

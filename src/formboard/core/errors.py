@@ -185,7 +185,19 @@ class UndoRefused(FormboardError):
 # Why a board on a standby server is read-only (an address naming both servers, with
 # target_session_attrs=read-write, finds the primary): the app says it, and polls there.
 STANDBY = "this server is a read-only standby: changes are made on its primary"
-# Why a board on a server is read every second instead of followed (``pg_live``).
+# A write's commit on a server that waits for a synchronous standby's answer (``pg_sql``):
+# said while it waits, and when the wait was given up (the op stands on the primary).
+STANDBY_WAIT = "waiting for the server's standby to confirm"
+UNCONFIRMED = (
+    "written on the board server, but its synchronous standby did not confirm it in time: "
+    "the server may be waiting for a standby that is gone (tell whoever runs it)"
+)
+# Why a board on a server is read every second: the server had no connection left for
+# the app's LISTEN (it tries again), or a transaction pooler passes no notifications on.
+FULL_LIVE = (
+    "Not live: the board server has no free connection for live updates, so colleagues' "
+    "changes are read every second; formboard tries again."
+)
 POOLED = (
     "Not live: the connection goes through a transaction pooler, so colleagues' changes "
     "are read every second instead of the moment they are made; use session pooling or a "

@@ -128,6 +128,7 @@ class BoardSession:
             on_busy=self._on_busy,
             **self.store_options,
         )
+        self.store.on_wait = self._on_wait  # a server's commit waits for its standby
         try:
             self.state = BoardState.of(self.store.board())
             newest = self.store.ops_page(limit=1)
@@ -214,6 +215,8 @@ class BoardSession:
         self._sync()
         if isinstance(answer, WriteFailed):
             self._say("not saved", error=True)
+        elif self.store.unconfirmed:
+            self._say("saved on the server; its standby did not confirm", error=True)
         elif self.pending == 0:
             self._say("saved")
 
@@ -310,6 +313,9 @@ class BoardSession:
             raise _Closing
         if waited >= 0.3:  # a moment's retry is not worth a word
             self._say_busy()
+
+    def _on_wait(self, words: str) -> None:
+        self._say(words, waiting_for="the server's standby")
 
     def _on_lock_wait(self, holder: LeaseInfo | None, waited: float) -> None:
         if self._closing.is_set():

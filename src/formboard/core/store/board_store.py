@@ -85,6 +85,8 @@ class BoardStore(BoardReads, BoardEdits):
 
     kind: Literal["file", "server"] = "file"
     dialect = SQLITE
+    on_wait: Callable[[str], None] | None = None  # a file has no standby to wait for
+    unconfirmed = False
 
     def __init__(
         self,

@@ -96,6 +96,11 @@ class BoardWriting(Protocol):
     identity: Identity
     client_id: str  # this opener's id in the op log (its ops carry it)
     read_only_reason: str | None  # why it cannot be written, in words; None if it can
+    # A server's commit that waits for its synchronous standby: told (in words) while it
+    # waits; ``unconfirmed`` when the last write's wait was given up (the op stands).
+    # A file never waits so.
+    on_wait: Callable[[str], None] | None
+    unconfirmed: bool
 
     def run(self, command: Command) -> Any: ...
     def add_card(

@@ -28,10 +28,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from formboard.core.errors import POOLED, FormboardError
+from formboard.core.errors import FULL_LIVE, POOLED, FormboardError
 from formboard.core.identity import Identity
 from formboard.core.presence import _FORGET_AFTER, Presence, PresenceEntry
 from formboard.core.store.pg_sql import connect
+from formboard.core.store.pg_url import full_server
 from formboard.core.watch import WatchMode
 
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between tries while the server is away
@@ -106,13 +107,20 @@ class PgWatcher:
                         self.on_change()  # back: read what was missed
                     tries = 0
                     self._listen(conn)
-            except psycopg.Error:
+            except psycopg.Error as exc:
                 if self._stop.is_set():
                     return
-                if self.problem is None:
-                    self.problem = AWAY
-                    self.on_change()  # the session says so, and its reads wait
-                self._stop.wait(BACKOFF[min(tries, len(BACKOFF) - 1)])
+                # A full server took the store's connection but has none for the LISTEN:
+                # the board is read every second meanwhile. Else the server is away.
+                full = isinstance(exc, psycopg.OperationalError) and full_server(exc)
+                if self.problem != (FULL_LIVE if full else AWAY):
+                    self.problem = FULL_LIVE if full else AWAY
+                    self.on_change()  # the session says so
+                pause = BACKOFF[min(tries, len(BACKOFF) - 1)]
+                while pause > 0 and not self._stop.wait(min(pause, POLL_EVERY)):
+                    pause -= POLL_EVERY
+                    if full:
+                        self.on_change()
                 tries += 1
         while not self._stop.wait(POLL_EVERY):
             self.on_change()  # the session reads only what changed (nothing, mostly)

@@ -18,7 +18,9 @@ stored as the 0/1 the schema keeps. The transactions mean here:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import psycopg
@@ -26,6 +28,12 @@ from psycopg.adapt import Dumper
 from psycopg.pq import TransactionStatus
 
 from formboard.core.store.sql import POSTGRESQL
+
+# Whether a commit here waits for a synchronous standby's answer.
+_SYNCHRONOUS = (
+    "current_setting('synchronous_standby_names') <> '' AND "
+    "current_setting('synchronous_commit') IN ('on', 'remote_write', 'remote_apply')"
+)
 
 
 class Row(tuple[Any, ...]):
@@ -99,6 +107,14 @@ class PgConnection:
         conn.row_factory = _rows
         conn.adapters.register_dumper(bool, _BoolAsInt)
         self._writing = False  # in a writer's transaction: its commit sends NOTIFY
+        # A commit waits for a synchronous standby (the server's settings, read with the
+        # revision's lock): after ``say_after`` seconds ``on_wait`` is told, after
+        # ``give_up`` the wait is cancelled — the op stands, committed on this server, and
+        # ``unconfirmed`` says its standby did not confirm it.
+        self.synchronous = False
+        self.say_after, self.give_up = 1.0, 10.0
+        self.on_wait: Callable[[], None] | None = None
+        self.unconfirmed = False
 
     @property
     def in_transaction(self) -> bool:
@@ -119,9 +135,18 @@ class PgConnection:
             cur.executemany(statement, list(params))
 
     def begin_write(self) -> None:
+        """Take the board's revision row; every statement after is bounded (a writer held
+        up behind one that waits for a gone standby is told so, not left hanging)."""
         self._writing = True
-        self.begin()
-        self.raw.execute("SELECT value FROM meta WHERE key = 'revision' FOR UPDATE")
+        self.unconfirmed = False
+        cur = self.raw.execute(psycopg.sql.SQL(
+            "{}; SET LOCAL statement_timeout = {}; SELECT value, " + _SYNCHRONOUS
+            + " FROM meta WHERE key = 'revision' FOR UPDATE"
+        ).format(in_schema(self.schema), psycopg.sql.Literal(int(self.give_up * 1000))))  # fmt: skip
+        cur.nextset()
+        cur.nextset()
+        found = cur.fetchone()
+        self.synchronous = bool(found and found[1])
 
     def begin_read(self) -> None:
         # SET TRANSACTION before anything else the transaction does; one round trip.
@@ -132,10 +157,41 @@ class PgConnection:
             self.raw.execute(isolation)
 
     def commit(self) -> None:
-        if self._writing:
+        writing, self._writing = self._writing, False
+        if writing:
             self._announce()
-        self._writing = False
-        self.raw.commit()
+        if not (writing and self.synchronous):
+            self.raw.commit()
+            return
+        said: list[str] = []
+
+        def heard(notice: psycopg.errors.Diagnostic) -> None:
+            said.append(notice.message_primary or "")
+
+        timers = [threading.Timer(self.say_after, self._waiting),
+                  threading.Timer(self.give_up, self._cancel)]  # fmt: skip
+        self.raw.add_notice_handler(heard)
+        for timer in timers:
+            timer.daemon = True
+            timer.start()
+        try:
+            self.raw.commit()
+        finally:
+            for timer in timers:
+                timer.cancel()
+            self.raw.remove_notice_handler(heard)
+        # "canceling wait for synchronous replication …: the transaction has already
+        # committed locally, but might not have been replicated to the standby."
+        self.unconfirmed = any("synchronous replication" in line for line in said)
+
+    def _waiting(self) -> None:
+        if self.on_wait is not None:
+            with contextlib.suppress(Exception):  # a closing app: nobody to tell
+                self.on_wait()
+
+    def _cancel(self) -> None:
+        with contextlib.suppress(psycopg.Error):
+            self.raw.cancel_safe(timeout=5.0)
 
     def rollback(self) -> None:
         self._writing = False

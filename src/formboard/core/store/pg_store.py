@@ -24,13 +24,14 @@ import threading
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
 
 from formboard.core.errors import (
     STANDBY,
+    STANDBY_WAIT,
     BoardBusy,
     BoardExists,
     BoardNotFound,
@@ -39,11 +40,19 @@ from formboard.core.errors import (
     InvalidInput,
 )
 from formboard.core.identity import Identity, current_identity
+from formboard.core.lock import env_seconds
 from formboard.core.model import Member, clean_client_code, clean_line, now_iso
 from formboard.core.store import health, ops, pg_access, pg_schema, schema
 from formboard.core.store.edits import BoardEdits
 from formboard.core.store.pg_sql import PgConnection, connect
-from formboard.core.store.pg_url import FULL, full_server, parse_board_url, redacted
+from formboard.core.store.pg_url import (
+    FULL,
+    OPEN_WAIT,
+    coming_back,
+    full_server,
+    parse_board_url,
+    redacted,
+)
 from formboard.core.store.pg_url import first_line as _first_line
 from formboard.core.store.reads import (
     RETRY_PAUSES,
@@ -93,6 +102,8 @@ class PgStore(BoardReads, BoardEdits):
         self.read_only_reason: str | None = "it was opened read-only" if read_only else None
         self.on_busy = on_busy
         self.on_lock_wait = None
+        self.on_wait: Callable[[str], None] | None = None  # a commit waits for a standby
+        self.unconfirmed = False  # the last write's standby did not confirm it (``pg_sql``)
         self.network = True
         self._closed = False
         self._opened = False
@@ -124,22 +135,39 @@ class PgStore(BoardReads, BoardEdits):
     def _connection(self) -> PgConnection:
         if self._conn is not None and not self._conn.raw.closed:
             return self._conn
-        try:
-            raw = connect(self.conninfo, autocommit=False)
-        except psycopg.OperationalError as exc:
-            if full_server(exc):
-                raise BoardBusy(FULL) from None
-            if self._opened:  # it was there: away for a moment, as a busy file is
-                raise BoardBusy(
-                    "The board server cannot be reached just now; nothing was lost, "
-                    "formboard tries again."
-                ) from None
-            raise BoardNotFound(
-                f"The board server for {self.location} could not be reached "
-                f"({_first_line(exc)}); check the address and that the server is up."
-            ) from None
+        waited = 0.0
+        while True:
+            try:
+                raw = connect(self.conninfo, autocommit=False)
+                break
+            except psycopg.OperationalError as exc:
+                if self._opened or not coming_back(exc) or waited >= OPEN_WAIT:
+                    self._refused(exc)
+                # Opening during a restart: a writer's retry finds its op by its number,
+                # so trying again a moment later applies nothing twice.
+                waited = pause_before_retry(self.on_busy, 0.25, waited)
         self._conn = PgConnection(raw, self.schema, self.channel)
+        self._conn.give_up = env_seconds("FORMBOARD_STANDBY_WAIT", self._conn.give_up)
+        self._conn.on_wait = self._standby_wait
         return self._conn
+
+    def _refused(self, exc: psycopg.OperationalError) -> NoReturn:
+        """The sentence for a connection the server refused."""
+        if full_server(exc):
+            raise BoardBusy(FULL) from None
+        if self._opened:  # it was there: away for a moment, as a busy file is
+            raise BoardBusy(
+                "The board server cannot be reached just now; nothing was lost, "
+                "formboard tries again."
+            ) from None
+        raise BoardNotFound(
+            f"The board server for {self.location} could not be reached "
+            f"({_first_line(exc)}); check the address and that the server is up."
+        ) from None
+
+    def _standby_wait(self) -> None:
+        if self.on_wait is not None:
+            self.on_wait(STANDBY_WAIT)
 
     def _use(self, schema_name: str, channel: str) -> None:
         """From now on the board is the one in ``schema_name``, notified on ``channel``."""

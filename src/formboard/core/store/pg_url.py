@@ -85,3 +85,16 @@ def full_server(exc: psycopg.OperationalError) -> bool:
     SQLSTATE for a refusal at start-up: its message says it)."""
     said = str(exc)
     return "too many clients" in said or "connection slots are reserved" in said
+
+
+OPEN_WAIT = 4.0  # seconds an opening tries a server that is restarting (``coming_back``)
+
+
+def coming_back(exc: psycopg.OperationalError) -> bool:
+    """Whether a refused connection looks like a server restarting: nothing listening on
+    its socket or port yet, or "the database system is starting up" (57P03). A moment's
+    wait then opens the board instead of failing a command started during a restart."""
+    if exc.sqlstate == "57P03":
+        return True
+    said = str(exc)
+    return exc.sqlstate is None and ("Connection refused" in said or "No such file" in said)

@@ -88,6 +88,7 @@ def write(store: PgStore, op_fn: Callable[..., Any]) -> Any:
             else:
                 if conn is not None:
                     store._member_recorded = True
+                    store.unconfirmed = conn.unconfirmed
                     store._unsettled = None
                     if tx.conflict is not None:
                         raise tx.conflict

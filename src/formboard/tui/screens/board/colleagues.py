@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from formboard.core.changes import ChangeSet
-from formboard.core.errors import POOLED, STANDBY
+from formboard.core.errors import FULL_LIVE, POOLED, STANDBY
 from formboard.core.person import Person
 from formboard.core.presence import PresenceEntry, same_name_said
 from formboard.core.watch import WatchMode
@@ -83,6 +83,8 @@ class Colleagues:
             label = "live: polling the standby"
         elif app.on_server and self.watch_trouble == POOLED:
             label = "live: polling (transaction pooler)"
+        elif app.on_server and self.watch_trouble == FULL_LIVE:
+            label = "live: polling (server full)"
         elif app.on_server:
             label = "live: server" if not self.watch_trouble else "live: server away, trying again"
         elif self.watch_trouble:
