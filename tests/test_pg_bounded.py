@@ -116,3 +116,20 @@ def test_a_wrong_address_still_fails_in_a_few_seconds(server) -> None:
     assert said.exit_code == 1
     assert "could not be reached" in said.stderr and "check the address" in said.stderr
     assert time.monotonic() - started < 8
+
+
+def test_presence_never_waits_for_the_standby(server, gone_standby) -> None:
+    """Who is here is written without a standby's confirmation: a beat that waited would
+    hold the store's connection, and every read behind it, for as long as the wait."""
+    url = server.url("C-0405")
+    synchronous_standby(server, "")
+    small_board(url)
+    synchronous_standby(server, "gone")
+    with open_store(url) as store:
+        presence = store.presence()
+        started = time.monotonic()
+        presence.announce(None, None)
+        assert time.monotonic() - started < 1.0
+        assert presence.problem is None
+        presence.leave()
+        assert time.monotonic() - started < 2.0

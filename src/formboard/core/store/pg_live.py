@@ -53,6 +53,8 @@ def store_transaction(store: Any) -> Iterator[psycopg.Connection[Any]]:
         conn = store._connection()
         conn.begin()
         try:
+            # Presence and the probe are never worth a wait for a synchronous standby.
+            conn.raw.execute("SET LOCAL synchronous_commit TO local")
             yield conn.raw
             conn.raw.commit()
         except BaseException:
