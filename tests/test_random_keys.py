@@ -18,7 +18,7 @@ from tests.accounts import Team, shared_copy, team
 from tests.random_keys import run
 from tests.terminal import Terminals, demo_board, person, terminals_fixture
 
-SECONDS = float(os.environ.get("FORMBOARD_KEYS_SECONDS", "45"))
+SECONDS = float(os.environ.get("FORMBOARD_KEYS_SECONDS", "30"))
 SEED = int(os.environ.get("FORMBOARD_KEYS_SEED", "20261207"))
 SIZES = [(80, 24), (80, 24), (80, 24), (160, 50), (160, 50)]
 

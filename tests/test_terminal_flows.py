@@ -352,7 +352,7 @@ def test_every_command_of_the_palette(terminals: Terminals, ana, board, size) ->
         app.press("C-p").wait_for("Search for commands")
         app.type(title)
         app.wait_for(title)
-        app.settle()  # the palette has found it
+        app.settle(0.3)  # the palette has found it (a cursor blink is 0.5 s)
         app.press("Enter")
         if then.startswith("notice: "):
             app.wait_notice(then.removeprefix("notice: "))
@@ -365,7 +365,7 @@ def test_every_command_of_the_palette(terminals: Terminals, ana, board, size) ->
     for quit_title in QUITS:  # both quit the app; the second on a reopened board
         app.press("C-p").wait_for("Search for commands")
         app.type(quit_title).wait_for(quit_title)
-        app.settle()
+        app.settle(0.3)
         app.press("Enter")
         app.wait_exit()
         assert app.exit_status() == 0

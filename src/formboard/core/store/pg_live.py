@@ -36,7 +36,7 @@ from formboard.core.store.pg_url import full_server
 from formboard.core.watch import WatchMode
 
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between tries while the server is away
-GATHER, GATHER_MAX = 0.02, 0.1  # a burst: notifications this close are one nudge
+GATHER, GATHER_MAX = 0.02, 0.1  # the rest of a burst: notifications this close, one more nudge
 AWAY = "the board server cannot be reached: trying again; your changes wait"
 POLL_EVERY = 1.0  # seconds between reads of a standby, which passes on no notifications
 
@@ -159,13 +159,16 @@ class PgWatcher:
         while not self._stop.is_set():
             heard = any(True for _ in conn.notifies(timeout=1.0, stop_after=1))
             if heard:
-                # A burst of writes is one read: gather what comes within a moment.
-                deadline = time.monotonic() + GATHER_MAX
+                self.on_change()  # at once: the session reads what changed
+                # The rest of a burst of writes is one more read: what comes within a
+                # moment is gathered (the session's queue folds nudges that wait, too).
+                deadline, more = time.monotonic() + GATHER_MAX, False
                 while time.monotonic() < deadline and any(
                     True for _ in conn.notifies(timeout=GATHER, stop_after=1)
                 ):
-                    pass
-                self.on_change()
+                    more = True
+                if more:
+                    self.on_change()
             idle = 0 if heard else idle + 1
             if idle >= 5:  # a quiet connection is asked whether it is still there
                 conn.execute("SELECT 1")

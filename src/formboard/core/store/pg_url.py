@@ -76,7 +76,7 @@ def first_line(exc: BaseException) -> str:
 FULL = (
     "The board server has no free connections just now (its max_connections are all in "
     "use); nothing was changed. Try again in a moment, or ask its administrator for more "
-    "connections or a session pooler in front of it."
+    "connections or a pooler in transaction mode in front of it."
 )
 
 
