@@ -36,10 +36,12 @@ def show(board: Path, as_json: bool, plain: bool, archived: bool) -> None:
     with opened(board) as store:
         content = store.board()
         ops = store.ops() if archived else []
-    from formboard.core.graph import cycle_json, cycles  # networkx: only here
-
-    found = cycles(content)
     titles = {c.id: c.title for c in content.cards}
+    found = []
+    if as_json or plain:  # the board's own view draws no cycles: no networkx for it
+        from formboard.core.graph import cycle_json, cycles
+
+        found = cycles(content)
     if as_json:
         _say_stand_ins(content)
         exported = board_to_dict(content)
