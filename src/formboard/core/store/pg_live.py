@@ -2,8 +2,12 @@
 
 ``PgWatcher`` LISTENs on the board's channel (every write NOTIFYs it in its own
 transaction, ``pg_sql``; the channel is a secret in the board's ``meta``) and nudges the
-app's session to read what changed: no polling. A dropped connection is a ``problem`` the status line says, tried again with backoff;
-when it is back the session is nudged once more and catches up from its last revision.
+app's session to read what changed: no polling. A dropped connection is a ``problem`` the
+status line says, tried again with backoff; when it is back the session is nudged once
+more and catches up from its last revision. Two cases read the board every second
+instead, each said as a ``problem``: a server with no connection left for the LISTEN
+(``FULL_LIVE``, tried again), and a LISTEN that is not the app's own — behind a
+transaction pooler, found by a NOTIFY to itself that never comes back (``POOLED``).
 
 ``PgPresence`` is ``core.presence.Presence`` with its entries in an UNLOGGED table of the
 board's schema instead of files beside it: never in the op log, never moving the
