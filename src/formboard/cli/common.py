@@ -7,6 +7,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,7 @@ def opened(path: Path) -> Iterator[Store]:
 
 
 def _once(say: Callable[[str], None]) -> Callable[[str], None]:
+    """``say``, which says only the first thing it is given (a notice said once)."""
     said: list[bool] = []
 
     def once(words: str) -> None:
@@ -88,13 +90,11 @@ def _waiting_notice() -> Callable[[LeaseInfo | None, float], None] | None:
     """At a terminal, say once whose lock a write is waiting for (it may wait 15 s)."""
     if not sys.stderr.isatty():
         return None  # scripts get only the outcome: one line, on failure
-    said: list[bool] = []
+    say = _once(partial(click.echo, err=True))
 
     def notice(holder: LeaseInfo | None, waited: float) -> None:
-        if not said and waited >= 1.0:
-            said.append(True)
-            who = holder.who() if holder else "someone else"
-            click.echo(f"Waiting for the lock held by {who}…", err=True)
+        if waited >= 1.0:
+            say(f"Waiting for the lock held by {holder.who() if holder else 'someone else'}…")
 
     return notice
 
@@ -109,7 +109,7 @@ def _busy_notice(path: Path | str) -> Callable[[float], None] | None:
         if is_server_location(path)
         else "The board is busy (a colleague's change is being saved); trying again…"
     )
-    say = _once(lambda words: click.echo(words, err=True))
+    say = _once(partial(click.echo, err=True))
 
     def notice(waited: float) -> None:
         if waited >= 0.3:

@@ -123,6 +123,7 @@ class SafeApp(App[ReturnType]):
         self.notify("Press q to quit (ctrl+q quits from anywhere).", title="Do you want to quit?")
 
     exiting = False  # exit was asked for: build nothing new (a spare screen) from now on
+    _exit_waits = 0  # times exit waited for a half-built screen (``_EXIT_WAITS`` at most)
 
     def exit(
         self,
@@ -143,8 +144,6 @@ class SafeApp(App[ReturnType]):
             self.set_timer(0.02, partial(self.exit, result, return_code, message))
             return
         super().exit(result, return_code, message)
-
-    _exit_waits = 0
 
     def _half_built(self) -> bool:
         screens = [*self._installed_screens.values(), *self.screen_stack]
