@@ -25,10 +25,12 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 # Packages `formboard add` must not load: the terminal app and its drawing, the server's
-# driver, the graph library (cycles), file events, the web server.
+# driver, the graph library (cycles), file events, the web server, the validation library
+# (import's file models; ~55 ms of a call that takes ~120 ms with it), package metadata.
 NOT_ON_THE_WRITE_PATH = (
     "textual", "rich", "psycopg", "networkx", "watchfiles", "aiohttp", "textual_serve",
-    "sqlite_utils", "pygments", "markdown_it",
+    "sqlite_utils", "pygments", "markdown_it", "pydantic", "pydantic_core",
+    "annotated_types", "importlib_metadata",
 )  # fmt: skip
 
 
@@ -50,3 +52,35 @@ def test_a_cli_call_loads_nothing_it_does_not_need(tmp_path: Path, command: list
     tops = {name.split(".")[0] for name in modules}
     assert not tops & set(NOT_ON_THE_WRITE_PATH), sorted(tops & set(NOT_ON_THE_WRITE_PATH))
     assert not any(name.startswith("formboard.tui") for name in modules)
+    assert "importlib.metadata" not in modules
+
+
+APP_LOADS = """
+import asyncio, json, sys
+from tests.tui_helpers import opened_app
+
+async def main() -> None:
+    async with opened_app(sys.argv[1]) as (app, pilot):
+        await pilot.pause(0.5)  # after the first frame: presence, cycles, the watcher
+
+asyncio.run(main())
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_app_with_formboards_own_themes_never_loads_the_validation_library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pydantic (~36 ms to import) checks a person's own theme files and import's files; a
+    board opened with formboard's themes, drawn and lived in, does without it."""
+    board = tmp_path / "C-0001.board"
+    small_board(board)
+    monkeypatch.setenv("FORMBOARD_CONFIG_DIR", str(tmp_path / "config"))
+    done = subprocess.run(
+        [sys.executable, "-c", APP_LOADS, str(board)], capture_output=True, text=True,
+        timeout=120, cwd=Path(__file__).resolve().parents[1],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    modules = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "formboard.tui.app" in modules
+    assert not {"pydantic", "pydantic_core"} & modules

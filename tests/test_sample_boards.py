@@ -30,14 +30,16 @@ def board_from_models(data: dict[str, Any]) -> Board:
     cards = []
     for raw in data["cards"]:
         fields = {k: v for k, v in raw.items() if k != "perspectives"}
-        perspectives = tuple(Perspective(**p, card_id=raw["id"]) for p in raw["perspectives"])
-        cards.append(Card(**fields, perspectives=perspectives))
+        perspectives = tuple(
+            Perspective.checked(**p, card_id=raw["id"]) for p in raw["perspectives"]
+        )
+        cards.append(Card.checked(**fields, perspectives=perspectives))
     return Board(
         client=data["client"],
         title=data["title"],
         cards=tuple(cards),
-        links=tuple(Link(**link) for link in data["links"]),
-        members=tuple(Member(**member) for member in data["members"]),
+        links=tuple(Link.checked(**link) for link in data["links"]),
+        members=tuple(Member.checked(**member) for member in data["members"]),
     )
 
 

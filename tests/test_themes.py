@@ -15,10 +15,10 @@ from textual.theme import BUILTIN_THEMES
 from textual.widgets import Static
 
 from formboard.core.model import Column
+from formboard.tui.theme_files import ThemeFile
 from formboard.tui.themes import (
     DEFAULT_THEME,
     SHIPPED_THEMES,
-    ThemeFile,
     column_variables,
     load_theme_file,
     load_themes,
@@ -77,6 +77,16 @@ def test_every_shipped_theme_file_loads_cleanly_and_builds_a_textual_theme(path:
     colours = {**theme.to_color_system().generate(), **theme.variables}
     for variable in COLUMN_VARIABLES:
         assert variable in colours, variable
+
+
+@pytest.mark.parametrize("path", shipped_files(), ids=lambda p: p.stem)
+def test_a_shipped_theme_built_without_its_checks_is_the_checked_one(path: Path) -> None:
+    """Start-up builds formboard's own themes directly (no validation library to import);
+    the test above checks each file, and here the two ways give the same theme."""
+    checked, _ = load_theme_file(path)
+    direct, problem = load_theme_file(path, shipped=True)
+    assert problem is None and checked is not None and direct is not None
+    assert vars(direct) == vars(checked)
 
 
 def test_column_colours_become_css_variables() -> None:

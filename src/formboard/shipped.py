@@ -7,13 +7,17 @@ at the top of the repo.
 
 from __future__ import annotations
 
-import importlib.resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 
 def shipped_dir(name: str) -> Traversable | None:
     """The shipped folder ``name`` ("themes" or "sample_boards"), or None if missing."""
+    import importlib.resources  # here: a CLI call that needs no shipped file never loads it
+
     packaged = importlib.resources.files("formboard") / name
     if packaged.is_dir():
         return packaged

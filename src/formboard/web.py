@@ -37,7 +37,7 @@ from textual_serve.server import Server, to_int
 
 from formboard.core.files import make_private_folders, write_atomically
 from formboard.core.identity import SERVED_ENV, WEB_LOGIN_ENV
-from formboard.core.model import TITLE_MAX, clean_line
+from formboard.core.rules import TITLE_MAX, clean_line
 from formboard.core.settings import data_dir, settings
 
 TEMPLATES = Path(__file__).parent / "web_templates"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
-from importlib.resources import as_file
 from pathlib import Path
 
 import click
@@ -159,6 +157,9 @@ def demo(
     watch: str | None,
 ) -> None:
     """Copy a fictional sample client's board to your data folder and open it."""
+    import shutil
+    from importlib.resources import as_file
+
     samples = sample_boards()
     if not samples:
         raise CommandFailed(

@@ -7,14 +7,15 @@ record of who wrote what matches the file server's idea of who wrote it.
 from __future__ import annotations
 
 import os
+import platform
 import re
-import socket
 from dataclasses import dataclass
 from typing import Any
 
 from formboard.core.errors import InvalidInput
-from formboard.core.model import clean_line, initials_of
+from formboard.core.model import initials_of
 from formboard.core.person import Person, person_key
+from formboard.core.rules import clean_line
 from formboard.core.settings import config_path, settings
 
 
@@ -58,7 +59,7 @@ def current_identity() -> Identity:
         ("", ""),
         "discipline",
     )
-    host = socket.gethostname().split(".")[0] or "localhost"
+    host = platform.node().split(".")[0] or "localhost"
     if served_tab():
         tab = os.environ.get(WEB_LOGIN_ENV, "")
         if re.fullmatch(r"web-[a-z0-9-]{1,40}", tab):

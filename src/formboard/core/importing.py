@@ -25,22 +25,25 @@ from formboard.core.export import FORMAT_NAME, FORMAT_VERSION, ID_RE, PLAIN_KEY,
 from formboard.core.model import (
     Board,
     Card,
-    ClientCode,
     Column,
     Domain,
-    FreeText,
-    Line,
     Link,
     LinkKind,
     Member,
     Perspective,
     Status,
-    Title,
 )
 from formboard.core.person import person_key
+from formboard.core.rules import clean_client_code, clean_line, clean_text, clean_title
 from formboard.core.store import Store, create_store, new_id
 
 # -------------------------------------------------------- the file's models
+
+# The board's own rules for text (``core.model``), as pydantic types for the file's models.
+Title = Annotated[str, AfterValidator(clean_title)]
+FreeText = Annotated[str, AfterValidator(clean_text)]
+Line = Annotated[str, AfterValidator(clean_line)]
+ClientCode = Annotated[str, AfterValidator(clean_client_code)]
 
 
 def _lower(value: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
+import platform
 import uuid
 from dataclasses import MISSING, dataclass, field, fields
 
@@ -29,7 +29,7 @@ class LeaseOwner:
     @classmethod
     def create(cls, login: str, name: str = "", host: str | None = None) -> LeaseOwner:
         """An owner for this process with a new random uuid."""
-        host = host if host is not None else socket.gethostname().split(".")[0]
+        host = host if host is not None else platform.node().split(".")[0]
         return cls(login, name or login, host, os.getpid(), uuid.uuid4().hex)
 
     def label(self) -> str:
@@ -113,7 +113,7 @@ class LeaseInfo:
         Only the same boot, PID namespace and process start time count as "this
         process"; anything unknown (another host, an older formboard) is not gone.
         """
-        if not self.process or self.host != socket.gethostname().split(".")[0]:
+        if not self.process or self.host != platform.node().split(".")[0]:
             return False
         mine = process_tag(os.getpid())
         if not mine or mine.rsplit("/", 1)[0] != self.process.rsplit("/", 1)[0]:

@@ -1,25 +1,37 @@
 """The board's vocabulary: columns, cards, perspectives, links, members and ops.
 
-These pydantic models are what the store returns and what import validates.
-Validation messages name the field and say what is allowed.
+These frozen records are what the store returns; ``checked`` makes one from a person's
+input by each field's rule, and the refusals name the field and say what is allowed.
+Import's file models (pydantic, ``core.importing``) call the same rules.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from typing import Any, ClassVar
 
 from formboard.core.meetings import Meeting
 from formboard.core.person import Person, person_key
-
-TITLE_MAX = 200
-TEXT_MAX = 20_000
-CLIENT_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+from formboard.core.rules import (
+    InvalidValues,
+    Record,
+    a_number,
+    a_whole_number,
+    clean_line,
+    clean_text,
+    clean_title,
+    cleaned_by,
+    is_text,
+    kept_out,
+    not_blank,
+    one_of,
+    or_none,
+    yes_or_no,
+)
 
 
 class Column(StrEnum):
@@ -97,107 +109,43 @@ _PASSIVE = {
     LinkKind.RELATES_TO: "related to",
 }
 
-# C0 and C1 controls, DEL; newline and tab are allowed in free text only.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-def _no_controls(value: str, allow_newlines: bool) -> str:
-    if _SURROGATE.search(value):  # argv bytes that were not UTF-8 (surrogateescape)
-        raise ValueError("must be UTF-8 text (it holds bytes that are not)")
-    bad = _CONTROL.search(value)
-    if bad or (not allow_newlines and ("\n" in value or "\t" in value)):
-        what = "control characters" if bad else "line breaks or tabs"
-        raise ValueError(f"must not contain {what}")
-    for ch in value:
-        # Bidi overrides can disguise text on a shared screen.
-        if (
-            unicodedata.category(ch) == "Cf"
-            and ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-        ):
-            raise ValueError("must not contain text-direction override characters")
-    return value
-
-
-def clean_title(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    if len(value) > TITLE_MAX:
-        raise ValueError(f"must be at most {TITLE_MAX} characters (it has {len(value)})")
-    return _no_controls(value, allow_newlines=False)
-
-
-def clean_text(value: str) -> str:
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    if len(value) > TEXT_MAX:
-        raise ValueError(f"must be at most {TEXT_MAX} characters (it has {len(value)})")
-    return _no_controls(value, allow_newlines=True)
-
-
-def clean_line(value: str) -> str:
-    value = value.strip()
-    if len(value) > TITLE_MAX:
-        raise ValueError(f"must be at most {TITLE_MAX} characters (it has {len(value)})")
-    return _no_controls(value, allow_newlines=False)
-
-
-def clean_client_code(value: str) -> str:
-    value = value.strip()
-    if not CLIENT_CODE_RE.match(value):
-        raise ValueError(
-            "must be a pseudonymous code of letters, digits, '-', '_' or '.', "
-            "up to 40 characters, such as C-0421"
-        )
-    return value
-
-
-Title = Annotated[str, AfterValidator(clean_title)]
-FreeText = Annotated[str, AfterValidator(clean_text)]
-Line = Annotated[str, AfterValidator(clean_line)]
-ClientCode = Annotated[str, AfterValidator(clean_client_code)]
-
 
 def now_iso() -> str:
     """UTC time with milliseconds, the format of every timestamp in a board."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class _Model(BaseModel):
-    # defer_build: validators are built on first validation; reads use model_construct.
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, defer_build=True)
-
-
-class Perspective(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Perspective(Record):
     """One practitioner's reading of a card."""
 
     id: str
     card_id: str
     author: str
-    author_name: Line = ""
-    discipline: Line
-    text: FreeText
+    author_name: str = ""
+    discipline: str
+    text: str
     created_at: str = ""
     updated_at: str = ""
     rev: int = 1
 
-    @field_validator("text")
-    @classmethod
-    def _text_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value
+    _rules: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "id": is_text, "card_id": is_text, "author": is_text, "author_name": cleaned_by(clean_line),
+        "discipline": cleaned_by(clean_line), "text": not_blank, "created_at": is_text,
+        "updated_at": is_text, "rev": a_whole_number,
+    }  # fmt: skip
 
 
-class Card(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Card(Record):
     """A part of the client's experience."""
 
     id: str
     column: Column
     position: float
-    title: Title
-    body: FreeText = ""
-    client_words: FreeText = ""
+    title: str
+    body: str = ""
+    client_words: str = ""
     status: Status = Status.HYPOTHESIS
     domain: Domain | None = None
     archived: bool = False
@@ -208,7 +156,15 @@ class Card(_Model):
     updated_at: str = ""
     perspectives: tuple[Perspective, ...] = ()
     # What is wrong with values another program stored, in words (never exported).
-    problems: tuple[str, ...] = Field(default=(), exclude=True)
+    problems: tuple[str, ...] = kept_out()
+
+    _rules: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "id": is_text, "column": one_of(Column), "position": a_number,
+        "title": cleaned_by(clean_title), "body": cleaned_by(clean_text),
+        "client_words": cleaned_by(clean_text), "status": one_of(Status),
+        "domain": or_none(one_of(Domain)), "archived": yes_or_no, "rev": a_whole_number,
+        "created_by": is_text, "created_at": is_text, "updated_by": is_text, "updated_at": is_text,
+    }  # fmt: skip
 
 
 # Fields of a card a person edits; the store accepts any subset of these.
@@ -216,39 +172,56 @@ CARD_EDIT_FIELDS = ("title", "body", "client_words", "status", "domain")
 CARD_FIELDS = (*CARD_EDIT_FIELDS, "column", "position", "archived")
 
 
-class CardEdit(_Model):
-    """Validated new values for some fields of a card (None means unchanged, except domain)."""
+def card_edit(values: dict[str, Any]) -> dict[str, Any]:
+    """New values for some of a card's edit fields, each cleaned by the card's rule."""
+    errors = []
+    cleaned = {}
+    for name, value in values.items():
+        if name not in CARD_EDIT_FIELDS:
+            errors.append((name, "is not a field a person edits"))
+            continue
+        try:
+            cleaned[name] = Card._rules[name](value)
+        except ValueError as exc:
+            errors.append((name, str(exc)))
+    if errors:
+        raise InvalidValues(errors)
+    return cleaned
 
-    title: Title | None = None
-    body: FreeText | None = None
-    client_words: FreeText | None = None
-    status: Status | None = None
-    domain: Domain | None = None
 
-
-class Link(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Link(Record):
     """A typed, directed connection between two cards."""
 
     id: str
-    from_id: str = Field(alias="from")
-    to_id: str = Field(alias="to")
+    from_id: str = field(metadata={"alias": "from"})
+    to_id: str = field(metadata={"alias": "to"})
     kind: LinkKind
-    note: FreeText = ""
+    note: str = ""
     author: str = ""
     created_at: str = ""
-    problems: tuple[str, ...] = Field(default=(), exclude=True)  # as Card.problems
+    problems: tuple[str, ...] = kept_out()  # as Card.problems
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
+    _rules: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "id": is_text, "from_id": is_text, "to_id": is_text, "kind": one_of(LinkKind),
+        "note": cleaned_by(clean_text), "author": is_text, "created_at": is_text,
+    }  # fmt: skip
 
 
-class Member(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Member(Record):
     """Someone who has worked on the board."""
 
     login: str
-    name: Line = ""
-    discipline: Line = ""
+    name: str = ""
+    discipline: str = ""
     initials: str = ""
     last_seen: str = ""
+
+    _rules: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "login": cleaned_by(clean_line), "name": cleaned_by(clean_line),
+        "discipline": cleaned_by(clean_line), "initials": is_text, "last_seen": is_text,
+    }  # fmt: skip
 
     @property
     def person(self) -> Person:
@@ -256,7 +229,8 @@ class Member(_Model):
         return person_key(self.login, self.name)
 
 
-class Op(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Op(Record):
     """One entry of the append-only op log."""
 
     seq: int
@@ -274,9 +248,9 @@ class Op(_Model):
     after: dict[str, Any] | None = None
     hash: str = ""  # its link in the op log's hash chain (``store.chain``)
     # The database role that wrote it, set by the server ("" in a file): shown in the log.
-    role: str = Field(default="", exclude=True)
+    role: str = kept_out("")
     # What another program left wrong in this row of the log, in words (never exported).
-    problems: tuple[str, ...] = Field(default=(), exclude=True)
+    problems: tuple[str, ...] = kept_out()
 
     @property
     def person(self) -> Person:
@@ -284,7 +258,8 @@ class Op(_Model):
         return person_key(self.author, self.author_name)
 
 
-class Board(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Board(Record):
     """Everything on a board at one revision."""
 
     client: str
@@ -294,9 +269,9 @@ class Board(_Model):
     links: tuple[Link, ...] = ()
     members: tuple[Member, ...] = ()
     # What is wrong with the board as another program left it, in words (never exported).
-    problems: tuple[str, ...] = Field(default=(), exclude=True)
+    problems: tuple[str, ...] = kept_out()
     # The board's meetings, oldest first (kept with the board, not part of an export).
-    meetings: tuple[Meeting, ...] = Field(default=(), exclude=True)
+    meetings: tuple[Meeting, ...] = kept_out()
 
     def card(self, card_id: str) -> Card | None:
         return next((c for c in self.cards if c.id == card_id), None)
@@ -314,22 +289,3 @@ def initials_of(name: str, login: str = "") -> str:
     if len(words) == 1:
         return words[0][:2].upper()
     return (words[0][0] + words[-1][0]).upper()
-
-
-def validation_sentence(exc: Exception, what: str = "") -> str:
-    """Turn a pydantic ValidationError into one sentence naming the field."""
-    from pydantic import ValidationError
-
-    if not isinstance(exc, ValidationError):
-        return str(exc)
-    parts = []
-    for err in exc.errors()[:3]:
-        loc = ".".join(str(p) for p in err["loc"]).replace("_", " ") or "value"
-        msg = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{loc} {msg}" if msg[:1].islower() else f"{loc}: {msg}")
-    more = len(exc.errors()) - 3
-    tail = f" (and {more} more problems)" if more > 0 else ""
-    # "The card's title must not be empty."
-    prefix = f"The {what}'s " if what else ""
-    text = prefix + "; ".join(parts) + tail + "."
-    return text[0].upper() + text[1:]

@@ -17,8 +17,9 @@ from formboard.core.export import md_line
 from formboard.core.history import RECORD_CHECK, chain_line, known_titles, sentence
 from formboard.core.html_page import h, h_block, page
 from formboard.core.meetings import Attendee, Meeting, upper_first
-from formboard.core.model import Board, Op, clean_client_code
+from formboard.core.model import Board, Op
 from formboard.core.person import Person
+from formboard.core.rules import clean_client_code
 from formboard.core.since import NOT_CHANGES, card_of
 from formboard.core.text import one_line, visible
 

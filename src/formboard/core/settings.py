@@ -15,12 +15,11 @@ import os
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from formboard.core.files import make_private_folders, write_atomically
 
@@ -61,8 +60,7 @@ def _keymap(value: Any) -> dict[str, str]:
 
 
 # Each setting's one rule: what it may hold, the value it is cleaned to, and the words
-# said when it is wrong. The model validates with them; loading the file calls them
-# directly, so start-up never builds the model's validators (~40 ms).
+# said when it is wrong. Loading the file applies them one by one.
 RULES: dict[str, Callable[[Any], Any]] = {
     "name": _text, "discipline": _text, "theme": _text, "idle_minutes": _minutes,
     "watch": _one_of(("", *WATCH_MODES), "must be auto, events or poll"),
@@ -70,10 +68,9 @@ RULES: dict[str, Callable[[Any], Any]] = {
 }  # fmt: skip
 
 
-class Settings(BaseModel):
+@dataclass(frozen=True)
+class Settings:
     """What a person may set in ``config.toml`` (every field optional; ``RULES`` check them)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str = ""
     discipline: str = ""
@@ -81,15 +78,10 @@ class Settings(BaseModel):
     idle_minutes: float = IDLE_MINUTES
     watch: str = ""
     density: str = "comfortable"
-    keymap: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _by_its_rule(cls, value: Any, info: ValidationInfo) -> Any:
-        return RULES[str(info.field_name)](value)
+    keymap: dict[str, str] = field(default_factory=dict)
 
 
-_KNOWN = ", ".join(Settings.model_fields)
+_KNOWN = ", ".join(f.name for f in fields(Settings))
 
 
 @dataclass(frozen=True)
@@ -172,7 +164,7 @@ def _validated(raw: dict[str, Any], path: Path, problems: list[str]) -> LoadedSe
             good[key] = rule(value)
         except ValueError as exc:
             problems.append(f"In {path}, {key} {exc}; the default is used.")
-    return LoadedSettings(Settings.model_construct(**good), tuple(problems))
+    return LoadedSettings(Settings(**good), tuple(problems))
 
 
 def save_settings(updates: dict[str, Any]) -> None:

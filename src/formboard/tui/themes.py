@@ -1,7 +1,8 @@
 """Themes: ``themes/*.toml`` files turned into Textual ``Theme`` objects.
 
-A theme file is parsed into :class:`ThemeFile` (pydantic) whose :meth:`ThemeFile.to_textual_theme`
-builds ``textual.theme.Theme``. Shipped themes come from the package (``formboard/themes`` in
+A person's theme file is checked by ``theme_files.ThemeFile`` (pydantic, loaded only when
+there is such a file) and built by :func:`textual_theme` into ``textual.theme.Theme``;
+formboard's own files are built directly (the tests check them). Shipped themes come from the package (``formboard/themes`` in
 a wheel, the repo's ``themes/`` in a dev checkout); the user's own live in
 ``<config dir>/themes`` and override a shipped theme of the same name. Loading never raises:
 every broken file becomes one sentence in the list of problems, which the app shows in one
@@ -20,23 +21,20 @@ and status on screen has a text label.
 
 from __future__ import annotations
 
-import difflib
-import re
 import tomllib
-from collections.abc import Iterable, Sequence
-from importlib.resources.abc import Traversable
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 from textual.app import App
-from textual.color import Color, ColorParseError
-from textual.css.constants import VALID_STYLE_FLAGS
 from textual.theme import Theme
 
 from formboard.core.model import Column
 from formboard.core.settings import config_dir, save_settings, settings
 from formboard.shipped import shipped_dir
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 DEFAULT_THEME = "formboard-dark"
 SHIPPED_THEMES = (
@@ -48,144 +46,41 @@ SHIPPED_THEMES = (
 )
 COLUMN_VARIABLE_PREFIX = "column-"
 
-_THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,59}$")
-_VARIABLE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-_PERCENT = re.compile(r"^\d{1,3}(\.\d+)?%$")
 
+def textual_theme(values: dict[str, Any]) -> Theme:
+    """A theme file's table as a Textual theme; the column colours become ``$column-<name>``.
 
-def _colour(value: str) -> str:
-    """Accept what Textual's ``Color.parse`` accepts, ANSI names (``ansi_red``) included."""
-    try:
-        Color.parse(value)
-    except ColorParseError as exc:
-        hint = (
-            f"did you mean {exc.suggested_color!r}?"
-            if exc.suggested_color
-            else "try #rrggbb, a colour name or an ANSI name such as ansi_red"
-        )
-        raise ValueError(f"{value!r} is not a colour ({hint})") from None
-    return value
-
-
-def _variable_value(value: str) -> str:
-    """A CSS variable holds a colour (maybe with an alpha percentage) or a text style."""
-    words = value.split()
-    if words and all(word in VALID_STYLE_FLAGS for word in words):
-        return value  # a text style such as "bold" or "not underline"
-    if len(words) == 2 and _PERCENT.match(words[1]):
-        words = words[:1]  # "ansi_default 50%" and "auto 87%" are colours with alpha
-    if len(words) == 1 and words[0] == "auto":
-        return value
-    if len(words) == 1:
-        try:
-            Color.parse(words[0])
-        except ColorParseError:
-            pass
-        else:
-            return value
-    raise ValueError(f"{value!r} is neither a colour nor a text style")
-
-
-def _variable_name(value: str) -> str:
-    if not _VARIABLE_NAME.match(value):
-        raise ValueError(f"{value!r} is not a CSS variable name (use lower-case-with-dashes)")
-    return value
-
-
-Colour = Annotated[str, AfterValidator(_colour)]
-VariableName = Annotated[str, AfterValidator(_variable_name)]
-VariableValue = Annotated[str, AfterValidator(_variable_value)]
-
-
-class ColumnColours(BaseModel):
-    """One colour per board column; a column left out takes a colour from the theme."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    symptoms: Colour | None = None
-    sources: Colour | None = None
-    qualities: Colour | None = None
-    resources: Colour | None = None
-    relationships: Colour | None = None
-
-
-class ThemeFile(BaseModel):
-    """The contents of one ``themes/*.toml`` file.
-
-    The colour keys are Textual's own (see ``textual.theme.Theme``); ``[columns]`` holds one
-    colour per board column and ``[variables]`` any extra Textual CSS variables.
+    Shipped files are built by this alone (their checks run in the tests, not at every
+    start); a person's own files are checked first (``theme_files.ThemeFile``).
     """
+    get = values.get
+    colours = {key: get(key) for key in _COLOURS}
+    fallback = {
+        Column.SYMPTOMS: colours["warning"],
+        Column.SOURCES: colours["secondary"],
+        Column.QUALITIES: colours["accent"],
+        Column.RESOURCES: colours["success"],
+        Column.RELATIONSHIPS: colours["primary"],
+    }
+    chosen = get("columns") or {}
+    variables = dict(get("variables") or {})
+    for col in Column:
+        colour = chosen.get(col.value) or fallback[col] or colours["primary"]
+        variables[f"{COLUMN_VARIABLE_PREFIX}{col.value}"] = colour
+    return Theme(
+        name=values["name"],
+        primary=values["primary"],
+        **{key: colour for key, colour in colours.items() if key != "primary"},
+        dark=get("dark", True),
+        luminosity_spread=get("luminosity_spread", 0.15),
+        text_alpha=get("text_alpha", 0.95),
+        variables=variables,
+        ansi=get("ansi", False),
+    )
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str
-    dark: bool = True
-    # Native ANSI colours, emitted as-is for 16-colour terminals (like Textual's "ansi-dark").
-    ansi: bool = False
-    primary: Colour
-    secondary: Colour | None = None
-    accent: Colour | None = None
-    foreground: Colour | None = None
-    background: Colour | None = None
-    surface: Colour | None = None
-    panel: Colour | None = None
-    boost: Colour | None = None
-    warning: Colour | None = None
-    error: Colour | None = None
-    success: Colour | None = None
-    luminosity_spread: float = 0.15
-    text_alpha: float = 0.95
-    columns: ColumnColours = ColumnColours()
-    variables: dict[VariableName, VariableValue] = {}
-
-    @field_validator("name")
-    @classmethod
-    def _name_is_one_short_line(cls, value: str) -> str:
-        value = value.strip()
-        if not _THEME_NAME.match(value):
-            raise ValueError(
-                f"{value!r} is not a usable theme name; use up to 60 letters, digits,"
-                " spaces, '-', '_' or '.'"
-            )
-        return value
-
-    def column_colours(self) -> dict[Column, str]:
-        """The colour of each column, falling back to the theme's own colours."""
-        fallback = {
-            Column.SYMPTOMS: self.warning,
-            Column.SOURCES: self.secondary,
-            Column.QUALITIES: self.accent,
-            Column.RESOURCES: self.success,
-            Column.RELATIONSHIPS: self.primary,
-        }
-        chosen = self.columns.model_dump()
-        return {col: chosen[col.value] or fallback[col] or self.primary for col in Column}
-
-    def to_textual_theme(self) -> Theme:
-        """Build the Textual theme, with the column colours as ``$column-<name>`` variables."""
-        variables = dict(self.variables)
-        variables.update(
-            {f"{COLUMN_VARIABLE_PREFIX}{col.value}": c for col, c in self.column_colours().items()}
-        )
-        return Theme(
-            name=self.name,
-            primary=self.primary,
-            secondary=self.secondary,
-            warning=self.warning,
-            error=self.error,
-            success=self.success,
-            accent=self.accent,
-            foreground=self.foreground,
-            background=self.background,
-            surface=self.surface,
-            panel=self.panel,
-            boost=self.boost,
-            dark=self.dark,
-            luminosity_spread=self.luminosity_spread,
-            text_alpha=self.text_alpha,
-            variables=variables,
-            ansi=self.ansi,
-        )
+_COLOURS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground",
+            "background", "surface", "panel", "boost")  # fmt: skip
 
 
 def column_variables(theme: Theme) -> dict[str, str]:
@@ -237,7 +132,7 @@ def load_themes(extra_dirs: Sequence[Path] | None = None) -> tuple[list[Theme], 
     if shipped is None:
         problems.append("The shipped themes were not found, so only Textual's own are available.")
     else:
-        themes.update(_load_folder(shipped, problems))
+        themes.update(_load_folder(shipped, problems, shipped=True))
     folders = [user_themes_dir()] if extra_dirs is None else list(extra_dirs)
     for folder in folders:
         themes.update(_load_folder(folder, problems))
@@ -287,7 +182,9 @@ def start_theme(app: App[Any], requested: str | None) -> list[str]:
     return problems
 
 
-def _load_folder(folder: Traversable | Path, problems: list[str]) -> dict[str, Theme]:
+def _load_folder(
+    folder: Traversable | Path, problems: list[str], shipped: bool = False
+) -> dict[str, Theme]:
     """The themes of one folder by name; unusable files become sentences in ``problems``."""
     try:
         if not folder.is_dir():
@@ -305,7 +202,7 @@ def _load_folder(folder: Traversable | Path, problems: list[str]) -> dict[str, T
     found: dict[str, Theme] = {}
     source: dict[str, Traversable | Path] = {}
     for file in files:
-        theme, problem = load_theme_file(file)
+        theme, problem = load_theme_file(file, shipped)
         if problem is not None:
             problems.append(problem)
             continue
@@ -320,8 +217,13 @@ def _load_folder(folder: Traversable | Path, problems: list[str]) -> dict[str, T
     return found
 
 
-def load_theme_file(file: Traversable | Path) -> tuple[Theme | None, str | None]:
-    """One theme file as ``(theme, None)``, or ``(None, sentence)`` saying what is wrong."""
+def load_theme_file(
+    file: Traversable | Path, shipped: bool = False
+) -> tuple[Theme | None, str | None]:
+    """One theme file as ``(theme, None)``, or ``(None, sentence)`` saying what is wrong.
+
+    ``shipped``: one of formboard's own, built without its checks (see ``textual_theme``).
+    """
 
     def skipped(reason: str) -> tuple[None, str]:
         return None, f"Theme file {file} was skipped: {reason}."
@@ -335,42 +237,9 @@ def load_theme_file(file: Traversable | Path) -> tuple[Theme | None, str | None]
     except OSError as exc:
         return skipped(f"it could not be read ({exc.strerror or exc})")
     data.setdefault("name", Path(file.name).stem)
-    try:
-        theme_file = ThemeFile.model_validate(data)
-    except ValidationError as exc:
-        return skipped(_reasons(exc))
-    theme = theme_file.to_textual_theme()
-    try:
-        # Textual derives its shades only when the theme is applied; fail here, not there.
-        theme.to_color_system().generate()
-    except Exception as exc:  # anything Textual objects to is a problem with this file
-        return skipped(f"Textual could not use its colours ({exc})")
-    return theme, None
+    if shipped:
+        return textual_theme(data), None
+    from formboard.tui.theme_files import checked_theme
 
-
-def _reasons(exc: ValidationError) -> str:
-    """The validation errors of a theme file as one clause."""
-    reasons = [_reason(err["loc"], err["type"], err["msg"]) for err in exc.errors()]
-    return "; ".join(reasons)
-
-
-def _reason(loc: tuple[int | str, ...], kind: str, message: str) -> str:
-    if "[key]" in loc:  # a bad key in [variables]; the message quotes the key itself
-        loc = loc[: loc.index("[key]") - 1]
-    where = ".".join(str(part) for part in loc)
-    if kind == "extra_forbidden":
-        known = _known_keys(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(known)
-        return f"{where!r} is not a theme setting ({hint})"
-    if kind == "missing":
-        return f"it has no {where!r} setting"
-    if kind in ("dict_type", "model_type"):
-        return f"{where!r} should be a [{where}] table"
-    message = message.removeprefix("Value error, ").removeprefix("Input ")
-    return f"{where} {message[:1].lower()}{message[1:]}"
-
-
-def _known_keys(parent: Iterable[int | str]) -> list[str]:
-    model: type[BaseModel] = ColumnColours if list(parent) == ["columns"] else ThemeFile
-    return list(model.model_fields)
+    theme, problem = checked_theme(data)
+    return (theme, None) if problem is None else skipped(problem)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -44,12 +43,8 @@ from formboard.core.errors import (
 )
 from formboard.core.identity import Identity, current_identity
 from formboard.core.lock import LeaseInfo, LeaseOwner, WriteLease
-from formboard.core.model import (
-    Member,
-    clean_client_code,
-    clean_line,
-    now_iso,
-)
+from formboard.core.model import Member, now_iso
+from formboard.core.rules import clean_client_code, clean_line
 from formboard.core.store import backups, file_care, files, health, ops, schema
 from formboard.core.store.edits import BoardEdits, column_of, new_id
 from formboard.core.store.file_reads import FileReader, first_complaint
@@ -102,7 +97,7 @@ class BoardStore(BoardReads, BoardEdits):
     ) -> None:
         self.path = Path(path).expanduser().absolute()
         self.identity = identity or current_identity()
-        self.client_id = secrets.token_hex(8)
+        self.client_id = os.urandom(8).hex()
         self.read_only_reason: str | None = "it was opened read-only" if read_only else None
         self.on_lock_wait = on_lock_wait
         self.on_busy = on_busy  # told (seconds so far) before each retry of a busy board

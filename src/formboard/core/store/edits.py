@@ -6,19 +6,16 @@ body from ``ops`` through the store's write path (``BoardStore._write``).
 
 from __future__ import annotations
 
-import secrets
+import os
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
-
-from pydantic import ValidationError
 
 from formboard.core.errors import InvalidInput
 from formboard.core.identity import Identity
 from formboard.core.model import (
     Board,
     Card,
-    CardEdit,
     Column,
     Domain,
     Link,
@@ -26,10 +23,9 @@ from formboard.core.model import (
     Member,
     Perspective,
     Status,
-    clean_line,
-    clean_text,
-    validation_sentence,
+    card_edit,
 )
+from formboard.core.rules import InvalidValues, clean_line, clean_text, validation_sentence
 from formboard.core.store import meetings, merge, ops
 from formboard.core.store.sql import BoardConnection
 from formboard.core.store.writes import Author, Tx
@@ -41,8 +37,12 @@ _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 
 def new_id() -> str:
-    """A short random id: 10 lowercase base32 characters (~50 bits)."""
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+    """A short random id: 10 lowercase base32 characters (50 bits from the system's source).
+
+    ``os.urandom``, not ``secrets``: the same source without ``random``/``hmac`` to import.
+    """
+    bits = int.from_bytes(os.urandom(7))
+    return "".join(_ID_ALPHABET[(bits >> (5 * i)) & 31] for i in range(10))
 
 
 def column_of(value: Column | str) -> Column:
@@ -90,11 +90,11 @@ class BoardEdits:
     ) -> Card:
         """Add a card at the bottom of ``column`` (or its top, or before another card)."""
         try:
-            card = Card(
+            card = Card.checked(
                 id=new_id(), column=column_of(column), position=0.0, title=title, body=body,
                 client_words=client_words, status=status, domain=domain or None,
             )  # fmt: skip
-        except ValidationError as exc:
+        except InvalidValues as exc:
             raise InvalidInput(validation_sentence(exc, "card")) from None
         return cast("Card", self._write(partial(ops.add_card, card=card, before=before, top=top)))
 
@@ -108,10 +108,10 @@ class BoardEdits:
         if fields.get("domain") == "":
             fields["domain"] = None
         try:
-            edit = CardEdit(**fields)
-        except ValidationError as exc:
+            edit = card_edit(fields)
+        except InvalidValues as exc:
             raise InvalidInput(validation_sentence(exc, "card")) from None
-        wanted = {k: getattr(getattr(edit, k), "value", getattr(edit, k)) for k in fields}
+        wanted = {k: getattr(v, "value", v) for k, v in edit.items()}
         if not wanted:
             raise InvalidInput("Nothing to change: give at least one field.")
 
@@ -181,11 +181,11 @@ class BoardEdits:
         ident = self.identity
         discipline = ident.discipline if discipline is None else discipline
         try:
-            draft = Perspective(
+            draft = Perspective.checked(
                 id=new_id(), card_id="-", author=ident.login, author_name=ident.name,
                 discipline=discipline, text=text,
             )  # fmt: skip
-        except ValidationError as exc:
+        except InvalidValues as exc:
             raise InvalidInput(validation_sentence(exc, "perspective")) from None
         if not draft.discipline:
             raise InvalidInput(
@@ -300,8 +300,8 @@ class BoardEdits:
     def upsert_member(self, login: str, name: str = "", discipline: str = "") -> None:
         """Add or update a member of the board."""
         try:
-            member = Member(login=clean_line(login), name=name, discipline=discipline)
-        except (ValidationError, ValueError) as exc:
+            member = Member.checked(login=login, name=name, discipline=discipline)
+        except InvalidValues as exc:
             raise InvalidInput(validation_sentence(exc, "member")) from None
         if not member.login:
             raise InvalidInput("A member needs a login.")

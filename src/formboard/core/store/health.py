@@ -16,9 +16,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from formboard.core.model import Card, Column, Link, LinkKind, Perspective, Status
+from formboard.core.rules import InvalidValues
 from formboard.core.store.rows import logged_revision, text_of
 from formboard.core.store.sql import BoardConnection
 from formboard.core.store.writes import Record, Tx
@@ -119,26 +118,22 @@ def row_problems(conn: BoardConnection) -> list[Problem]:
     for row in conn.execute("SELECT * FROM perspectives ORDER BY id"):
         found += _refused("perspective", row["id"], Perspective, dict(row))
     for row in conn.execute("SELECT * FROM links ORDER BY id"):
-        values = {**dict(row), "from": row["from_id"], "to": row["to_id"]}
-        del values["from_id"], values["to_id"]
-        found += _refused("link", row["id"], Link, values)
+        found += _refused("link", row["id"], Link, dict(row))
     found += [_orphan(entity, eid) for entity, eid in orphans(conn)]
     return found
 
 
 def _refused(
-    entity: str, eid: str, model: type[BaseModel], values: dict[str, Any]
+    entity: str, eid: str, model: type[Card | Perspective | Link], values: dict[str, Any]
 ) -> list[Problem]:
     if entity == "card":
         values["archived"] = _archived_flag(values["archived"])
     try:
-        model.model_validate(values)
-    except ValidationError as exc:
+        model.check(dict(values))
+    except InvalidValues as exc:
         problems = []
-        for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "value"
-            field = {"from": "from_id", "to": "to_id"}.get(field, field)
-            detail = _detail(field, values.get(field), err["msg"].removeprefix("Value error, "))
+        for field, said in exc.errors:
+            detail = _detail(field, values.get(field), said)
             fix = _FIXES.get((entity, field), _REPAIR)
             problems.append(Problem(entity, eid, field, detail, fix))
         return problems

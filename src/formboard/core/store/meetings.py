@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from formboard.core.errors import InvalidInput
 from formboard.core.meetings import Attendee, Meeting
-from formboard.core.model import clean_line
+from formboard.core.rules import clean_line
 from formboard.core.store.rows import MEETING_COLUMNS, meeting_from_row, read_revision
 from formboard.core.store.sql import BoardConnection
 from formboard.core.store.writes import Author, Record, Tx

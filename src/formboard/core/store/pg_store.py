@@ -41,7 +41,8 @@ from formboard.core.errors import (
 )
 from formboard.core.identity import Identity, current_identity
 from formboard.core.lock import env_seconds
-from formboard.core.model import Member, clean_client_code, clean_line, now_iso
+from formboard.core.model import Member, now_iso
+from formboard.core.rules import clean_client_code, clean_line
 from formboard.core.store import health, ops, pg_access, pg_schema, schema
 from formboard.core.store.edits import BoardEdits
 from formboard.core.store.pg_sql import PgConnection, connect

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import psycopg
 
 from formboard.core.errors import InvalidInput
-from formboard.core.model import clean_client_code
+from formboard.core.rules import clean_client_code
 
 
 def parse_board_url(url: str) -> tuple[str, str, str | None]:

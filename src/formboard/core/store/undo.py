@@ -11,7 +11,7 @@ An undo that would overwrite a colleague's later change to the same field is ref
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from formboard.core.errors import InvalidInput, UndoRefused
 from formboard.core.history import field_words, quoted, sentence
@@ -207,7 +207,7 @@ def _inverse(conn: BoardConnection, author: Author, op: Op) -> list[Record]:
 _RECORDED = {
     "edit_card": {*CARD_EDIT_FIELDS},
     "edit_perspective": {"text", "discipline", "card_id"},
-    "remove_perspective": {*Perspective.model_fields},
+    "remove_perspective": {f.name for f in fields(Perspective)},
 }
 _COLUMNS = {c.value for c in Column}
 _KINDS = {k.value for k in LinkKind}

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from formboard.core.model import clean_line, clean_text, clean_title
+from formboard.core.rules import clean_line, clean_text, clean_title
 from formboard.tui.dialogs.closing import ClosesOnce
 from formboard.tui.widgets.text_input import TextInput
 

@@ -17,7 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 from formboard.core.errors import BoardConflict, FieldConflict
-from formboard.core.model import Status, clean_text, clean_title
+from formboard.core.model import Status
+from formboard.core.rules import clean_text, clean_title
 from formboard.tui.card_draft import TEXT_FIELDS
 from formboard.tui.dialogs.choice import DIALOG_CSS
 from formboard.tui.dialogs.closing import ClosesOnce

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 from textual.widgets import Input
 
-from formboard.core.model import clean_text
+from formboard.core.rules import clean_text
 
 if TYPE_CHECKING:
     from textual.widgets import TextArea as TextBox
