@@ -19,8 +19,13 @@ RESULTS = ROOT / "bench" / "results"
 
 def fictional_folder(prefix: str, under: Path | None = None) -> Path:
     """A new temporary folder, with this process (and its children) a fictional
-    practitioner whose settings and data live in it."""
+    practitioner whose settings and data live in it: a settings file as a person has one
+    (its name and discipline), so reading it is part of every measure."""
     folder = Path(tempfile.mkdtemp(prefix=f"formboard-bench-{prefix}-", dir=under))
+    (folder / "config").mkdir(mode=0o700)
+    (folder / "config" / "config.toml").write_text(
+        'name = "Bench Runner"\ndiscipline = "psychology"\n', encoding="utf-8"
+    )
     os.environ.update(
         FORMBOARD_USER="Bench Runner", FORMBOARD_DISCIPLINE="psychology",
         FORMBOARD_CONFIG_DIR=str(folder / "config"), FORMBOARD_DATA_DIR=str(folder / "data"),

@@ -6,7 +6,6 @@ exit code 1; a mistyped command line is one line with exit code 2; Ctrl-C exits 
 
 from __future__ import annotations
 
-import difflib
 import errno
 import functools
 import os
@@ -115,6 +114,8 @@ class FormboardGroup(click.Group):
             and not args[0].startswith("-")
             and self.get_command(ctx, args[0]) is None
         ):
+            import difflib  # only for a mistyped command
+
             near = difflib.get_close_matches(args[0], list(self.commands), n=1, cutoff=0.7)
             if near and not os.path.lexists(args[0]):
                 # `formboard showw B.board` is a typo, not a board called "showw"

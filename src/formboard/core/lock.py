@@ -23,8 +23,6 @@ import errno
 import json
 import os
 import pwd
-import random
-import shutil
 import stat
 import threading
 import time
@@ -160,7 +158,7 @@ class WriteLease:
                 on_wait(holder, now - started)
                 next_notice = now + _NOTICE_EVERY
             # a tight loop hammers a network drive; jitter keeps waiters from moving in step
-            time.sleep(min(random.uniform(0.01, 0.05), max(0.0, deadline - now) + 0.001))
+            time.sleep(min(_jitter(), max(0.0, deadline - now) + 0.001))
 
     def held(self) -> bool:
         """Whether this instance believes it holds the lease."""
@@ -232,12 +230,12 @@ class WriteLease:
                 self._acquired_at = time.time()
                 self._write_owner(0, file_mode, into=staging)
             except OSError:
-                shutil.rmtree(staging, ignore_errors=True)
+                _rmtree(staging, ignore_errors=True)
                 raise
             try:
                 os.rename(staging, self.lock_dir)  # fails while anyone holds the lease
             except OSError:
-                shutil.rmtree(staging, ignore_errors=True)
+                _rmtree(staging, ignore_errors=True)
                 return False
             info = _read_owner(self.lock_dir)
             if info is None or info.uuid != self.owner.uuid:
@@ -278,7 +276,7 @@ class WriteLease:
             if not (old or (owner is not None and owner.gone_from_this_host())):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
+                _rmtree(entry.path, ignore_errors=True)
             else:
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
@@ -388,7 +386,7 @@ class WriteLease:
                 os.rename(aside, self.lock_dir)
                 return
         if os.path.isdir(aside) and not os.path.islink(aside):
-            shutil.rmtree(aside, ignore_errors=True)
+            _rmtree(aside, ignore_errors=True)
         else:  # a file or a link where the lock folder belongs (another program's): gone too
             with contextlib.suppress(OSError):
                 os.unlink(aside)
@@ -411,3 +409,17 @@ class WriteLease:
         thread, self._renewer = self._renewer, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=max(1.0, self.ttl))
+
+
+def _jitter() -> float:
+    """10–50 ms, so two waiting writers do not retry in step (``random`` only when contended)."""
+    import random
+
+    return random.uniform(0.01, 0.05)
+
+
+def _rmtree(path: str | os.PathLike[str], ignore_errors: bool = True) -> None:
+    """A lease folder left behind, removed (``shutil`` only when there is one)."""
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=ignore_errors)

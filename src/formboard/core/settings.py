@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -138,13 +137,16 @@ def settings() -> Settings:
 def _read(path: Path) -> tuple[dict[str, Any], str | None]:
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f), None
+            import tomllib  # here: without a settings file a CLI call never loads the parser
+
+            try:
+                return tomllib.load(f), None
+            except tomllib.TOMLDecodeError as exc:
+                problem = f"it is not valid TOML ({exc})"
     except FileNotFoundError:
         return {}, None
     except UnicodeDecodeError:
         problem = "it is not UTF-8 text"
-    except tomllib.TOMLDecodeError as exc:
-        problem = f"it is not valid TOML ({exc})"
     except OSError as exc:
         problem = f"it could not be read ({exc.strerror or exc})"
     return {}, f"Your settings file {path} was ignored because {problem}; fix or delete it."
