@@ -26,7 +26,8 @@ import sys
 import time
 from typing import Any
 
-from boards import board_with  # bench/ is sys.path[0] when run as a script
+from bench_tui import child_env  # bench/ is sys.path[0] when run as a script
+from boards import board_with
 from runs import ROOT, fictional_folder, save
 from stats import summary, verdict
 
@@ -37,7 +38,9 @@ PYTHON = sys.executable
 def wall(argv: list[str]) -> float:
     """Seconds from start to exit of one process (its output thrown away)."""
     started = time.perf_counter()
-    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=child_env()
+    )
     took = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:4])} … failed: {done.stderr.strip()[-300:]}")

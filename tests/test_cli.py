@@ -258,12 +258,29 @@ def test_check_does_not_blame_an_outsider_when_our_own_write_stopped_before_the_
 
 def test_every_command_and_option_has_a_help_sentence() -> None:
     assert run("--help").exit_code == 0
-    for name, command in cli.commands.items():
+    for name in cli.list_commands(click.Context(cli)):
         assert run(name, "--help").exit_code == 0
+        command = cli.commands[name]
         assert (command.help or "").strip().splitlines()[0].endswith("."), name
         for param in command.params:
             if isinstance(param, click.Option):
                 assert (param.help or "").endswith("."), (name, param.name)
+
+
+def test_each_command_is_found_in_the_module_that_holds_it() -> None:
+    """Commands load lazily by name (cli.COMMAND_MODULES): each module's COMMANDS are
+    exactly the names listed for it, and `--help` lists every command."""
+    import importlib
+
+    from formboard.cli import COMMAND_MODULES
+
+    for module, names in COMMAND_MODULES.items():
+        held = importlib.import_module(f"formboard.cli.{module}").COMMANDS
+        assert tuple(c.name for c in held) == names, module
+    listed = run("--help").stdout
+    for names in COMMAND_MODULES.values():
+        for name in names:
+            assert f"  {name} " in listed, name
 
 
 def test_version_is_printed() -> None:

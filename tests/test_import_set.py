@@ -53,6 +53,8 @@ def test_a_cli_call_loads_nothing_it_does_not_need(tmp_path: Path, command: list
     assert not tops & set(NOT_ON_THE_WRITE_PATH), sorted(tops & set(NOT_ON_THE_WRITE_PATH))
     assert not any(name.startswith("formboard.tui") for name in modules)
     assert "importlib.metadata" not in modules
+    # Commands load by name: the app's, the server's and the meeting's command modules not.
+    assert not {"formboard.cli.app", "formboard.cli.serve", "formboard.cli.meeting"} & modules
 
 
 APP_LOADS = """

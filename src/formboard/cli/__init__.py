@@ -27,17 +27,30 @@ from pathlib import Path
 import click
 
 from formboard import __version__
-from formboard.cli import app, cards, health, meeting, reading, serve, team
 from formboard.cli.group import FormboardGroup
 from formboard.core.settings import load_settings
 from formboard.core.text import one_line
 from formboard.gc_pause import resume_collector
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+# Each command's module, imported when the command is asked for (a test checks that each
+# module's COMMANDS are exactly the names given here).
+COMMAND_MODULES = {
+    "cards": ("new", "add", "edit", "move", "archive", "restore", "perspective",
+              "edit-perspective", "remove-perspective", "link", "unlink", "undo", "redo"),
+    "reading": ("show", "log", "export", "import", "copy"),
+    "meeting": ("meeting", "note"),
+    "health": ("check", "repair", "backup"),
+    "app": ("open", "demo"),
+    "serve": ("serve",),
+    "team": ("grant",),
+}  # fmt: skip
+LAZY = {name: f"formboard.cli.{module}" for module, names in COMMAND_MODULES.items()
+        for name in names}  # fmt: skip
 APP_COMMANDS = (None, "open", "demo")  # the ones that start the terminal app
 
 
-@click.group(cls=FormboardGroup, context_settings=CONTEXT, invoke_without_command=True)
+@click.group(cls=FormboardGroup, lazy=LAZY, context_settings=CONTEXT, invoke_without_command=True)
 @click.version_option(
     __version__, "--version", prog_name="formboard", message="%(prog)s %(version)s"
 )
@@ -54,12 +67,9 @@ def cli(ctx: click.Context) -> None:
         for problem in load_settings().problems:  # the app says them in a notice
             click.echo(f"formboard: {one_line(problem)}", err=True)
     if ctx.invoked_subcommand is None:
+        from formboard.cli import app
+
         app.choose_and_run(Path.cwd(), None)
-
-
-for _module in (cards, reading, meeting, health, app, serve, team):
-    for _command in _module.COMMANDS:
-        cli.add_command(_command)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import importlib
 import os
 import sqlite3
 import sys
@@ -81,15 +82,37 @@ def _as_sentence(exc: Exception) -> CommandFailed:
 
 
 class FormboardGroup(click.Group):
-    """The top-level group: one-sentence errors, and `formboard BOARD` once `open` exists."""
+    """The top-level group: one-sentence errors, and `formboard BOARD` once `open` exists.
+
+    ``lazy`` names each command's module: a command is imported when it is asked for, so
+    `formboard add` loads neither the app's nor the server's command modules (issue 25).
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def known(self) -> list[str]:
+        """Every command's name, loaded or not."""
+        return sorted({*self.commands, *self.lazy})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self.known()
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module = importlib.import_module(self.lazy[cmd_name])
+            for command in module.COMMANDS:  # the module's other commands come along
+                self.add_command(command)
+        return self.commands.get(cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # The app's options before the board or the command go to the command: `open`
         # when a board (or nothing) follows, else the named command if it opens the app.
         leading, rest = _leading_app_options(args)
         given = [a.split("=", 1)[0] for a in leading if a.startswith("--")]
-        if leading and OPEN_COMMAND in self.commands:
-            named = self.commands.get(rest[0]) if rest else None
+        if leading and OPEN_COMMAND in self.known():
+            named = self.get_command(ctx, rest[0]) if rest else None
             if named is None:
                 args = [OPEN_COMMAND, *leading, *rest]
             elif {o for p in named.params for o in p.opts} >= set(given):
@@ -110,13 +133,13 @@ class FormboardGroup(click.Group):
         # once the terminal app has registered its `open` command.
         if (
             args
-            and OPEN_COMMAND in self.commands
+            and OPEN_COMMAND in self.known()
             and not args[0].startswith("-")
             and self.get_command(ctx, args[0]) is None
         ):
             import difflib  # only for a mistyped command
 
-            near = difflib.get_close_matches(args[0], list(self.commands), n=1, cutoff=0.7)
+            near = difflib.get_close_matches(args[0], self.known(), n=1, cutoff=0.7)
             if near and not os.path.lexists(args[0]):
                 # `formboard showw B.board` is a typo, not a board called "showw"
                 raise click.UsageError(
