@@ -55,6 +55,11 @@ def test_a_cli_call_loads_nothing_it_does_not_need(tmp_path: Path, command: list
     assert "importlib.metadata" not in modules
     # Commands load by name: the app's, the server's and the meeting's command modules not.
     assert not {"formboard.cli.app", "formboard.cli.serve", "formboard.cli.meeting"} & modules
+    # What a live app reads (changes since a revision, since-marks) and what a conflict says.
+    live = {"formboard.core.changes", "formboard.core.since", "formboard.core.facts",
+            "formboard.core.history", "formboard.core.store.feed"}  # fmt: skip
+    if command[0] == "add":  # `show` words its cards with facts and history
+        assert not live & modules, sorted(live & modules)
 
 
 APP_LOADS = """

@@ -17,7 +17,6 @@ import click
 
 from formboard.cli.group import CommandFailed
 from formboard.core.errors import BoardConflict
-from formboard.core.history import said_by
 from formboard.core.model import Card, Op
 from formboard.core.store import Store
 from formboard.core.text import json_safe, one_line, visible
@@ -107,6 +106,8 @@ def warn_if_replacing(store: Store, before: dict[str, Any], last: Op | None, wha
     """Without --rev: say on stderr whose text an edit replaced, and where it is kept."""
     if last is None or last.person == store.identity.person:
         return
+    from formboard.core.history import said_by  # only when a change is being replaced
+
     author = said_by(last)
     changed = [k for k, v in before.items() if k in _TEXT_FIELDS and v]
     if not changed:

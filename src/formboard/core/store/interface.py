@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, cast, runtime_checkable
 
-from formboard.core.changes import ChangeSet
 from formboard.core.identity import Identity
 from formboard.core.meetings import Meeting
 from formboard.core.model import (
@@ -30,6 +29,7 @@ from formboard.core.model import (
 from formboard.core.person import Person
 
 if TYPE_CHECKING:
+    from formboard.core.changes import ChangeSet
     from formboard.core.commands import Command
     from formboard.core.presence import Presence
     from formboard.core.since import Touch

@@ -12,15 +12,15 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from formboard.core.changes import ChangeSet
 from formboard.core.meetings import Meeting
 from formboard.core.model import Board, Card, Op
 from formboard.core.person import Person
-from formboard.core.since import Touch, touch
-from formboard.core.store import feed, health, op_rows, rows
+from formboard.core.store import health, op_rows, rows
 from formboard.core.store.sql import BoardConnection, Dialect
 
 if TYPE_CHECKING:
+    from formboard.core.changes import ChangeSet
+    from formboard.core.since import Touch
     from formboard.core.store.chain import Witness
 
 T = TypeVar("T")
@@ -149,6 +149,8 @@ class BoardReads:
                 f"FROM ops WHERE rev_to > {d.param} ORDER BY seq",
                 (revision,),
             )
+            from formboard.core.since import touch  # the app's since-marks, not a CLI write
+
             return [touch(*r) for r in found]
 
         return self._read(read)
@@ -197,6 +199,8 @@ class BoardReads:
 
     def changes_since(self, revision: int, known: Board | None = None) -> ChangeSet:
         """What changed after ``revision`` (see ``feed.changes_since``)."""
+        from formboard.core.store import feed  # a live app's, not a CLI write's
+
         return self._read(partial(feed.changes_since, revision=revision, known=known))
 
     def all_rows(self) -> dict[str, list[dict[str, Any]]]:
