@@ -30,7 +30,7 @@ print(json.dumps(sorted(sys.modules)))
 NOT_ON_THE_WRITE_PATH = (
     "textual", "rich", "psycopg", "networkx", "watchfiles", "aiohttp", "textual_serve",
     "sqlite_utils", "pygments", "markdown_it", "pydantic", "pydantic_core",
-    "annotated_types", "importlib_metadata",
+    "annotated_types", "importlib_metadata", "platformdirs",
 )  # fmt: skip
 
 

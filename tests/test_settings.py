@@ -130,3 +130,24 @@ def test_the_readme_lists_every_key_id() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("| where | ids |") :].split("\n\n")[0]
     assert set(re.findall(r"`([a-z]+\.[a-z-]+)`", table)) == ids
+
+
+@pytest.mark.parametrize("xdg", [None, "", "  ", "/srv/home/ana/.cfg"])
+def test_the_folders_are_where_platformdirs_puts_them(
+    monkeypatch: pytest.MonkeyPatch, xdg: str | None
+) -> None:
+    """formboard says the XDG rule itself on Linux (no platformdirs on a CLI call); the
+    folders must be the ones platformdirs names, or a person's settings would be lost."""
+    import platformdirs
+
+    from formboard.core.settings import config_dir, data_dir
+
+    for variable in ("FORMBOARD_CONFIG_DIR", "FORMBOARD_DATA_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        if xdg is None:
+            monkeypatch.delenv(variable, raising=False)
+        else:
+            monkeypatch.setenv(variable, xdg)
+    assert config_dir() == platformdirs.user_config_path("formboard")
+    assert data_dir() == platformdirs.user_data_path("formboard")
