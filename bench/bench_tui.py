@@ -38,7 +38,8 @@ NOOP_KEY = "f19"  # bound to nothing: its cost is the pilot's and the key dispat
 
 # The child process: start an app headless, report when the screen first shows what
 # we wait for, then quit. The time is taken at the end of the compositor refresh that
-# first painted it: for formboard, one in which every visible column drew card lines.
+# first painted it: for formboard, one in which every visible column drew card lines at
+# the width the layout gave it (not a provisional frame the board redraws at once).
 # formboard starts the way a person starts it, through the `formboard open BOARD`
 # console script (formboard.startup.main); the instruments are fitted as their modules
 # are imported, so nothing is imported earlier than it would be.
@@ -106,7 +107,9 @@ def fit_column(module):
     render_line = module.ColumnList.render_line
 
     def counting_render_line(self, y):
-        if self.cards:
+        # Painted where it stays: at the width Textual laid the column out to (a frame
+        # drawn before the layout, at a guessed width, is not yet the board).
+        if self.cards and self._laid_width == self.scrollable_content_region.width:
             state["painted"].add(self.column)
         return render_line(self, y)
 

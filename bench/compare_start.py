@@ -11,16 +11,15 @@ in a new order, so a noisy moment hits all three alike. Medians, and the ratio n
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 from bench_tui import ROOT, start_once  # bench/ is sys.path[0] when run as a script
 from boards import board_with
+from runs import fictional_folder
 
 
 def main() -> None:
@@ -30,11 +29,7 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=250)
     parser.add_argument("--runs", type=int, default=12)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="formboard-compare-"))
-    os.environ.update(
-        FORMBOARD_USER="Bench Runner", FORMBOARD_DISCIPLINE="psychology",
-        FORMBOARD_CONFIG_DIR=str(folder / "config"), FORMBOARD_DATA_DIR=str(folder / "data"),
-    )  # fmt: skip
+    folder = fictional_folder("compare")
     sys.path.insert(0, str(args.new.resolve()))
     try:
         board = board_with(folder, f"board-{args.cards}", args.cards)

@@ -9,6 +9,8 @@ app crashed, none ended unasked, no screen went blank (tests/terminal.py).
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -436,3 +438,29 @@ def test_an_apps_option_before_a_command_that_has_none_is_one_sentence(ana, boar
     done = ana.run("--theme", "formboard-light", "show", str(board))
     assert done.returncode == 2
     assert done.stderr.strip().startswith("formboard: --theme is for opening a board"), done.stderr
+
+
+def test_the_board_stands_still_from_its_first_frame(terminals: Terminals, ana, board, size):
+    """The first frame with cards is the board as it stays: columns at their width and
+    titles wrapped where they will stay (issue 25: the first frame once drew 24-cell
+    columns with one-line titles, and the board jumped ~200 ms later when the layout
+    caught up). What may still arrive is what is worked out after the first frame: a
+    card's markers (cycles) and the scrollbars."""
+    pane = terminals.open(ana, "open", str(board), size=size, wait=None)
+    deadline = time.monotonic() + 30
+    first = pane.screen()
+    while "Panic attacks" not in first:  # polled as fast as tmux answers
+        assert time.monotonic() < deadline, first
+        first = pane.screen()
+    final = pane.settle()
+    assert _board_text(first, size) == _board_text(final, size), f"{first}\n---\n{final}"
+
+
+_MARKER_LINE = re.compile(r"\b(agreed|hypothesis|retired)\b")
+
+
+def _board_text(screen: str, size: tuple[int, int]) -> list[str]:
+    """The board's rows (not its last, where a scrollbar may come) without marker lines,
+    each without a scrollbar's thumb at its end."""
+    rows = screen.splitlines()[: size[1] - 4]
+    return [row.rstrip(" ▁▂▃▄▅▆▇█▀▔▎") for row in rows if not _MARKER_LINE.search(row)]

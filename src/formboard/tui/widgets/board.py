@@ -104,15 +104,7 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
         yield from self.panes.values()
 
     def on_resize(self, event: events.Resize) -> None:
-        # As many whole columns as fit at MIN_COLUMN_WIDTH; the rest scroll sideways.
-        fits = max(1, min(len(self.panes), event.size.width // MIN_COLUMN_WIDTH))
-        width = event.size.width // fits
-        for pane in self.panes.values():
-            pane.styles.width = width
-        lines = title_lines(self.density, event.size.height)
-        if lines != self.panes[Column.SYMPTOMS].cards.title_lines:
-            for pane in self.panes.values():
-                pane.cards.title_lines = lines
+        if self._fit(event.size.width, event.size.height):
             self.align_rows()
         self.call_after_refresh(
             self.scroll_to_widget, self.panes[self.current_column], animate=False
@@ -129,9 +121,32 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
     def links(self) -> Mapping[str, Link]:
         return self.state.links
 
+    def _fit(self, width: int, height: int) -> bool:
+        """Columns as wide as ``width`` allows and titles as long as ``height`` does; True
+        when titles wrap anew (the rows must line up again)."""
+        # As many whole columns as fit at MIN_COLUMN_WIDTH; the rest scroll sideways.
+        fits = max(1, min(len(self.panes), width // MIN_COLUMN_WIDTH))
+        changed = False
+        for pane in self.panes.values():
+            pane.styles.width = width // fits
+            # Its cards' text width, known before Textual lays the column out (its
+            # scrollbar's cell is always kept): titles wrap once, for the first frame.
+            changed |= pane.cards.expect_width(width // fits - 1)
+        lines = title_lines(self.density, height)
+        changed |= lines != self.panes[Column.SYMPTOMS].cards.title_lines
+        for pane in self.panes.values():
+            pane.cards.title_lines = lines
+        return changed
+
     def show_board(self, state: BoardState) -> None:
         """Show a whole board (on open)."""
         self.state = state
+        if not self.size.width:
+            # Not laid out yet (the app's first frame): the board takes the screen's width
+            # and all but its last lines (presence, status, keys), so the first frame
+            # already shows the cards as they will stay; on_resize corrects a wrong guess.
+            size = self.app.size
+            self._fit(size.width, size.height - 3)
         self._refill(set(Column))
 
     class FocusedCardGone(Message):

@@ -111,6 +111,7 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
         height: 1fr;
         overflow-x: hidden;
         scrollbar-size-vertical: 1;
+        scrollbar-gutter: stable;
     }
     ColumnList > .card--title { text-style: bold; }
     ColumnList > .card--body { color: $text-muted; }
@@ -298,6 +299,14 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
         return max(0, min(index, len(self.cards) - 1))
 
     # ----------------------------------------------------------- rendering
+
+    def expect_width(self, width: int) -> bool:
+        """The text width the column will have (the board knows it before Textual does);
+        True when it changed (titles wrap anew)."""
+        if width <= 0 or width == self._laid_width:
+            return False
+        self._laid_width = width
+        return True
 
     def on_resize(self, event: events.Resize) -> None:
         width = self.scrollable_content_region.width
