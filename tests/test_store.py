@@ -202,6 +202,26 @@ def test_a_board_from_a_newer_formboard_opens_read_only_but_readable(path: Path)
         assert newer.revision() == revision
 
 
+def test_a_board_with_columns_a_newer_formboard_added_still_reads(path: Path) -> None:
+    """A newer formboard (or another program) may add columns to any table: this one
+    reads the board it knows and leaves the rest alone."""
+    with BoardStore.create(path, "C-0421") as s:
+        card = s.add_card("symptoms", "Panic at work")
+        s.add_perspective(card.id, "Fear of fainting", discipline="psychology")
+        s.add_link(card.id, s.add_card("sources", "Father's illness").id, "triggers")
+        s.upsert_member("ben", "Ben Okafor", "psychiatry")
+    conn = raw(path)
+    for table in ("cards", "perspectives", "links", "members", "ops", "meetings"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN later TEXT NOT NULL DEFAULT 'x'")
+    conn.commit()
+    conn.close()
+    with BoardStore.open(path) as store:
+        board = store.board()
+        assert [p.text for p in board.card(card.id).perspectives] == ["Fear of fainting"]
+        assert len(board.links) == 1 and "ben" in {m.login for m in board.members}
+        assert store.ops()[-1].op
+
+
 def test_an_old_board_is_migrated_when_opened(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with BoardStore.create(path, "C-0421") as s:
         card = s.add_card("symptoms", "Panic at work")

@@ -151,6 +151,9 @@ class InvalidValues(ValueError):
         self.errors = errors
 
 
+_FIELD_NAMES: dict[type, frozenset[str]] = {}  # each record's field names, once asked for
+
+
 class Record:
     """A frozen record of the board's vocabulary (a slotted dataclass).
 
@@ -165,7 +168,14 @@ class Record:
 
     @classmethod
     def model_construct(cls, **values: Any) -> Self:
-        return cls(**values)
+        """One made from values as they were stored: a value this formboard has no field
+        for (a column a newer formboard added) is left out, as pydantic's did."""
+        known = _FIELD_NAMES.get(cls)
+        if known is None:
+            known = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))  # type: ignore[arg-type]
+        if values.keys() <= known:
+            return cls(**values)
+        return cls(**{k: v for k, v in values.items() if k in known})
 
     @classmethod
     def checked(cls, **values: Any) -> Self:
