@@ -7,6 +7,8 @@ from importlib.resources import as_file
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.tui_helpers import opened_app, screen_text, wait_for
 
 from formboard.core.importing import import_board
@@ -139,3 +141,48 @@ async def test_rows_line_up_across_columns_and_a_column_scrolls_by_whole_cards(b
         # Across columns: the card nearest on screen to mine.
         await pilot.press("up", "up", "up", "up", "up", "up", "up", "up", "up", "l")
         assert app.board_screen.board_view.focused_card.id == ids["source"]
+
+
+def _wrap_plainly(title: str, width: int, most: int) -> list[str]:
+    """wrap_title as it was before it counted each word once: the reference it must equal."""
+    from rich.cells import cell_len
+
+    from formboard.tui.text import _cells
+
+    if width <= 0:
+        return [""]
+    if cell_len(title) <= width:
+        return [title]
+    lines: list[str] = []
+    line = ""
+    for word in title.split(" "):
+        while cell_len(word) > width:
+            room = width - cell_len(line) - (1 if line else 0)
+            if room <= 0:
+                lines.append(line)
+                line, room = "", width
+            head = _cells(word, room)
+            lines.append(f"{line} {head}".strip() if line else head)
+            line, word = "", word[len(head) :]
+        joined = f"{line} {word}" if line else word
+        if cell_len(joined) <= width:
+            line = joined
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    if len(lines) > most:
+        rest = " ".join(lines[most - 1 :])
+        lines = [*lines[: most - 1], truncate(rest + " …", width) if cell_len(rest) <= width
+                 else truncate(rest, width)]  # fmt: skip
+    return lines or [""]
+
+
+@given(
+    title=st.text(alphabet=st.sampled_from("ab cdé  睡眠-…x"), max_size=80),
+    width=st.integers(min_value=1, max_value=30),
+    most=st.integers(min_value=1, max_value=8),
+)
+def test_a_title_wraps_as_it_did_word_by_word(title: str, width: int, most: int) -> None:
+    assert wrap_title(title, width, most) == _wrap_plainly(title, width, most)

@@ -57,28 +57,36 @@ def truncate(value: str, width: int) -> str:
 
 def wrap_title(title: str, width: int, most: int) -> list[str]:
     """``title`` on at most ``most`` lines of ``width`` cells, words kept whole where they
-    fit; the last line ends with "…" when the title goes on."""
+    fit; the last line ends with "…" when the title goes on.
+
+    A board of 5000 cards wraps every title before its first frame, so lengths are
+    counted once a word (an ASCII title's cells are its characters), not once a line.
+    """
     if width <= 0:
         return [""]
-    if cell_len(title) <= width:
+    cells = len if title.isascii() else cell_len
+    if cells(title) <= width:
         return [title]
     lines: list[str] = []
-    line = ""
+    line, used = "", 0  # the line being filled, and its cells
     for word in title.split(" "):
-        while cell_len(word) > width:  # a word longer than the line: cut it
-            room = width - cell_len(line) - (1 if line else 0)
+        size = cells(word)
+        while size > width:  # a word longer than the line: cut it
+            room = width - used - (1 if line else 0)
             if room <= 0:
                 lines.append(line)
-                line, room = "", width
+                line, used, room = "", 0, width
             head = _cells(word, room)
             lines.append(f"{line} {head}".strip() if line else head)
-            line, word = "", word[len(head) :]
-        joined = f"{line} {word}" if line else word
-        if cell_len(joined) <= width:
-            line = joined
+            line, used, word = "", 0, word[len(head) :]
+            size = cells(word)
+        if not line:
+            line, used = word, size
+        elif used + 1 + size <= width:
+            line, used = f"{line} {word}", used + 1 + size
         else:
             lines.append(line)
-            line = word
+            line, used = word, size
     if line:
         lines.append(line)
     if len(lines) > most:
