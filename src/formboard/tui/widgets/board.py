@@ -76,8 +76,26 @@ class ColumnPane(Vertical):
 class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
     """Five columns; arrows move a cursor across them (the scroll keys are the board's keys)."""
 
+    # The cards' styles, for all five columns (ColumnList.stylist).
+    COMPONENT_CLASSES = {
+        "card--title", "card--body", "card--markers", "card--cursor", "card--cursor-blur",
+        "card--relation", "card--presence", "card--retired", "card--since",
+    }  # fmt: skip
+
     DEFAULT_CSS = """
     BoardView { height: 1fr; scrollbar-size-horizontal: 1; }
+    BoardView > .card--title { text-style: bold; }
+    BoardView > .card--body { color: $text-muted; }
+    BoardView > .card--markers { color: $text-muted; }
+    BoardView > .card--cursor { background: $primary 40%; }
+    BoardView > .card--cursor-blur { background: $primary 12%; }
+    BoardView > .card--relation { color: $accent; text-style: bold; }
+    BoardView > .card--presence { color: $warning; text-style: bold; }
+    BoardView > .card--retired { color: $text-disabled; text-style: strike; }
+    BoardView > .card--since { color: $text-success; text-style: bold; }
+    BoardView:ansi > .card--since { color: ansi_green; text-style: bold; }
+    BoardView:ansi > .card--cursor { background: ansi_blue; }
+    BoardView:ansi > .card--cursor-blur { background: ansi_bright_black; }
     """
 
     class FocusChanged(Message):
@@ -90,6 +108,8 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
     def __init__(self) -> None:
         super().__init__(id="board")
         self.panes = {column: ColumnPane(column) for column in Column}
+        for pane in self.panes.values():
+            pane.cards.stylist = self
         self.state = BoardState(client="", title="", revision=0)  # the session's snapshot
         self.filter = CardFilter()
         self.current_column = Column.SYMPTOMS

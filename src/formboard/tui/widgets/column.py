@@ -23,6 +23,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from formboard.core.facts import PROBLEM_MARK, WORDS_MARK, card_facts, count
 from formboard.core.model import Card, Column, Status
@@ -96,18 +97,6 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
     change makes Textual repaint the whole screen, lighting a column repaints two cards.
     """
 
-    COMPONENT_CLASSES = {
-        "card--title",
-        "card--body",
-        "card--markers",
-        "card--cursor",
-        "card--cursor-blur",
-        "card--relation",
-        "card--presence",
-        "card--retired",
-        "card--since",
-    }
-
     DEFAULT_CSS = """
     ColumnList {
         height: 1fr;
@@ -115,18 +104,6 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
         scrollbar-size-vertical: 1;
         scrollbar-gutter: stable;
     }
-    ColumnList > .card--title { text-style: bold; }
-    ColumnList > .card--body { color: $text-muted; }
-    ColumnList > .card--markers { color: $text-muted; }
-    ColumnList > .card--cursor { background: $primary 40%; }
-    ColumnList > .card--cursor-blur { background: $primary 12%; }
-    ColumnList > .card--relation { color: $accent; text-style: bold; }
-    ColumnList > .card--presence { color: $warning; text-style: bold; }
-    ColumnList > .card--retired { color: $text-disabled; text-style: strike; }
-    ColumnList > .card--since { color: $text-success; text-style: bold; }
-    ColumnList:ansi > .card--since { color: ansi_green; text-style: bold; }
-    ColumnList:ansi > .card--cursor { background: ansi_blue; }
-    ColumnList:ansi > .card--cursor-blur { background: ansi_bright_black; }
     """
 
     class Clicked(Message):
@@ -151,6 +128,10 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
         self.lit = False  # the board has focus and this is its current column
         self._base = Style()  # set once per repaint by render_lines
         self._styles: dict[str, Style] = {}  # each part's style, for one repaint
+        # The widget whose component classes (card--title, ...) style the cards: the board,
+        # once for all five columns (Textual works out every component class of a widget
+        # each time it restyles it: 9 × 5 columns × each restyle, ~15 ms of a start).
+        self.stylist: Widget = self
         self._width = 0
         self._laid_width = 0
         self.title_lines = 2  # at most, per card (the board sets it from the density)
@@ -346,7 +327,7 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
         background = base
         if is_cursor:
             name = "card--cursor" if self.lit else "card--cursor-blur"
-            background = base + self.get_component_rich_style(name)
+            background = base + self.stylist.get_component_rich_style(name)
         # The parts as segments, each over the background (their own colours show): what
         # Rich's Text would make of them, without its per-line work (~3× the cost).
         segments = [
@@ -400,7 +381,7 @@ class ColumnList(ScrollView, can_focus=False, inherit_bindings=False):
         # the cursor row keeps its own. Worked out once a repaint (render_lines).
         found = self._styles.get(name)
         if found is None:
-            full = self.get_component_rich_style(name)
+            full = self.stylist.get_component_rich_style(name)
             found = Style(color=full.color, bold=full.bold, strike=full.strike, italic=full.italic)
             self._styles[name] = found
         return found
