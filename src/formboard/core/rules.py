@@ -242,10 +242,12 @@ def _dumped(value: Any, json: bool) -> Any:
     return value
 
 
-_KEPT_OUT = {"exclude": True}  # a field never exported nor compared in dumps
+_KEPT_OUT = {"exclude": True}
 
 
 def kept_out(default: Any = ()) -> Any:
+    """A field ``model_dump`` leaves out: never exported (what is wrong with stored values,
+    a board's meetings, the server's role of an op)."""
     return field(default=default, metadata=_KEPT_OUT)
 
 

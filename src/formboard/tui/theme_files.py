@@ -16,7 +16,7 @@ from textual.color import Color, ColorParseError
 from textual.css.constants import VALID_STYLE_FLAGS
 from textual.theme import Theme
 
-from formboard.tui.themes import textual_theme
+from formboard.tui.theme_build import textual_theme
 
 _THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,59}$")
 _VARIABLE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")

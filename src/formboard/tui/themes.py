@@ -32,6 +32,7 @@ from textual.theme import Theme
 from formboard.core.model import Column
 from formboard.core.settings import config_dir, save_settings, settings
 from formboard.shipped import shipped_dir
+from formboard.tui.theme_build import COLUMN_VARIABLE_PREFIX, textual_theme
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -44,43 +45,6 @@ SHIPPED_THEMES = (
     "formboard-colour-blind-safe",
     "formboard-ansi",
 )
-COLUMN_VARIABLE_PREFIX = "column-"
-
-
-def textual_theme(values: dict[str, Any]) -> Theme:
-    """A theme file's table as a Textual theme; the column colours become ``$column-<name>``.
-
-    Shipped files are built by this alone (their checks run in the tests, not at every
-    start); a person's own files are checked first (``theme_files.ThemeFile``).
-    """
-    get = values.get
-    colours = {key: get(key) for key in _COLOURS}
-    fallback = {
-        Column.SYMPTOMS: colours["warning"],
-        Column.SOURCES: colours["secondary"],
-        Column.QUALITIES: colours["accent"],
-        Column.RESOURCES: colours["success"],
-        Column.RELATIONSHIPS: colours["primary"],
-    }
-    chosen = get("columns") or {}
-    variables = dict(get("variables") or {})
-    for col in Column:
-        colour = chosen.get(col.value) or fallback[col] or colours["primary"]
-        variables[f"{COLUMN_VARIABLE_PREFIX}{col.value}"] = colour
-    return Theme(
-        name=values["name"],
-        primary=values["primary"],
-        **{key: colour for key, colour in colours.items() if key != "primary"},
-        dark=get("dark", True),
-        luminosity_spread=get("luminosity_spread", 0.15),
-        text_alpha=get("text_alpha", 0.95),
-        variables=variables,
-        ansi=get("ansi", False),
-    )
-
-
-_COLOURS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground",
-            "background", "surface", "panel", "boost")  # fmt: skip
 
 
 def column_variables(theme: Theme) -> dict[str, str]:
