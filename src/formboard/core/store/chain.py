@@ -20,9 +20,8 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from formboard.core.store.sql import BoardConnection, Row
 
@@ -101,8 +100,7 @@ def seal(conn: BoardConnection) -> int:
     return sealed
 
 
-@dataclass(frozen=True)
-class Seen:
+class Seen(NamedTuple):
     """One op row as someone saw it: its number, the board's revision after it, its hash."""
 
     seq: int
@@ -110,8 +108,7 @@ class Seen:
     hash: str
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What the chain says: its length and head, and the first row that breaks it."""
 
     rows: int

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from formboard.core.model import Card, Column, Link, LinkKind, Perspective, Status
 from formboard.core.rules import InvalidValues
@@ -43,8 +42,7 @@ _FIXES = {
 _REPAIR = "formboard repair {board}"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One value formboard would not have written: where, what, and how to set it right."""
 
     entity: str  # card, perspective, link, board

@@ -12,15 +12,13 @@ rewrites one database's SQL text into the other's.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 # A row as both drivers give it: read by column name or by position.
 Row = Any
 
 
-@dataclass(frozen=True)
-class Dialect:
+class Dialect(NamedTuple):
     """How one database spells what differs between the two."""
 
     name: str

@@ -9,7 +9,7 @@ import contextlib
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from formboard.core.errors import BoardConflict, FieldConflict
 from formboard.core.identity import Identity
@@ -30,8 +30,7 @@ from formboard.core.store.sql import BoardConnection, Row
 AMBIGUOUS_COMMIT_RETRIES = 3
 
 
-@dataclass(frozen=True)
-class Author:
+class Author(NamedTuple):
     """Who is writing, and when (one timestamp for the whole op)."""
 
     login: str
