@@ -214,7 +214,12 @@ def running_apps(run: MixRun, env: dict[str, str], views: dict[str, Path]) -> It
         time.sleep(3.0)  # let them start and take their backups before the writers begin
         yield
         time.sleep(2.0)  # the last change reaches every screen
+        # One person in several apps at one login is told so for 30 s ("Who you are"), over
+        # the status line's end: read each screen once that notice has gone.
+        deadline = time.monotonic() + 35
         for name in apps.names:
+            while "Who you are" in apps.screen(name) and time.monotonic() < deadline:
+                time.sleep(0.5)
             run.apps_alive[name] = apps.alive(name)
             run.app_screens[name] = apps.screen(name)
     finally:
