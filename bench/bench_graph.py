@@ -73,11 +73,11 @@ async def map_openings(path: Path, centre: str, runs: int) -> list[float]:
     app = FormboardApp(path, watch="poll")
     samples = []
     async with app.run_test(size=(160, 50)) as pilot:
-        while not (app.board_view.cards and app._loaded):
+        while not (app.board_screen.board_view.cards and app._loaded):
             await pilot.pause(0.05)
-        while app.board_screen.found_cycles is None:
+        while app.board_screen.links.found_cycles is None:
             await pilot.pause(0.05)
-        app.board_view.focus_card(centre)
+        app.board_screen.board_view.focus_card(centre)
         await pilot.pause(0.3)
         for i in range(runs + 1):
             painted = asyncio.Event()

@@ -317,13 +317,13 @@ async def time_apply(board: Path, runs: int) -> dict[str, Any]:
             app = FormboardApp(board, watch="poll", watch_options=quiet)
             async with app.run_test(size=SIZE) as pilot:
                 deadline = time.monotonic() + 60
-                while not (app._loaded and app.board_view.cards):
+                while not (app._loaded and app.board_screen.board_view.cards):
                     if time.monotonic() > deadline:
                         raise RuntimeError("the board did not load in a minute")
                     await pilot.pause(0.02)
                 await pilot.pause()
-                view = app.board_view
-                revision = app.session.known.revision
+                view = app.board_screen.board_view
+                revision = app.session.state.revision
                 for i in range(APPLY_WARMUP + APPLIES_PER_RUN):
                     card = view.cards[EDITED_CARD]
                     title = f"Retitled by a colleague {i}"
@@ -334,7 +334,7 @@ async def time_apply(board: Path, runs: int) -> dict[str, Any]:
                     revision += 1
                     updates.clear()
                     c0, t0, th0 = time.process_time(), time.perf_counter(), time.thread_time()
-                    view.apply(changes)
+                    view.apply(changes, view.state.apply(changes))
                     t1, th1 = time.perf_counter(), time.thread_time()
                     await pilot.pause()
                     c1, t2 = time.process_time(), time.perf_counter()
@@ -360,7 +360,7 @@ async def time_apply(board: Path, runs: int) -> dict[str, Any]:
                         others.append(colleague("c000000010", "Chidi Mensah"))
                     updates.clear()
                     th0 = time.thread_time()
-                    app.presence_bar.show(others, None)
+                    app.board_screen.presence_bar.show(others, None)
                     th1, t1 = time.thread_time(), time.perf_counter()
                     await pilot.pause()
                     if i >= APPLY_WARMUP:

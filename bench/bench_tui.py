@@ -224,7 +224,7 @@ class MoveTimer:
         screen._compositor_refresh = timed_repaint
 
     async def move(self, key: str, kind: str, timed: bool = True) -> None:
-        view = self.app.board_view
+        view = self.app.board_screen.board_view
         before = (view.current_column, view.column_list.cursor)
         self.frames.clear()
         c0, t0 = time.thread_time(), time.perf_counter()
@@ -248,7 +248,7 @@ async def time_moves(board: Path, runs: int) -> dict[str, Any]:
         app = FormboardApp(board)
         async with app.run_test(size=SIZE) as pilot:
             deadline = time.monotonic() + 60
-            while not (app._loaded and app.board_view.cards):
+            while not (app._loaded and app.board_screen.board_view.cards):
                 if time.monotonic() > deadline:
                     raise RuntimeError("the board did not load in a minute")
                 await pilot.pause(0.02)
@@ -265,7 +265,7 @@ async def time_moves(board: Path, runs: int) -> dict[str, Any]:
             for _ in range(MOVES_PER_RUN):  # what the pilot and a key cost by themselves
                 await timer.move(NOOP_KEY, "noop")
             # Down past the bottom of the view: every move also scrolls the column.
-            column = app.board_view.column_list
+            column = app.board_screen.board_view.column_list
             rows_in_view = column.size.height // 4
             if len(column.cards) > rows_in_view + MOVES_PER_RUN + 1:
                 for _ in range(rows_in_view):

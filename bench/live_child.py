@@ -112,12 +112,12 @@ def run_app(spec: dict[str, Any]) -> None:
     session.sync = timed_sync  # type: ignore[method-assign]  # the watcher's on_change
     session.post = timed_post  # type: ignore[method-assign]
 
-    view = app.board_view
+    view = app.board_screen.board_view
     apply = view.apply
 
-    def timed_apply(changes: Any) -> None:
+    def timed_apply(changes: Any, *rest: Any) -> None:
         started = time.time()
-        apply(changes)
+        apply(changes, *rest)
         applied = time.time()
         fired = max((t for t in fires if t <= started), default=None)
 
@@ -147,7 +147,7 @@ def run_app(spec: dict[str, Any]) -> None:
             lambda: emit(
                 event="loaded",
                 pid=os.getpid(),
-                revision=session.known.revision if session.known else None,
+                revision=session.state.revision if session.state else None,
                 cards=len(view.cards),
                 mode=str(app.watch_mode),
                 reason=app.watch_reason,
