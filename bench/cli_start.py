@@ -19,7 +19,6 @@ and writes JSON to bench/results/. A noisy moment hits every command of a round 
 from __future__ import annotations
 
 import argparse
-import random
 import shutil
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from typing import Any
 
 from bench_tui import child_env  # bench/ is sys.path[0] when run as a script
 from boards import board_with
-from runs import ROOT, fictional_folder, save
+from runs import ROOT, board_on_a_server, fictional_folder, save, shuffled_rounds
 from stats import summary, verdict
 
 GOAL = {"add": 2.0, "show": 2.0}
@@ -67,29 +66,13 @@ def main() -> None:
     cluster: Any = None
     try:
         board = board_with(folder, f"board-{args.cards}", args.cards)
-        todo = {"python -c 'import click'": [PYTHON, "-c", "import click"]}
-        todo.update(commands(str(board), ""))
+        argvs = {"python -c 'import click'": [PYTHON, "-c", "import click"]}
+        argvs.update(commands(str(board), ""))
         if args.server:
-            from tests.pg_cluster import Cluster
-
-            from formboard.core.store import create_store
-            from formboard.core.store.board_store import BoardStore
-
-            cluster = Cluster(durable=True).start()
-            if cluster.reason:
-                raise SystemExit(f"No server to measure: {cluster.reason}.")
-            url = cluster.url("C-BENCH")
-            with BoardStore.open(board) as source, create_store(url, "C-BENCH") as store:
-                store.load_board(source.board())
-            todo.update(commands(url, " (server)"))
-        samples: dict[str, list[float]] = {name: [] for name in todo}
-        for argv in todo.values():
-            wall(argv)  # warm: the page cache, .pyc files
-        for _ in range(args.runs):
-            names = list(todo)
-            random.shuffle(names)
-            for name in names:
-                samples[name].append(wall(todo[name]) * 1000)
+            cluster, url = board_on_a_server(board)
+            argvs.update(commands(url, " (server)"))
+        todo = {name: lambda argv=argv: wall(argv) * 1000 for name, argv in argvs.items()}
+        samples = shuffled_rounds(todo, args.runs)
     finally:
         if cluster is not None:
             cluster.stop()

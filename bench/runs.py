@@ -51,3 +51,34 @@ def save(kind: str, result: dict[str, Any]) -> None:
     out = RESULTS / f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(result, indent=2))
     print(f"wrote {out.relative_to(ROOT)}")
+
+
+def shuffled_rounds(todo: dict[str, Callable[[], float]], runs: int) -> dict[str, list[float]]:
+    """Each measure once to warm (the page cache, .pyc files), then ``runs`` rounds of all
+    of them in a new random order each: a noisy moment hits every measure of a round alike."""
+    import random
+
+    for measure in todo.values():
+        measure()
+    samples: dict[str, list[float]] = {name: [] for name in todo}
+    for _ in range(runs):
+        for name in random.sample(list(todo), len(todo)):
+            samples[name].append(todo[name]())
+    return samples
+
+
+def board_on_a_server(board: Path) -> tuple[Any, str]:
+    """A throwaway PostgreSQL cluster (tests/pg_cluster.py) holding a copy of ``board``:
+    the cluster (stop it when done) and the board's address."""
+    from tests.pg_cluster import Cluster
+
+    from formboard.core.store import create_store
+    from formboard.core.store.board_store import BoardStore
+
+    cluster = Cluster(durable=True).start()
+    if cluster.reason:
+        raise SystemExit(f"No server to measure: {cluster.reason}.")
+    url = cluster.url("C-BENCH")
+    with BoardStore.open(board) as source, create_store(url, "C-BENCH") as store:
+        store.load_board(source.board())
+    return cluster, url

@@ -18,7 +18,6 @@ issue's goals and writes JSON to bench/results/.
 from __future__ import annotations
 
 import argparse
-import random
 import shutil
 import sys
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from typing import Any
 from bench_tui import start_once  # bench/ is sys.path[0] when run as a script
 from boards import board_with
 from cli_start import PYTHON, commands, wall
-from runs import ROOT, fictional_folder, save
+from runs import ROOT, board_on_a_server, fictional_folder, save, shuffled_rounds
 from stats import summary, verdict
 
 SRC = ROOT / "src"
@@ -55,13 +54,12 @@ def main() -> None:
         for name in ("add", "show"):
             todo[name] = lambda argv=calls[name]: wall(argv) * 1000
         if args.server:
-            cluster = _on_a_server(small, todo)
-        for run in todo.values():
-            run()  # warm: the page cache, .pyc files
-        samples: dict[str, list[float]] = {name: [] for name in todo}
-        for _ in range(args.runs):
-            for name in random.sample(list(todo), len(todo)):
-                samples[name].append(todo[name]())
+            cluster, url = board_on_a_server(small)
+            todo["app, 250 cards (server)"] = lambda: start_once("formboard", SRC, url)["ms"]
+            server_calls = commands(url, " (server)")
+            for name in ("add (server)", "show (server)"):
+                todo[name] = lambda argv=server_calls[name]: wall(argv) * 1000
+        samples = shuffled_rounds(todo, args.runs)
     finally:
         if cluster is not None:
             cluster.stop()
@@ -72,26 +70,6 @@ def main() -> None:
         found["ratio"] = found["median"] / result[floor]["median"]
     report(result)
     save("speed", {"runs": args.runs, "results": result})
-
-
-def _on_a_server(board: Any, todo: dict[str, Callable[[], float]]) -> Any:
-    """The 250-card board copied to a throwaway cluster; its app and calls added to ``todo``."""
-    from tests.pg_cluster import Cluster
-
-    from formboard.core.store import create_store
-    from formboard.core.store.board_store import BoardStore
-
-    cluster = Cluster(durable=True).start()
-    if cluster.reason:
-        raise SystemExit(f"No server to measure: {cluster.reason}.")
-    url = cluster.url("C-BENCH")
-    with BoardStore.open(board) as source, create_store(url, "C-BENCH") as store:
-        store.load_board(source.board())
-    todo["app, 250 cards (server)"] = lambda: start_once("formboard", SRC, url)["ms"]
-    calls = commands(url, " (server)")
-    for name in ("add (server)", "show (server)"):
-        todo[name] = lambda argv=calls[name]: wall(argv) * 1000
-    return cluster
 
 
 def report(result: dict[str, Any]) -> None:

@@ -230,12 +230,12 @@ class WriteLease:
                 self._acquired_at = time.time()
                 self._write_owner(0, file_mode, into=staging)
             except OSError:
-                _rmtree(staging, ignore_errors=True)
+                _rmtree(staging)
                 raise
             try:
                 os.rename(staging, self.lock_dir)  # fails while anyone holds the lease
             except OSError:
-                _rmtree(staging, ignore_errors=True)
+                _rmtree(staging)
                 return False
             info = _read_owner(self.lock_dir)
             if info is None or info.uuid != self.owner.uuid:
@@ -276,7 +276,7 @@ class WriteLease:
             if not (old or (owner is not None and owner.gone_from_this_host())):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                _rmtree(entry.path, ignore_errors=True)
+                _rmtree(entry.path)
             else:
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
@@ -386,7 +386,7 @@ class WriteLease:
                 os.rename(aside, self.lock_dir)
                 return
         if os.path.isdir(aside) and not os.path.islink(aside):
-            _rmtree(aside, ignore_errors=True)
+            _rmtree(aside)
         else:  # a file or a link where the lock folder belongs (another program's): gone too
             with contextlib.suppress(OSError):
                 os.unlink(aside)
@@ -418,8 +418,9 @@ def _jitter() -> float:
     return random.uniform(0.01, 0.05)
 
 
-def _rmtree(path: str | os.PathLike[str], ignore_errors: bool = True) -> None:
-    """A lease folder left behind, removed (``shutil`` only when there is one)."""
+def _rmtree(path: str | os.PathLike[str]) -> None:
+    """A lease folder left behind, removed whatever it holds (``shutil`` only when there
+    is one)."""
     import shutil
 
-    shutil.rmtree(path, ignore_errors=ignore_errors)
+    shutil.rmtree(path, ignore_errors=True)

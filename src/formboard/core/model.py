@@ -25,6 +25,7 @@ from formboard.core.rules import (
     clean_text,
     clean_title,
     cleaned_by,
+    cleaned_in_place,
     is_text,
     kept_out,
     not_blank,
@@ -175,15 +176,12 @@ CARD_FIELDS = (*CARD_EDIT_FIELDS, "column", "position", "archived")
 def card_edit(values: dict[str, Any]) -> dict[str, Any]:
     """New values for some of a card's edit fields, each cleaned by the card's rule."""
     errors = []
-    cleaned = {}
-    for name, value in values.items():
+    cleaned = dict(values)
+    for name in values:
         if name not in CARD_EDIT_FIELDS:
             errors.append((name, "is not a field a person edits"))
-            continue
-        try:
-            cleaned[name] = Card._rules[name](value)
-        except ValueError as exc:
-            errors.append((name, str(exc)))
+        elif refused := cleaned_in_place(Card._rules, cleaned, name):
+            errors.append(refused)
     if errors:
         raise InvalidValues(errors)
     return cleaned

@@ -78,8 +78,6 @@ def clean_client_code(value: str) -> str:
 
 # ------------------------------------------------------------------ checking values
 # Each field's one rule: the value it is cleaned to, or ValueError with the words said.
-# Plain functions, not a validation library: ``formboard add`` starts in a fraction of
-# the time (issue 25), and import's file models (pydantic) call the same rules.
 
 
 def is_text(value: Any) -> str:
@@ -143,6 +141,19 @@ def cleaned_by(rule: Callable[[str], str]) -> Callable[[Any], str]:
     return lambda value: rule(is_text(value))
 
 
+def cleaned_in_place(
+    rules: dict[str, Callable[[Any], Any]], values: dict[str, Any], name: str
+) -> tuple[str, str] | None:
+    """``values[name]`` cleaned by its rule (if it has one), or (name, what is wrong)."""
+    rule = rules.get(name)
+    if rule is not None:
+        try:
+            values[name] = rule(values[name])
+        except ValueError as exc:
+            return name, str(exc)
+    return None
+
+
 class InvalidValues(ValueError):
     """Values a model refuses: (field, what is wrong) for each, in field order."""
 
@@ -195,13 +206,8 @@ class Record:
             if name not in values:
                 if spec.default is MISSING and spec.default_factory is MISSING:
                     errors.append((name, "is missing"))
-                continue
-            rule = cls._rules.get(name)
-            if rule is not None:
-                try:
-                    values[name] = rule(values[name])
-                except ValueError as exc:
-                    errors.append((name, str(exc)))
+            elif refused := cleaned_in_place(cls._rules, values, name):
+                errors.append(refused)
         errors += [(name, "is not a field formboard knows") for name in values if name not in known]
         if errors:
             raise InvalidValues(errors)
