@@ -202,6 +202,34 @@ def test_a_board_from_a_newer_formboard_opens_read_only_but_readable(path: Path)
         assert newer.revision() == revision
 
 
+def test_a_large_board_opens_by_its_first_rows_and_each_columns_count(store, monkeypatch):
+    from formboard.core.store import head
+
+    monkeypatch.setattr(head, "HEAD_FIRST_ABOVE", 6)
+    monkeypatch.setattr(head, "ROWS_PER_COLUMN", 2)
+    first = [store.add_card("symptoms", f"Symptom {n}") for n in range(4)]
+    store.add_card("sources", "Loss of a parent")
+    store.add_card("symptoms", "Put first", top=True)
+    store.archive_card(first[0].id)
+    store.add_perspective(first[1].id, "Worse on Mondays")
+    store.add_perspective(first[3].id, "Not seen since May")
+    far = store.add_link(first[3].id, first[1].id, "maintains")  # from beyond the first rows
+    assert store.board_start().totals is None  # 6 cards: read whole
+    store.add_card("resources", "Sister nearby")
+
+    start = store.board_start()  # 7 cards: the first two of each column
+    assert start.totals == {Column.SYMPTOMS: 4, Column.SOURCES: 1, Column.QUALITIES: 0,
+                            Column.RESOURCES: 1, Column.RELATIONSHIPS: 0}  # fmt: skip
+    assert [c.title for c in start.board.cards] == [
+        "Put first", "Symptom 1", "Loss of a parent", "Sister nearby"
+    ]  # fmt: skip
+    by_title = {c.title: c for c in start.board.cards}
+    assert [p.text for p in by_title["Symptom 1"].perspectives] == ["Worse on Mondays"]
+    assert [lk.id for lk in start.board.links] == [far.id]  # its card is on screen
+    assert start.board.revision == store.revision() and start.board.client == "C-0421"
+    assert len(store.board().cards) == 7  # the whole board is still a read away
+
+
 def test_a_board_with_columns_a_newer_formboard_added_still_reads(path: Path) -> None:
     """A newer formboard (or another program) may add columns to any table: this one
     reads the board it knows and leaves the rest alone."""

@@ -23,6 +23,9 @@ from tests.terminal import (
     person,
     terminals_fixture,
 )
+from tests.tui_helpers import large_board
+
+from formboard.core.store import head
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 50), id="160x50")]
 pytestmark = pytest.mark.timeout(180)
@@ -466,3 +469,19 @@ def _board_text(screen: str, size: tuple[int, int]) -> list[str]:
     each without a scrollbar's thumb at its end."""
     rows = screen.splitlines()[: size[1] - 4]
     return [row.rstrip(" ▁▂▃▄▅▆▇█▀▔▎") for row in rows if not _MARKER_LINE.search(row)]
+
+
+def test_a_large_board_in_a_terminal_moves_past_its_first_rows_at_once(
+    terminals: Terminals, ana: Person, tmp_path: Path
+) -> None:
+    """In a real terminal, 1500 cards: the keys typed as the board appears all land, in
+    order, on the whole board (the 75th card is past the first rows read: issue 25)."""
+    path = large_board(tmp_path / "C-0421.board", symptoms=1500)
+    assert head.HEAD_FIRST_ABOVE < 1500 and head.ROWS_PER_COLUMN < 75
+    pane = terminals.open(ana, str(path), size=(100, 30), wait="Symptoms 1500")
+    pane.burst("End", words=set())  # the column's last card, typed as the board appears
+    pane.wait_for("▶ Symptom 1500", timeout=20)
+    pane.press(*["k"] * 5)
+    screen = pane.wait_for("▶ Symptom 1495", timeout=20)
+    assert re.search(r"Symptoms 1500\b", screen), screen
+    pane.press("q").wait_exit()

@@ -12,6 +12,7 @@ from typing import Any
 from textual.widgets._toast import Toast
 
 from formboard.core.identity import Identity
+from formboard.core.model import Board, Card, Column
 from formboard.core.store import BoardStore, create_store, open_store
 from formboard.tui.app import FormboardApp
 from formboard.tui.dialogs.prompt import PromptScreen
@@ -152,3 +153,19 @@ async def notice_drawn(pilot, words: str, timeout: float = 10.0) -> str:
             f"no notice with {words!r} on screen; drawn: {drawn_notices(pilot.app)}"
         ) from None
     return found[0]
+
+
+def large_board(path: Path, symptoms: int, sources: int = 2) -> Path:
+    """A fictional board: Symptom 0001… and Source 0001… in order down their columns."""
+    cards = [
+        Card.model_construct(id=f"s{n:05d}", column=Column.SYMPTOMS, position=float(n),
+                             title=f"Symptom {n:04d}", created_at="2026-12-01T09:00:00Z")
+        for n in range(1, symptoms + 1)
+    ] + [
+        Card.model_construct(id=f"o{n:05d}", column=Column.SOURCES, position=float(n),
+                             title=f"Source {n:04d}", created_at="2026-12-01T09:00:00Z")
+        for n in range(1, sources + 1)
+    ]  # fmt: skip
+    with BoardStore.create(path, "C-0421", "Formulation") as store:
+        store.load_board(Board.model_construct(client="C-0421", title="", cards=tuple(cards)))
+    return path

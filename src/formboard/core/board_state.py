@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 from formboard.core.changes import ChangeSet
 from formboard.core.meetings import Meeting
-from formboard.core.model import Board, Card, Link, Member
+from formboard.core.model import Board, Card, Column, Link, Member
 from formboard.core.person import Person
 
 
@@ -29,10 +29,14 @@ class BoardState:
     members: Mapping[Person, Member] = field(default_factory=lambda: MappingProxyType({}))
     problems: tuple[str, ...] = ()  # what another program left wrong (``Board.problems``)
     meetings: tuple[Meeting, ...] = ()  # oldest first
+    # A large board's first frame holds only the first cards of each column; this says how
+    # many each column holds in all (``store.head``). None: every card is here.
+    totals: Mapping[Column, int] | None = None
 
     @classmethod
-    def of(cls, board: Board) -> BoardState:
+    def of(cls, board: Board, totals: Mapping[Column, int] | None = None) -> BoardState:
         return cls(
+            totals=MappingProxyType(dict(totals)) if totals is not None else None,
             client=board.client,
             title=board.title,
             revision=board.revision,

@@ -38,6 +38,7 @@ from formboard.tui.messages import (
     BoardChanged,
     BoardLoaded,
     BoardUnavailable,
+    BoardWhole,
     HistoryChanged,
     PresenceChanged,
     SaveState,
@@ -106,6 +107,7 @@ class FormboardApp(PrivateApp[None]):
         self._loaded = False
         self._theme_problems: list[str] = []
         self._opened: BoardLoaded | None = None
+        self._held: list[events.Event] | None = None  # input while a large board is read
 
     @property
     def cards(self) -> Mapping[str, Card]:
@@ -162,7 +164,8 @@ class FormboardApp(PrivateApp[None]):
     def _start_threads(self) -> None:
         resume_collector()  # start-up is over (gc_pause.py)
         self.run_worker(self.session.run, thread=True, group="board-session", exit_on_error=False)
-        self.presence.start()
+        if self._held is None:  # else once the whole board is here (a colleague's card)
+            self.presence.start()
         # The first e pays for no import: the card screen (TextArea, Select) loads now.
         self.run_worker(self._warm_card_screen, thread=True, group="warm-up", exit_on_error=False)
 
@@ -223,6 +226,26 @@ class FormboardApp(PrivateApp[None]):
         self.read_only_reason = message.read_only_reason
         self.sub_title = message.state.client
         self._loaded = True
+        if message.state.totals is not None:  # a large board's first rows (store.head)
+            self._held = []
+
+    async def on_event(self, event: events.Event) -> None:
+        if self._held is not None and isinstance(event, _HELD):
+            # The rest of a large board is being read (a moment): a key or click waits for
+            # it, so that nothing acts on the first rows alone, and none is lost.
+            self._held.append(event)
+            return
+        await super().on_event(event)
+
+    @on(BoardWhole)
+    def _board_whole(self, message: BoardWhole) -> None:
+        self.board = message.state
+        self.read_only_reason = message.read_only_reason
+        self.board_screen.show_whole(message)
+        self.presence.start()
+        held, self._held = self._held or [], None
+        for event in held:
+            self.post_message(event)
 
     @on(BoardLoaded)
     def _board_loaded_late(self, message: BoardLoaded) -> None:
@@ -338,4 +361,8 @@ class FormboardApp(PrivateApp[None]):
         yield from (c for c in super().get_system_commands(screen) if c.title != "Screenshot")
 
 
+_HELD = (
+    events.Key, events.Paste, events.MouseDown, events.MouseUp, events.Click,
+    events.MouseScrollDown, events.MouseScrollUp,
+)  # fmt: skip
 _HANDED_ON: WeakSet[events.Key] = WeakSet()  # keys on_key handed on: never twice

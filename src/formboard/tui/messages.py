@@ -50,6 +50,15 @@ class BoardLoaded(SessionMessage):
 
 
 @dataclass
+class BoardWhole(SessionMessage):
+    """The rest of a large board, read after its first frame showed its first rows, and
+    the file's check with it (``read_only_reason``: a damaged file is read-only)."""
+
+    state: BoardState
+    read_only_reason: str | None = None
+
+
+@dataclass
 class BoardUnavailable(SessionMessage):
     """The board could not be opened; ``reason`` is one sentence."""
 

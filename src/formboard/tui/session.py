@@ -34,6 +34,7 @@ from formboard.tui.messages import (
     BoardChanged,
     BoardLoaded,
     BoardUnavailable,
+    BoardWhole,
     HistoryChanged,
     SaveState,
     WatchTrouble,
@@ -126,11 +127,14 @@ class BoardSession:
             identity=self.identity,
             on_lock_wait=self._on_lock_wait,
             on_busy=self._on_busy,
-            **self.store_options,
+            **({"check_later": True} | self.store_options),
         )
         self.store.on_wait = self._on_wait  # a server's commit waits for its standby
         try:
-            self.state = BoardState.of(self.store.board())
+            start = self.store.board_start()  # a large board: its first rows (``run``)
+            if start.totals is None:
+                self.store.check_now()  # a large board's, with the rest of it (``run``)
+            self.state = BoardState.of(start.board, start.totals)
             newest = self.store.ops_page(limit=1)
         except BaseException:
             self.store.close()
@@ -154,6 +158,14 @@ class BoardSession:
                 return
             self.post(loaded)
         assert self.store is not None
+        if self.state is not None and self.state.totals is not None:
+            try:  # the rest of a large board, before anything that needs all of it
+                self.store.check_now()
+                self.state = BoardState.of(self.store.board())
+            except FormboardError as exc:
+                self.post(BoardUnavailable(str(exc)))
+                return
+            self.post(BoardWhole(self.state, self.store.read_only_reason))
         if self.store.read_only_reason is None:
             # A backup an hour is cheap insurance; failing to take one must not stop the
             # work, but the person is told why (a full disk), never that the board is damaged.

@@ -93,9 +93,13 @@ class BoardStore(BoardReads, BoardEdits):
         lock_wait: float | None = None,
         on_lock_wait: Callable[[LeaseInfo | None, float], None] | None = None,
         on_busy: Callable[[float], None] | None = None,
+        check_later: bool = False,
         _create: tuple[str, str] | None = None,
     ) -> None:
         self.path = Path(path).expanduser().absolute()
+        # The app's large boards: the file's check (its whole length) after the first frame
+        # (``check_now``); a board that needs migrating is checked at once, as always.
+        self._check_later = check_later
         self.identity = identity or current_identity()
         self.client_id = os.urandom(8).hex()
         self.read_only_reason: str | None = "it was opened read-only" if read_only else None
@@ -205,22 +209,36 @@ class BoardStore(BoardReads, BoardEdits):
                 f"it was written by a newer formboard (schema {version}; this one knows "
                 f"{schema.SCHEMA_VERSION}): update formboard to edit it"
             )
+        if self._check_later and version == schema.SCHEMA_VERSION:
+            return
+        self._check_later = False
         try:
-            quick = partial(first_complaint, pragma="quick_check")
-            problem = self._read(quick, settled=False) and self.damage()
-        except BoardCorrupt as exc:
-            problem = exc.problem  # confirmed while reading: the file is damaged
+            self._check()
         except BaseException:
             self.file.closed = True
             raise
-        if problem:
-            self.read_only_reason = f"the file is damaged ({problem}): restore a backup"
-        elif version < schema.SCHEMA_VERSION and self.read_only_reason is None:
+        if version < schema.SCHEMA_VERSION and self.read_only_reason is None:
             try:
                 self._migrate()
             except BaseException:
                 self.file.closed = True
                 raise
+
+    def check_now(self) -> None:
+        """The file's check, if it was left for later (``check_later``)."""
+        if self._check_later:
+            self._check_later = False
+            self._check()
+
+    def _check(self) -> None:
+        """``PRAGMA quick_check`` (damage confirmed by ``damage``): a damaged file is read-only."""
+        try:
+            quick = partial(first_complaint, pragma="quick_check")
+            problem = self._read(quick, settled=False) and self.damage()
+        except BoardCorrupt as exc:
+            problem = exc.problem  # confirmed while reading: the file is damaged
+        if problem:
+            self.read_only_reason = f"the file is damaged ({problem}): restore a backup"
 
     def _migrate(self) -> None:
         with leased(self.lease, self.on_lock_wait), closing(self._connect("rw")) as conn:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from formboard.core.since import Touch
     from formboard.core.store.board_store import BoardStore
     from formboard.core.store.checks import Check
+    from formboard.core.store.head import BoardStart
     from formboard.core.store.health import Problem
     from formboard.core.store.pg_store import PgStore
     from formboard.core.watch import BoardWatcher, WatchMode
@@ -47,6 +48,7 @@ class BoardReading(Protocol):
     """What a viewer reads: the board, its op log, the board as it was, what changed."""
 
     def board(self) -> Board: ...
+    def board_start(self) -> BoardStart: ...
     def card(self, card_id: str) -> Card: ...
     def resolve_card_id(self, prefix: str) -> str: ...
     def revision(self) -> int: ...
@@ -164,6 +166,9 @@ class BoardCare(Protocol):
     """Looking after a board: its health, backups, moving it whole, closing it."""
 
     def check(self) -> list[Check]: ...
+    def check_now(self) -> None:
+        """The file's own check at opening, when it was left for later (``check_later``)."""
+
     def repair(self) -> list[str]: ...
     def take_backup(self) -> str:
         """A backup now, into this person's data folder; where it is. BoardReadOnly where

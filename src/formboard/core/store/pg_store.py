@@ -307,6 +307,9 @@ class PgStore(BoardReads, BoardEdits):
     def quick_check(self) -> str | None:
         return None  # PostgreSQL keeps its own pages whole (checksums, WAL)
 
+    def check_now(self) -> None:
+        pass  # nothing is left for later (``quick_check``)
+
     def integrity_check(self) -> str | None:
         return None
 

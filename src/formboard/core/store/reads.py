@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from formboard.core.changes import ChangeSet
     from formboard.core.since import Touch
     from formboard.core.store.chain import Witness
+    from formboard.core.store.head import BoardStart
 
 T = TypeVar("T")
 
@@ -80,6 +81,12 @@ class BoardReads:
     def board(self) -> Board:
         """Everything on the board, archived cards included."""
         return self._read(rows.read_board)
+
+    def board_start(self) -> BoardStart:
+        """The board to open the app with: whole, or a large board's first rows (``head``)."""
+        from formboard.core.store.head import read_start
+
+        return self._read(read_start)
 
     def card(self, card_id: str) -> Card:
         """One card, with its perspectives, by full id or unique prefix."""

@@ -245,10 +245,7 @@ def logged_revision(conn: BoardConnection) -> int:
 
 def read_board(conn: BoardConnection) -> Board:
     """Everything on the board, archived cards included."""
-    meta = read_meta(conn)
-    by_card: dict[str, list[Perspective]] = {}
-    for row in conn.execute("SELECT * FROM perspectives ORDER BY created_at, id"):
-        by_card.setdefault(row["card_id"], []).append(perspective_from_row(row))
+    by_card = perspectives_by_card(conn)
     cards = tuple(
         card_from_row(row, tuple(by_card.get(row["id"], ())))
         for row in conn.execute(f"SELECT {CARD_COLUMNS} FROM cards ORDER BY col, position, id")
@@ -263,19 +260,43 @@ def read_board(conn: BoardConnection) -> Board:
             links.append(link_from_row(r))
         else:
             lost += 1
-    members = tuple(
-        member_from_row(r) for r in conn.execute("SELECT * FROM members ORDER BY login, name")
-    )
+    return board_of(conn, cards, tuple(links), (orphan_sentence(lost),) if lost else ())
+
+
+def board_of(
+    conn: BoardConnection,
+    cards: tuple[Card, ...],
+    links: tuple[Link, ...],
+    problems: tuple[str, ...] = (),
+) -> Board:
+    """A board of ``cards`` and ``links`` with the rest of what it holds read from ``conn``."""
+    meta = read_meta(conn)
+    members = conn.execute("SELECT * FROM members ORDER BY login, name")
     return Board.model_construct(
         client=meta.get("client", ""),
         title=meta.get("title", ""),
         revision=read_revision(conn),
         cards=cards,
-        links=tuple(links),
-        members=members,
-        problems=(orphan_sentence(lost),) if lost else (),
+        links=links,
+        members=tuple(member_from_row(r) for r in members),
+        problems=problems,
         meetings=tuple(read_meetings(conn)),
     )
+
+
+def perspectives_by_card(
+    conn: BoardConnection, ids: list[str] | None = None
+) -> dict[str, list[Perspective]]:
+    """The perspectives of the cards ``ids`` (of every card: None), oldest first, by card."""
+    if ids is not None and not ids:
+        return {}
+    where = f" WHERE card_id IN ({conn.dialect.params(len(ids))})" if ids is not None else ""
+    by_card: dict[str, list[Perspective]] = {}
+    for row in conn.execute(
+        f"SELECT * FROM perspectives{where} ORDER BY created_at, id", ids or ()
+    ):
+        by_card.setdefault(row["card_id"], []).append(perspective_from_row(row))
+    return by_card
 
 
 MEETING_COLUMNS = (
@@ -334,12 +355,8 @@ def read_cards(conn: BoardConnection, ids: list[str]) -> dict[str, Card]:
     """Cards (with perspectives) by id; ids not on the board are left out."""
     if not ids:
         return {}
+    by_card = perspectives_by_card(conn, ids)
     marks = conn.dialect.params(len(ids))
-    by_card: dict[str, list[Perspective]] = {}
-    for row in conn.execute(
-        f"SELECT * FROM perspectives WHERE card_id IN ({marks}) ORDER BY created_at, id", ids
-    ):
-        by_card.setdefault(row["card_id"], []).append(perspective_from_row(row))
     rows = conn.execute(f"SELECT {CARD_COLUMNS} FROM cards WHERE id IN ({marks})", ids)
     return {r["id"]: card_from_row(r, tuple(by_card.get(r["id"], ()))) for r in rows}
 

@@ -268,7 +268,10 @@ class BoardView(HorizontalScroll, can_focus=True, inherit_bindings=False):
                 mark.since = self.since.get(card.id, "")
                 mark.cycle = self.cycles.get(card.id, 0)
             pane.cards.set_cards(cards, keep=keep)
-            pane.set_count(len(cards), totals[column])
+            shown = len(cards)
+            if self.state.totals is not None:  # a large board's first rows (store.head)
+                shown = totals[column] = self.state.totals[column]
+            pane.set_count(shown, totals[column])
         self.align_rows()
         self._update_focus()
 

@@ -36,6 +36,7 @@ from formboard.tui.messages import (
     BackupFailed,
     BoardChanged,
     BoardLoaded,
+    BoardWhole,
     PresenceChanged,
     SaveState,
     WatchTrouble,
@@ -58,6 +59,7 @@ from formboard.tui.widgets.status import StatusLine
 from formboard.tui.widgets.text_input import TextInput
 
 if TYPE_CHECKING:
+    from formboard.core.board_state import BoardState
     from formboard.tui.app import FormboardApp
 
 
@@ -123,8 +125,21 @@ class BoardScreen(Screen[None]):
         else:
             self.status_line.set_state("saved")
         self.status_line.extra = self.colleagues.live_label()
-        self._say_outside_values([*state.cards.values(), *state.links.values()], state.problems)
         self.meeting.meetings_changed(state)
+        if state.totals is None:  # else once the rest of a large board is read (show_whole)
+            self._board_whole(state)
+
+    def show_whole(self, message: BoardWhole) -> None:
+        """The rest of a large board, read after its first frame showed its first rows."""
+        state = message.state
+        self.board_view.show_board(state)
+        self.status_line.revision = state.revision
+        if message.read_only_reason:  # its file's check found it damaged
+            self.status_line.set_state(f"read-only: {message.read_only_reason}", "warning")
+        self._board_whole(state)
+
+    def _board_whole(self, state: BoardState) -> None:
+        self._say_outside_values([*state.cards.values(), *state.links.values()], state.problems)
         self.call_after_refresh(self.since.start)  # after the first frame, not before it
         self.call_after_refresh(self.links.start)
 
