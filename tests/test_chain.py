@@ -244,7 +244,7 @@ def test_the_meeting_note_carries_the_chain_head(board_path: Path, tmp_path: Pat
     assert run("meeting", "end", board_path).exit_code == 0
     note = tmp_path / "note.md"
     assert run("note", board_path, "-o", note).exit_code == 0
-    assert "History: op " in note.read_text()
+    assert "This record was made at history entry " in note.read_text()
     result = run("check", board_path, "--record", note)
     assert result.exit_code == 0 and "record: ok" in result.stdout
 
@@ -291,3 +291,13 @@ def test_check_on_a_server_names_each_odd_value_in_its_op_log(pg_url: str, pg_cl
         assert [t.seq for t in store.touches_after(0)] == [1, 2]
         assert [op.seq for op in store.ops_page(card_id=card)] == [1]  # by its entity id
     assert run("log", pg_url).exit_code == 0
+
+
+def test_a_record_filed_before_its_seal_was_worded_for_people_still_checks() -> None:
+    from formboard.core.store.chain import seen_in_record
+
+    head = "3f" * 32
+    assert seen_in_record(f"History: op 17, chain head {head}; …") == seen_in_record(
+        f"This record was made at history entry 17, sealed {head}; …"
+    )
+    assert seen_in_record(f"… history entry 17, sealed {head}").seq == 17

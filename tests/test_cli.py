@@ -136,6 +136,19 @@ def test_show_prints_a_readable_board_with_short_ids_and_markers(
     assert "Panic at work — maintained by — Avoiding the office" in text
 
 
+@pytest.mark.parametrize("view", [(), ("--plain",)])
+def test_show_says_when_and_by_whom_the_board_changed_never_a_revision(
+    board_path: Path, board: dict[str, str], view: tuple[str, ...]
+) -> None:
+    """Issue 22, point 6: revisions are for `show --json`, `log` and `check`; the board's
+    own views say "changed 2026-12-08 14:02 by Ana Ruiz" (`show` said "(revision 5)")."""
+    text = run("show", board_path, *view).stdout
+    first = "\n".join(text.splitlines()[:2])
+    assert re.search(r"[Cc]hanged \d{4}-\d\d-\d\d \d\d:\d\d by \S", first), first
+    assert not re.search(r"[Rr]evision", text), text
+    assert '"revision"' in run("show", board_path, "--json").stdout
+
+
 @pytest.mark.parametrize("view", [(), ("--plain",), ("--json",)])
 def test_control_characters_written_by_another_program_never_reach_the_terminal(
     board_path: Path, board: dict[str, str], view: tuple[str, ...]

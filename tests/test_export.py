@@ -279,6 +279,9 @@ def test_the_markdown_record_says_when_and_by_whom_the_board_changed(board_path:
         text,
     )
     assert "Revision" not in text
+    # Its seal to hold the board to it later, in words (was "History: op 3, chain head …").
+    assert re.search(r"This record was made at history entry \d+, sealed [0-9a-f]{64}", text)
+    assert not re.search(r"\bop \d|chain head", text)
 
 
 # ---------------------------------------------------------------- rejections

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from tests.tui_helpers import (
     new_card_refused,
     notice_drawn,
     opened_app,
+    screen_text,
     small_board,
     store_card,
     wait_for,
@@ -417,3 +419,40 @@ async def test_shift_a_lists_the_archived_cards_and_restores_a_colleagues(board)
         await pilot.press("enter")
         await wait_for(pilot, lambda: not app.board_screen.board_view.cards[ids["sleep"]].archived)
         await wait_for(pilot, lambda: app.board_screen.board_view.focused_card.id == ids["sleep"])
+
+
+def _key_names(keys: str) -> set[str]:
+    """The keys a help row or a README row names, in one spelling (``ctrl+z``, ``enter``)."""
+    spelled = {"⏎": "enter", "^": "ctrl+", "arrows": "↑ ↓ ← →"}
+    for shown, said in spelled.items():
+        keys = keys.replace(shown, said)
+    keys = keys.replace("shift+↑ ↓ ← →", "shift+↑ shift+↓ shift+← shift+→")
+    return {k for k in re.split(r"\s+|\bor\b|/|,", keys) if k and k != "or"}
+
+
+async def test_every_key_the_help_draws_is_in_the_readmes_key_table(board):
+    """Issue 22: the README's key table and the keys ? draws agree (the help once drew
+    Textual's own "^q Quit the app and return to the command prompt." and the palette
+    twice, which the README did not have)."""
+    from formboard.tui.screens.help import HelpScreen
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| key | what it does |") :].split("\n\n")[0]
+    in_readme = set().union(*(_key_names(row.split("|")[1]) for row in table.splitlines()[2:]))
+    path, _ = board
+    async with opened_app(path, size=(120, 90)) as (app, pilot):
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        drawn = screen_text(app)
+    body = drawn[drawn.index("formboard keys") : drawn.index("what brings distress")]
+    keys = []
+    for line in body.splitlines()[1:]:
+        inner = line.split("█")[1] if line.count("█") >= 2 else ""
+        row = re.match(r" (\S+(?:  or  \S+)*)\s{2,}\S", inner)  # a continuation: no key
+        if row:
+            keys.append(row[1])
+    assert "ctrl+q" in _key_names(" ".join(keys)) and len(keys) > 30, keys
+    missing = {k for k in keys if not _key_names(k) <= in_readme}
+    assert not missing, f"drawn by ? but not in the README's key table: {missing}"
+    assert drawn.count("palette") == 1 and "command prompt" not in drawn

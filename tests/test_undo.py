@@ -42,7 +42,7 @@ def test_undo_and_redo_survive_a_restart_and_follow_the_stack(path: Path) -> Non
     with as_(path, ANA) as ana:
         said = [ana.undo().said for _ in range(4)]
         now = ana.card(card.id)
-        assert said[0] == "restored ‘Panic in meetings’"
+        assert said[0] == "archived ‘Panic in meetings’"  # the change taken back
         assert not now.archived and now.column.value == "symptoms"
         assert now.title == "Panic in meetings" and now.perspectives == ()
         assert ana.undo().said.startswith("changed ‘Panic at work’: the title")
@@ -98,9 +98,14 @@ def test_undo_and_redo_from_a_shell(path: Path) -> None:
     with BoardStore.open(path) as me:
         card = me.add_card("symptoms", "Panic at work")
     result = runner.invoke(cli, ["undo", str(path)])
-    assert result.exit_code == 0 and "Undone: you archived ‘Panic at work’." in result.output
+    # The change taken back and made again, not the one written to do so ("archived").
+    assert (
+        result.exit_code == 0 and "Undone: you added ‘Panic at work’ to Symptoms." in result.output
+    )
     result = runner.invoke(cli, ["redo", str(path)])
-    assert result.exit_code == 0 and "Redone: you restored ‘Panic at work’." in result.output
+    assert (
+        result.exit_code == 0 and "Redone: you added ‘Panic at work’ to Symptoms." in result.output
+    )
     with BoardStore.open(path) as me:
         assert not me.card(card.id).archived
 
@@ -121,7 +126,7 @@ async def test_ctrl_z_and_ctrl_y_in_the_app_and_a_refusal_names_the_colleague(
         new = app.board_screen.board_view.focused_card.id
         await pilot.press("ctrl+z")
         await wait_for(pilot, lambda: app.board.cards[new].archived)
-        await notice_drawn(pilot, "Undone: you archived ‘Tearful at night’.")
+        await notice_drawn(pilot, "Undone: you added ‘Tearful at night’ to Symptoms.")
         await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: not app.board.cards[new].archived)
         with BoardStore.open(board) as me, BoardStore.open(board, identity=BEN_APP) as ben:
@@ -138,7 +143,9 @@ async def test_ctrl_z_and_ctrl_y_in_the_app_and_a_refusal_names_the_colleague(
 
 def test_an_undo_reads_as_one_sentence_in_the_log_and_the_history(path: Path) -> None:
     """`formboard log` (and t) showed an undo as "did undo" and, beside it, the reverse
-    change as if made afresh: one sentence names what was undone (issue 22, point 4)."""
+    change as if made afresh: one sentence names what was undone (issue 22, point 4) —
+    the change itself, hypothesis → agreed, not the one the undo wrote (agreed →
+    hypothesis, which read as undoing a change nobody made)."""
     with as_(path, ANA) as ana:
         card = ana.add_card("symptoms", "Panic at work")
         ana.edit_card(card.id, status="agreed")
@@ -148,16 +155,14 @@ def test_an_undo_reads_as_one_sentence_in_the_log_and_the_history(path: Path) ->
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()[1:]
     assert "did undo" not in result.output and "did redo" not in result.output
-    assert lines[-2].endswith(
-        "Ana Ruiz  undid: changed ‘Panic at work’: the status agreed with client → hypothesis"
-    ), lines
-    assert lines[-1].endswith(
-        "Ana Ruiz  redid: changed ‘Panic at work’: the status hypothesis → agreed with client"
-    ), lines
-    assert sum("the status agreed with client → hypothesis" in line for line in lines) == 1
+    change = "changed ‘Panic at work’: the status hypothesis → agreed with client"
+    assert lines[-3].endswith(f"Ana Ruiz  {change}"), lines
+    assert lines[-2].endswith(f"Ana Ruiz  undid: {change}"), lines
+    assert lines[-1].endswith(f"Ana Ruiz  redid: {change}"), lines
+    assert not any("agreed with client → hypothesis" in line for line in lines)
     listed = json.loads(runner.invoke(cli, ["log", str(path), "--json"]).output)
     undo = next(op for op in listed if op["op"] == "undo")
-    assert undo["sentence"].startswith("undid: changed ‘Panic at work’: the status agreed")
+    assert undo["sentence"] == f"undid: {change}"
 
 
 async def test_the_history_says_an_undo_in_one_line(path: Path) -> None:
@@ -174,5 +179,31 @@ async def test_the_history_says_an_undo_in_one_line(path: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
         await wait_for(pilot, lambda: "undid: changed ‘Panic at work’" in screen_text(app))
         shown = screen_text(app)
-        assert "did undo" not in shown
-        assert shown.count("the status agreed with client → hypothesis") == 1
+        assert "did undo" not in shown and "agreed with client → hypothesis" not in shown
+        assert shown.count("the status hypothesis → agreed with client") == 2
+
+
+def test_an_undo_named_beyond_the_log_page_is_read_backwards_and_an_import_names_its_team(
+    path: Path,
+) -> None:
+    """The log names an undone change from the undo's own rows when that change is not on
+    the page shown; members an import brought along are named, not "joined" by its author."""
+    from formboard.core.history import told
+
+    with as_(path, ANA) as ana:
+        card = ana.add_card("symptoms", "Panic at work")
+        ana.edit_card(card.id, status="agreed")
+        ana.archive_card(card.id)
+        ana.undo()
+        ops = ana.ops()
+        titles = {card.id: card.title}
+    page = [op for op in ops if op.op != "archive_card" or op.seq > ops[-3].seq]
+    assert told(page, titles)[-1][1] == "undid: archived ‘Panic at work’"
+    marker = next(op for op in ops if op.op == "undo")
+    alone = [op for op in ops if op.client_id == marker.client_id and op.seq >= marker.seq]
+    said = dict((op.seq, words) for op, words in told(alone, titles))
+    assert said[marker.seq] == "undid: archived ‘Panic at work’"  # read backwards
+    member = ops[0].model_copy(update={"op": "upsert_member", "entity": "member", "before": None,
+                                       "after": {"login": "ben", "name": "Ben Okafor",
+                                                 "discipline": "psychiatry"}})  # fmt: skip
+    assert told([member], {})[0][1] == "added Ben Okafor (psychiatry) to the board's team"

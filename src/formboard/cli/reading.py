@@ -30,12 +30,14 @@ def show(board: Path, as_json: bool, plain: bool, archived: bool) -> None:
     """
     from formboard.cli.render import render_archived, render_board, render_plain
     from formboard.core.export import board_to_dict
+    from formboard.core.history import last_changed
 
     if as_json and (plain or archived):
         raise click.UsageError("--json has every card already; give it alone.")
     with opened(board) as store:
         content = store.board()
         ops = store.ops() if archived else []
+        newest = store.ops_page(limit=1) if not as_json else []
     titles = {c.id: c.title for c in content.cards}
     found = []
     if as_json or plain:  # the board's own view draws no cycles: no networkx for it
@@ -48,7 +50,8 @@ def show(board: Path, as_json: bool, plain: bool, archived: bool) -> None:
         exported["cycles"] = [cycle_json(c, titles) for c in found]
         click.echo(json_safe(json.dumps(exported, ensure_ascii=False, indent=2)) + "\n", nl=False)
         return
-    click.echo(render_plain(content) if plain else render_board(content))
+    changed = last_changed(newest[0] if newest else None)  # when and by whom, no revision
+    click.echo(render_plain(content, changed) if plain else render_board(content, changed))
     if plain and found:
         click.echo(f"\nMaintaining cycles ({count(len(found), 'cycle')})")
         for cycle in found:

@@ -83,12 +83,13 @@ def problem_lines(board: Board) -> list[str]:
     return [f"{PROBLEM_MARK} {one_line(p)}." for p in board.problems]
 
 
-def render_board(board: Board) -> str:
-    """The readable board: columns as headings with counts, one line per card."""
+def render_board(board: Board, changed: str = "") -> str:
+    """The readable board: columns as headings with counts, one line per card; ``changed``
+    says when and by whom it last changed (``history.last_changed``), not its revision."""
     shorts = short_ids([c.id for c in board.cards] + [lk.id for lk in board.links])
     links = link_counts(board.links)
     title = f" — {one_line(board.title)}" if board.title else ""
-    out = [f"{one_line(board.client)}{title} (revision {board.revision})"]
+    out = [f"{one_line(board.client)}{title}" + (f" ({changed})" if changed else "")]
     out += problem_lines(board)
     for column in Column:
         cards = board.column(column)
@@ -125,12 +126,13 @@ def _plain_card(card: Card, links: int) -> str:
     return " ".join(parts)
 
 
-def render_plain(board: Board) -> str:
+def render_plain(board: Board, changed: str = "") -> str:
     """A linear text for screen readers: headings, one sentence-line per card, link sentences."""
     links = link_counts(board.links)
     title = f": {one_line(board.title)}" if board.title else ""
     out = [_sentence(f"Board for client {one_line(board.client)}{title}")]
-    out.append(f"Revision {board.revision}.")
+    if changed:
+        out.append(_sentence(changed[0].upper() + changed[1:]))
     out += problem_lines(board)
     for column in Column:
         cards = board.column(column)

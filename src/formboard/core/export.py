@@ -52,7 +52,7 @@ import re
 from typing import Any
 
 from formboard.core import facts
-from formboard.core.history import RECORD_CHECK, chain_line, last_changed
+from formboard.core.history import chain_line, last_changed, record_seal
 from formboard.core.model import Board, Card, Column, Op, now_iso
 from formboard.core.text import json_safe, visible
 
@@ -137,7 +137,7 @@ def board_to_markdown(board: Board, last_change: Op | None = None) -> str:
     )
     out = [heading, "", made, ""]
     if chain_line(last_change):
-        out += [f"History: {chain_line(last_change)}; {RECORD_CHECK}.", ""]
+        out += [record_seal(chain_line(last_change)), ""]
     titles = {c.id: c.title for c in board.cards}
     links = facts.link_counts(board.links)
     for column in Column:

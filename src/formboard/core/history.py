@@ -155,7 +155,7 @@ def _what(op: Op, titles: Mapping[str, str], limit: int) -> str:
         case "set_title":
             return f"renamed the board {quoted(after.get('title'))}"
         case "upsert_member":
-            return "joined the board" if op.before is None else "changed their name or discipline"
+            return _member_words(op, after)
         case "import":
             return f"imported {card if op.entity == 'card' else 'the board'}"
         case "conflict":
@@ -186,12 +186,14 @@ _UNDONE = {"undo": "undid", "redo": "redid"}
 
 def told(ops: Sequence[Op], titles: Mapping[str, str]) -> list[tuple[Op, str]]:
     """Each op a log shows, with its sentence. An undo or a redo is one write: its marker
-    and the changes it wrote are one line, ``undid: changed ‘Panic’: the status agreed
-    with client → hypothesis``, never "did undo" beside a change that looks made afresh."""
+    and the changes it wrote are one line that names the change undone (or redone):
+    ``undid: changed ‘Panic’: the status agreed with client → hypothesis`` after that
+    very change, never "did undo" beside a change that looks made afresh."""
     writes: dict[tuple[str, int], list[Op]] = {}
     for op in ops:
         if op.client_id:
             writes.setdefault((op.client_id, op.client_seq), []).append(op)
+    by_seq = {op.seq: op for op in ops}
     out: list[tuple[Op, str]] = []
     for op in ops:
         write = writes.get((op.client_id, op.client_seq), [op]) if op.client_id else [op]
@@ -199,11 +201,62 @@ def told(ops: Sequence[Op], titles: Mapping[str, str]) -> list[tuple[Op, str]]:
         if marker is None:
             out.append((op, sentence(op, titles)))
         elif op is marker:
-            done = sorted((o for o in write if o.op not in (*_UNDONE, "renumber")),
-                          key=lambda o: o.seq)  # fmt: skip
+            # The change it took back or made again, not the one it wrote to do so.
+            done = _named_change(op, writes, by_seq)
+            if done is None:  # that change is not on this page: read what it wrote
+                done = _changes(write)
+                if op.op == "undo":
+                    done = [_reversed(o) for o in done]
             said = sentence(done[0], titles) if done else "a change"
             out.append((op, f"{_UNDONE[op.op]}: {said}"))
     return out
+
+
+def _named_change(
+    marker: Op, writes: Mapping[tuple[str, int], list[Op]], by_seq: Mapping[int, Op]
+) -> list[Op] | None:
+    """The change an undo or redo names, through any undo or redo it names in turn (the
+    redo of an undo of an added card names the adding); None when it is not in ``by_seq``."""
+    seen: set[int] = set()
+    while marker.seq not in seen:
+        seen.add(marker.seq)
+        named = by_seq.get(int(marker.entity_id)) if marker.entity_id.isdigit() else None
+        if named is None:
+            return None
+        write = writes.get((named.client_id, named.client_seq), [named])
+        found = next((o for o in write if o.op in _UNDONE), None)
+        if found is None:
+            return _changes(write)
+        marker = found
+    return None
+
+
+def _member_words(op: Op, after: Mapping[str, Any]) -> str:
+    """A membership, said of its author or, where someone else recorded it (an import
+    brings the team along), of the member it names."""
+    login, name = after.get("login"), after.get("name")
+    if login in (None, op.author) and name in (None, op.author_name):
+        return "joined the board" if op.before is None else "changed their name or discipline"
+    who = one_line(visible(str(name or login)))
+    discipline = after.get("discipline")
+    who += f" ({one_line(visible(str(discipline)))})" if discipline else ""
+    return f"added {who} to the board's team" if op.before is None else f"updated {who}"
+
+
+def _changes(write: list[Op]) -> list[Op]:
+    """The ops of one write that changed the board, oldest first."""
+    return sorted((o for o in write if o.op not in (*_UNDONE, "renumber")), key=lambda o: o.seq)
+
+
+# An undo's op, read backwards: what the change it took back did.
+_OPPOSITE = {"archive_card": "restore_card", "restore_card": "archive_card",
+             "add_perspective": "remove_perspective", "remove_perspective": "add_perspective",
+             "add_link": "remove_link", "remove_link": "add_link"}  # fmt: skip
+
+
+def _reversed(op: Op) -> Op:
+    kind = _OPPOSITE.get(op.op, op.op)
+    return op.model_copy(update={"op": kind, "before": op.after, "after": op.before})
 
 
 def said_by(op: Op, *, with_role: bool = False) -> str:
@@ -231,12 +284,18 @@ def last_changed(op: Op | None, *, me: Person | None = None, on_screen: bool = F
 
 
 def chain_line(op: Op | None) -> str:
-    """What a filed record carries of the op log, to hold the board to later:
-    "op 17, chain head 3f2a…" (the whole hash; no revision: a record is for people);
-    "" without a chain."""
+    """What a filed record carries of the op log, to hold the board to later, in words for
+    the people who file it: "history entry 17, sealed 3f2a…" (the chain's whole hash; no
+    revision). "" without a chain."""
     if op is None or not op.hash:
         return ""
-    return f"op {op.seq}, chain head {op.hash}"
+    return f"history entry {op.seq}, sealed {op.hash}"
+
+
+def record_seal(history: str) -> str:
+    """A filed record's last sentence: what it was made from (``chain_line``), and how to
+    hold the board to it later."""
+    return f"This record was made at {history}; {RECORD_CHECK}."
 
 
 RECORD_CHECK = "`formboard check BOARD --record THIS-FILE` holds the board to it"

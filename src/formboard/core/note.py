@@ -14,7 +14,7 @@ from pathlib import Path
 
 from formboard.core import facts
 from formboard.core.export import md_line
-from formboard.core.history import RECORD_CHECK, chain_line, known_titles, sentence
+from formboard.core.history import chain_line, known_titles, record_seal, sentence
 from formboard.core.html_page import h, h_block, page
 from formboard.core.meetings import Attendee, Meeting, upper_first
 from formboard.core.model import Board, Op
@@ -206,7 +206,7 @@ def markdown(note: Note) -> str:
             out += [f"{md_line(one_line(visible(title)))}:", ""]
             out += [f"> {md_line(line)}".rstrip() for line in visible(text).splitlines()] + [""]
     if note.history:
-        out += ["", f"History: {note.history}; {RECORD_CHECK}."]
+        out += ["", record_seal(note.history)]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -234,5 +234,5 @@ def html_page(note: Note) -> str:
         for title, text in note.words:
             out.append(f"<p>{h(title)}:</p><blockquote>{h_block(text)}</blockquote>")
     if note.history:
-        out.append(f'<p class="history">History: {h(note.history)}; {RECORD_CHECK}.</p>')
+        out.append(f'<p class="history">{h(record_seal(note.history))}</p>')
     return page(tab_title="formboard: meeting note", client=note.client, body=out)

@@ -11,7 +11,7 @@ fetched, a confidential header on every printed page, and no client text in its 
 from __future__ import annotations
 
 from formboard.core import facts
-from formboard.core.history import RECORD_CHECK, chain_line, last_changed
+from formboard.core.history import chain_line, last_changed, record_seal
 from formboard.core.html_page import column_colours, h, h_block, page
 from formboard.core.link_svg import DIAGRAM_CSS, diagram_svg, quoted_link
 from formboard.core.meetings import upper_first
@@ -134,9 +134,7 @@ def board_to_html(
         "</figure></section>",
     ]
     if chain_line(last_change):  # to hold the board to this page later
-        body.append(
-            f'<p class="history">History: {h(chain_line(last_change))}; {RECORD_CHECK}.</p>'
-        )
+        body.append(f'<p class="history">{h(record_seal(chain_line(last_change)))}</p>')
     return page(
         tab_title=TAB_TITLE, client=board.client, body=body, css=_column_css() + _CSS + DIAGRAM_CSS
     )

@@ -15,6 +15,12 @@ APP_BINDINGS: list[BindingType] = [
     Binding("f12", "blank", "Hide", show=False, priority=True, id="app.hide-anywhere",
             tooltip="hide every client detail until enter is pressed, even while typing"),
     Binding("escape", "hide_keys_panel", show=False, priority=True, id="app.hide-keys"),
+    # Textual's own two, said as ours are (its help said "Quit the app and return to the
+    # command prompt." and listed the palette twice).
+    Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit",
+            tooltip="quit, as q does (asking first if a change still waits to be saved)"),
+    Binding("ctrl+p", "command_palette", "palette", show=False, priority=True, id="app.palette",
+            tooltip="the command palette: every action, themes, exports"),
 ]  # fmt: skip
 
 # The board's keys. The footer shows the shown ones in this order, as many as fit: at 80

@@ -293,7 +293,8 @@ def chained(conn: BoardConnection) -> bool:
 
 
 _RECORDED = (
-    re.compile(r"op (\d+)(), chain head ([0-9a-f]{64})"),
+    re.compile(r"history entry (\d+)(), sealed ([0-9a-f]{64})"),
+    re.compile(r"op (\d+)(), chain head ([0-9a-f]{64})"),  # records filed before 2026-12-08
     re.compile(r'"op": (\d+),\s*"revision": (-?\d+),\s*"hash": "([0-9a-f]{64})"'),
 )
 

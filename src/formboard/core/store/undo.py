@@ -255,7 +255,9 @@ def _refuse_changed_outside(conn: BoardConnection, write: _Write, marker: str) -
             raise InvalidInput(f"That change cannot be {done}: {refused}")
 
 
-def _apply(conn: BoardConnection, author: Author, write: _Write, marker: str) -> Tx:
+def _apply(
+    conn: BoardConnection, author: Author, write: _Write, marker: str, named_write: _Write | None
+) -> Tx:
     _refuse_changed_outside(conn, write, marker)
     # Cards are archived, never deleted: the board has every title a change can name.
     titles = {r["id"]: r["title"] for r in conn.execute("SELECT id, title FROM cards")}
@@ -273,20 +275,38 @@ def _apply(conn: BoardConnection, author: Author, write: _Write, marker: str) ->
     )  # fmt: skip
     values = main.after or main.before or {}
     card = main.entity_id if main.entity == "card" else values.get("card_id", values.get("from"))
-    return Tx(Undone(sentence(done, titles), card), records)
+    # It names the change it took back or made again ("Undone: you changed ‘Panic’: the
+    # status agreed with client → hypothesis"), not the change it wrote to do so.
+    named = _changes(named_write)[:1] if named_write is not None else []
+    return Tx(Undone(sentence(named[0] if named else done, titles), card), records)
 
 
 def undo(conn: BoardConnection, author: Author) -> Tx:
     """Undo my latest change that is not undone yet."""
-    write = _next_undo(_my_writes(conn, author.person))
+    writes = _my_writes(conn, author.person)
+    write = _next_undo(writes)
     if write is None:
         raise InvalidInput("Nothing of yours to undo on this board.")
-    return _apply(conn, author, write, "undo")
+    return _apply(conn, author, write, "undo", _original(writes, write))
 
 
 def redo(conn: BoardConnection, author: Author) -> Tx:
     """Redo my latest undo, if I made no new change since."""
-    write = _next_redo(_my_writes(conn, author.person))
+    writes = _my_writes(conn, author.person)
+    write = _next_redo(writes)
     if write is None:
         raise InvalidInput("Nothing to redo: you have undone nothing since your last change.")
-    return _apply(conn, author, write, "redo")
+    return _apply(conn, author, write, "redo", _original(writes, write))
+
+
+def _original(writes: list[_Write], write: _Write) -> _Write | None:
+    """The change ``write`` takes back or makes again, through the undos and redos it
+    names (None when it is older than the writes read)."""
+    by_seq = {w.seq: w for w in writes}
+    seen: set[int] = set()
+    while write.kind in ("undo", "redo"):
+        if write.seq in seen or write.target not in by_seq:
+            return None
+        seen.add(write.seq)
+        write = by_seq[write.target]
+    return write

@@ -47,7 +47,6 @@ def help_table(screen: Screen[Any], board: bool) -> Table:
     table.add_column()
     for keys, what in live_keys(screen):
         table.add_row(Text(keys), Text(what))
-    table.add_row(Text("ctrl+p"), Text("the command palette: every action, themes"))
     if board:
         table.add_row(Text(""), Text(""))
         for column in Column:
