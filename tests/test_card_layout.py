@@ -48,15 +48,15 @@ def test_markers_are_words_and_the_least_important_goes_whole() -> None:
     card = Card(id="c1", column=Column.SYMPTOMS, position=1.0, title="T",
                 status=Status.AGREED, domain=Domain.PSYCH, client_words="x")  # fmt: skip
     marks = CardMarks(links=9)
-    assert markers(card, marks, 60) == "agreed · psych · 0 views · 9 links · “”"
-    assert markers(card, marks, 35) == "agreed · 0 views · 9 links · “”"
-    assert markers(card, marks, 25) == "agreed · 0 views · “”"
-    assert markers(card, marks, 12) == "agreed · “”"
+    assert markers(card, marks, 60) == "agreed · psych · 0 views · 9 links · “words”"
+    assert markers(card, marks, 41) == "agreed · 0 views · 9 links · “words”"
+    assert markers(card, marks, 30) == "agreed · 0 views · “words”"
+    assert markers(card, marks, 18) == "agreed · “words”"
     assert markers(card, marks, 7) == "agreed"
     assert markers(card, marks, 5) == ""
     marks = CardMarks(links=1, relation="◄ maintained by", since="changed", cycle=2)
-    assert markers(card, marks, 80) == (
-        "changed · cycle of 2 · ◄ maintained by · agreed · psych · 0 views · 1 link · “”"
+    assert markers(card, marks, 90) == (
+        "changed · cycle of 2 · ◄ maintained by · agreed · psych · 0 views · 1 link · “words”"
     )
     assert markers(card, marks, 40) == "changed · cycle of 2 · ◄ maintained by"
     assert markers(card, marks, 20) == "◄ maintained by"

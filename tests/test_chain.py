@@ -8,7 +8,7 @@ the app say (``core/store/chain.py``).
 from __future__ import annotations
 
 import json
-import sqlite3
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from tests.helpers_store import raw
 
 from formboard.cli import cli
 from formboard.core.store import BoardStore, chain
-from formboard.core.store.sql import SQLITE
+from formboard.core.store.sql import POSTGRESQL, SQLITE
 
 runner = CliRunner()
 
@@ -38,15 +38,18 @@ def made(path: Path | str, cards: int = 4, client: str = "C-0421") -> Path | str
 
 
 class _Shell:
-    """A plain sqlite3 connection as the chain's functions use one (a tamperer's tool)."""
+    """A plain connection (sqlite3's, or psycopg's as psql would be) as the chain's
+    functions use one: a tamperer's tool."""
 
-    dialect = SQLITE
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+    def __init__(self, conn: Any, dialect: Any = SQLITE) -> None:
+        self.conn, self.dialect = conn, dialect
 
     def execute(self, statement: str, params: Any = ()) -> Any:
-        return self.conn.execute(statement, params)
+        if self.dialect is SQLITE:
+            return self.conn.execute(statement, params)
+        from psycopg.rows import dict_row
+
+        return self.conn.cursor(row_factory=dict_row).execute(statement, params)
 
 
 def _swap(conn: Any, a: int, b: int, p: str = "?") -> None:
@@ -127,31 +130,56 @@ def test_history_changed_outside_formboard_fails_check_at_the_first_broken_row(
     assert "outside formboard" in line
 
 
-def _rewrite_every_hash(path: Path) -> None:
-    """History changed, then every hash made again: a chain that holds, but another one."""
-    conn = raw(path)
-    conn.execute("UPDATE ops SET after = replace(after, 'Card 2', 'Card 9') WHERE seq = 3")
-    conn.execute("UPDATE ops SET hash = NULL")
-    chain.seal(_Shell(conn))  # type: ignore[arg-type]
+def _rewrite_every_hash(path: Path | str, pg_cluster: Any = None) -> None:
+    """History changed, then every hash made again: a chain that holds, but another one.
+    On a server, by its owner (the test server's superuser)."""
+
+    def rewrite(conn: Any, p: str) -> None:
+        conn.execute("UPDATE ops SET after = replace(after, 'Card 2', 'Card 9') WHERE seq = 3")
+        conn.execute("UPDATE ops SET hash = NULL")
+        chain.seal(_Shell(conn, SQLITE if p == "?" else POSTGRESQL))  # type: ignore[arg-type]
+
+    if pg_cluster is not None:
+        _tampered_on_a_server(str(path), rewrite, pg_cluster)
+        return
+    conn = raw(Path(path))
+    rewrite(conn, "?")
     conn.close()
 
 
+@pytest.fixture(params=["file", "postgresql"])
+def where(request: pytest.FixtureRequest, board_path: Path) -> tuple[Path | str, Any]:
+    """A board's place (a file, or a fresh board on the test server) and, on a server,
+    its cluster (to tamper with it as its owner)."""
+    if request.param == "file":
+        return board_path, None
+    url = request.getfixturevalue("pg_url")
+    return url, request.getfixturevalue("pg_cluster")
+
+
+def _made(place: tuple[Path | str, Any], cards: int = 4) -> Path | str:
+    location = place[0]
+    return made(location, cards, client=str(location).rsplit("board=", 1)[-1]
+                if place[1] is not None else "C-0421")  # fmt: skip
+
+
 def test_a_rewrite_with_every_hash_made_again_is_found_by_the_computer_that_saw_it(
-    board_path: Path,
+    where: tuple[Path | str, Any],
 ) -> None:
-    made(board_path)
-    _rewrite_every_hash(board_path)
-    result = run("show", board_path)  # any command that reads the board
+    location = _made(where)
+    _rewrite_every_hash(*where)
+    result = run("show", location)  # any command that reads the board
     said = [x for x in result.stderr.splitlines() if "history" in x]
-    assert said == [
-        "formboard: The board's history was changed outside formboard after revision 2 "
-        "(this computer had seen it up to revision 5): `formboard check` says where."
-    ], result.stderr
-    assert "history" not in run("show", board_path).stderr  # said once
-    checked = run("check", board_path)
+    assert len(said) == 1 and re.fullmatch(
+        r"formboard: The board's history was changed outside formboard after revision \d+ "
+        r"\(this computer had seen it up to revision \d+\): `formboard check` says where\.",
+        said[0],
+    ), result.stderr
+    assert "history" not in run("show", location).stderr  # said once
+    checked = run("check", location)
     assert checked.exit_code == 1
     assert "history: ok" in checked.stdout  # the chain itself holds: it was made again
-    assert "seen: FAILED — the board's history was changed outside formboard after revision 2" in (
+    assert "seen: FAILED — the board's history was changed outside formboard after revision" in (
         checked.stdout
     )
 
@@ -212,25 +240,45 @@ def test_copy_carries_the_chain_and_says_where_it_breaks(board_path: Path, tmp_p
     assert run("check", tmp_path / "second.board").exit_code == 1
 
 
-@pytest.mark.parametrize("fmt", ["html", "markdown", "json"])
-def test_a_filed_record_carries_the_chain_head_and_check_holds_the_board_to_it(
-    board_path: Path, tmp_path: Path, fmt: str
+def _history_head(location: Path | str) -> str:
+    line = next(x for x in run("check", location).stdout.splitlines() if x.startswith("history"))
+    assert "ok" in line, line
+    return line.rsplit(": ", 1)[1]  # the head's hash (its revision is the board's own)
+
+
+def test_copy_carries_the_chain_to_a_server_and_back(
+    board_path: Path, tmp_path: Path, pg_url: str
 ) -> None:
     made(board_path)
+    assert run("copy", board_path, pg_url).exit_code == 0
+    back = tmp_path / "back.board"
+    assert run("copy", pg_url, back).exit_code == 0
+    assert _history_head(board_path) == _history_head(pg_url) == _history_head(back)
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown", "json"])
+def test_a_filed_record_carries_the_chain_head_and_check_holds_the_board_to_it(
+    where: tuple[Path | str, Any], tmp_path: Path, fmt: str
+) -> None:
+    location = _made(where)
     record = tmp_path / f"record.{fmt}"
-    assert run("export", board_path, "--format", fmt, "-o", record).exit_code == 0
+    assert run("export", location, "--format", fmt, "-o", record).exit_code == 0
     head = chain.seen_in_record(record.read_text())
     assert head is not None and head.seq == 5
-    run("add", board_path, "sources", "Later, a new card")  # history goes on: still held
-    result = run("check", board_path, "--record", record)
+    run("add", location, "sources", "Later, a new card")  # history goes on: still held
+    result = run("check", location, "--record", record)
     assert result.exit_code == 0
     assert "record: ok — the board still holds the history this record was made from" in (
         result.stdout
     )
-    conn = raw(board_path)
-    conn.execute("UPDATE ops SET after = replace(after, 'Card 1', 'Card 7') WHERE seq = 1")
-    conn.close()
-    result = run("check", board_path, "--record", record)
+    tamper = "UPDATE ops SET after = replace(after, 'Card 1', 'Card 7') WHERE seq = 1"
+    if where[1] is not None:
+        _tampered_on_a_server(str(location), lambda c, p: c.execute(tamper), where[1])
+    else:
+        conn = raw(Path(location))
+        conn.execute(tamper)
+        conn.close()
+    result = run("check", location, "--record", record)
     assert result.exit_code == 1
     assert "record: FAILED — the board no longer holds the history this record was made" in (
         result.stdout
@@ -250,19 +298,19 @@ def test_the_meeting_note_carries_the_chain_head(board_path: Path, tmp_path: Pat
 
 
 async def test_the_app_says_once_in_a_notice_that_history_was_changed(
-    board_path: Path, tmp_path: Path
+    where: tuple[Path | str, Any], tmp_path: Path
 ) -> None:
     from tests.tui_helpers import drawn_notices, notice_drawn, opened_app, wait_for
 
-    made(board_path)
-    async with opened_app(board_path) as (app, pilot):
-        _rewrite_every_hash(board_path)
+    location = _made(where)
+    async with opened_app(location) as (app, pilot):
+        _rewrite_every_hash(*where)
         # A colleague on another computer writes as usual; this app reads the change.
         colleague = {"FORMBOARD_DATA_DIR": str(tmp_path / "colleague")}
-        assert run("add", board_path, "sources", "A colleague's card", env=colleague).exit_code == 0
-        notice = await notice_drawn(pilot, "history was changed outside formboard after revision 2")
+        assert run("add", location, "sources", "A colleague's card", env=colleague).exit_code == 0
+        notice = await notice_drawn(pilot, "history was changed outside formboard after revision")
         assert "History changed" in notice and "`formboard check` names the row" in notice
-        run("add", board_path, "sources", "Another card", env=colleague)
+        run("add", location, "sources", "Another card", env=colleague)
         await wait_for(pilot, lambda: app.board is not None and len(app.board.cards) == 6)
         await pilot.pause(0.3)
         changed = [n for n in drawn_notices(app) if "History changed" in n]
@@ -301,3 +349,25 @@ def test_a_record_filed_before_its_seal_was_worded_for_people_still_checks() -> 
         f"This record was made at history entry 17, sealed {head}; …"
     )
     assert seen_in_record(f"… history entry 17, sealed {head}").seq == 17
+
+
+def test_a_revision_made_text_on_a_server_is_said_and_repaired(pg_url: str, pg_cluster: Any):
+    """Any team member may write the board's settings; a revision made 'x' stopped every
+    write with a raw SQL error while `check` said all was well, and `repair` refused a
+    server: now the board opens read-only saying so, `check` names it and `repair` sets it."""
+    made(pg_url, cards=1, client=pg_url.rsplit("board=", 1)[1])
+    _tampered_on_a_server(
+        pg_url, lambda c, p: c.execute("UPDATE meta SET value = 'x' WHERE key = 'revision'"),
+        pg_cluster,
+    )  # fmt: skip
+    checked = run("check", pg_url)
+    assert checked.exit_code == 1 and "its revision is 'x', not a number" in checked.stdout
+    assert f"`formboard repair {pg_url}` puts it back" in checked.stdout, checked.stdout
+    refused = runner.invoke(cli, ["add", pg_url, "symptoms", "Insomnia"])
+    assert refused.exit_code == 1 and "bigint" not in refused.output
+    assert "its revision was changed outside formboard" in refused.output, refused.output
+    repaired = run("repair", pg_url)
+    assert repaired.exit_code == 0, repaired.output
+    assert "Set the board's revision to 3 (it was 'x')." in repaired.stdout, repaired.stdout
+    assert run("add", pg_url, "symptoms", "Insomnia").exit_code == 0
+    assert run("check", pg_url).exit_code == 0

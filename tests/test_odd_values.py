@@ -162,6 +162,39 @@ def test_a_card_title_stored_as_bytes_is_marked_on_its_card_and_fixed_by_edit(
     assert check_lines(board_path)[0] == 0
 
 
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE cards SET id = CAST(id AS BLOB)",
+     "UPDATE links SET from_id = CAST(from_id AS BLOB)",
+     "UPDATE perspectives SET card_id = CAST(card_id AS BLOB)"],
+    ids=["card ids", "links' cards", "perspectives' cards"],
+)  # fmt: skip
+def test_ids_stored_as_bytes_keep_their_links_and_repair_stores_them_as_text(
+    board_path: Path, met: dict[str, str], statement: str
+) -> None:
+    """A card's id (or a link's or perspective's card) stored as bytes is still that card:
+    the board keeps its links and perspectives, `check` sends to `repair`, and `repair`
+    stores them as text again — it once moved every link to the op log as orphans."""
+    before = json.loads(fine(run("show", board_path, "--json")))
+    shell(board_path, statement)
+    shown = json.loads(fine(run("show", board_path, "--json")))
+    assert len(shown["links"]) == len(before["links"]) > 0
+    assert (
+        sum(len(c["perspectives"]) for c in shown["cards"])
+        == sum(len(c["perspectives"]) for c in before["cards"])
+        > 0
+    )
+    lines = failed_lines(board_path, "rows")
+    assert lines and all("formboard repair" in line for line in lines), lines
+    assert not any("deleted outside formboard" in line for line in lines), lines
+    repaired = fine(run("repair", board_path))
+    assert "as text again (it was stored as bytes)." in repaired, repaired
+    assert "op log" not in repaired
+    assert check_lines(board_path)[0] == 0
+    after = json.loads(fine(run("show", board_path, "--json")))
+    assert after["links"] == before["links"] and after["cards"] == before["cards"]
+
+
 # ------------------------------------------------------------ cards' numbers
 
 

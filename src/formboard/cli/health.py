@@ -51,13 +51,18 @@ def repair(board: Path) -> None:
     A missing or garbled schema version or revision is set right, a card's or
     perspective's revision that is not a number gets the next one, and perspectives, links
     and attendance whose card or meeting was deleted outside formboard move to the op log
-    (`formboard log` keeps them whole). A backup is taken first. Values in cards are yours
+    (`formboard log` keeps them whole). A backup is taken first (of a file; a server's
+    boards are backed up with pg_dump). Values in cards are yours
     to choose: `formboard check` names each one and the command that sets it.
     """
+    from formboard.core.store.interface import is_server_location
+
     with opened(board) as store:
-        dest = store.take_backup()
+        # A server's boards are backed up with its own tools (`pg_dump`), as the README says.
+        dest = None if is_server_location(board) else store.take_backup()
         done = store.repair()
-    click.echo(one_line(f"Backed up to {dest} first."), err=True)
+    if dest is not None:
+        click.echo(one_line(f"Backed up to {dest} first."), err=True)
     for line in done or ["Nothing needed repair."]:
         click.echo(one_line(line))
 

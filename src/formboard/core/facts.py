@@ -19,8 +19,9 @@ from formboard.core.text import one_line
 
 COLUMN_ORDER = {column: index for index, column in enumerate(Column)}
 STATUS_SHORT = {Status.HYPOTHESIS: "hypothesis", Status.AGREED: "agreed", Status.RETIRED: "retired"}
-WORDS_MARK = "“”"  # the client's own words are recorded
+WORDS_MARK = "“words”"  # the client's own words are recorded
 PROBLEM_MARK = "⚠"  # a value another program stored; `formboard check` names it
+PROBLEM_MARKER = f"{PROBLEM_MARK} odd value"  # the same, on a card's marker line
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 RELATION_OUT, RELATION_IN = "►", "◄"  # on the board: how a card is linked to the focused one
 
@@ -169,7 +170,7 @@ MARKER_LEGEND: tuple[tuple[str, str], ...] = (
     (" · ".join(STATUS_SHORT.values()), "the card's status"),
     (f"{count(2, 'view')} · {count(3, 'link')}", "perspectives on the card, links to and from it"),
     (WORDS_MARK, "the client's own words are recorded"),
-    (PROBLEM_MARK, "another program stored a value formboard does not know (open the card)"),
+    (PROBLEM_MARKER, "another program stored a value formboard does not know (open the card)"),
     (f"{RELATION_OUT} {link_words(LinkKind.MAINTAINS)}", "this card maintains the focused card"),
     (
         f"{RELATION_IN} {link_words(LinkKind.MAINTAINS, backwards=True)}",

@@ -194,14 +194,9 @@ class BoardStore(BoardReads, BoardEdits):
             raise NotABoard(f"{path} is an SQLite database but not a formboard board.")
         self.file.opened = True
         version = health.int_setting(meta, "schema_version")
-        broken = [p.field for p in health.meta_problems(meta)]
+        broken = health.settings_broken(meta, path)
         if broken:
-            # Without them a write could land in an unknown schema or move the revision
-            # backwards (viewers would miss it): read-only until `formboard repair`.
-            self.read_only_reason = self.read_only_reason or (
-                f"its {' and '.join(broken)} {'were' if len(broken) > 1 else 'was'} changed outside formboard: "
-                f"`formboard repair {path}` puts them back"
-            )
+            self.read_only_reason = self.read_only_reason or broken
             self._meta_broken = True
         version = schema.SCHEMA_VERSION if version is None else version
         if version > schema.SCHEMA_VERSION:

@@ -44,7 +44,7 @@ def checks_of(store: BoardStore) -> list[Check]:
     """Every check on an open board (``BoardStore.check``)."""
     integrity = _integrity(store)
     found = [Check("file", True, f"{store.path} opens as a formboard board."), integrity]
-    revision, schema = _meta(store)
+    revision, schema = _meta(store, store.path)
     found.append(schema)
     if integrity.ok:  # a damaged file's rows are not worth reading
         found += _rows(store, str(store.path))
@@ -57,10 +57,12 @@ def checks_of(store: BoardStore) -> list[Check]:
 
 def server_checks(store: PgStore) -> list[Check]:
     """Every check on a board on a server (``PgStore.check``): which board and schema, its
-    values, its op log's chain and what this computer saw of it."""
+    settings and values, its op log's chain and what this computer saw of it."""
+    _, meta = _meta(store, store.location)
     return [
         Check("server", True, f"the board {store.board_code} at {store.location}"),
         Check("schema", True, f"{store.schema} (pg_dump -n {store.schema} backs it up alone)"),
+        *([] if meta.ok else [meta]),
         *_rows(store, store.location),
         *(Check(*line) for line in store.history_checks(store.location)),
     ]
@@ -114,7 +116,7 @@ def _integrity(store: BoardStore) -> Check:
     return Check("integrity", True, "quick_check and integrity_check say ok.")
 
 
-def _meta(store: BoardStore) -> tuple[int | None, Check]:
+def _meta(store: BoardStore | PgStore, where: object) -> tuple[int | None, Check]:
     try:
         meta = store.meta()
     except FormboardError as exc:
@@ -125,7 +127,7 @@ def _meta(store: BoardStore) -> tuple[int | None, Check]:
         return None, Check(
             "schema", False,
             f"{said} (changed outside formboard); it opens read-only until "
-            f"`formboard repair {store.path}` puts it back.",
+            f"`formboard repair {where}` puts it back.",
         )  # fmt: skip
     version, revision = int(meta["schema_version"]), int(meta["revision"])
     if version > SCHEMA_VERSION:

@@ -58,6 +58,8 @@ def read_start(conn: BoardConnection) -> BoardStart:
         if ids
         else ()
     )
-    cards = tuple(rows.card_from_row(r, tuple(by_card.get(r["id"], ()))) for r in found)
+    cards = tuple(
+        rows.card_from_row(r, tuple(by_card.get(rows.text_of(r["id"]), ()))) for r in found
+    )
     head = rows.board_of(conn, cards, tuple(rows.link_from_row(r) for r in links))
     return BoardStart(head, totals)

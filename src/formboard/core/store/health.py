@@ -103,6 +103,20 @@ def meta_problems(meta: dict[str, str]) -> list[Problem]:
     return found
 
 
+def settings_broken(meta: dict[str, str], where: object) -> str | None:
+    """Why a board whose schema version or revision another program garbled is read-only
+    until `repair` (a write could land in an unknown schema, or move the revision
+    backwards and viewers would miss it); None when both are numbers."""
+    broken = [p.field for p in meta_problems(meta)]
+    if not broken:
+        return None
+    many = len(broken) > 1
+    return (
+        f"its {' and '.join(broken)} {'were' if many else 'was'} changed outside formboard: "
+        f"`formboard repair {where}` puts {'them' if many else 'it'} back"
+    )
+
+
 # ------------------------------------------------------------------ the rows
 
 
@@ -112,11 +126,11 @@ def row_problems(conn: BoardConnection) -> list[Problem]:
     for row in conn.execute("SELECT * FROM cards ORDER BY col, position, id"):
         values = dict(row)
         values["column"] = values.pop("col")
-        found += _refused("card", row["id"], Card, values)
+        found += _refused("card", str(text_of(row["id"])), Card, values)
     for row in conn.execute("SELECT * FROM perspectives ORDER BY id"):
-        found += _refused("perspective", row["id"], Perspective, dict(row))
+        found += _refused("perspective", str(text_of(row["id"])), Perspective, dict(row))
     for row in conn.execute("SELECT * FROM links ORDER BY id"):
-        found += _refused("link", row["id"], Link, dict(row))
+        found += _refused("link", str(text_of(row["id"])), Link, dict(row))
     found += [_orphan(entity, eid) for entity, eid in orphans(conn)]
     return found
 
@@ -161,16 +175,44 @@ def _archived_flag(value: Any) -> Any:
 
 
 def orphans(conn: BoardConnection) -> list[tuple[str, str]]:
-    """(entity, id) of perspectives and links whose card is not on the board."""
+    """(entity, id) of perspectives and links whose card is not on the board. A card named
+    by an id stored as bytes is still its card (``repair`` stores it as text again)."""
     found = conn.execute(
-        "SELECT 'perspective', p.id FROM perspectives p LEFT JOIN cards c ON c.id = p.card_id "
-        "WHERE c.id IS NULL"
+        "SELECT 'perspective', p.id, p.card_id FROM perspectives p "
+        "LEFT JOIN cards c ON c.id = p.card_id WHERE c.id IS NULL"
     ).fetchall()
     found += conn.execute(
-        "SELECT 'link', l.id FROM links l LEFT JOIN cards a ON a.id = l.from_id "
-        "LEFT JOIN cards b ON b.id = l.to_id WHERE a.id IS NULL OR b.id IS NULL"
+        "SELECT 'link', l.id, l.from_id, l.to_id FROM links l LEFT JOIN cards a ON a.id = "
+        "l.from_id LEFT JOIN cards b ON b.id = l.to_id WHERE a.id IS NULL OR b.id IS NULL"
     ).fetchall()
-    return list(dict.fromkeys((str(entity), str(eid)) for entity, eid in found))
+    if found:  # rare: is each missing card only one whose id is stored as bytes?
+        cards = {text_of(cid) for (cid,) in conn.execute("SELECT id FROM cards")}
+        found = [row for row in found if not all(text_of(k) in cards for k in row[2:])]
+    return list(dict.fromkeys((str(row[0]), str(text_of(row[1]))) for row in found))
+
+
+# The columns that name a row or the card it belongs to: another program may store them as
+# bytes, which no card's id equals; ``repair`` stores them as text again.
+_KEYS = {"card": ("cards", ("id",)), "perspective": ("perspectives", ("id", "card_id")),
+         "link": ("links", ("id", "from_id", "to_id"))}  # fmt: skip
+
+
+def _keys_as_text(conn: BoardConnection) -> list[Record]:
+    """Every id or card reference stored as bytes, stored as its text again (SQLite)."""
+    records = []
+    for entity, (table, columns) in _KEYS.items():
+        for column in columns:
+            rows = conn.execute(
+                f"SELECT rowid, id, {column} FROM {table} WHERE typeof({column}) = 'blob'"
+            ).fetchall()
+            for rowid, eid, value in rows:
+                text = text_of(value)
+                conn.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", (text, rowid))
+                before, after = {column: "bytes"}, {column: text}
+                records.append(
+                    Record("repair_text", entity, str(text_of(eid)), None, before, after)
+                )
+    return records
 
 
 def _orphan(entity: str, eid: str) -> Problem:
@@ -219,7 +261,7 @@ def repair(conn: BoardConnection, sidecar_revision: int | None) -> Tx:
     is theirs to choose (`check` says how).
     """
     meta = {r["key"]: r["value"] for r in conn.execute("SELECT key, value FROM meta")}
-    records: list[Record] = []
+    records: list[Record] = _keys_as_text(conn)  # first: a card's id as bytes is its card
     if int_setting(meta, "schema_version") is None:
         version = str(inferred_version(conn))
         _set_meta(conn, "schema_version", version)
@@ -244,17 +286,33 @@ def repair(conn: BoardConnection, sidecar_revision: int | None) -> Tx:
             conn.execute(f"UPDATE {entity}s SET rev = ? WHERE id = ?", (rev, eid))
             records.append(Record("repair", entity, eid, None, {"rev": old}, {"rev": rev}))
     if int_setting(meta, "revision") is None:
-        seen = [logged_revision(conn), sidecar_revision or 0]
-        with contextlib.suppress(ValueError, TypeError):
-            seen.append(int(float(meta.get("revision") or 0)))
-        revision = str(max(seen) + 1)
-        _set_meta(conn, "revision", revision)
-        records.append(_meta_record("revision", meta.get("revision"), revision))
+        records.append(_revision_set(conn, meta, sidecar_revision))
     elif records:
         conn.execute(
             "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'revision'"
         )
     return Tx([_said(r) for r in records], records)
+
+
+def repair_revision(conn: BoardConnection) -> Tx:
+    """A server board's repair: its revision, when another program made it something
+    other than a number (its tables' types and keys hold everything else)."""
+    meta = {r["key"]: r["value"] for r in conn.execute("SELECT key, value FROM meta")}
+    if int_setting(meta, "revision") is not None:
+        return Tx([], [])
+    record = _revision_set(conn, meta, None)
+    return Tx([_said(record)], [record])
+
+
+def _revision_set(conn: BoardConnection, meta: dict[str, Any], sidecar: int | None) -> Record:
+    """Set the revision past every one any viewer may have seen (the op log's, the
+    sidecar's, the garbled value's), so every open screen reloads."""
+    seen = [logged_revision(conn), sidecar or 0]
+    with contextlib.suppress(ValueError, TypeError):
+        seen.append(int(float(meta.get("revision") or 0)))
+    revision = str(max(seen) + 1)
+    _set_meta(conn, "revision", revision)
+    return _meta_record("revision", meta.get("revision"), revision)
 
 
 def _newest_logged(conn: BoardConnection, eid: str) -> int | None:
@@ -266,8 +324,9 @@ def _newest_logged(conn: BoardConnection, eid: str) -> int | None:
 
 
 def _set_meta(conn: BoardConnection, key: str, value: str) -> None:
+    p = conn.dialect.param
     conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        f"INSERT INTO meta (key, value) VALUES ({p}, {p}) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
@@ -283,6 +342,12 @@ def _said(record: Record) -> str:
         (key, new), (old,) = next(iter(after.items())), before.values()
         was = "missing" if old is None else f"{shown(old)}"
         return f"Set the board's {key.replace('_', ' ')} to {new} (it was {was})."
+    if record.op == "repair_text":
+        (column,) = after
+        return (
+            f"Stored {record.entity} {one_line(visible(record.entity_id))}'s "
+            f"{'id' if column == 'id' else 'card'} as text again (it was stored as bytes)."
+        )
     if record.op == "repair":
         return (
             f"Set {record.entity} {record.entity_id}'s revision to {after['rev']} "

@@ -30,7 +30,11 @@ _TEXT_FIXES = {
     ("card", "column"): "formboard move {board} {id} COLUMN",
     ("perspective", "text"): "its author runs formboard edit-perspective {board} {id} TEXT",
     ("link", "note"): "formboard unlink {board} {id}, then formboard link again",
-}
+    # An id, or the card a perspective or link belongs to: `repair` stores it as text.
+    **{key: "formboard repair {board}" for key in (
+        ("card", "id"), ("perspective", "id"), ("perspective", "card_id"), ("link", "id"),
+        ("link", "from_id"), ("link", "to_id"))},
+}  # fmt: skip
 _TABLES = (("cards", "card", "id"), ("perspectives", "perspective", "id"),
            ("links", "link", "id"), ("members", "member", "login"))  # fmt: skip
 

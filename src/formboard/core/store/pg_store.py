@@ -113,6 +113,8 @@ class PgStore(BoardReads, BoardEdits):
         self._client_seq = 0
         self._unsettled: tuple[Any, int] | None = None  # (command, client_seq): fate unknown
         self._member_recorded = False
+        self._meta_broken = False  # read-only only until `repair` (health.meta_problems)
+        self._repairing = False
         if _create is not None:
             self._create(*_create)
         else:
@@ -255,8 +257,11 @@ class PgStore(BoardReads, BoardEdits):
         self._opened = True
         version = health.int_setting(meta, "schema_version") or 0
         self.standby = self._read(_in_recovery, settled=False)
+        broken = health.settings_broken(meta, self.location)
         if self.standby:  # it replays its primary's writes and takes none of its own
             self.read_only_reason = STANDBY
+        elif broken:  # a write would stop on it: `repair` sets it right
+            self._meta_broken, self.read_only_reason = True, broken
         elif version > schema.SCHEMA_VERSION:
             self.read_only_reason = (
                 f"it was written by a newer formboard (schema {version}; this one knows "
@@ -363,24 +368,17 @@ class PgStore(BoardReads, BoardEdits):
         return None  # the server's own tools keep its backups
 
     def fill(self, rows: dict[str, list[dict[str, Any]]]) -> None:
-        """``rows`` into this new, empty board: one transaction (its commit notifies).
+        """``rows`` into this new, empty board: one transaction (its commit notifies)."""
+        from formboard.core.store.pg_write import fill
 
-        The op log keeps the roles that wrote it on the source's server (none from a file):
-        its owner alone may switch off the trigger that writes the role, for this transaction.
-        """
-        with self._lock:
-            conn = self._connection()
-            try:
-                conn.begin_write()
-                pg_access.fill(conn, rows)
-                conn.commit()
-            except BaseException:
-                if conn.in_transaction:
-                    conn.rollback()
-                raise
+        fill(self, rows)
 
     def repair(self) -> list[str]:
-        return []
+        """Set the board's revision right where another program made it something other
+        than a number (the one setting a server's types do not hold); what was done."""
+        from formboard.core.store.pg_write import repair_settings
+
+        return repair_settings(self)
 
     def discard(self) -> None:
         """Drop a board just made whose filling failed (an import), then close."""

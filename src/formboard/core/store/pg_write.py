@@ -22,6 +22,7 @@ from psycopg import errors as pg_errors
 from formboard.core.errors import BoardBusy, BoardReadOnly
 from formboard.core.lock import env_seconds
 from formboard.core.model import now_iso
+from formboard.core.store import health, pg_access
 from formboard.core.store.pg_url import first_line as _first_line
 from formboard.core.store.reads import RETRY_PAUSES, pause_before_retry
 from formboard.core.store.writes import Author, OpFn, run_transaction
@@ -50,7 +51,7 @@ def _pauses() -> Iterator[float]:
 
 def write(store: PgStore, op_fn: Callable[..., Any]) -> Any:
     """Run ``op_fn(conn, author)`` as one transaction of ``store``'s board, once."""
-    if store.read_only_reason is not None:
+    if store.read_only_reason is not None and not store._repairing:
         raise BoardReadOnly(f"The board cannot be changed: {store.read_only_reason}.")
     if store._closed:
         raise BoardReadOnly("The board is closed.")
@@ -114,3 +115,34 @@ def _op_number(store: PgStore) -> int:
     store._unsettled = None
     store._client_seq += 1
     return store._client_seq
+
+
+def repair_settings(store: PgStore) -> list[str]:
+    """``PgStore.repair``: the board's revision set right, if another program garbled it."""
+    if not store._meta_broken:
+        return []
+    store._repairing = True
+    try:
+        done: list[str] = store._write(lambda conn, author: health.repair_revision(conn))
+    finally:
+        store._repairing = False
+    store._meta_broken, store.read_only_reason = False, None
+    return done
+
+
+def fill(store: PgStore, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """``PgStore.fill``: ``rows`` into a new, empty board, in one transaction.
+
+    The op log keeps the roles that wrote it on the source's server (none from a file):
+    its owner alone may switch off the trigger that writes the role, for this transaction.
+    """
+    with store._lock:
+        conn = store._connection()
+        try:
+            conn.begin_write()
+            pg_access.fill(conn, rows)
+            conn.commit()
+        except BaseException:
+            if conn.in_transaction:
+                conn.rollback()
+            raise

@@ -247,7 +247,7 @@ def read_board(conn: BoardConnection) -> Board:
     """Everything on the board, archived cards included."""
     by_card = perspectives_by_card(conn)
     cards = tuple(
-        card_from_row(row, tuple(by_card.get(row["id"], ())))
+        card_from_row(row, tuple(by_card.get(text_of(row["id"]), ())))
         for row in conn.execute(f"SELECT {CARD_COLUMNS} FROM cards ORDER BY col, position, id")
     )
     # A perspective or link whose card another program deleted is not on the board: the
@@ -256,7 +256,7 @@ def read_board(conn: BoardConnection) -> Board:
     lost = sum(len(ps) for cid, ps in by_card.items() if cid not in on_board)
     links = []
     for r in conn.execute("SELECT * FROM links ORDER BY created_at, id"):
-        if r["from_id"] in on_board and r["to_id"] in on_board:
+        if text_of(r["from_id"]) in on_board and text_of(r["to_id"]) in on_board:
             links.append(link_from_row(r))
         else:
             lost += 1
@@ -295,7 +295,8 @@ def perspectives_by_card(
     for row in conn.execute(
         f"SELECT * FROM perspectives{where} ORDER BY created_at, id", ids or ()
     ):
-        by_card.setdefault(row["card_id"], []).append(perspective_from_row(row))
+        perspective = perspective_from_row(row)  # a card id stored as bytes: as text
+        by_card.setdefault(perspective.card_id, []).append(perspective)
     return by_card
 
 
@@ -358,7 +359,9 @@ def read_cards(conn: BoardConnection, ids: list[str]) -> dict[str, Card]:
     by_card = perspectives_by_card(conn, ids)
     marks = conn.dialect.params(len(ids))
     rows = conn.execute(f"SELECT {CARD_COLUMNS} FROM cards WHERE id IN ({marks})", ids)
-    return {r["id"]: card_from_row(r, tuple(by_card.get(r["id"], ()))) for r in rows}
+    return {
+        text_of(r["id"]): card_from_row(r, tuple(by_card.get(text_of(r["id"]), ()))) for r in rows
+    }
 
 
 def read_links(conn: BoardConnection, ids: list[str]) -> dict[str, Link]:

@@ -25,7 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from formboard.core.facts import PROBLEM_MARK, WORDS_MARK, card_facts, count
+from formboard.core.facts import PROBLEM_MARKER, WORDS_MARK, card_facts, count
 from formboard.core.model import Card, Column, Status
 from formboard.core.text import first_line
 from formboard.tui.text import safe, truncate, wrap_title
@@ -61,7 +61,7 @@ def marker_parts(card: Card, marks: CardMarks, width: int) -> list[tuple[str, st
     """The card's marker line as (words, part) pairs that fit ``width`` cells.
 
     Every card of a screen uses one notation, in words: "changed · cycle of 2 ·
-    ◄ maintained by · agreed · psych · 2 views · 3 links · “”". Where the line is too
+    ◄ maintained by · agreed · psych · 2 views · 3 links · “words”". Where it is too
     narrow, the least important part is dropped whole, one after another.
     """
     facts = card_facts(card, marks.links)
@@ -75,7 +75,7 @@ def marker_parts(card: Card, marks: CardMarks, width: int) -> list[tuple[str, st
         "links": count(facts.links, "link"),
         "words": WORDS_MARK if facts.client_words else "",
         # A value another program stored (the card view says what it is).
-        "problem": PROBLEM_MARK if facts.problems else "",
+        "problem": PROBLEM_MARKER if facts.problems else "",
     }
     kept = [part for part in _IMPORTANCE if words[part]]
     while kept and cell_len(SEPARATOR.join(words[p] for p in kept)) > width:
