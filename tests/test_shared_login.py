@@ -97,7 +97,7 @@ def test_undo_at_a_shared_login_never_undoes_the_other_persons_write(tmp_path: P
     with ana_and_ben_at_the_ward(tmp_path) as (ana, ben):
         hers = ana.add_card("symptoms", "Panic at work")
         his = ben.add_card("sources", "Early loss")
-        assert ana.undo().said == "archived ‘Panic at work’"  # hers, not his later one
+        assert ana.undo().said == "added ‘Panic at work’ to Symptoms"  # hers, not his later one
         assert ana.card(hers.id).archived and not ana.card(his.id).archived
         with pytest.raises(InvalidInput, match="Nothing of yours to undo"):
             ana.undo()
@@ -108,7 +108,9 @@ def test_undo_at_a_shared_login_never_undoes_the_other_persons_write(tmp_path: P
         with pytest.raises(Exception, match="Ben Okafor changed the title"):
             ana.undo()
         assert ana.card(mine.id).title == "Very high standards"
-        assert ben.undo().said.startswith("changed ‘High standards’: the title ‘Very high")
+        assert ben.undo().said.startswith(
+            "changed ‘High standards’: the title ‘High standards’ → ‘Very high"
+        )
         assert ben.card(mine.id).title == "High standards"
 
 

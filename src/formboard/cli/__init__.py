@@ -60,7 +60,9 @@ def cli(ctx: click.Context) -> None:
 
     A board has five columns: symptoms, sources, qualities, resources and relationships.
     Card ids may be given as any unique prefix. `formboard BOARD` opens a board in the
-    terminal app; `formboard` alone lists the boards in this folder.
+    terminal app; `formboard` alone lists the boards in this folder. The app's options go
+    before or after the board: `formboard --theme NAME BOARD`, `--watch auto|events|poll`
+    (`formboard open --help` says each).
     """
     if ctx.invoked_subcommand not in APP_COMMANDS:
         resume_collector()  # the app resumes it after its first frame (gc_pause.py)
