@@ -7,12 +7,12 @@ board someone may be writing). The newest few are kept, owner-only.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from formboard.core.digest import hex_digest
 from formboard.core.errors import DriveProblem
 from formboard.core.files import make_private_folders
 from formboard.core.settings import data_dir
@@ -29,7 +29,7 @@ EVERY_SECONDS = 3600.0
 def backup_folder(board_path: Path) -> Path:
     """``<data>/backups/<board name>-<8 hex of its full path>``: one folder per board file."""
     full = str(Path(board_path).expanduser().absolute())
-    tag = hashlib.sha256(full.encode()).hexdigest()[:8]
+    tag = hex_digest(full.encode())[:8]
     return data_dir() / "backups" / f"{Path(full).stem}-{tag}"
 
 

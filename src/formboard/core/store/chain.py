@@ -16,13 +16,13 @@ holds alone (the file's write lease; a server's row lock on the revision).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from formboard.core.digest import hex_digest
 from formboard.core.store.sql import BoardConnection, Row
 
 # The columns a row's hash covers, in this order.
@@ -48,7 +48,7 @@ def link(previous: str, values: Sequence[Any]) -> str:
     canonical = json.dumps(
         [previous, *map(_plain, values)], ensure_ascii=False, separators=(",", ":")
     )
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    return hex_digest(canonical.encode("utf-8", "surrogatepass"))
 
 
 def _values(row: Row) -> list[Any]:
@@ -184,7 +184,7 @@ class Witness:
             from formboard.core.settings import data_dir
 
             folder = data_dir() / "seen"  # beside the backups, owner-only
-        key = hashlib.sha256(f"{board_id}\n{location}".encode()).hexdigest()[:32]
+        key = hex_digest(f"{board_id}\n{location}".encode())[:32]
         witness = cls(folder / f"{key}.json")
         witness.load()
         return witness
