@@ -395,6 +395,7 @@ def test_check_names_a_stale_lease_without_failing(board_path: Path, board: dict
     assert "held by ghost@far" in result.stdout and "stale (not renewed for 120 s)" in result.stdout
 
 
+@pytest.mark.posix
 def test_check_says_when_a_stale_lease_may_not_be_removed_by_this_user(
     board_path: Path, board: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -500,6 +501,7 @@ def test_import_over_an_existing_board_is_one_sentence(
     assert state(board_path) == before
 
 
+@pytest.mark.posix
 def test_new_board_says_who_can_open_it(tmp_path: Path) -> None:
     private = run("new", tmp_path / "mine.board", "--client", "C-0001")
     assert private.exit_code == 0 and "Only you can open it" in private.stderr
@@ -633,6 +635,7 @@ def unprivileged(tmp_path: Path) -> Iterator[list[str]]:
     yield prefix
 
 
+@pytest.mark.posix
 @pytest.mark.parametrize("what", ["file", "folder"])
 def test_a_read_only_board_reads_but_a_write_is_one_sentence(
     board_path: Path, board: dict[str, str], unprivileged: list[str], what: str
@@ -675,6 +678,7 @@ def test_a_mistyped_command_is_named_and_the_nearest_suggested(
     assert "no command 'showw'; did you mean 'show'?" in done.stderr
 
 
+@pytest.mark.posix
 def test_a_board_the_user_may_not_read_is_one_sentence_with_exit_code_1(
     board_path: Path, board: dict[str, str], unprivileged: list[str]
 ) -> None:

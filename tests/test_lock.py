@@ -262,6 +262,7 @@ def test_lease_files_are_private(board: Path) -> None:
         assert stat.S_IMODE(os.stat(lease.lock_dir / "owner.json").st_mode) == 0o600
 
 
+@pytest.mark.posix
 def test_team_folder_with_setgid_bit_gives_the_group_access(tmp_path: Path) -> None:
     team = tmp_path / "team"
     team.mkdir()
@@ -415,6 +416,7 @@ def test_crash_leftovers_are_swept_and_fresh_or_living_ones_kept(board: Path) ->
     assert left == sorted([name, fresh.name, other_board.name])
 
 
+@pytest.mark.posix
 def test_a_stale_lease_this_user_may_not_remove_is_said_as_such(
     board: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -118,7 +118,6 @@ def test_a_local_disk_is_watched_by_file_events(path: Path) -> None:
 
 
 def test_a_network_drive_is_polled(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(drives, "_mount_says_network", lambda _p: True)
     monkeypatch.setattr(drives, "filesystem_type", lambda _f: "fuse.sshfs")
     assert choose_mode(path) == (
         WatchMode.POLL,

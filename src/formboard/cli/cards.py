@@ -12,6 +12,7 @@ import click
 
 from formboard.cli.common import BOARD, KINDS, choice, domain_value, opened, status_value
 from formboard.cli.conflict import conflict_failed, last_writer, rev_options, warn_if_replacing
+from formboard.core.drives import modes_hold
 from formboard.core.errors import BoardConflict, InvalidInput, UnknownEntity
 from formboard.core.files import private_mode
 from formboard.core.store import column_of, create_store
@@ -34,7 +35,8 @@ def new(board: Path, client: str, title: str) -> None:
         )
     with create_store(board, client, title) as store:
         click.echo(one_line(f"Created a board for {store.board().client} at {store.location}."))
-        if store.kind == "file" and private_mode(Path(store.location).parent)[0] == 0o600:
+        folder = Path(store.location).parent
+        if store.kind == "file" and private_mode(folder)[0] == 0o600 and modes_hold(folder):
             # Said on stderr: who can open it is worth knowing before colleagues try.
             click.echo(
                 "Only you can open it: this folder is not a team (setgid group) folder. "

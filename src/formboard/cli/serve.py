@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import sys
 from pathlib import Path
 
 import click
@@ -29,8 +30,16 @@ def serve(board: Path | str, port: int, host: str, public_url: str | None, new_t
     Each tab is the app, as its own person.
 
     Needs the web extra: pip install 'formboard[web]'. Every page needs the secret token in
-    the address this prints; without it a page says nothing about any board.
+    the address this prints; without it a page says nothing about any board. Runs on Linux
+    and macOS (each tab's app is started through a POSIX shell).
     """
+    if sys.platform == "win32":
+        raise CommandFailed(
+            "formboard serve runs on Linux and macOS: each tab's app is started through a "
+            "POSIX shell, which Windows does not have. Serve the board from a Linux or Mac "
+            "computer that reaches the team folder; Windows colleagues open the address it "
+            "prints in their browser."
+        )
     try:
         from formboard.web import BoardServer, server_token
     except ImportError:

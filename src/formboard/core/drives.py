@@ -2,8 +2,9 @@
 
 The store and the watcher behave differently on network drives (fresh connections,
 polling), see DESIGN §3–§4. Linux reads /proc/self/mountinfo, and statfs(2)'s magic
-number where the mount table does not say; elsewhere a local disk is assumed unless
-configured.
+number where the mount table does not say; macOS statfs's file system name; Windows the
+drive's type (a mapped network drive) and the path (a UNC share). What cannot be told is
+a network drive; the ``watch`` setting overrides the choice of polling.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 NETWORK_FS_TYPES = {
     "nfs",
@@ -64,13 +66,8 @@ def filesystem_type(folder: str) -> str:
     return best_type
 
 
-def _mount_says_network(path: Path) -> bool:
-    fs = filesystem_type(str(path.parent if not path.is_dir() else path))
-    return fs in NETWORK_FS_TYPES or fs.startswith("fuse.") or fs == "fuse"
-
-
 def is_network_drive(path: Path) -> bool:
-    """True when the board's folder is on a network or FUSE file system."""
+    """True when the board's folder is on a network or FUSE file system, or unknown."""
     return network_drive(path) is not None
 
 
@@ -83,19 +80,78 @@ NETWORK_MAGIC = {
     0x65735546: "fuse",
     0x01021997: "9p",
 }
+# macOS: statfs's f_fstypename of the file systems another Mac's or PC's writes arrive on
+# (FSEvents does not report them); and those of its own disks.
+MAC_NETWORK = {"smbfs", "nfs", "afpfs", "webdav", "cifs", "ftp", "macfuse", "osxfuse", "fusefs"}
+MAC_LOCAL = {"apfs", "hfs", "msdos", "exfat", "ntfs", "udf", "cd9660", "devfs"}
+# Windows: GetDriveTypeW's answers for a drive on this computer (removable, fixed, CD,
+# RAM disk); 4 is DRIVE_REMOTE (a mapped network drive), 0 and 1 say nothing.
+WINDOWS_LOCAL = {2: "removable disk", 3: "local disk", 5: "CD drive", 6: "RAM disk"}
+UNKNOWN = "a drive formboard cannot identify, treated as a network drive"
+
+
+class DriveFacts(NamedTuple):
+    """What a platform says of the folder a board is in, gathered by ``facts``; the
+    judgement (``judge``) is a pure function of them, tested with each platform's cases."""
+
+    platform: str  # sys.platform: "linux", "darwin", "win32"
+    folder: str  # as given (a Windows UNC path starts with two backslashes)
+    mount_type: str = ""  # Linux: the mount table's type ("ext4", "fuse.sshfs"); "" unknown
+    magic: int | None = None  # Linux: statfs(2)'s f_type
+    fs_name: str = ""  # macOS: statfs's f_fstypename ("apfs", "smbfs"); "" unknown
+    drive_type: int | None = None  # Windows: GetDriveTypeW of the folder's drive
+
+
+def judge(facts: DriveFacts) -> str | None:
+    """The network file system the folder is on, ``None`` for a local disk. Whatever cannot
+    be told is a network drive: trusting file events there loses colleagues' edits."""
+    if facts.platform == "win32":
+        if facts.folder.replace("/", "\\").startswith("\\\\"):
+            return "a network share (UNC path)"
+        if facts.drive_type == 4:
+            return "a mapped network drive"
+        return None if facts.drive_type in WINDOWS_LOCAL else UNKNOWN
+    if facts.platform == "darwin":
+        name = facts.fs_name.lower()
+        if name in MAC_NETWORK or name.startswith(("macfuse", "osxfuse", "fuse")):
+            return name
+        return None if name in MAC_LOCAL else UNKNOWN
+    fs = facts.mount_type
+    if fs in NETWORK_FS_TYPES or fs.startswith("fuse.") or fs == "fuse":
+        return fs
+    if facts.magic is not None and facts.magic in NETWORK_MAGIC:
+        return NETWORK_MAGIC[facts.magic]
+    if not fs and facts.magic is None and facts.platform.startswith("linux"):
+        return UNKNOWN  # neither the mount table nor statfs answered
+    return None if facts.platform.startswith("linux") or fs else UNKNOWN
+
+
+def modes_hold(folder: Path) -> bool:
+    """Whether a file's mode (owner-only, group) protects it in ``folder``: on Linux, as
+    its SMB and NFS mounts map them; never on Windows, where the share's access lists do;
+    on macOS on its own disks only (a share's server decides there)."""
+    if os.name == "nt" or sys.platform == "win32":
+        return False
+    return sys.platform.startswith("linux") or judge(facts(folder)) is None
 
 
 def network_drive(board_path: Path) -> str | None:
-    """The name of the network file system holding the board's folder, or ``None``.
-
-    /proc/self/mountinfo first; statfs(2)'s magic number as well,
-    for when /proc is missing or a mount point is not where the path says.
-    """
+    """The name of the network file system holding the board's folder, or ``None``."""
     folder = board_path.parent if not board_path.is_dir() else board_path
-    if _mount_says_network(board_path):
-        return filesystem_type(str(folder)) or "network file system"
-    magic = _statfs_magic(folder)
-    return NETWORK_MAGIC.get(magic) if magic is not None else None
+    return judge(facts(folder))
+
+
+def facts(folder: Path) -> DriveFacts:
+    """What this platform says of ``folder`` (see ``DriveFacts``)."""
+    platform = sys.platform
+    if platform == "win32":
+        return DriveFacts(platform, str(folder), drive_type=_windows_drive_type(folder))
+    if platform == "darwin":
+        return DriveFacts(platform, str(folder), fs_name=_mac_fs_name(folder))
+    mount_type = filesystem_type(str(folder))
+    if mount_type in NETWORK_FS_TYPES or mount_type.startswith("fuse"):
+        return DriveFacts(platform, str(folder), mount_type)  # the mount table says enough
+    return DriveFacts(platform, str(folder), mount_type, _statfs_magic(folder))
 
 
 def _statfs_magic(folder: Path) -> int | None:
@@ -110,5 +166,34 @@ def _statfs_magic(folder: Path) -> int | None:
         if libc.statfs(os.fsencode(folder), buf) != 0:
             return None
         return ctypes.c_long.from_buffer(buf).value & 0xFFFFFFFF
+    except (OSError, AttributeError, ValueError):
+        return None
+
+
+def _mac_fs_name(folder: Path) -> str:
+    """statfs(2)'s ``f_fstypename`` on macOS (64-bit struct statfs: it starts at byte 72),
+    or "" when it cannot be read."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        buf = ctypes.create_string_buffer(4096)  # struct statfs is 2168 bytes
+        if libc.statfs(os.fsencode(folder), buf) != 0:
+            return ""
+        return buf.raw[72:88].split(b"\0", 1)[0].decode("ascii", "replace")
+    except (OSError, AttributeError, ValueError):
+        return ""
+
+
+def _windows_drive_type(folder: Path) -> int | None:
+    """GetDriveTypeW of the drive ``folder`` is on (``C:\\``), or None when it cannot be asked."""
+    drive = os.path.splitdrive(os.path.abspath(folder))[0]
+    if not drive or drive.startswith(("\\\\", "//")):
+        return None  # a UNC path: ``judge`` knows it by its name
+    try:
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        return int(kernel32.GetDriveTypeW(drive + "\\"))
     except (OSError, AttributeError, ValueError):
         return None

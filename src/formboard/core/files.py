@@ -10,8 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+
+from formboard.core.drives import modes_hold
 
 
 def private_mode(folder: Path) -> tuple[int, int]:
@@ -40,7 +44,18 @@ def make_private_folders(folder: Path) -> None:
         _, dir_mode = private_mode(new.parent)
         with contextlib.suppress(FileExistsError):
             os.mkdir(new, dir_mode)
-            os.chmod(new, dir_mode)  # the umask strips bits on mkdir; say exactly which
+            if modes_hold(new.parent):
+                os.chmod(new, dir_mode)  # the umask strips bits on mkdir; say exactly which
+
+
+def set_mode(fd: int, mode: int, folder: Path) -> None:
+    """Give an open file in ``folder`` exactly ``mode`` (the umask may have stripped the
+    group bits a team folder needs), where modes mean something (``drives.modes_hold``):
+    not on Windows (Python 3.11 and 3.12 have no ``os.fchmod``; a share's access lists
+    protect a board there) nor on a share mounted on a Mac."""
+    fchmod = getattr(os, "fchmod", None)
+    if fchmod is not None and modes_hold(folder):
+        fchmod(fd, mode)
 
 
 def write_atomically(path: Path, data: bytes, mode: int, *, durable: bool = True) -> None:
@@ -50,16 +65,35 @@ def write_atomically(path: Path, data: bytes, mode: int, *, durable: bool = True
     try:
         try:
             os.write(fd, data)
-            os.fchmod(fd, mode)  # the umask may have stripped group bits a team folder needs
+            set_mode(fd, mode, path.parent)
             if durable:
                 os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        while_in_use(os.replace, tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+# Windows refuses to replace, rename or remove a file another process has open (Python
+# opens files without FILE_SHARE_DELETE): a colleague reading the lease's owner file, say.
+# Such a refusal passes within moments, so it is tried again after these pauses.
+IN_USE_PAUSES = (0.01, 0.02, 0.05, 0.1, 0.2)
+
+
+def while_in_use(move: Callable[[Path, Path], None], source: Path, target: Path) -> None:
+    """``move(source, target)`` (``os.replace`` or ``os.rename``), tried again while it
+    meets a PermissionError (a file in use, on Windows); its last error as it is."""
+    for pause in (*IN_USE_PAUSES, None):
+        try:
+            move(source, target)
+            return
+        except PermissionError:
+            if pause is None:
+                raise
+            time.sleep(pause)
 
 
 def server_now(probe: Path) -> float | None:

@@ -107,7 +107,10 @@ def _os_account() -> tuple[str, str]:
     try:
         import pwd
     except ImportError:  # Windows has no pwd; os.getlogin asks the OS, not the environment
-        return os.getlogin(), ""
+        try:
+            return os.getlogin(), ""
+        except OSError:  # no console to ask (a service); Windows sets USERNAME for it
+            return os.environ.get("USERNAME") or "unknown", ""
     try:
         entry = pwd.getpwuid(os.getuid())
     except KeyError:  # a container uid with no passwd entry

@@ -22,7 +22,6 @@ import contextlib
 import errno
 import json
 import os
-import pwd
 import stat
 import threading
 import time
@@ -31,8 +30,9 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from formboard.core.drives import modes_hold
 from formboard.core.errors import BoardLocked, DriveProblem
-from formboard.core.files import private_mode, server_now, write_atomically
+from formboard.core.files import private_mode, server_now, while_in_use, write_atomically
 from formboard.core.lease_owner import (
     LeaseInfo as LeaseInfo,  # re-exported: callers know the lease by lock
 )
@@ -226,7 +226,8 @@ class WriteLease:
             # the caller says why. Only the rename onto a held lease means "someone else".
             os.mkdir(staging, dir_mode)
             try:
-                os.chmod(staging, dir_mode)  # the umask may have stripped group bits
+                if modes_hold(staging.parent):  # the umask may have stripped group bits
+                    os.chmod(staging, dir_mode)
                 self._acquired_at = time.time()
                 self._write_owner(0, file_mode, into=staging)
             except OSError:
@@ -346,7 +347,7 @@ class WriteLease:
             folder_st, lock_st = os.stat(folder), os.lstat(self.lock_dir)
         except OSError:
             return True  # gone already, or unknown: trying costs nothing
-        me = os.geteuid()
+        me = os.geteuid() if hasattr(os, "geteuid") else None  # Windows: no sticky folders
         if me == 0:
             return True
         if not os.access(folder, os.W_OK | os.X_OK):
@@ -358,8 +359,10 @@ class WriteLease:
         """What is true of a stale lease this user may not remove, and what to do."""
         who = holder.who() if holder else _UNKNOWN_HOLDER
         try:
+            import pwd  # not on Windows, where no folder is sticky (``removable``)
+
             owner = pwd.getpwuid(os.lstat(self.lock_dir).st_uid).pw_name
-        except (OSError, KeyError):
+        except (ImportError, OSError, KeyError):
             owner = "its owner"
         return (
             f"The board stays locked by {who}: their lease is stale, but in this folder only "
@@ -375,7 +378,7 @@ class WriteLease:
         """
         aside = self.lock_dir.with_name(f"{self.lock_dir.name}.stale-{uuid.uuid4().hex}")
         try:
-            os.rename(self.lock_dir, aside)  # only one breaker wins this
+            while_in_use(os.rename, self.lock_dir, aside)  # only one breaker wins this
         except OSError:
             return
         found = _read_owner(aside)

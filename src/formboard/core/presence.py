@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
 import re
@@ -34,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from formboard.core.digest import hex_digest
 from formboard.core.files import private_mode, server_now, write_atomically
 from formboard.core.identity import Identity, current_identity
 from formboard.core.model import now_iso
@@ -285,8 +285,10 @@ class Presence:
         """True for a file from this machine whose process has ended."""
         if entry.host != self.identity.host or entry.pid == self.pid:
             return False
-        if entry.machine != self.machine:
-            return False  # another machine with the same name, or before a reboot
+        if not self.machine or entry.machine != self.machine:
+            # Another machine with the same name, or before a reboot; or no boot id to tell
+            # (macOS, Windows): never judged by this machine's processes.
+            return False
         return not _pid_alive(entry.pid)
 
     def _remove(self, name: str) -> None:
@@ -334,7 +336,7 @@ def record_move(board_path: Path, identity: Identity, to_board: Path) -> None:
         {"login": me.login, "name": me.name, "to": to_board.name, "at": now_iso()},
         ensure_ascii=False,
     ).encode()
-    named = hashlib.sha256(me.name.encode()).hexdigest()[:12]  # a name is no file name
+    named = hex_digest(me.name.encode())[:12]  # a name is no file name
     with contextlib.suppress(OSError):
         if folder.is_dir():
             write_atomically(folder / file_name(f"{MOVED}{me.login}-{named}"), data, file_mode)

@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import uuid
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from formboard.core.errors import (
@@ -21,9 +21,10 @@ from formboard.core.errors import (
     BoardNotFound,
     BoardReadOnly,
     DriveProblem,
+    InvalidInput,
     NotABoard,
 )
-from formboard.core.files import private_mode, write_atomically
+from formboard.core.files import private_mode, set_mode, write_atomically
 from formboard.core.model import now_iso
 from formboard.core.store import schema
 from formboard.core.store.sql import SQLITE
@@ -88,6 +89,16 @@ class _TextCursor(sqlite3.Cursor):
 _NOT_UTF8 = "Could not decode to UTF-8"
 
 
+def sqlite_uri(path: PurePath, mode: str) -> str:
+    """The URI SQLite opens ``path`` by, in ``mode``. A Windows share's path (UNC,
+    ``\\\\server\\share\\…``) as ``file:////server/share/…``: the ``file://server/…``
+    form ``as_uri`` gives is refused by SQLite ("invalid uri authority")."""
+    uri = path.as_uri()
+    if not uri.startswith("file:///"):
+        uri = "file:////" + uri.removeprefix("file://")
+    return f"{uri}?mode={mode}"
+
+
 def connect(path: Path, mode: str) -> SqliteConnection:
     """A connection with the settings of DESIGN §3: ``mode`` is "ro", "rw" or "rwc".
 
@@ -95,7 +106,7 @@ def connect(path: Path, mode: str) -> SqliteConnection:
     ``schema.JOURNAL_PRAGMA``); a read-only one cannot write a journal, nor roll one back.
     """
     conn = sqlite3.connect(
-        path.as_uri() + f"?mode={mode}",
+        sqlite_uri(path, mode),
         uri=True,
         isolation_level=None,
         timeout=schema.BUSY_TIMEOUT_S,
@@ -127,11 +138,39 @@ def revision_on_disk(path: Path) -> int:
         conn.close()
 
 
+# Names Windows keeps for devices, whatever follows a dot (``CON.board`` too).
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10))}
+
+
+def name_problem(name: str) -> str | None:
+    """Why a colleague on Windows could not open a board file called ``name`` (one
+    sentence), or None: refused on every platform, so no board is made that they cannot."""
+    if name.split(".", 1)[0].rstrip(" ").upper() in _RESERVED:
+        return f"{name} is a name Windows keeps for a device; choose another"
+    if name.endswith((".", " ")):
+        return f"{name!r} ends in a dot or a space, which Windows drops; choose another name"
+    odd = sorted({c for c in name if c in '<>:"\\|?*' or ord(c) < 32})
+    if odd:
+        return f"{name!r} holds {' '.join(map(repr, odd))}, which Windows refuses in a file name"
+    return None
+
+
 def create_private(path: Path) -> None:
     """Create an empty board file, owner-only (group-shared in a setgid folder) from byte one."""
     folder = path.parent
     if not folder.is_dir():
         raise BoardNotFound(f"The folder {folder} does not exist; create it first.")
+    problem = name_problem(path.name)
+    if problem:
+        raise InvalidInput(f"The board's file name: {problem}.")
+    with contextlib.suppress(OSError):  # a folder that cannot be listed: O_EXCL still holds
+        twin = next((n for n in os.listdir(folder)
+                     if n.casefold() == path.name.casefold() and n != path.name), None)  # fmt: skip
+        if twin is not None:
+            raise BoardExists(
+                f"{folder} has {twin}, which differs from {path.name} only in capitals: on "
+                "macOS and Windows, and on most shares, they are one file; choose another name."
+            )
     file_mode, _ = private_mode(folder)
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, file_mode)
@@ -142,9 +181,14 @@ def create_private(path: Path) -> None:
             f"Cannot create a board in {folder}: it is not writable for you."
         ) from None
     try:
-        os.fchmod(fd, file_mode)  # the umask strips the group bits a team folder needs
-    finally:
-        os.close(fd)
+        try:
+            set_mode(fd, file_mode, folder)  # the umask strips a team folder's group bits
+        finally:
+            os.close(fd)
+    except BaseException:  # no empty board is left behind to say "already exists"
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
 
 
 def access(path: Path) -> tuple[str, str | None]:
@@ -223,7 +267,7 @@ def backup(conn: sqlite3.Connection, dest: Path) -> Path:
     try:
         fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, file_mode)
         try:
-            os.fchmod(fd, file_mode)
+            set_mode(fd, file_mode, dest.parent)
         finally:
             os.close(fd)
         target = sqlite3.connect(partial)
@@ -250,7 +294,7 @@ def verified(path: Path) -> bool:
     try:
         if path.stat().st_size == 0:
             return False
-        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=2)
+        conn = sqlite3.connect(sqlite_uri(path.absolute(), "ro"), uri=True, timeout=2)
     except (OSError, sqlite3.Error):
         return False
     try:

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from formboard.core.store.files import sqlite_uri
 from formboard.core.store.schema import FORMAT_NAME
 
 BOARD_SUFFIX = ".board"
@@ -27,7 +28,7 @@ class BoardSummary:
 def summarise(path: Path) -> BoardSummary:
     """Read a board's summary through a short read-only connection."""
     try:
-        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=2)
+        conn = sqlite3.connect(sqlite_uri(path.absolute(), "ro"), uri=True, timeout=2)
     except sqlite3.Error as exc:
         return BoardSummary(path, problem=f"cannot be opened ({exc})")
     conn.text_factory = bytes  # text that is not UTF-8 (another program's) reads too: _text
