@@ -35,4 +35,3 @@ if os.environ.get("FORMBOARD_SHIM") == "windows":
     for function in GONE_FUNCTIONS:
         if hasattr(os, function):
             delattr(os, function)
-
