@@ -22,6 +22,7 @@ module imports this one back.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -76,6 +77,10 @@ def cli(ctx: click.Context) -> None:
 
 def main() -> None:
     """The console-script entry point."""
+    if sys.platform == "win32":  # a pipe or a file there is cp1252: "⚠" or "‘" would stop it
+        for stream in (sys.stdout, sys.stderr):
+            if hasattr(stream, "reconfigure") and not stream.isatty():
+                stream.reconfigure(encoding="utf-8", errors="replace")
     cli.main(prog_name="formboard")
 
 

@@ -144,8 +144,9 @@ def network_drive(board_path: Path) -> str | None:
 def facts(folder: Path) -> DriveFacts:
     """What this platform says of ``folder`` (see ``DriveFacts``)."""
     platform = sys.platform
-    if platform == "win32":
-        return DriveFacts(platform, str(folder), drive_type=_windows_drive_type(folder))
+    if platform == "win32":  # where a junction or a link leads, not where it starts
+        real = windows_path(os.path.realpath(folder))
+        return DriveFacts(platform, real, drive_type=_windows_drive_type(folder))
     if platform == "darwin":
         return DriveFacts(platform, str(folder), fs_name=_mac_fs_name(folder))
     mount_type = filesystem_type(str(folder))
@@ -171,23 +172,41 @@ def _statfs_magic(folder: Path) -> int | None:
 
 
 def _mac_fs_name(folder: Path) -> str:
-    """statfs(2)'s ``f_fstypename`` on macOS (64-bit struct statfs: it starts at byte 72),
-    or "" when it cannot be read."""
+    """statfs(2)'s ``f_fstypename`` on macOS, or "" when it cannot be read. The 64-bit
+    inode ``struct statfs`` (arm64's only one; ``statfs$INODE64`` on an Intel Mac, whose
+    plain ``statfs`` is the old layout) holds it at byte 72."""
     try:
         import ctypes
+        import platform
 
         libc = ctypes.CDLL(None, use_errno=True)
+        call = getattr(libc, "statfs$INODE64") if platform.machine() == "x86_64" else libc.statfs
         buf = ctypes.create_string_buffer(4096)  # struct statfs is 2168 bytes
-        if libc.statfs(os.fsencode(folder), buf) != 0:
+        if call(os.fsencode(folder), buf) != 0:
             return ""
-        return buf.raw[72:88].split(b"\0", 1)[0].decode("ascii", "replace")
+        return fs_name_in(buf.raw)
     except (OSError, AttributeError, ValueError):
         return ""
 
 
+def fs_name_in(statfs: bytes) -> str:
+    """The file system's name in a macOS 64-bit inode ``struct statfs``."""
+    return statfs[72:88].split(b"\0", 1)[0].decode("ascii", "replace")
+
+
+def windows_path(path: str) -> str:
+    """``path`` without Windows' extended-length prefix (``\\\\?\\C:\\…``, ``\\\\?\\UNC\\…``),
+    as ``realpath`` may give it: a share stays a UNC path, a drive a drive."""
+    if path.startswith(("\\\\?\\UNC\\", "\\\\.\\UNC\\")):
+        return "\\\\" + path[8:]
+    if path.startswith(("\\\\?\\", "\\\\.\\")):
+        return path[4:]
+    return path
+
+
 def _windows_drive_type(folder: Path) -> int | None:
     """GetDriveTypeW of the drive ``folder`` is on (``C:\\``), or None when it cannot be asked."""
-    drive = os.path.splitdrive(os.path.abspath(folder))[0]
+    drive = os.path.splitdrive(windows_path(os.path.realpath(folder)))[0]  # through links
     if not drive or drive.startswith(("\\\\", "//")):
         return None  # a UNC path: ``judge`` knows it by its name
     try:

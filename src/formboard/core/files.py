@@ -48,6 +48,10 @@ def make_private_folders(folder: Path) -> None:
                 os.chmod(new, dir_mode)  # the umask strips bits on mkdir; say exactly which
 
 
+# A new file, written as bytes (Windows would write "\n" as "\r\n" without O_BINARY).
+NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
 def set_mode(fd: int, mode: int, folder: Path) -> None:
     """Give an open file in ``folder`` exactly ``mode`` (the umask may have stripped the
     group bits a team folder needs), where modes mean something (``drives.modes_hold``):
@@ -61,7 +65,7 @@ def set_mode(fd: int, mode: int, folder: Path) -> None:
 def write_atomically(path: Path, data: bytes, mode: int, *, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` so readers see the old or the new file, never half."""
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    fd = os.open(tmp, NEW_FILE, mode)
     try:
         try:
             os.write(fd, data)
@@ -103,7 +107,7 @@ def server_now(probe: Path) -> float | None:
     breaking a live lease or hiding a live colleague. None when the folder is not writable.
     """
     try:
-        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(probe, NEW_FILE, 0o600)
     except OSError:
         return None
     try:

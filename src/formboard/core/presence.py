@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from formboard.core.digest import hex_digest
+from formboard.core.drives import modes_hold
 from formboard.core.files import private_mode, server_now, write_atomically
 from formboard.core.identity import Identity, current_identity
 from formboard.core.model import now_iso
@@ -193,7 +194,8 @@ class Presence:
             os.mkdir(self.folder, dir_mode)
         except FileExistsError:
             return
-        os.chmod(self.folder, dir_mode)  # the umask strips the group bits a team folder needs
+        if modes_hold(self.folder.parent):  # the umask strips a team folder's group bits
+            os.chmod(self.folder, dir_mode)
 
     # --------------------------------------------------------------- reading
 

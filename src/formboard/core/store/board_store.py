@@ -27,6 +27,7 @@ import contextlib
 import errno
 import os
 import sqlite3
+import sys
 from collections.abc import Callable
 from contextlib import closing
 from functools import partial
@@ -106,6 +107,8 @@ class BoardStore(BoardReads, BoardEdits):
         self.on_lock_wait = on_lock_wait
         self.on_busy = on_busy  # told (seconds so far) before each retry of a busy board
         self.network = is_network_drive(self.path)
+        if _create is None and (self.network or not sys.platform.startswith("linux")):
+            self.path = files.as_listed(self.path)  # a share ignores case: one lease for all
         me = self.identity
         owner = LeaseOwner(login=me.login, name=me.name, host=me.host, pid=os.getpid(),
                            uuid=self.client_id)  # fmt: skip

@@ -24,7 +24,7 @@ from formboard.core.errors import (
     InvalidInput,
     NotABoard,
 )
-from formboard.core.files import private_mode, set_mode, write_atomically
+from formboard.core.files import NEW_FILE, private_mode, set_mode, write_atomically
 from formboard.core.model import now_iso
 from formboard.core.store import schema
 from formboard.core.store.sql import SQLITE
@@ -155,6 +155,21 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+def as_listed(path: Path) -> Path:
+    """``path`` spelled as its folder lists it. Where case does not count (macOS, Windows,
+    most shares), ``c-0421.board`` opens ``C-0421.board``: the lease, sidecar and presence
+    are named after the file's own spelling, so that colleagues who typed it differently
+    still meet on one lease."""
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return path
+    if path.name in names:
+        return path
+    twins = [n for n in names if n.casefold() == path.name.casefold()]
+    return path.with_name(twins[0]) if len(twins) == 1 else path
+
+
 def create_private(path: Path) -> None:
     """Create an empty board file, owner-only (group-shared in a setgid folder) from byte one."""
     folder = path.parent
@@ -173,7 +188,7 @@ def create_private(path: Path) -> None:
             )
     file_mode, _ = private_mode(folder)
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, file_mode)
+        fd = os.open(path, NEW_FILE, file_mode)
     except FileExistsError:
         raise BoardExists(f"{path} already exists; choose another name.") from None
     except PermissionError:
@@ -265,7 +280,7 @@ def backup(conn: sqlite3.Connection, dest: Path) -> Path:
     file_mode, _ = private_mode(dest.parent)
     partial = dest.with_name(f".{dest.name}.partial-{uuid.uuid4().hex}")
     try:
-        fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, file_mode)
+        fd = os.open(partial, NEW_FILE, file_mode)
         try:
             set_mode(fd, file_mode, dest.parent)
         finally:
