@@ -219,3 +219,23 @@ async def test_quitting_while_the_spare_screen_is_being_built_crashes_nothing(
         await app.action_quit()  # … as the person presses q
         await pilot.pause(0.2)
     assert app.return_code == 0, app._exception
+
+
+@pytest.mark.parametrize("after", [0, 1, 2, 4, 6, 8, 12])
+async def test_leaving_the_app_any_other_way_while_a_spare_is_built_crashes_nothing(
+    board, after: int
+) -> None:
+    """The same moment, left not by q but the way a test harness (or a driver) shuts the
+    app down, without ``exit``: CI saw Textual's Select crash in its mount handler there."""
+    from formboard.tui.screens.card_spare import SPARE, build_spare
+
+    app = FormboardApp(board["path"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await on_the_card(pilot, board["panic"])
+        spare = await spare_ready(pilot, app)
+        app.uninstall_screen(SPARE)
+        await spare.remove()
+        build_spare(app)  # a new one is being built as the app is shut down
+        for _ in range(after):
+            await asyncio.sleep(0)
+    assert app._exception is None, app._exception

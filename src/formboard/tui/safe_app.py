@@ -8,6 +8,7 @@ the code meets a bug.
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import TypeVar, cast
 
@@ -144,6 +145,15 @@ class SafeApp(App[ReturnType]):
             self.set_timer(0.02, partial(self.exit, result, return_code, message))
             return
         super().exit(result, return_code, message)
+
+    async def _shutdown(self) -> None:
+        # Every way out, not only ``exit`` (a test harness's, a driver's): a screen being
+        # built is let finish first, as in ``exit`` (bounded the same).
+        for _ in range(_EXIT_WAITS):
+            if not self._half_built():
+                break
+            await asyncio.sleep(0.02)
+        await super()._shutdown()
 
     def _half_built(self) -> bool:
         screens = [*self._installed_screens.values(), *self.screen_stack]
