@@ -86,6 +86,7 @@ CASES = [
     (DriveFacts("linux", "/mnt/team", "cifs"), "cifs"),
     (DriveFacts("linux", "/mnt/team", "fuse.sshfs"), "fuse.sshfs"),
     (DriveFacts("linux", "/mnt/team", "", 0xFE534D42), "smb2"),
+    (DriveFacts("linux", "/media/usb", "fuseblk", 0x65735546), "fuse"),  # FUSE, by statfs
     (DriveFacts("linux", "/mnt/team", "", None), UNKNOWN),
     # macOS: statfs's f_fstypename.
     (DriveFacts("darwin", "/Users/ana/team", fs_name="apfs"), None),

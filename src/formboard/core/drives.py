@@ -150,8 +150,11 @@ def facts(folder: Path) -> DriveFacts:
     if platform == "darwin":
         return DriveFacts(platform, str(folder), fs_name=_mac_fs_name(folder))
     mount_type = filesystem_type(str(folder))
-    if mount_type in NETWORK_FS_TYPES or mount_type.startswith("fuse"):
-        return DriveFacts(platform, str(folder), mount_type)  # the mount table says enough
+    said = DriveFacts(platform, str(folder), mount_type)
+    if judge(said) not in (None, UNKNOWN):
+        return said  # the mount table says enough
+    # statfs as well, where the mount table says local or nothing (a FUSE file system
+    # mounted as "fuseblk", a folder whose mount point is not where its path says)
     return DriveFacts(platform, str(folder), mount_type, _statfs_magic(folder))
 
 
