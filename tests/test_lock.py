@@ -64,7 +64,7 @@ def board(tmp_path: Path) -> Path:
 
 
 def python(script: str, *args: object) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": SRC}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
     cmd = [sys.executable, "-c", script, *map(str, args)]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
 

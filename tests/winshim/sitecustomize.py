@@ -35,3 +35,34 @@ if os.environ.get("FORMBOARD_SHIM") == "windows":
     for function in GONE_FUNCTIONS:
         if hasattr(os, function):
             delattr(os, function)
+
+
+class InUse:
+    """Windows refuses to replace, rename or remove a file another process has open (Python
+    opens files without FILE_SHARE_DELETE). With ``FORMBOARD_SHIM_IN_USE=N``, every Nth
+    ``os.replace`` or ``os.rename`` in a process is refused as Windows refuses it, in every
+    process of the test (their PYTHONPATH keeps this folder)."""
+
+    def __init__(self, every: int) -> None:
+        self.every, self.calls = every, 0
+        self.replace, self.rename = os.replace, os.rename
+
+    def _refused(self) -> bool:
+        self.calls += 1
+        return self.calls % self.every == 0
+
+    def os_replace(self, src, dst, **kw):  # type: ignore[no-untyped-def]
+        if self._refused():
+            raise PermissionError(13, "The process cannot access the file because it is "
+                                  "being used by another process", str(dst))  # fmt: skip
+        return self.replace(src, dst, **kw)
+
+    def os_rename(self, src, dst, **kw):  # type: ignore[no-untyped-def]
+        if self._refused():
+            raise PermissionError(13, "Access is denied", str(src))
+        return self.rename(src, dst, **kw)
+
+
+if os.environ.get("FORMBOARD_SHIM_IN_USE"):
+    _in_use = InUse(int(os.environ["FORMBOARD_SHIM_IN_USE"]))
+    os.replace, os.rename = _in_use.os_replace, _in_use.os_rename

@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import sqlite3
+import unicodedata
 import uuid
 from pathlib import Path, PurePath
 from typing import Any
@@ -139,7 +140,8 @@ def revision_on_disk(path: Path) -> int:
 
 
 # Names Windows keeps for devices, whatever follows a dot (``CON.board`` too).
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10))}
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+             *(f"{d}{n}" for d in ("COM", "LPT") for n in "0123456789¹²³")}  # fmt: skip
 
 
 def name_problem(name: str) -> str | None:
@@ -155,6 +157,12 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+def _folded(name: str) -> str:
+    """A name as a file system that ignores case and composition compares it (Windows,
+    APFS, most shares): "Café" typed either way, in any case, is one file."""
+    return unicodedata.normalize("NFC", name).lower()
+
+
 def as_listed(path: Path) -> Path:
     """``path`` spelled as its folder lists it. Where case does not count (macOS, Windows,
     most shares), ``c-0421.board`` opens ``C-0421.board``: the lease, sidecar and presence
@@ -166,7 +174,7 @@ def as_listed(path: Path) -> Path:
         return path
     if path.name in names:
         return path
-    twins = [n for n in names if n.casefold() == path.name.casefold()]
+    twins = [n for n in names if _folded(n) == _folded(path.name)]
     return path.with_name(twins[0]) if len(twins) == 1 else path
 
 
@@ -180,11 +188,12 @@ def create_private(path: Path) -> None:
         raise InvalidInput(f"The board's file name: {problem}.")
     with contextlib.suppress(OSError):  # a folder that cannot be listed: O_EXCL still holds
         twin = next((n for n in os.listdir(folder)
-                     if n.casefold() == path.name.casefold() and n != path.name), None)  # fmt: skip
+                     if _folded(n) == _folded(path.name) and n != path.name), None)  # fmt: skip
         if twin is not None:
             raise BoardExists(
-                f"{folder} has {twin}, which differs from {path.name} only in capitals: on "
-                "macOS and Windows, and on most shares, they are one file; choose another name."
+                f"{folder} has {twin}, which differs from {path.name} only in capitals (or in "
+                "how an accent is written): on macOS and Windows, and on most shares, they "
+                "are one file; choose another name."
             )
     file_mode, _ = private_mode(folder)
     try:
