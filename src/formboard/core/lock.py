@@ -38,12 +38,14 @@ from formboard.core.lease_owner import (
 )
 from formboard.core.lease_owner import LeaseOwner as LeaseOwner
 
+_DENIED = () if os.name == "nt" else (errno.EACCES,)
 LEASE_TTL = 10.0
 LEASE_WAIT = 15.0
 OWNER_FILE = "owner.json"
 OWNER_SIZE = 1024  # every owner file is padded to this size: a cached size never cuts it
-# Errors that no waiting cures: said at once with their cause, not as a colleague's lock.
-_FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+# Errors that no waiting cures: said at once, not as a colleague's lock (EACCES on Windows
+# is a file in use too, an antivirus scan of a new owner file: that passes).
+_FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EPERM, *_DENIED}
 _SWEEP_EVERY = 600.0  # seconds between looks for crash leftovers by one lease instance
 _NOTICE_EVERY = 0.5
 _UNKNOWN_HOLDER = "someone else"
@@ -359,10 +361,8 @@ class WriteLease:
         """What is true of a stale lease this user may not remove, and what to do."""
         who = holder.who() if holder else _UNKNOWN_HOLDER
         try:
-            import pwd  # not on Windows, where no folder is sticky (``removable``)
-
-            owner = pwd.getpwuid(os.lstat(self.lock_dir).st_uid).pw_name
-        except (ImportError, OSError, KeyError):
+            owner = __import__("pwd").getpwuid(os.lstat(self.lock_dir).st_uid).pw_name
+        except (ImportError, OSError, KeyError):  # Windows has no pwd (nor sticky folders)
             owner = "its owner"
         return (
             f"The board stays locked by {who}: their lease is stale, but in this folder only "
