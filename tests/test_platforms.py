@@ -167,6 +167,8 @@ def test_what_macos_and_windows_say_is_read_as_they_say_it(tmp_path: Path) -> No
 def test_a_windows_share_opens_by_the_uri_sqlite_takes() -> None:
     unc = PureWindowsPath(r"\\server\share\team\C-0421.board")
     assert sqlite_uri(unc, "rw") == "file:////server/share/team/C-0421.board?mode=rw"
+    extended = PureWindowsPath("\\\\?\\UNC\\server\\share\\team\\C-0421.board")
+    assert sqlite_uri(extended, "rw") == "file:////server/share/team/C-0421.board?mode=rw"
     drive = PureWindowsPath(r"Z:\team\C 0421#.board")
     assert sqlite_uri(drive, "ro") == "file:///Z:/team/C%200421%23.board?mode=ro"
 

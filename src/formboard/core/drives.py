@@ -32,6 +32,14 @@ NETWORK_FS_TYPES = {
     "fuse.rclone",
     "fuse.gcsfuse",
     "fuse.s3fs",
+    # cluster and virtual machines' shared file systems: other machines write there too
+    "gpfs",
+    "beegfs",
+    "ocfs2",
+    "gfs2",
+    "virtiofs",
+    "vboxsf",
+    "vmhgfs",
 }
 
 

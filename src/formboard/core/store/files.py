@@ -14,9 +14,10 @@ import os
 import sqlite3
 import unicodedata
 import uuid
-from pathlib import Path, PurePath
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
 
+from formboard.core.drives import windows_path
 from formboard.core.errors import (
     BoardExists,
     BoardNotFound,
@@ -94,6 +95,8 @@ def sqlite_uri(path: PurePath, mode: str) -> str:
     """The URI SQLite opens ``path`` by, in ``mode``. A Windows share's path (UNC,
     ``\\\\server\\share\\…``) as ``file:////server/share/…``: the ``file://server/…``
     form ``as_uri`` gives is refused by SQLite ("invalid uri authority")."""
+    if isinstance(path, PureWindowsPath):  # as ``realpath`` may give it: \\?\C:\…
+        path = PureWindowsPath(windows_path(str(path)))
     uri = path.as_uri()
     if not uri.startswith("file:///"):
         uri = "file:////" + uri.removeprefix("file://")
