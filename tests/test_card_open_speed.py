@@ -198,6 +198,20 @@ async def test_a_spare_screen_built_before_a_theme_change_draws_in_the_new_theme
     assert on_the_spare == made_anew
 
 
+async def a_spare_being_built(pilot, board, after: int) -> None:
+    """On the board with a new spare card screen being built, ``after`` turns into it."""
+    from formboard.tui.screens.card_spare import SPARE, build_spare
+
+    app = pilot.app
+    await on_the_card(pilot, board["panic"])
+    spare = await spare_ready(pilot, app)
+    app.uninstall_screen(SPARE)
+    await spare.remove()
+    build_spare(app)  # a new one is being built …
+    for _ in range(after):
+        await asyncio.sleep(0)
+
+
 @pytest.mark.parametrize("after", [0, 5, 6, 7])
 async def test_quitting_while_the_spare_screen_is_being_built_crashes_nothing(
     board, after: int
@@ -205,17 +219,9 @@ async def test_quitting_while_the_spare_screen_is_being_built_crashes_nothing(
     """q pressed in the moment the spare card screen is composed (right after the board's
     first frame) closed the app with a crash report: its status field was mounting while
     the app shut down (seen in CI, and in one run in 20 on a busy machine)."""
-    from formboard.tui.screens.card_spare import SPARE, build_spare
-
     app = FormboardApp(board["path"])
     async with app.run_test(size=(120, 36)) as pilot:
-        await on_the_card(pilot, board["panic"])
-        spare = await spare_ready(pilot, app)
-        app.uninstall_screen(SPARE)
-        await spare.remove()
-        build_spare(app)  # a new one is being built …
-        for _ in range(after):
-            await asyncio.sleep(0)
+        await a_spare_being_built(pilot, board, after)
         await app.action_quit()  # … as the person presses q
         await pilot.pause(0.2)
     assert app.return_code == 0, app._exception
@@ -227,15 +233,7 @@ async def test_leaving_the_app_any_other_way_while_a_spare_is_built_crashes_noth
 ) -> None:
     """The same moment, left not by q but the way a test harness (or a driver) shuts the
     app down, without ``exit``: CI saw Textual's Select crash in its mount handler there."""
-    from formboard.tui.screens.card_spare import SPARE, build_spare
-
     app = FormboardApp(board["path"])
     async with app.run_test(size=(120, 36)) as pilot:
-        await on_the_card(pilot, board["panic"])
-        spare = await spare_ready(pilot, app)
-        app.uninstall_screen(SPARE)
-        await spare.remove()
-        build_spare(app)  # a new one is being built as the app is shut down
-        for _ in range(after):
-            await asyncio.sleep(0)
+        await a_spare_being_built(pilot, board, after)  # … as the app is shut down
     assert app._exception is None, app._exception

@@ -189,11 +189,7 @@ def told(ops: Sequence[Op], titles: Mapping[str, str]) -> list[tuple[Op, str]]:
     and the changes it wrote are one line that names the change undone (or redone):
     ``undid: changed ‘Panic’: the status agreed with client → hypothesis`` after that
     very change, never "did undo" beside a change that looks made afresh."""
-    writes: dict[tuple[str, int], list[Op]] = {}
-    for op in ops:
-        if op.client_id:
-            writes.setdefault((op.client_id, op.client_seq), []).append(op)
-    by_seq = {op.seq: op for op in ops}
+    writes, by_seq = _writes(ops)
     out: list[tuple[Op, str]] = []
     for op in ops:
         write = writes.get((op.client_id, op.client_seq), [op]) if op.client_id else [op]
@@ -210,6 +206,21 @@ def told(ops: Sequence[Op], titles: Mapping[str, str]) -> list[tuple[Op, str]]:
             said = sentence(done[0], titles) if done else "a change"
             out.append((op, f"{_UNDONE[op.op]}: {said}"))
     return out
+
+
+def change_named(marker: Op, ops: Sequence[Op]) -> list[Op] | None:
+    """The change an undo or redo ``marker`` takes back or makes again, found in ``ops``
+    through any undo or redo it names in turn; None when it is not among them."""
+    return _named_change(marker, *_writes(ops))
+
+
+def _writes(ops: Sequence[Op]) -> tuple[dict[tuple[str, int], list[Op]], dict[int, Op]]:
+    """``ops`` by the write each belongs to, and by number."""
+    writes: dict[tuple[str, int], list[Op]] = {}
+    for op in ops:
+        if op.client_id:
+            writes.setdefault((op.client_id, op.client_seq), []).append(op)
+    return writes, {op.seq: op for op in ops}
 
 
 def _named_change(

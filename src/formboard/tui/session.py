@@ -132,8 +132,8 @@ class BoardSession:
         self.store.on_wait = self._on_wait  # a server's commit waits for its standby
         try:
             start = self.store.board_start()  # a large board: its first rows (``run``)
-            if start.totals is None:
-                self.store.check_now()  # a large board's, with the rest of it (``run``)
+            if start.totals is None:  # checked now; a large board with the rest of it (``run``)
+                self.store.check_now()
             self.state = BoardState.of(start.board, start.totals)
             newest = self.store.ops_page(limit=1)
         except BaseException:

@@ -32,7 +32,6 @@ def read_start(conn: BoardConnection) -> BoardStart:
     """The whole board when it has ``HEAD_FIRST_ABOVE`` cards or fewer; else the first
     ``ROWS_PER_COLUMN`` cards of each column on the board (not archived), their
     perspectives and links, and how many cards each column holds."""
-    per_column = ROWS_PER_COLUMN
     (count,) = conn.execute("SELECT COUNT(*) FROM cards").fetchone()
     if count <= HEAD_FIRST_ABOVE:
         return BoardStart(rows.read_board(conn))
@@ -44,7 +43,7 @@ def read_start(conn: BoardConnection) -> BoardStart:
         (totals[column],) = conn.execute(f"SELECT COUNT(*) {where}", (column.value,)).fetchone()
         found += conn.execute(
             f"SELECT {rows.CARD_COLUMNS} {where} ORDER BY position, id LIMIT {p}",
-            (column.value, per_column),
+            (column.value, ROWS_PER_COLUMN),
         ).fetchall()
     ids = [r["id"] for r in found]
     by_card = rows.perspectives_by_card(conn, ids)
@@ -58,8 +57,6 @@ def read_start(conn: BoardConnection) -> BoardStart:
         if ids
         else ()
     )
-    cards = tuple(
-        rows.card_from_row(r, tuple(by_card.get(rows.text_of(r["id"]), ()))) for r in found
-    )
+    cards = tuple(rows.card_with(r, by_card) for r in found)
     head = rows.board_of(conn, cards, tuple(rows.link_from_row(r) for r in links))
     return BoardStart(head, totals)

@@ -247,7 +247,7 @@ def read_board(conn: BoardConnection) -> Board:
     """Everything on the board, archived cards included."""
     by_card = perspectives_by_card(conn)
     cards = tuple(
-        card_from_row(row, tuple(by_card.get(text_of(row["id"]), ())))
+        card_with(row, by_card)
         for row in conn.execute(f"SELECT {CARD_COLUMNS} FROM cards ORDER BY col, position, id")
     )
     # A perspective or link whose card another program deleted is not on the board: the
@@ -282,6 +282,11 @@ def board_of(
         problems=problems,
         meetings=tuple(read_meetings(conn)),
     )
+
+
+def card_with(row: Row, by_card: dict[str, list[Perspective]]) -> Card:
+    """A card from its row, with its perspectives from ``perspectives_by_card``."""
+    return card_from_row(row, tuple(by_card.get(text_of(row["id"]), ())))
 
 
 def perspectives_by_card(
@@ -359,9 +364,7 @@ def read_cards(conn: BoardConnection, ids: list[str]) -> dict[str, Card]:
     by_card = perspectives_by_card(conn, ids)
     marks = conn.dialect.params(len(ids))
     rows = conn.execute(f"SELECT {CARD_COLUMNS} FROM cards WHERE id IN ({marks})", ids)
-    return {
-        text_of(r["id"]): card_from_row(r, tuple(by_card.get(text_of(r["id"]), ()))) for r in rows
-    }
+    return {text_of(r["id"]): card_with(r, by_card) for r in rows}
 
 
 def read_links(conn: BoardConnection, ids: list[str]) -> dict[str, Link]:

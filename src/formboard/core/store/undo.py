@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from formboard.core.errors import InvalidInput, UndoRefused
-from formboard.core.history import field_words, quoted, sentence
+from formboard.core.history import change_named, field_words, quoted, sentence
 from formboard.core.model import CARD_EDIT_FIELDS, Column, LinkKind, Op, Perspective
 from formboard.core.person import Person
 from formboard.core.store import merge, ops
@@ -256,7 +256,7 @@ def _refuse_changed_outside(conn: BoardConnection, write: _Write, marker: str) -
 
 
 def _apply(
-    conn: BoardConnection, author: Author, write: _Write, marker: str, named_write: _Write | None
+    conn: BoardConnection, author: Author, write: _Write, marker: str, writes: list[_Write]
 ) -> Tx:
     _refuse_changed_outside(conn, write, marker)
     # Cards are archived, never deleted: the board has every title a change can name.
@@ -277,7 +277,9 @@ def _apply(
     card = main.entity_id if main.entity == "card" else values.get("card_id", values.get("from"))
     # It names the change it took back or made again ("Undone: you changed ‘Panic’: the
     # status agreed with client → hypothesis"), not the change it wrote to do so.
-    named = _changes(named_write)[:1] if named_write is not None else []
+    named = _changes(write)
+    if write.kind in ("undo", "redo"):
+        named = change_named(write.rows[0], [op for w in writes for op in w.rows]) or []
     return Tx(Undone(sentence(named[0] if named else done, titles), card), records)
 
 
@@ -287,7 +289,7 @@ def undo(conn: BoardConnection, author: Author) -> Tx:
     write = _next_undo(writes)
     if write is None:
         raise InvalidInput("Nothing of yours to undo on this board.")
-    return _apply(conn, author, write, "undo", _original(writes, write))
+    return _apply(conn, author, write, "undo", writes)
 
 
 def redo(conn: BoardConnection, author: Author) -> Tx:
@@ -296,17 +298,4 @@ def redo(conn: BoardConnection, author: Author) -> Tx:
     write = _next_redo(writes)
     if write is None:
         raise InvalidInput("Nothing to redo: you have undone nothing since your last change.")
-    return _apply(conn, author, write, "redo", _original(writes, write))
-
-
-def _original(writes: list[_Write], write: _Write) -> _Write | None:
-    """The change ``write`` takes back or makes again, through the undos and redos it
-    names (None when it is older than the writes read)."""
-    by_seq = {w.seq: w for w in writes}
-    seen: set[int] = set()
-    while write.kind in ("undo", "redo"):
-        if write.seq in seen or write.target not in by_seq:
-            return None
-        seen.add(write.seq)
-        write = by_seq[write.target]
-    return write
+    return _apply(conn, author, write, "redo", writes)
